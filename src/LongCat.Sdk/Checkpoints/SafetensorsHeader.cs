@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Checkpoints;
+
+/// <summary>
+/// Parses and validates the JSON header of a safetensors file: every entry well-formed, names unique,
+/// dtype × shape equal to the byte length, offsets inside the data section and non-overlapping.
+/// Any defect is an <see cref="InvalidCheckpointException"/>; nothing else escapes.
+/// </summary>
+internal static class SafetensorsHeader
+{
+    /// <summary>Largest header accepted (the reference implementation's bound).</summary>
+    public const long MaxHeaderBytes = 100L << 20;
+
+    private const int MaxRank = 8;
+
+    public static (Dictionary<string, TensorInfo> Tensors, Dictionary<string, string> Metadata) Parse(
+        ReadOnlySpan<byte> json, long dataLength, string file)
+    {
+        JsonDocument doc;
+        try
+        {
+            // Validate UTF-8 strictly first: JsonDocument tolerates nothing else either, but this names the problem.
+            if (!System.Text.Unicode.Utf8.IsValid(json)) throw Bad(file, "header is not valid UTF-8");
+            doc = JsonDocument.Parse(json.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        }
+        catch (JsonException e)
+        {
+            throw Bad(file, $"header is not valid JSON ({e.Message})", e);
+        }
+
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(file, "header is not a JSON object");
+            var tensors = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var prop in doc.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(prop.Name)) throw Bad(file, $"tensor name '{prop.Name}' appears twice in the header");
+                if (prop.Name == "__metadata__")
+                {
+                    ReadMetadata(prop.Value, metadata, file);
+                    continue;
+                }
+                tensors.Add(prop.Name, ReadEntry(prop.Name, prop.Value, dataLength, file));
+            }
+            CheckNoOverlap(tensors.Values, file);
+            return (tensors, metadata);
+        }
+    }
+
+    private static void ReadMetadata(JsonElement value, Dictionary<string, string> metadata, string file)
+    {
+        if (value.ValueKind != JsonValueKind.Object) throw Bad(file, "__metadata__ is not an object");
+        foreach (var p in value.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String) throw Bad(file, $"__metadata__ value '{p.Name}' is not a string");
+            metadata[p.Name] = p.Value.GetString()!;
+        }
+    }
+
+    private static TensorInfo ReadEntry(string name, JsonElement e, long dataLength, string file)
+    {
+        if (e.ValueKind != JsonValueKind.Object) throw Bad(file, $"tensor '{name}': header entry is not an object");
+        if (!e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
+            throw Bad(file, $"tensor '{name}': missing or non-string 'dtype'");
+        if (!DTypes.TryParseSafetensors(dt.GetString(), out var dtype))
+            throw Bad(file, $"tensor '{name}': unknown dtype '{dt.GetString()}'");
+
+        if (!e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
+            throw Bad(file, $"tensor '{name}': missing or non-array 'shape'");
+        if (sh.GetArrayLength() > MaxRank) throw Bad(file, $"tensor '{name}': rank {sh.GetArrayLength()} exceeds {MaxRank}");
+        var shape = new long[sh.GetArrayLength()];
+        long elements = 1;
+        int i = 0;
+        foreach (var d in sh.EnumerateArray())
+        {
+            if (d.ValueKind != JsonValueKind.Number || !d.TryGetInt64(out var v) || v < 0)
+                throw Bad(file, $"tensor '{name}': shape entry {i} is not a non-negative integer");
+            shape[i++] = v;
+            // Bound the product so elements × size cannot overflow: no file holds more than 2^62 bytes.
+            if (v != 0 && elements > (1L << 58) / v) throw Bad(file, $"tensor '{name}': shape {TensorInfo.FormatShape(shape)} is too large");
+            elements *= v;
+        }
+
+        if (!e.TryGetProperty("data_offsets", out var off) || off.ValueKind != JsonValueKind.Array || off.GetArrayLength() != 2)
+            throw Bad(file, $"tensor '{name}': 'data_offsets' must be an array of two integers");
+        if (!off[0].TryGetInt64Safe(out var begin) || !off[1].TryGetInt64Safe(out var end) || begin < 0 || end < 0)
+            throw Bad(file, $"tensor '{name}': 'data_offsets' must be non-negative integers");
+        if (begin > end) throw Bad(file, $"tensor '{name}': data_offsets [{begin}, {end}] end before they begin");
+        if (end > dataLength)
+            throw Bad(file, $"tensor '{name}': data_offsets [{begin}, {end}] lie outside the data section of {dataLength} bytes (truncated file?)");
+        long expected = elements * dtype.SizeOf();
+        if (end - begin != expected)
+            throw Bad(file, $"tensor '{name}': {dtype.SafetensorsName()} {TensorInfo.FormatShape(shape)} needs {expected} bytes but data_offsets span {end - begin}");
+        return new TensorInfo(name, dtype, shape, begin, end - begin, file);
+    }
+
+    private static bool TryGetInt64Safe(this JsonElement e, out long value)
+    {
+        value = 0;
+        return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out value);
+    }
+
+    private static void CheckNoOverlap(IEnumerable<TensorInfo> tensors, string file)
+    {
+        TensorInfo? prev = null;
+        foreach (var t in tensors.Where(t => t.Length > 0).OrderBy(t => t.Offset))
+        {
+            if (prev is not null && t.Offset < prev.Offset + prev.Length)
+                throw Bad(file, $"tensors '{prev.Name}' [{prev.Offset}, {prev.Offset + prev.Length}) and '{t.Name}' [{t.Offset}, {t.Offset + t.Length}) overlap");
+            prev = t;
+        }
+    }
+
+    private static InvalidCheckpointException Bad(string file, string message, Exception? inner = null) => new(file, message, inner);
+}

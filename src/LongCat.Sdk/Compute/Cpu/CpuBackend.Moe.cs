@@ -1,0 +1,87 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+// Router and experts. Legend: T tokens, H hidden, E experts (real + identity), K top-k, F expert width.
+public sealed unsafe partial class CpuBackend
+{
+    /// <inheritdoc/>
+    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights)
+    {
+        var cls = Cpu(classifier); var b = Cpu(bias); var id = Cpu(ids); var wt = Cpu(weights);
+        int tokens = x.Rows, experts = cls.Rows;
+        using var logits = CpuTensor.Allocate(DType.F32, [tokens, experts]);       // [T, E]
+        MatMul(x, classifier, logits);
+        var biasF = WeightAsFloats(b);
+        var choice = new float[experts];
+        for (int t = 0; t < tokens; t++)
+        {
+            var scores = new Span<float>(logits.RowF32(t), experts);
+            TensorPrimitives.SoftMax(scores, scores);                            // over real AND identity experts, F32
+            TensorPrimitives.Add(scores, biasF, choice);                         // bias only selects
+            for (int k = 0; k < topK; k++)
+            {
+                int best = TensorPrimitives.IndexOfMax(choice);                  // first index on ties
+                id.I32[t * topK + k] = best;
+                wt.F32[t * topK + k] = scores[best] * scaling;                   // unbiased score × routed_scaling_factor
+                choice[best] = float.NegativeInfinity;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output)
+    {
+        var xs = Cpu(x); var id = Cpu(ids); var wt = Cpu(weights); var o = Cpu(output);
+        int tokens = xs.Rows, hidden = xs.Columns, k = id.Columns, real = experts.RealCount;
+
+        // Group (token, slot) pairs by real expert so each expert's weights are streamed once per step.
+        var byExpert = new List<int>?[real];
+        for (int t = 0; t < tokens; t++)
+            for (int s = 0; s < k; s++)
+            {
+                int e = id.I32[t * k + s];
+                if (e < real) (byExpert[e] ??= []).Add(t * k + s);
+            }
+        var active = Enumerable.Range(0, real).Where(e => byExpert[e] is not null).ToArray();
+
+        // results[t·K + s]: expert output of token t's slot s, [H]; combined below in slot order (deterministic).
+        using var results = CpuTensor.Allocate(DType.F32, [tokens * k, hidden]);
+        For(active.Length, a =>
+        {
+            int e = active[a];
+            var pairs = byExpert[e]!;
+            int n = pairs.Count, ffn = Cpu(experts.Gate[e]).Rows;
+            float* buf = (float*)NativeMemory.AlignedAlloc((nuint)(((long)n * hidden + (long)n * ffn + (long)n * hidden) * 4), 64);
+            try
+            {
+                var xin = new CpuTensor(DType.F32, [n, hidden], (byte*)buf, owned: false);
+                var hmid = new CpuTensor(DType.F32, [n, ffn], (byte*)(buf + (long)n * hidden), owned: false);
+                var yout = new CpuTensor(DType.F32, [n, hidden], (byte*)(buf + (long)n * (hidden + ffn)), owned: false);
+                for (int i = 0; i < n; i++) Buffer.MemoryCopy(xs.RowF32(pairs[i] / k), xin.RowF32(i), hidden * 4L, hidden * 4L);
+                SwiGluRows(xin, Cpu(experts.Gate[e]), Cpu(experts.Up[e]), hmid, 0, ffn);
+                MatMulRows(hmid, Cpu(experts.Down[e]), yout, 0, hidden, accumulate: false);
+                for (int i = 0; i < n; i++) Buffer.MemoryCopy(yout.RowF32(i), results.RowF32(pairs[i]), hidden * 4L, hidden * 4L);
+            }
+            finally
+            {
+                NativeMemory.AlignedFree(buf);
+            }
+        });
+
+        for (int t = 0; t < tokens; t++)
+        {
+            var dst = new Span<float>(o.RowF32(t), hidden);
+            dst.Clear();
+            for (int s = 0; s < k; s++)
+            {
+                int e = id.I32[t * k + s];
+                float w = wt.F32[t * k + s];
+                // identity (zero-computation) expert: w · x
+                float* src = e < real ? results.RowF32(t * k + s) : xs.RowF32(t);
+                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(src, hidden), w, dst, dst);
+            }
+        }
+    }
+}

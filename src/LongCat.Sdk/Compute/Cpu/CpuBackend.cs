@@ -1,0 +1,249 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using LongCat.Sdk.Checkpoints;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+/// <summary>
+/// The SIMD CPU backend: every op runs on all cores (row-parallel matmuls, head-parallel attention, expert-parallel MoE);
+/// weights are read in their stored format, from the mapped files or from a huge-page copy (<see cref="WeightResidency"/>).
+/// </summary>
+public sealed unsafe partial class CpuBackend : IComputeBackend
+{
+    private readonly HugePageArena _arena = new();
+    private readonly ParallelOptions _parallel;
+
+    /// <summary>Creates the backend.</summary>
+    /// <param name="residency">Where weights live; see <see cref="WeightResidency"/>.</param>
+    /// <param name="threads">Worker threads; defaults to all cores.</param>
+    public CpuBackend(WeightResidency residency = WeightResidency.Copied, int threads = 0)
+    {
+        Residency = residency;
+        Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+    }
+
+    /// <inheritdoc/>
+    public string Name => "cpu";
+
+    /// <summary>Where weights live.</summary>
+    public WeightResidency Residency { get; }
+
+    /// <summary>Worker threads used by each op.</summary>
+    public int Threads { get; }
+
+    /// <summary>Bytes of anonymous memory holding copied weights.</summary>
+    public long CopiedWeightBytes => _arena.ReservedBytes;
+
+    /// <inheritdoc/>
+    public DeviceTensor Allocate(DType dtype, params int[] shape) => CpuTensor.Allocate(dtype, shape);
+
+    /// <inheritdoc/>
+    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null)
+    {
+        long n = 1;
+        foreach (var d in shape) n *= d;
+        if (n != info.ElementCount)
+            throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} cannot be viewed as [{string.Join(", ", shape)}]");
+        byte* src = file.Pointer(info);
+        byte* data = src;
+        if (Residency == WeightResidency.Copied && info.Length > 0)
+        {
+            data = _arena.Allocate(info.Length);
+            Buffer.MemoryCopy(src, data, info.Length, info.Length);
+        }
+        return new CpuTensor(info.DType, shape, data, owned: false, info.Name) { BlockScales = blockScales };
+    }
+
+    /// <inheritdoc/>
+    public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var d = Cpu(destination);
+        CheckCount(d, values.Length * sizeof(T));
+        values.CopyTo(new Span<T>(d.Data, values.Length));
+    }
+
+    /// <inheritdoc/>
+    public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged
+    {
+        var s = Cpu(source);
+        CheckCount(s, values.Length * sizeof(T));
+        new ReadOnlySpan<T>(s.Data, values.Length).CopyTo(values);
+    }
+
+    private static void CheckCount(CpuTensor t, long bytes)
+    {
+        if (bytes > t.ElementCount * t.DType.SizeOf())
+            throw new ArgumentException($"{bytes} bytes do not fit in {t}.");
+    }
+
+    /// <inheritdoc/>
+    public void Synchronize() { }
+
+    internal static CpuTensor Cpu(DeviceTensor t) =>
+        t as CpuTensor ?? throw new ArgumentException($"{t} does not belong to the CPU backend.", nameof(t));
+
+    /// <summary>Runs body(i) for i in [0, count), spread over the worker threads.</summary>
+    internal void For(int count, Action<int> body)
+    {
+        if (count == 1 || Threads == 1) { for (int i = 0; i < count; i++) body(i); return; }
+        Parallel.For(0, count, _parallel, body);
+    }
+
+    /// <summary>Splits [0, total) into ranges of at least <paramref name="minChunk"/> for <see cref="For"/>.</summary>
+    internal void ForRanges(int total, int minChunk, Action<int, int> body)
+    {
+        int chunks = Math.Clamp(total / Math.Max(1, minChunk), 1, Threads * 4);
+        int size = (total + chunks - 1) / chunks;
+        chunks = (total + size - 1) / size;
+        For(chunks, c =>
+        {
+            int start = c * size;
+            body(start, Math.Min(total, start + size));
+        });
+    }
+
+    /// <inheritdoc/>
+    public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output)
+    {
+        var tab = Cpu(table); var id = Cpu(ids); var o = Cpu(output);
+        int cols = tab.Columns, idCols = id.Columns;
+        for (int t = 0; t < o.Rows; t++)
+        {
+            int row = id.I32[t * idCols + column];
+            if ((uint)row >= (uint)tab.Rows) throw new ArgumentOutOfRangeException(nameof(ids), $"token id {row} is outside [0, {tab.Rows}) of '{tab.Name}'");
+            SimdKernels.ReadRow(tab, row, 0, cols, o.RowF32(t));
+        }
+    }
+
+    /// <inheritdoc/>
+    public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output)
+    {
+        var xs = Cpu(x); var w = Cpu(weight); var o = Cpu(output);
+        int n = w.Columns;
+        var wBuf = WeightAsFloats(w);
+        for (int t = 0; t < xs.Rows; t++) NormRow(xs.RowF32(t), wBuf, eps, o.RowF32(t), n);
+    }
+
+    /// <inheritdoc/>
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed)
+    {
+        var r = Cpu(residual); var d = Cpu(delta); var w = Cpu(weight); var o = Cpu(normed);
+        int n = w.Columns;
+        var wBuf = WeightAsFloats(w);
+        for (int t = 0; t < r.Rows; t++)
+        {
+            var row = new Span<float>(r.RowF32(t), n);
+            TensorPrimitives.Add(row, new ReadOnlySpan<float>(d.RowF32(t), n), row);
+            NormRow(r.RowF32(t), wBuf, eps, o.RowF32(t), n);
+        }
+    }
+
+    // Norm weights are vectors of a few thousand values: widening them per call is negligible next to the matmuls.
+    private static float[] WeightAsFloats(CpuTensor w)
+    {
+        var f = new float[w.Columns];
+        fixed (float* p = f) SimdKernels.ReadRow(w, 0, 0, f.Length, p);
+        return f;
+    }
+
+    /// <summary>HF LongcatFlashRMSNorm in F32: weight ⊙ (x · rsqrt(mean(x²) + eps)).</summary>
+    internal static void NormRow(float* x, ReadOnlySpan<float> weight, float eps, float* output, int n)
+    {
+        var xs = new ReadOnlySpan<float>(x, n);
+        float ms = TensorPrimitives.SumOfSquares(xs) / n;
+        float inv = 1f / MathF.Sqrt(ms + eps);
+        var o = new Span<float>(output, n);
+        TensorPrimitives.Multiply(xs, inv, o);
+        TensorPrimitives.Multiply(o, weight, o);
+    }
+
+    /// <inheritdoc/>
+    public void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false)
+    {
+        var xs = Cpu(x); var w = Cpu(weight); var ys = Cpu(y);
+        int tokens = xs.Rows, inDim = w.Columns, outDim = w.Rows;
+        if (xs.Columns != inDim || ys.Columns != outDim || ys.Rows != tokens)
+            throw new ArgumentException($"MatMul shapes: x [{tokens}, {xs.Columns}], {w}, y [{ys.Rows}, {ys.Columns}].");
+        ForRanges(outDim, 16, (r0, r1) => MatMulRows(xs, w, ys, r0, r1, accumulate));
+    }
+
+    private static void MatMulRows(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    {
+        int tokens = x.Rows, inDim = w.Columns, outDim = w.Rows;
+        float* res = stackalloc float[4];
+        for (int r = r0; r < r1; r++)
+        {
+            int t = 0;
+            if (w.DType == DType.BF16)
+            {
+                ushort* row = (ushort*)w.Data + (long)r * inDim;
+                for (; t + 4 <= tokens; t += 4)
+                {
+                    SimdKernels.DotBf16x4(row, x.RowF32(t), x.RowF32(t + 1), x.RowF32(t + 2), x.RowF32(t + 3), inDim, res);
+                    for (int k = 0; k < 4; k++)
+                    {
+                        float* dst = y.F32 + (long)(t + k) * outDim + r;
+                        *dst = accumulate ? *dst + res[k] : res[k];
+                    }
+                }
+            }
+            for (; t < tokens; t++)
+            {
+                float v = SimdKernels.Dot(w, r, x.RowF32(t), inDim);
+                float* dst = y.F32 + (long)t * outDim + r;
+                *dst = accumulate ? *dst + v : v;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h)
+    {
+        var xs = Cpu(x); var g = Cpu(gate); var u = Cpu(up); var hs = Cpu(h);
+        int inDim = g.Columns, outDim = g.Rows;
+        if (xs.Columns != inDim || u.Rows != outDim || u.Columns != inDim || hs.Columns != outDim || hs.Rows != xs.Rows)
+            throw new ArgumentException($"MatMulSwiGlu shapes: x [{xs.Rows}, {xs.Columns}], {g}, {u}, h [{hs.Rows}, {hs.Columns}].");
+        ForRanges(outDim, 8, (r0, r1) => SwiGluRows(xs, g, u, hs, r0, r1));
+    }
+
+    private static void SwiGluRows(CpuTensor x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
+    {
+        int tokens = x.Rows, inDim = g.Columns, outDim = g.Rows;
+        for (int r = r0; r < r1; r++)
+            for (int t = 0; t < tokens; t++)
+            {
+                float* xr = x.RowF32(t);
+                h.F32[(long)t * outDim + r] = SimdKernels.SiluMul(SimdKernels.Dot(g, r, xr, inDim), SimdKernels.Dot(u, r, xr, inDim));
+            }
+    }
+
+    /// <inheritdoc/>
+    public void Add(DeviceTensor a, DeviceTensor b)
+    {
+        var x = Cpu(a); var y = Cpu(b);
+        int n = checked((int)x.ElementCount);
+        var s = new Span<float>(x.F32, n);
+        TensorPrimitives.Add(s, new ReadOnlySpan<float>(y.F32, n), s);
+    }
+
+    /// <inheritdoc/>
+    public void Scale(DeviceTensor x, float scale)
+    {
+        var t = Cpu(x);
+        var s = new Span<float>(t.F32, checked((int)t.ElementCount));
+        TensorPrimitives.Multiply(s, scale, s);
+    }
+
+    /// <inheritdoc/>
+    public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output)
+    {
+        var xs = Cpu(x); var r = Cpu(rows); var o = Cpu(output);
+        int cols = xs.Columns;
+        for (int i = 0; i < o.Rows; i++)
+            Buffer.MemoryCopy(xs.RowF32(r.I32[i]), o.RowF32(i), cols * 4L, cols * 4L);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _arena.Dispose();
+}

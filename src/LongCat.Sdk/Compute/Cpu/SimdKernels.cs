@@ -1,0 +1,230 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using LongCat.Sdk.Checkpoints;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+/// <summary>
+/// Row kernels over weights in their stored format: BF16 is widened in registers (Vector512 or Vector256, chosen by the
+/// hardware at run time); F16 and FP8 are widened a 256-value chunk at a time into an L1-resident buffer.
+/// Every kernel has a scalar twin (<see cref="DotScalar"/>) that the tests compare against.
+/// </summary>
+internal static unsafe class SimdKernels
+{
+    private const int Chunk = 256;
+
+    /// <summary>dot(W[row, 0..n), x).</summary>
+    public static float Dot(CpuTensor w, int row, float* x, int n)
+    {
+        long rowStart = (long)row * w.Columns;
+        switch (w.DType)
+        {
+            case DType.BF16: return DotBf16((ushort*)w.Data + rowStart, x, n);
+            case DType.F32: return TensorPrimitives.Dot(new ReadOnlySpan<float>((float*)w.Data + rowStart, n), new ReadOnlySpan<float>(x, n));
+            default:
+                float* buf = stackalloc float[Chunk];
+                float sum = 0;
+                for (int c = 0; c < n; c += Chunk)
+                {
+                    int len = Math.Min(Chunk, n - c);
+                    ReadRow(w, row, c, len, buf);
+                    sum += TensorPrimitives.Dot(new ReadOnlySpan<float>(buf, len), new ReadOnlySpan<float>(x + c, len));
+                }
+                return sum;
+        }
+    }
+
+    /// <summary>acc[0..n) += alpha · W[row, 0..n).</summary>
+    public static void Axpy(CpuTensor w, int row, float alpha, float* acc, int n)
+    {
+        long rowStart = (long)row * w.Columns;
+        if (w.DType == DType.BF16)
+        {
+            AxpyBf16((ushort*)w.Data + rowStart, alpha, acc, n);
+            return;
+        }
+        float* buf = stackalloc float[Chunk];
+        for (int c = 0; c < n; c += Chunk)
+        {
+            int len = Math.Min(Chunk, n - c);
+            ReadRow(w, row, c, len, buf);
+            var a = new Span<float>(acc + c, len);
+            TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(buf, len), alpha, a, a);
+        }
+    }
+
+    /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales applied).</summary>
+    public static void ReadRow(CpuTensor w, int row, int col0, int count, float* dst)
+    {
+        long start = (long)row * w.Columns + col0;
+        switch (w.DType)
+        {
+            case DType.F32:
+                Buffer.MemoryCopy((float*)w.Data + start, dst, count * 4L, count * 4L);
+                break;
+            case DType.BF16:
+            {
+                ushort* s = (ushort*)w.Data + start;
+                for (int i = 0; i < count; i++) dst[i] = WeightFormats.Bf16ToFloat(s[i]);
+                break;
+            }
+            case DType.F16:
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>((Half*)w.Data + start, count), new Span<float>(dst, count));
+                break;
+            case DType.F8E4M3:
+            {
+                byte* s = w.Data + start;
+                var scales = (CpuTensor?)w.BlockScales;
+                int bs = WeightFormats.Fp8BlockSize;
+                for (int i = 0; i < count; i++)
+                {
+                    int col = col0 + i;
+                    float scale = scales is null ? 1f : scales.F32[(long)(row / bs) * scales.Columns + col / bs];
+                    dst[i] = WeightFormats.Fp8E4M3ToFloat(s[i]) * scale;
+                }
+                break;
+            }
+            default:
+                throw new NotSupportedException($"Weight '{w.Name}' has dtype {w.DType}, which the CPU backend cannot compute with.");
+        }
+    }
+
+    /// <summary>Scalar reference for <see cref="Dot"/>.</summary>
+    public static float DotScalar(CpuTensor w, int row, float* x, int n)
+    {
+        float* buf = stackalloc float[1];
+        double sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            ReadRow(w, row, i, 1, buf);
+            sum += (double)buf[0] * x[i];
+        }
+        return (float)sum;
+    }
+
+    /// <summary>dot of a BF16 row with F32 x, widening in registers.</summary>
+    public static float DotBf16(ushort* w, float* x, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated && n >= 32)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                var r0 = Vector512.Load(w + i);
+                var r1 = Vector512.Load(w + i + 32);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenLower(r0), 16).AsSingle(), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenUpper(r0), 16).AsSingle(), Vector512.Load(x + i + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenLower(r1), 16).AsSingle(), Vector512.Load(x + i + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenUpper(r1), 16).AsSingle(), Vector512.Load(x + i + 48), a3);
+            }
+            for (; i <= n - 32; i += 32)
+            {
+                var r0 = Vector512.Load(w + i);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenLower(r0), 16).AsSingle(), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenUpper(r0), 16).AsSingle(), Vector512.Load(x + i + 16), a1);
+            }
+            sum = Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
+        else if (Vector256.IsHardwareAccelerated && n >= 16)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r0 = Vector256.Load(w + i);
+                var r1 = Vector256.Load(w + i + 16);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(r0), 16).AsSingle(), Vector256.Load(x + i), a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenUpper(r0), 16).AsSingle(), Vector256.Load(x + i + 8), a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(r1), 16).AsSingle(), Vector256.Load(x + i + 16), a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenUpper(r1), 16).AsSingle(), Vector256.Load(x + i + 24), a3);
+            }
+            for (; i <= n - 16; i += 16)
+            {
+                var r0 = Vector256.Load(w + i);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(r0), 16).AsSingle(), Vector256.Load(x + i), a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenUpper(r0), 16).AsSingle(), Vector256.Load(x + i + 8), a1);
+            }
+            sum = Vector256.Sum((a0 + a1) + (a2 + a3));
+        }
+        for (; i < n; i++) sum += WeightFormats.Bf16ToFloat(w[i]) * x[i];
+        return sum;
+    }
+
+    /// <summary>
+    /// Four dots of one BF16 row with four F32 vectors: the row is loaded and widened once (prefill reuses weights across tokens).
+    /// </summary>
+    public static void DotBf16x4(ushort* w, float* x0, float* x1, float* x2, float* x3, int n, float* result)
+    {
+        int i = 0;
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r = Vector512.Load(w + i);
+                var lo = Vector512.ShiftLeft(Vector512.WidenLower(r), 16).AsSingle();
+                var hi = Vector512.ShiftLeft(Vector512.WidenUpper(r), 16).AsSingle();
+                a0 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x0 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x0 + i), a0));
+                a1 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x1 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x1 + i), a1));
+                a2 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x2 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x2 + i), a2));
+                a3 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x3 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x3 + i), a3));
+            }
+            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var r = Vector256.Load(w + i);
+                var lo = Vector256.ShiftLeft(Vector256.WidenLower(r), 16).AsSingle();
+                var hi = Vector256.ShiftLeft(Vector256.WidenUpper(r), 16).AsSingle();
+                a0 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x0 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x0 + i), a0));
+                a1 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x1 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x1 + i), a1));
+                a2 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x2 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x2 + i), a2));
+                a3 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x3 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x3 + i), a3));
+            }
+            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
+        }
+        for (; i < n; i++)
+        {
+            float v = WeightFormats.Bf16ToFloat(w[i]);
+            s0 += v * x0[i]; s1 += v * x1[i]; s2 += v * x2[i]; s3 += v * x3[i];
+        }
+        result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
+    }
+
+    /// <summary>acc += alpha · BF16 row.</summary>
+    public static void AxpyBf16(ushort* w, float alpha, float* acc, int n)
+    {
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var va = Vector512.Create(alpha);
+            for (; i <= n - 32; i += 32)
+            {
+                var r = Vector512.Load(w + i);
+                Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenLower(r), 16).AsSingle(), va, Vector512.Load(acc + i)).Store(acc + i);
+                Vector512.FusedMultiplyAdd(Vector512.ShiftLeft(Vector512.WidenUpper(r), 16).AsSingle(), va, Vector512.Load(acc + i + 16)).Store(acc + i + 16);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var va = Vector256.Create(alpha);
+            for (; i <= n - 16; i += 16)
+            {
+                var r = Vector256.Load(w + i);
+                Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenLower(r), 16).AsSingle(), va, Vector256.Load(acc + i)).Store(acc + i);
+                Vector256.FusedMultiplyAdd(Vector256.ShiftLeft(Vector256.WidenUpper(r), 16).AsSingle(), va, Vector256.Load(acc + i + 8)).Store(acc + i + 8);
+            }
+        }
+        for (; i < n; i++) acc[i] += alpha * WeightFormats.Bf16ToFloat(w[i]);
+    }
+
+    /// <summary>silu(g) · u.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float SiluMul(float g, float u) => g / (1f + MathF.Exp(-g)) * u;
+}

@@ -1,0 +1,53 @@
+namespace LongCat.Sdk.Compute;
+
+/// <summary>
+/// A handle to a tensor that lives in a backend's memory (host memory for the CPU backend, device memory for GPUs).
+/// Model code never touches the elements; it passes handles to <see cref="IComputeBackend"/> ops.
+/// </summary>
+/// <remarks>
+/// Row-major. Ops treat a tensor as 2-D: <see cref="Rows"/> = first dimension, <see cref="Columns"/> = product of the rest.
+/// <see cref="SliceRows"/> gives a view that shares storage, so scratch buffers sized for the largest batch serve smaller ones.
+/// </remarks>
+public abstract class DeviceTensor : IDisposable
+{
+    /// <summary>Creates the handle.</summary>
+    protected DeviceTensor(DType dtype, int[] shape, string? name)
+    {
+        DType = dtype;
+        Shape = shape;
+        Name = name;
+        long n = 1;
+        foreach (var d in shape) n *= d;
+        ElementCount = n;
+    }
+
+    /// <summary>Element type.</summary>
+    public DType DType { get; }
+
+    /// <summary>Dimensions, outermost first.</summary>
+    public int[] Shape { get; }
+
+    /// <summary>Checkpoint name for weights (used in messages), null for activations.</summary>
+    public string? Name { get; }
+
+    /// <summary>Total number of elements.</summary>
+    public long ElementCount { get; }
+
+    /// <summary>First dimension (1 for a vector).</summary>
+    public int Rows => Shape.Length <= 1 ? 1 : Shape[0];
+
+    /// <summary>Product of all but the first dimension (the length, for a vector).</summary>
+    public int Columns => Shape.Length == 0 ? 1 : Shape.Length == 1 ? Shape[0] : (int)(ElementCount / Shape[0]);
+
+    /// <summary>For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block; else null.</summary>
+    public DeviceTensor? BlockScales { get; init; }
+
+    /// <summary>A view of rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) sharing this tensor's storage.</summary>
+    public abstract DeviceTensor SliceRows(int start, int count);
+
+    /// <summary>Frees the storage this handle owns (views and mapped weights own none).</summary>
+    public abstract void Dispose();
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Name ?? "tensor"} {DType} [{string.Join(", ", Shape)}]";
+}

@@ -1,0 +1,136 @@
+using LongCat.Sdk.Checkpoints;
+
+namespace LongCat.Sdk.Compute;
+
+/// <summary>MLA dimensions for the fused attention ops.</summary>
+/// <param name="Heads">Query heads (nH).</param>
+/// <param name="NopeDim">qk_nope_head_dim.</param>
+/// <param name="RopeDim">qk_rope_head_dim (R).</param>
+/// <param name="VDim">v_head_dim.</param>
+/// <param name="Latent">kv_lora_rank (L).</param>
+public readonly record struct MlaShape(int Heads, int NopeDim, int RopeDim, int VDim, int Latent)
+{
+    /// <summary>Width of one head in q: nope + rope.</summary>
+    public int QHeadDim => NopeDim + RopeDim;
+    /// <summary>Rows of one head in kv_b_proj: k_nope + v.</summary>
+    public int KvHeadRows => NopeDim + VDim;
+    /// <summary>Values cached per token: L + R.</summary>
+    public int CacheWidth => Latent + RopeDim;
+}
+
+/// <summary>Rotary embedding parameters on the device.</summary>
+/// <param name="InvFreq">F32 [R/2]: per-pair inverse frequency (YaRN-blended when rope_scaling is set).</param>
+/// <param name="AttentionFactor">Multiplies cos and sin (YaRN attention factor; 1 otherwise).</param>
+public readonly record struct RopeParams(DeviceTensor InvFreq, float AttentionFactor);
+
+/// <summary>Where each token of a step sits in the paged KV cache.</summary>
+/// <param name="Positions">I32 [T]: position of each token in its sequence.</param>
+/// <param name="Slots">I32 [T]: cache row (block × blockSize + offset) each token's latent is written to.</param>
+/// <param name="TokenSequence">I32 [T]: row of <paramref name="BlockTables"/> each token belongs to.</param>
+/// <param name="BlockTables">I32 [S, maxBlocks]: block ids of each sequence, in order.</param>
+/// <param name="BlockSize">Tokens per block.</param>
+public readonly record struct AttentionMetadata(DeviceTensor Positions, DeviceTensor Slots, DeviceTensor TokenSequence, DeviceTensor BlockTables, int BlockSize);
+
+/// <summary>The routed experts of one MoE layer, indexed by expert id (identity experts have no weights).</summary>
+/// <param name="Gate">gate_proj per expert, [F, H].</param>
+/// <param name="Up">up_proj per expert, [F, H].</param>
+/// <param name="Down">down_proj per expert, [H, F].</param>
+public sealed record ExpertWeights(DeviceTensor[] Gate, DeviceTensor[] Up, DeviceTensor[] Down)
+{
+    /// <summary>Number of real experts; ids at or above it are identity experts.</summary>
+    public int RealCount => Gate.Length;
+}
+
+/// <summary>How a backend holds checkpoint weights.</summary>
+public enum WeightResidency
+{
+    /// <summary>Read in place from the memory-mapped files: instant load, memory shared through the page cache.</summary>
+    Mapped,
+    /// <summary>Copied once into anonymous memory backed by transparent huge pages (fewer TLB misses in decode).</summary>
+    Copied,
+}
+
+/// <summary>
+/// Executes the model's fused ops on one device. Activations are F32 row-major [rows, columns]; weights stay in
+/// their stored format (F32, BF16, F16, FP8-E4M3 with block scales) and are widened inside the kernels.
+/// All calls come from one thread (the engine loop); a backend may parallelize internally.
+/// </summary>
+public interface IComputeBackend : IDisposable
+{
+    /// <summary>Short name for logs and benchmarks ("cpu", "ilgpu-cuda", …).</summary>
+    string Name { get; }
+
+    /// <summary>Allocates a zero-filled tensor.</summary>
+    DeviceTensor Allocate(DType dtype, params int[] shape);
+
+    /// <summary>Makes a checkpoint tensor available to kernels, viewed with <paramref name="shape"/> (same element count).</summary>
+    DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null);
+
+    /// <summary>Copies host values into a tensor (its first <c>values.Length</c> elements).</summary>
+    void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged;
+
+    /// <summary>Copies a tensor's first <c>values.Length</c> elements to the host.</summary>
+    void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged;
+
+    /// <summary>output[t, :] = table[ids[t, column], :], widened to F32.</summary>
+    void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output);
+
+    /// <summary>output = weight ⊙ x / sqrt(mean(x²) + eps), per row.</summary>
+    void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output);
+
+    /// <summary>residual += delta, then normed = RmsNorm(residual).</summary>
+    void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed);
+
+    /// <summary>y = x·Wᵀ (or y += x·Wᵀ when <paramref name="accumulate"/>): x [T, in], W [out, in], y [T, out].</summary>
+    void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false);
+
+    /// <summary>h = silu(x·Gᵀ) ⊙ (x·Uᵀ): the SwiGLU hidden of a dense MLP. x [T, H], G and U [F, H], h [T, F].</summary>
+    void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h);
+
+    /// <summary>a += b, element-wise.</summary>
+    void Add(DeviceTensor a, DeviceTensor b);
+
+    /// <summary>x *= scale, element-wise.</summary>
+    void Scale(DeviceTensor x, float scale);
+
+    /// <summary>
+    /// MLA query side: q [T, nH·(nope+R)] from q_b_proj is scaled by <paramref name="qScale"/>; q_rot is rotated (interleaved pairs);
+    /// q_nope is absorbed into the latent space with W_UK (rows [h·(nope+v), h·(nope+v)+nope) of kv_b_proj): qLat [T, nH·L], qRot [T, nH·R].
+    /// </summary>
+    void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope,
+        DeviceTensor qLat, DeviceTensor qRot);
+
+    /// <summary>
+    /// MLA key side: ckv [T, L+R] from kv_a_proj_with_mqa. Writes cache[slots[t]] = [RmsNorm(c; normWeight, eps)·kvScale ‖ rope(k_rot)].
+    /// </summary>
+    void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope,
+        AttentionMetadata meta, DeviceTensor cache);
+
+    /// <summary>
+    /// Absorbed attention over the paged cache: for token t and head h, softmax over positions 0..positions[t] of its sequence of
+    /// softmaxScale·(qLat·c + qRot·k_rot), then oLat [T, nH·L] = Σ p·c.
+    /// </summary>
+    void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat);
+
+    /// <summary>MLA value side: o [T, nH·v] with o[t,h] = W_UV[h]·oLat[t,h] (rows [h·(nope+v)+nope, (h+1)·(nope+v)) of kv_b_proj).</summary>
+    void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o);
+
+    /// <summary>
+    /// Router: scores = softmax(x·Cᵀ) in F32 over all experts; the top <paramref name="topK"/> of scores + <paramref name="bias"/>
+    /// are selected (bias for selection only) and weighted by score × <paramref name="scaling"/>. ids I32 [T, k], weights F32 [T, k].
+    /// </summary>
+    void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights);
+
+    /// <summary>
+    /// output[t] = Σ_k weights[t,k]·E_{ids[t,k]}(x[t]) where a real expert is down(silu(gate·x) ⊙ up·x) and an id at or above
+    /// <see cref="ExpertWeights.RealCount"/> is the identity. Tokens are grouped by expert so each expert's weights are read once.
+    /// </summary>
+    void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output);
+
+    /// <summary>output[i] = x[rows[i]].</summary>
+    void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output);
+
+    /// <summary>Waits until queued work is finished (a no-op on synchronous backends).</summary>
+    void Synchronize();
+}

@@ -1,0 +1,34 @@
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Model;
+
+/// <summary>How a <see cref="LongCatModel"/> is loaded and how much KV cache it gets.</summary>
+public sealed record ModelOptions
+{
+    /// <summary>Backend to run on; null creates a <see cref="Compute.Cpu.CpuBackend"/> owned by the model.</summary>
+    public IComputeBackend? Backend { get; init; }
+
+    /// <summary>Where the CPU backend keeps weights when it creates one (default: copied into huge pages, measured faster for decode).</summary>
+    public WeightResidency Residency { get; init; } = WeightResidency.Copied;
+
+    /// <summary>Worker threads for a backend the model creates (0: all cores).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Tokens per KV block.</summary>
+    public int KvBlockSize { get; init; } = 64;
+
+    /// <summary>Bytes for the KV cache (all sequences together).</summary>
+    public long KvCacheMemory { get; init; } = 256L << 20;
+
+    /// <summary>Explicit block count, overriding <see cref="KvCacheMemory"/>.</summary>
+    public int? KvCacheBlocks { get; init; }
+
+    /// <summary>Validates the options; throws <see cref="ArgumentException"/> naming the bad one.</summary>
+    public void Validate()
+    {
+        if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "must be positive");
+        if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "must be positive");
+        if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "must be positive");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must not be negative");
+    }
+}

@@ -1,0 +1,44 @@
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Model;
+
+/// <summary>
+/// The MoE branch (LONGCAT.md §4): F32 softmax router over real + identity experts, correction bias for selection only,
+/// unnormalized weights × routed_scaling_factor on every slot; SwiGLU experts, identity experts contribute w·x.
+/// </summary>
+internal sealed class MoeBlock
+{
+    private readonly DeviceTensor _classifier, _bias;
+    private readonly ExpertWeights _experts;
+    private readonly int _topK;
+    private readonly float _scaling;
+
+    public MoeBlock(WeightLoader w, int layer, LongCatConfig c)
+    {
+        _classifier = w.Linear(WeightNames.RouterClassifier(layer), c.TotalExperts, c.HiddenSize);
+        _bias = w.Vector(WeightNames.RouterBias(layer), c.TotalExperts);
+        int n = c.NRoutedExperts;
+        var gate = new DeviceTensor[n];
+        var up = new DeviceTensor[n];
+        var down = new DeviceTensor[n];
+        for (int e = 0; e < n; e++)
+        {
+            string p = WeightNames.Expert(layer, e);
+            gate[e] = w.Linear($"{p}.{WeightNames.Gate}", c.ExpertFfnHiddenSize, c.HiddenSize);
+            up[e] = w.Linear($"{p}.{WeightNames.Up}", c.ExpertFfnHiddenSize, c.HiddenSize);
+            down[e] = w.Linear($"{p}.{WeightNames.Down}", c.HiddenSize, c.ExpertFfnHiddenSize);
+        }
+        _experts = new ExpertWeights(gate, up, down);
+        _topK = c.MoeTopK;
+        _scaling = c.RoutedScalingFactor;
+    }
+
+    public ExpertWeights Experts => _experts;
+
+    public void Forward(IComputeBackend b, DeviceTensor x, DeviceTensor output, in StepBuffers s)
+    {
+        b.RouterTopK(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights);   // [T, K] ids and weights
+        b.MoeExperts(x, s.RouterIds, s.RouterWeights, _experts, output);                        // [T, H]
+    }
+}

@@ -1,0 +1,42 @@
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Model;
+
+/// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
+internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend)
+{
+    private static readonly DType[] Floats = [DType.F32, DType.BF16, DType.F16];
+    private static readonly DType[] LinearFormats = [DType.F32, DType.BF16, DType.F16, DType.F8E4M3];
+
+    public CheckpointIndex Checkpoint => checkpoint;
+
+    /// <summary>Total bytes of the weights loaded so far.</summary>
+    public long LoadedBytes { get; private set; }
+
+    /// <summary>A norm or bias vector [n].</summary>
+    public DeviceTensor Vector(string name, int n) => Load(name, [n], Floats);
+
+    /// <summary>A linear layer's weight [outDim, inDim]; FP8 weights bring their 128×128 block scales.</summary>
+    public DeviceTensor Linear(string name, int outDim, int inDim)
+    {
+        var (info, _) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
+        DeviceTensor? scales = null;
+        if (info.DType == DType.F8E4M3)
+        {
+            int bs = WeightFormats.Fp8BlockSize;
+            scales = Load(name + WeightNames.ScaleSuffix, [(outDim + bs - 1) / bs, (inDim + bs - 1) / bs], [DType.F32]);
+        }
+        return Load(name, [outDim, inDim], LinearFormats, scales);
+    }
+
+    /// <summary>An embedding table [rows, dim] (F32, BF16 or F16).</summary>
+    public DeviceTensor Table(string name, int rows, int dim) => Load(name, [rows, dim], Floats);
+
+    private DeviceTensor Load(string name, int[] shape, DType[] allowed, DeviceTensor? scales = null)
+    {
+        var (info, file) = checkpoint.Get(name, Array.ConvertAll(shape, d => (long)d), allowed);
+        LoadedBytes += info.Length;
+        return backend.LoadWeight(file, info, shape, scales);
+    }
+}
