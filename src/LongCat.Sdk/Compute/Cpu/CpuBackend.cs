@@ -170,6 +170,11 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
 
     private static void MatMulRows(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
+        if (w.DType == DType.BF16 && x.Rows == 1 && r1 - r0 >= 4)
+        {
+            MatVecBf16(x, w, y, r0, r1, accumulate);
+            return;
+        }
         int tokens = x.Rows, inDim = w.Columns, outDim = w.Rows;
         float* res = stackalloc float[4];
         for (int r = r0; r < r1; r++)
@@ -194,6 +199,35 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
                 float* dst = y.F32 + (long)t * outDim + r;
                 *dst = accumulate ? *dst + v : v;
             }
+        }
+    }
+
+    /// <summary>Decode's BF16 matrix-vector product: x permuted once (even/odd lanes), then four rows per pass.</summary>
+    private static void MatVecBf16(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    {
+        int inDim = w.Columns;
+        float* xp = stackalloc float[inDim <= 16384 ? inDim : 0];
+        float* heap = null;
+        if (inDim > 16384) xp = heap = (float*)NativeMemory.AlignedAlloc((nuint)inDim * 4, 64);
+        try
+        {
+            SimdKernels.PermuteEvenOdd(x.F32, xp, inDim);
+            float* res = stackalloc float[4];
+            int r = r0;
+            for (; r + 4 <= r1; r += 4)
+            {
+                SimdKernels.DotBf16Rows4((ushort*)w.Data + (long)r * inDim, inDim, xp, inDim, res);
+                for (int k = 0; k < 4; k++) y.F32[r + k] = accumulate ? y.F32[r + k] + res[k] : res[k];
+            }
+            for (; r < r1; r++)
+            {
+                float v = SimdKernels.DotBf16((ushort*)w.Data + (long)r * inDim, x.F32, inDim);
+                y.F32[r] = accumulate ? y.F32[r] + v : v;
+            }
+        }
+        finally
+        {
+            if (heap != null) NativeMemory.AlignedFree(heap);
         }
     }
 

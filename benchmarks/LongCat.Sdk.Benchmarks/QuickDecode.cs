@@ -1,0 +1,39 @@
+using System.Diagnostics;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Model;
+
+namespace LongCat.Sdk.Benchmarks;
+
+/// <summary>A quick look at decode speed for both weight residencies (the BenchmarkDotNet classes are the measurement of record).</summary>
+internal static class QuickDecode
+{
+    public static void Run(int tokens)
+    {
+        string dir = BenchCheckpoint.EnsureLiteMini();
+        foreach (var residency in new[] { WeightResidency.Mapped, WeightResidency.Copied })
+        {
+            var load = Stopwatch.StartNew();
+            using var model = LongCatModel.Load(dir, new ModelOptions { Residency = residency });
+            load.Stop();
+            using var session = model.CreateSession();
+            var prompt = Enumerable.Range(100, 16).ToArray();
+            var logits = session.Prefill(prompt);
+            var trace = new ForwardTrace();
+            long bytes;
+            {
+                using var probe = model.CreateSession();
+                probe.Prefill([5], trace: trace);
+                bytes = DecodeCost.BytesPerToken(dir, model.Config, trace);
+            }
+            for (int i = 0; i < 4; i++) logits = session.Decode(ArgMax(logits));   // warm-up
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < tokens; i++) logits = session.Decode(ArgMax(logits));
+            sw.Stop();
+            double perToken = sw.Elapsed.TotalSeconds / tokens;
+            Console.WriteLine($"{residency,-7} load {load.Elapsed.TotalSeconds,5:F2} s  decode {1 / perToken,6:F2} tok/s  {perToken * 1e3,6:F1} ms/tok  " +
+                              $"{bytes / 1e9:F3} GB/tok  {bytes / perToken / 1e9:F2} GB/s");
+        }
+    }
+
+    private static int ArgMax(float[] v) => System.Numerics.Tensors.TensorPrimitives.IndexOfMax(v);
+}
