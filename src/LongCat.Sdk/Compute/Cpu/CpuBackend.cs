@@ -170,7 +170,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
 
     private static void MatMulRows(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
-        if (w.DType == DType.BF16 && x.Rows == 1 && r1 - r0 >= 4)
+        if (w.DType == DType.BF16 && x.Rows == 1)
         {
             MatVecBf16(x, w, y, r0, r1, accumulate);
             return;
@@ -205,29 +205,45 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>Decode's BF16 matrix-vector product: x permuted once (even/odd lanes), then four rows per pass.</summary>
     private static void MatVecBf16(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
-        int inDim = w.Columns;
-        float* xp = stackalloc float[inDim <= 16384 ? inDim : 0];
-        float* heap = null;
-        if (inDim > 16384) xp = heap = (float*)NativeMemory.AlignedAlloc((nuint)inDim * 4, 64);
-        try
+        using var xp = new PermutedVector(x.F32, w.Columns);
+        float* res = stackalloc float[4];
+        for (int r = r0; r < r1; r += 4)
         {
-            SimdKernels.PermuteEvenOdd(x.F32, xp, inDim);
-            float* res = stackalloc float[4];
-            int r = r0;
-            for (; r + 4 <= r1; r += 4)
-            {
-                SimdKernels.DotBf16Rows4((ushort*)w.Data + (long)r * inDim, inDim, xp, inDim, res);
-                for (int k = 0; k < 4; k++) y.F32[r + k] = accumulate ? y.F32[r + k] + res[k] : res[k];
-            }
-            for (; r < r1; r++)
-            {
-                float v = SimdKernels.DotBf16((ushort*)w.Data + (long)r * inDim, x.F32, inDim);
-                y.F32[r] = accumulate ? y.F32[r] + v : v;
-            }
+            int n = Math.Min(4, r1 - r);
+            RowsDotBf16(w, r, n, xp.Pointer, res);
+            for (int k = 0; k < n; k++) y.F32[r + k] = accumulate ? y.F32[r + k] + res[k] : res[k];
         }
-        finally
+    }
+
+    /// <summary>result[0..count) = W[r..r+count)·x for count ≤ 4, x in even/odd order.</summary>
+    private static void RowsDotBf16(CpuTensor w, int r, int count, float* xp, float* result)
+    {
+        int inDim = w.Columns;
+        ushort* row = (ushort*)w.Data + (long)r * inDim;
+        if (count == 4) { SimdKernels.DotBf16Rows4(row, inDim, xp, inDim, result); return; }
+        // Fewer than four rows left: a zero stride reads the same (in-bounds) row four times.
+        float* tmp = stackalloc float[4];
+        for (int k = 0; k < count; k++)
         {
-            if (heap != null) NativeMemory.AlignedFree(heap);
+            SimdKernels.DotBf16Rows4(row + (long)k * inDim, 0, xp, inDim, tmp);
+            result[k] = tmp[0];
+        }
+    }
+
+    /// <summary>x reordered for <see cref="SimdKernels.DotBf16Rows4"/> in a native buffer freed on dispose.</summary>
+    private readonly ref struct PermutedVector
+    {
+        public readonly float* Pointer;
+
+        public PermutedVector(float* x, int n)
+        {
+            Pointer = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, n) * 4, 64);
+            SimdKernels.PermuteEvenOdd(x, Pointer, n);
+        }
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(Pointer);
         }
     }
 
@@ -244,6 +260,19 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     private static void SwiGluRows(CpuTensor x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
         int tokens = x.Rows, inDim = g.Columns, outDim = g.Rows;
+        if (tokens == 1 && g.DType == DType.BF16 && u.DType == DType.BF16)
+        {
+            using var xp = new PermutedVector(x.F32, inDim);
+            float* gs = stackalloc float[4], us = stackalloc float[4];
+            for (int r = r0; r < r1; r += 4)
+            {
+                int n = Math.Min(4, r1 - r);
+                RowsDotBf16(g, r, n, xp.Pointer, gs);
+                RowsDotBf16(u, r, n, xp.Pointer, us);
+                for (int k = 0; k < n; k++) h.F32[r + k] = SimdKernels.SiluMul(gs[k], us[k]);
+            }
+            return;
+        }
         for (int r = r0; r < r1; r++)
             for (int t = 0; t < tokens; t++)
             {
