@@ -104,6 +104,11 @@ public sealed class CheckpointIndex : IDisposable
         {
             throw new InvalidCheckpointException(indexPath, $"not valid JSON ({e.Message})", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // An unpaired \uD800-style escape: valid JSON syntax, but System.Text.Json cannot read it as a string.
+            throw new InvalidCheckpointException(indexPath, $"weight_map has a string with an unpaired UTF-16 surrogate escape ({e.Message})", e);
+        }
     }
 
     /// <summary>True when the checkpoint has a tensor of this name.</summary>

@@ -335,7 +335,7 @@ public sealed record LongCatConfig
         public string? OptString(string key)
         {
             if (Find(key) is not { } v) return null;
-            return v.ValueKind == JsonValueKind.String ? v.GetString() : throw Wrong(key, "a string", v);
+            return v.ValueKind == JsonValueKind.String ? Text(key, v) : throw Wrong(key, "a string", v);
         }
 
         public JsonElement? OptObject(string key)
@@ -349,7 +349,7 @@ public sealed record LongCatConfig
             if (Find(key) is not { } v) return null;
             if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() == 0 || v[0].ValueKind != JsonValueKind.String)
                 throw Wrong(key, "a non-empty array of strings", v);
-            return v[0].GetString();
+            return Text(key, v[0]);
         }
 
         public List<string>? OptStringList(string key)
@@ -358,8 +358,21 @@ public sealed record LongCatConfig
             if (v.ValueKind != JsonValueKind.Array) throw Wrong(key, "an array of strings", v);
             var list = new List<string>();
             foreach (var e in v.EnumerateArray())
-                list.Add(e.ValueKind == JsonValueKind.String ? e.GetString()! : throw Wrong(key, "an array of strings", v));
+                list.Add(e.ValueKind == JsonValueKind.String ? Text(key, e) : throw Wrong(key, "an array of strings", v));
             return list;
+        }
+
+        // An unpaired \uD800-style escape is valid JSON syntax, but GetString throws InvalidOperationException on it.
+        private string Text(string key, JsonElement v)
+        {
+            try
+            {
+                return v.GetString()!;
+            }
+            catch (InvalidOperationException)
+            {
+                throw new InvalidConfigException(prefix + key, $"{v.GetRawText()} contains an unpaired UTF-16 surrogate escape");
+            }
         }
 
         public List<int>? OptIntList(string key)

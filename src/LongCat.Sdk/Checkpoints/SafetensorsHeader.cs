@@ -39,13 +39,14 @@ internal static class SafetensorsHeader
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (var prop in doc.RootElement.EnumerateObject())
             {
-                if (!seen.Add(prop.Name)) throw Bad(file, $"tensor name '{prop.Name}' appears twice in the header");
-                if (prop.Name == "__metadata__")
+                string name = Name(prop, file);
+                if (!seen.Add(name)) throw Bad(file, $"tensor name '{name}' appears twice in the header");
+                if (name == "__metadata__")
                 {
                     ReadMetadata(prop.Value, metadata, file);
                     continue;
                 }
-                tensors.Add(prop.Name, ReadEntry(prop.Name, prop.Value, dataLength, file));
+                tensors.Add(name, ReadEntry(name, prop.Value, dataLength, file));
             }
             CheckNoOverlap(tensors.Values, file);
             return (tensors, metadata);
@@ -57,8 +58,9 @@ internal static class SafetensorsHeader
         if (value.ValueKind != JsonValueKind.Object) throw Bad(file, "__metadata__ is not an object");
         foreach (var p in value.EnumerateObject())
         {
-            if (p.Value.ValueKind != JsonValueKind.String) throw Bad(file, $"__metadata__ value '{p.Name}' is not a string");
-            metadata[p.Name] = p.Value.GetString()!;
+            string key = Name(p, file);
+            if (p.Value.ValueKind != JsonValueKind.String) throw Bad(file, $"__metadata__ value '{key}' is not a string");
+            metadata[key] = Text(p.Value, file, $"__metadata__ value '{key}'");
         }
     }
 
@@ -67,8 +69,9 @@ internal static class SafetensorsHeader
         if (e.ValueKind != JsonValueKind.Object) throw Bad(file, $"tensor '{name}': header entry is not an object");
         if (!e.TryGetProperty("dtype", out var dt) || dt.ValueKind != JsonValueKind.String)
             throw Bad(file, $"tensor '{name}': missing or non-string 'dtype'");
-        if (!DTypes.TryParseSafetensors(dt.GetString(), out var dtype))
-            throw Bad(file, $"tensor '{name}': unknown dtype '{dt.GetString()}'");
+        string dtypeName = Text(dt, file, $"tensor '{name}': 'dtype'");
+        if (!DTypes.TryParseSafetensors(dtypeName, out var dtype))
+            throw Bad(file, $"tensor '{name}': unknown dtype '{dtypeName}'");
 
         if (!e.TryGetProperty("shape", out var sh) || sh.ValueKind != JsonValueKind.Array)
             throw Bad(file, $"tensor '{name}': missing or non-array 'shape'");
@@ -97,6 +100,32 @@ internal static class SafetensorsHeader
         if (end - begin != expected)
             throw Bad(file, $"tensor '{name}': {dtype.SafetensorsName()} {TensorInfo.FormatShape(shape)} needs {expected} bytes but data_offsets span {end - begin}");
         return new TensorInfo(name, dtype, shape, begin, end - begin, file);
+    }
+
+    // A \uD800-style escape without its pair is valid JSON syntax but no string: System.Text.Json throws
+    // InvalidOperationException when such a name or value is read, so the reads go through these two.
+    private static string Name(JsonProperty p, string file)
+    {
+        try
+        {
+            return p.Name;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Bad(file, "a key of the header contains an unpaired UTF-16 surrogate escape", e);
+        }
+    }
+
+    private static string Text(JsonElement e, string file, string what)
+    {
+        try
+        {
+            return e.GetString()!;
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw Bad(file, $"{what} contains an unpaired UTF-16 surrogate escape", ex);
+        }
     }
 
     private static bool TryGetInt64Safe(this JsonElement e, out long value)

@@ -31,6 +31,8 @@ public static unsafe class WeightFormats
     /// <summary>Rounds a float32 to the nearest FP8 E4M3 value (saturating at ±448).</summary>
     public static byte FloatToFp8E4M3(float value)
     {
+        // Clamp first: far outside the range |v − value| rounds to the same float for every code and the search would pick 0.
+        value = Math.Clamp(value, -448f, 448f);
         byte best = 0;
         float bestErr = float.PositiveInfinity;
         for (int b = 0; b < 256; b++)
