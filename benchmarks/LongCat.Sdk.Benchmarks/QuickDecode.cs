@@ -7,7 +7,7 @@ namespace LongCat.Sdk.Benchmarks;
 /// <summary>A quick look at decode speed for both weight residencies (the BenchmarkDotNet classes are the measurement of record).</summary>
 internal static class QuickDecode
 {
-    public static void Run(int tokens)
+    public static void Run(int tokens, bool profile = false)
     {
         string dir = BenchCheckpoint.EnsureLiteMini();
         foreach (var residency in new[] { WeightResidency.Mapped, WeightResidency.Copied })
@@ -30,6 +30,17 @@ internal static class QuickDecode
             for (int i = 0; i < tokens; i++) logits = session.Decode(ArgMax(logits));
             sw.Stop();
             double perToken = sw.Elapsed.TotalSeconds / tokens;
+            if (profile)
+            {
+                var prof = new ProfilingBackend(new LongCat.Sdk.Compute.Cpu.CpuBackend(residency));
+                using var pm = LongCatModel.Load(dir, new ModelOptions { Backend = prof });
+                using var ps = pm.CreateSession();
+                var pl = ps.Prefill(prompt);
+                prof.Reset();
+                for (int i = 0; i < tokens; i++) pl = ps.Decode(ArgMax(pl));
+                foreach (var (op, ms, calls) in prof.Report(tokens)) Console.WriteLine($"    {op,-22} {ms,7:F3} ms/tok  {calls,4} calls/tok");
+                prof.Dispose();
+            }
             Console.WriteLine($"{residency,-7} load {load.Elapsed.TotalSeconds,5:F2} s  decode {1 / perToken,6:F2} tok/s  {perToken * 1e3,6:F1} ms/tok  " +
                               $"{bytes / 1e9:F3} GB/tok  {bytes / perToken / 1e9:F2} GB/s");
         }

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Benchmarks;
+
+/// <summary>Wraps a backend and accumulates wall time and call counts per op: where a decode step spends its time.</summary>
+internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
+{
+    private readonly Dictionary<string, (long Ticks, int Calls)> _ops = [];
+
+    public string Name => inner.Name + "+profile";
+
+    public void Reset() => _ops.Clear();
+
+    public IEnumerable<(string Op, double Ms, int Calls)> Report(int steps) =>
+        _ops.OrderByDescending(kv => kv.Value.Ticks)
+            .Select(kv => (kv.Key, kv.Value.Ticks * 1000.0 / Stopwatch.Frequency / steps, kv.Value.Calls / steps));
+
+    private void Time(string op, Action a)
+    {
+        long t0 = Stopwatch.GetTimestamp();
+        a();
+        long dt = Stopwatch.GetTimestamp() - t0;
+        var (ticks, calls) = _ops.GetValueOrDefault(op);
+        _ops[op] = (ticks + dt, calls + 1);
+    }
+
+    public DeviceTensor Allocate(DType dtype, params int[] shape) => inner.Allocate(dtype, shape);
+    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null) => inner.LoadWeight(file, info, shape, blockScales);
+    public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged => inner.Upload(destination, values);
+    public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged => inner.Download(source, values);
+    public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output) => Time("Embedding", () => inner.Embedding(table, ids, column, output));
+    public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output) => Time("RmsNorm", () => inner.RmsNorm(x, weight, eps, output));
+    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed) => Time("AddRmsNorm", () => inner.AddRmsNorm(residual, delta, weight, eps, normed));
+    public void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false) => Time($"MatMul {weight.Rows}x{weight.Columns}", () => inner.MatMul(x, weight, y, accumulate));
+    public void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h) => Time("MatMulSwiGlu", () => inner.MatMulSwiGlu(x, gate, up, h));
+    public void Add(DeviceTensor a, DeviceTensor b) => Time("Add", () => inner.Add(a, b));
+    public void Scale(DeviceTensor x, float scale) => Time("Scale", () => inner.Scale(x, scale));
+    public void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope, DeviceTensor qLat, DeviceTensor qRot) =>
+        Time("MlaQuery", () => inner.MlaQuery(q, kvB, shape, qScale, positions, rope, qLat, qRot));
+    public void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope, AttentionMetadata meta, DeviceTensor cache) =>
+        Time("MlaCacheLatent", () => inner.MlaCacheLatent(ckv, normWeight, eps, kvScale, shape, rope, meta, cache));
+    public void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale, AttentionMetadata meta, DeviceTensor oLat) =>
+        Time("MlaAttention", () => inner.MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat));
+    public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o) => Time("MlaValue", () => inner.MlaValue(oLat, kvB, shape, o));
+    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights) =>
+        Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights));
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output) =>
+        Time("MoeExperts", () => inner.MoeExperts(x, ids, weights, experts, output));
+    public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output) => Time("GatherRows", () => inner.GatherRows(x, rows, output));
+    public void Synchronize() => inner.Synchronize();
+    public void Dispose() => inner.Dispose();
+}
