@@ -13,7 +13,12 @@ namespace LongCat.Sdk.Benchmarks;
 [ShortRunJob]
 public unsafe class MatVecBenchmarks
 {
-    private const int Rows = 8192, Cols = 8192;                    // 128 MiB of BF16: four times the L3
+    private int Rows => Shape == "8192x8192" ? 8192 : 65536;
+    private int Cols => Shape == "8192x8192" ? 8192 : 1024;
+
+    /// <summary>128 MiB of BF16 either way (four times the L3): long rows, or the 1024-wide rows of the lite-mini shape.</summary>
+    [Params("65536x1024", "8192x8192")]
+    public string Shape { get; set; } = "8192x8192";
     private CpuBackend _backend = null!;
     private DeviceTensor _w = null!, _x = null!, _y = null!;
     private byte* _storage;
@@ -39,7 +44,7 @@ public unsafe class MatVecBenchmarks
     [Benchmark(Baseline = true, Description = "read 128 MiB (all cores)")]
     public double Read() => _read.Run();
 
-    [Benchmark(Description = "BF16 matvec 8192x8192 (all cores)")]
+    [Benchmark(Description = "BF16 matvec (all cores)")]
     public void MatVec() => _backend.MatMul(_x, _w, _y);
 
     [Benchmark(Description = "BF16 matvec, naive scalar (one core)")]

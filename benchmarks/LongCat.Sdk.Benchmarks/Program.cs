@@ -8,4 +8,5 @@ if (args.Length > 0 && args[0] == "quick-decode")
         profile: args.Contains("--profile"));
     return;
 }
+if (args.Length > 0 && args[0] == "kernel-peak") { LongCat.Sdk.Benchmarks.KernelPeak.Run(); return; }
 BenchmarkSwitcher.FromAssembly(typeof(LongCat.Sdk.Benchmarks.DecodeBenchmarks).Assembly).Run(args);

@@ -279,6 +279,57 @@ internal static unsafe class SimdKernels
         result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
     }
 
+    /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration.</summary>
+    public static float DotBf16Row(ushort* w, float* xp, int n)
+    {
+        int i = 0;
+        float sum = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var mask = Vector512.Create(0xFFFF0000u);
+            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                var r0 = Vector512.Load((uint*)(w + i));
+                var r1 = Vector512.Load((uint*)(w + i + 32));
+                e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
+                o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
+                e1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), Vector512.Load(xp + i + 32), e1);
+                o1 = Vector512.FusedMultiplyAdd((r1 & mask).AsSingle(), Vector512.Load(xp + i + 48), o1);
+            }
+            for (; i <= n - 32; i += 32)
+            {
+                var r0 = Vector512.Load((uint*)(w + i));
+                e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
+                o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
+            }
+            sum = Vector512.Sum((e0 + o0) + (e1 + o1));
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var mask = Vector256.Create(0xFFFF0000u);
+            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r0 = Vector256.Load((uint*)(w + i));
+                var r1 = Vector256.Load((uint*)(w + i + 16));
+                e0 = Vector256.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector256.Load(xp + i), e0);
+                o0 = Vector256.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector256.Load(xp + i + 8), o0);
+                e1 = Vector256.FusedMultiplyAdd((r1 << 16).AsSingle(), Vector256.Load(xp + i + 16), e1);
+                o1 = Vector256.FusedMultiplyAdd((r1 & mask).AsSingle(), Vector256.Load(xp + i + 24), o1);
+            }
+            for (; i <= n - 16; i += 16)
+            {
+                var r0 = Vector256.Load((uint*)(w + i));
+                e0 = Vector256.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector256.Load(xp + i), e0);
+                o0 = Vector256.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector256.Load(xp + i + 8), o0);
+            }
+            sum = Vector256.Sum((e0 + o0) + (e1 + o1));
+        }
+        for (; i < n; i++) sum += WeightFormats.Bf16ToFloat(w[i]) * xp[i];
+        return sum;
+    }
+
     /// <summary>acc += alpha · BF16 row.</summary>
     public static void AxpyBf16(ushort* w, float alpha, float* acc, int n)
     {
