@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Cpu;
 using LongCat.Sdk.Model;
 
 namespace LongCat.Sdk.Benchmarks;
@@ -31,6 +32,7 @@ public class DecodeBenchmarks
         using (var probe = _model.CreateSession()) probe.Prefill([5], trace: trace);
         BytesPerToken = DecodeCost.BytesPerToken(dir, _model.Config, trace);
         Console.WriteLine($"// bytes of weights per decoded token: {BytesPerToken}");
+        Console.WriteLine($"// huge-page backed memory before the baseline buffer: {HugePageArena.ProcessHugePageBytes() >> 20} MiB");
         _read = new ReadBandwidth(BytesPerToken, 3L << 30);
         Restart();
     }

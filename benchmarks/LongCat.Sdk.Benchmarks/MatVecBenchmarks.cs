@@ -38,6 +38,7 @@ public unsafe class MatVecBenchmarks
         _x = _backend.Allocate(DType.F32, 1, Cols);
         _y = _backend.Allocate(DType.F32, 1, Rows);
         _backend.Upload<float>(_x, Enumerable.Range(0, Cols).Select(i => (float)Math.Sin(i)).ToArray());
+        Console.WriteLine($"// huge-page backed memory before the baseline buffer: {HugePageArena.ProcessHugePageBytes() >> 20} MiB");
         _read = new ReadBandwidth(bytes, bytes);
     }
 

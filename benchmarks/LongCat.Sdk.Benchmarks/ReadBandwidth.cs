@@ -21,6 +21,7 @@ internal sealed unsafe class ReadBandwidth : IDisposable
         _buffer = _arena.Allocate(_span);   // the same transparent-huge-page memory the engine copies weights into
         for (long i = 0; i < _span; i += 4096) _buffer[i] = (byte)i;   // touch every page
         new Span<byte>(_buffer, (int)Math.Min(_span, int.MaxValue)).Fill(1);
+        Console.WriteLine($"// huge-page backed memory with the baseline buffer: {LongCat.Sdk.Compute.Cpu.HugePageArena.ProcessHugePageBytes() >> 20} MiB");
     }
 
     public double Run()

@@ -11,7 +11,7 @@ public sealed unsafe class CpuMatVecTests
 {
     public static IEnumerable<object[]> Shapes =>
         from rows in new[] { 1, 2, 3, 4, 5, 7, 9, 33 }
-        from cols in new[] { 1, 15, 16, 31, 32, 33, 100, 257 }
+        from cols in new[] { 1, 15, 16, 31, 32, 33, 100, 257, 4097 }
         select new object[] { rows, cols };
 
     [TestMethod]

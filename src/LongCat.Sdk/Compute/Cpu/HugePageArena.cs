@@ -37,6 +37,17 @@ internal sealed unsafe partial class HugePageArena : IDisposable
         return result;
     }
 
+    /// <summary>Bytes of this process's anonymous memory backed by huge pages (Linux; 0 elsewhere): shows whether THP took.</summary>
+    public static long ProcessHugePageBytes()
+    {
+        const string file = "/proc/self/smaps_rollup";
+        if (!File.Exists(file)) return 0;
+        foreach (var line in File.ReadLines(file))
+            if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return 0;
+    }
+
     [LibraryImport("libc", SetLastError = false)]
     private static partial int madvise(void* addr, nuint length, int advice);
 
