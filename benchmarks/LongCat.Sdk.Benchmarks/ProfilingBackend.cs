@@ -48,6 +48,7 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
         Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights));
     public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output) =>
         Time("MoeExperts", () => inner.MoeExperts(x, ids, weights, experts, output));
+    public void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output) => Time("ConcatColumns", () => inner.ConcatColumns(a, b, output));
     public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output) => Time("GatherRows", () => inner.GatherRows(x, rows, output));
     public void Synchronize() => inner.Synchronize();
     public void Dispose() => inner.Dispose();

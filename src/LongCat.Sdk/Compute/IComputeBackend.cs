@@ -128,6 +128,9 @@ public interface IComputeBackend : IDisposable
     /// </summary>
     void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output);
 
+    /// <summary>output [T, a+b] = [a ‖ b] row by row.</summary>
+    void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output);
+
     /// <summary>output[i] = x[rows[i]].</summary>
     void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output);
 

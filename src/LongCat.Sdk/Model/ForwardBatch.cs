@@ -10,6 +10,13 @@ namespace LongCat.Sdk.Model;
 /// <param name="AllLogits">True to return logits at every new position; false for the last one only.</param>
 public sealed record SequenceChunk(BlockTable Table, int StartPosition, int[] Tokens, int[] NgramHistory, bool AllLogits);
 
+/// <summary>An MTP step for one sequence: positions [StartPosition, StartPosition + NextTokens.Length), each paired with the token after it.</summary>
+/// <param name="Table">The sequence's KV blocks (already holding the target's latents for these positions).</param>
+/// <param name="StartPosition">First position.</param>
+/// <param name="NextTokens">Token p+1 for each position p.</param>
+/// <param name="AllLogits">Draft logits for every position, or only the last.</param>
+public sealed record MtpChunk(BlockTable Table, int StartPosition, int[] NextTokens, bool AllLogits);
+
 /// <summary>
 /// A step's work: chunks of one or more sequences (prefill chunks and decode tokens alike) run through one forward.
 /// The model never sees requests, only this.

@@ -17,15 +17,22 @@ public sealed class LongCatModel : IDisposable
     private readonly DeviceTensor _embedding, _finalNorm, _lmHead, _invFreq;
     private readonly NgramEmbedding? _ngram;
     private readonly DecoderBlock[] _blocks;
+    private readonly MtpHead? _mtp;
     private Workspace? _workspace;
+    private DeviceTensor? _lastHidden, _mtpConcat;
 
-    private LongCatModel(LongCatConfig config, CheckpointIndex checkpoint, IComputeBackend backend, bool ownsBackend, ModelOptions options)
+    private LongCatModel(LongCatConfig config, CheckpointIndex checkpoint, IComputeBackend backend, bool ownsBackend, ModelOptions options,
+        IProgress<LoadProgress>? progress, CancellationToken cancellation)
     {
         Config = config;
         _checkpoint = checkpoint;
         Backend = backend;
         _ownsBackend = ownsBackend;
-        var w = new WeightLoader(checkpoint, backend);
+        bool loadMtp = options.LoadMtp && config.HasMtp && checkpoint.Contains(WeightNames.MtpEhProj);
+        long total = checkpoint.TensorNames.Where(n => loadMtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
+            .Sum(n => checkpoint.Get(n).Info.Length);
+        var w = new WeightLoader(checkpoint, backend, progress is null ? null : loaded => progress.Report(new LoadProgress("weights", loaded, total)),
+            cancellation);
         int h = config.HiddenSize;
 
         Rope = RopeTable.Create(config.QkRopeHeadDim, config.RopeTheta, config.RopeScaling);
@@ -39,12 +46,16 @@ public sealed class LongCatModel : IDisposable
         for (int l = 0; l < config.NumLayers; l++) _blocks[l] = new DecoderBlock(w, l, config, rope, Rope.SoftmaxScaleMultiplier);
         _finalNorm = w.Vector(WeightNames.FinalNorm, h);
         _lmHead = config.TieWordEmbeddings ? _embedding : w.Linear(WeightNames.LmHead, config.VocabSize, h);
+        if (loadMtp) _mtp = new MtpHead(w, config, rope, Rope.SoftmaxScaleMultiplier, _embedding);
         WeightBytes = w.LoadedBytes;
 
         int blockSize = options.KvBlockSize;
         long perBlock = PagedKvCache.BytesPerBlock(config.NumAttentionSublayers, config.KvCacheWidth, blockSize);
         int blocks = options.KvCacheBlocks ?? (int)Math.Max(1, options.KvCacheMemory / perBlock);
-        KvCache = new PagedKvCache(backend, config.NumAttentionSublayers, config.KvCacheWidth, blocks, blockSize);
+        // Sublayers 0..2L-1 are the blocks' attention; the MTP layer, when loaded, uses sublayer 2L at the same slots.
+        int sublayers = config.NumAttentionSublayers + (_mtp is null ? 0 : 1);
+        blocks = options.KvCacheBlocks ?? (int)Math.Max(1, options.KvCacheMemory / PagedKvCache.BytesPerBlock(sublayers, config.KvCacheWidth, blockSize));
+        KvCache = new PagedKvCache(backend, sublayers, config.KvCacheWidth, blocks, blockSize);
     }
 
     /// <summary>The checkpoint's configuration.</summary>
@@ -62,23 +73,35 @@ public sealed class LongCatModel : IDisposable
     /// <summary>Bytes of checkpoint weights the model uses.</summary>
     public long WeightBytes { get; }
 
+    /// <summary>Whether the MTP head is loaded (<see cref="ForwardMtp"/> available).</summary>
+    public bool HasMtp => _mtp is not null;
+
+    /// <summary>Final-normed hidden states [logit rows, H] of the last <see cref="Forward"/>: the MTP head's input.</summary>
+    public DeviceTensor LastHidden => _lastHidden?.SliceRows(0, _lastHiddenRows) ?? throw new InvalidOperationException("No forward has run yet.");
+
     /// <summary>N−1 for Flash-Lite (ids of context each step needs), 0 for Flash.</summary>
     public int NgramHistoryLength => _ngram?.HistoryLength ?? 0;
 
     /// <summary>Loads a checkpoint directory (config.json + safetensors).</summary>
     /// <exception cref="InvalidConfigException">config.json is missing a field or inconsistent.</exception>
     /// <exception cref="InvalidCheckpointException">A shard is malformed, or a tensor is missing or of the wrong shape or dtype.</exception>
-    public static LongCatModel Load(string directory, ModelOptions? options = null)
+    public static LongCatModel Load(string directory, ModelOptions? options = null) => Load(directory, options, null, default);
+
+    /// <summary>Loads a checkpoint directory, reporting progress and stopping between tensors when cancelled.</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled; everything loaded so far is freed.</exception>
+    public static LongCatModel Load(string directory, ModelOptions? options, IProgress<LoadProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(directory);
         options ??= new ModelOptions();
         options.Validate();
+        progress?.Report(new LoadProgress("config", 0, 0));
         var config = LongCatConfig.Load(Path.Combine(directory, "config.json"));
+        progress?.Report(new LoadProgress("checkpoint", 0, 0));
         var checkpoint = CheckpointIndex.Open(directory);
         var backend = options.Backend ?? new CpuBackend(options.Residency, options.Threads);
         try
         {
-            return new LongCatModel(config, checkpoint, backend, options.Backend is null, options);
+            return new LongCatModel(config, checkpoint, backend, options.Backend is null, options, progress, cancellation);
         }
         catch
         {
@@ -117,27 +140,15 @@ public sealed class LongCatModel : IDisposable
         }
         foreach (var chunk in batch.Chunks) chunk.Table.Reserve(pool, chunk.StartPosition + chunk.Tokens.Length);
 
-        // Host-side step metadata: T token rows, S sequences.
-        int seqs = batch.Chunks.Count;
-        int maxBlocks = batch.Chunks.Max(ch => ch.Table.Blocks.Count);
-        var ids = new int[tokens]; var positions = new int[tokens]; var slots = new int[tokens]; var seqOf = new int[tokens];
-        var tables = new int[seqs * maxBlocks];
         var logitRows = new List<int>(batch.LogitRows);
+        var ids = new int[tokens];
         int row = 0;
-        for (int s = 0; s < seqs; s++)
-        {
-            var chunk = batch.Chunks[s];
-            for (int i = 0; i < chunk.Table.Blocks.Count; i++) tables[s * maxBlocks + i] = chunk.Table.Blocks[i];
+        foreach (var chunk in batch.Chunks)
             for (int i = 0; i < chunk.Tokens.Length; i++, row++)
             {
                 ids[row] = chunk.Tokens[i];
-                positions[row] = chunk.StartPosition + i;
-                slots[row] = chunk.Table.Slot(positions[row], bs);
-                seqOf[row] = s;
                 if (chunk.AllLogits || i == chunk.Tokens.Length - 1) logitRows.Add(row);
             }
-        }
-
         var b = Backend;
         if (_workspace is null || _workspace.Capacity < tokens)
         {
@@ -146,12 +157,9 @@ public sealed class LongCatModel : IDisposable
         }
         var step = new StepBuffers(_workspace, tokens);
         using var idT = Upload(ids, tokens, 1);
-        using var posT = Upload(positions, tokens);
-        using var slotT = Upload(slots, tokens);
-        using var seqT = Upload(seqOf, tokens);
-        using var tableT = Upload(tables, seqs, maxBlocks);
         using var rowsT = Upload(logitRows.ToArray(), logitRows.Count);
-        var meta = new AttentionMetadata(posT, slotT, seqT, tableT, bs);
+        using var stepMeta = StepMetadata.Build(Backend, batch.Chunks.Select(c => (c.Table, c.StartPosition, c.Tokens.Length)), bs);
+        var meta = stepMeta.Meta;
         var trace = batch.Trace;
 
         // ---- embeddings ----
@@ -194,13 +202,92 @@ public sealed class LongCatModel : IDisposable
         var normed = step.Normed.SliceRows(0, outRows);
         b.GatherRows(step.Hidden, rowsT, gathered);
         b.RmsNorm(gathered, _finalNorm, c.RmsNormEps, normed);
-        using var logits = b.Allocate(DType.F32, outRows, c.VocabSize);
-        b.MatMul(normed, _lmHead, logits);
-        var result = new float[outRows * c.VocabSize];
-        b.Download<float>(logits, result);
+        var result = Logits(normed);
+        KeepHidden(normed);
 
         foreach (var chunk in batch.Chunks) chunk.Table.Commit(chunk.StartPosition + chunk.Tokens.Length);
         return result;
+    }
+
+    /// <summary>lm_head over final-normed rows [n, H] → host logits [n, V].</summary>
+    private float[] Logits(DeviceTensor normed)
+    {
+        using var logits = Backend.Allocate(DType.F32, normed.Rows, Config.VocabSize);
+        Backend.MatMul(normed, _lmHead, logits);
+        var result = new float[normed.Rows * Config.VocabSize];
+        Backend.Download<float>(logits, result);
+        return result;
+    }
+
+    private void KeepHidden(DeviceTensor normed)
+    {
+        if (_lastHidden is null || _lastHidden.Rows < normed.Rows)
+        {
+            _lastHidden?.Dispose();
+            _lastHidden = Backend.Allocate(DType.F32, Math.Max(normed.Rows, _workspace!.Capacity), Config.HiddenSize);
+        }
+        var view = _lastHidden.SliceRows(0, normed.Rows);
+        Backend.GatherRows(normed, IdentityRows(normed.Rows), view);
+        _lastHiddenRows = normed.Rows;
+    }
+
+    private int _lastHiddenRows;
+    private DeviceTensor? _identityRows;
+
+    private DeviceTensor IdentityRows(int n)
+    {
+        if (_identityRows is null || _identityRows.Rows < n)
+        {
+            _identityRows?.Dispose();
+            _identityRows = Backend.Allocate(DType.I32, Math.Max(n, 64), 1);
+            Backend.Upload<int>(_identityRows, Enumerable.Range(0, _identityRows.Rows).ToArray());
+        }
+        return _identityRows.SliceRows(0, n);
+    }
+
+    /// <summary>
+    /// Runs the MTP head for <paramref name="chunks"/>: for position p of a sequence, the head reads its next token and the target's
+    /// final-normed hidden state at p (rows of <paramref name="hidden"/>, in chunk order) and returns draft logits for position p+2.
+    /// The positions must already be in the target's cache; the head writes its own latents at the same slots.
+    /// </summary>
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden)
+    {
+        var mtp = _mtp ?? throw new InvalidOperationException("The checkpoint has no MTP head (model.mtp.*) or it was not loaded.");
+        int tokens = chunks.Sum(ch => ch.NextTokens.Length);
+        if (tokens == 0) throw new ArgumentException("No tokens.", nameof(chunks));
+        if (hidden.Rows != tokens) throw new ArgumentException($"hidden has {hidden.Rows} rows for {tokens} tokens.", nameof(hidden));
+        foreach (var ch in chunks)
+            if (ch.StartPosition + ch.NextTokens.Length > ch.Table.TokenCount)
+                throw new ArgumentException($"MTP positions [{ch.StartPosition}, {ch.StartPosition + ch.NextTokens.Length}) are not all in the target's cache ({ch.Table.TokenCount}).", nameof(chunks));
+        var b = Backend;
+        var c = Config;
+        if (_workspace is null || _workspace.Capacity < tokens)
+        {
+            _workspace?.Dispose();
+            _workspace = new Workspace(b, c, Math.Max(tokens, _workspace?.Capacity ?? 0));
+        }
+        if (_mtpConcat is null || _mtpConcat.Rows < _workspace.Capacity)
+        {
+            _mtpConcat?.Dispose();
+            _mtpConcat = b.Allocate(DType.F32, _workspace.Capacity, 2 * c.HiddenSize);
+        }
+        var step = new StepBuffers(_workspace, tokens);
+        var ids = chunks.SelectMany(ch => ch.NextTokens).ToArray();
+        foreach (int id in ids)
+            if ((uint)id >= (uint)c.VocabSize) throw new ArgumentOutOfRangeException(nameof(chunks), id, $"token id outside the vocabulary [0, {c.VocabSize})");
+        var logitRows = new List<int>();
+        int row = 0;
+        foreach (var ch in chunks)
+            for (int i = 0; i < ch.NextTokens.Length; i++, row++)
+                if (ch.AllLogits || i == ch.NextTokens.Length - 1) logitRows.Add(row);
+        using var idT = Upload(ids, tokens, 1);
+        using var rowsT = Upload(logitRows.ToArray(), logitRows.Count);
+        using var stepMeta = StepMetadata.Build(b, chunks.Select(ch => (ch.Table, ch.StartPosition, ch.NextTokens.Length)), KvCache.Pool.BlockSize);
+        using var final = b.Allocate(DType.F32, tokens, c.HiddenSize);
+        mtp.Forward(b, idT, hidden, KvCache.Layer(c.NumAttentionSublayers), stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
+        using var gathered = b.Allocate(DType.F32, logitRows.Count, c.HiddenSize);
+        b.GatherRows(final, rowsT, gathered);
+        return Logits(gathered);
     }
 
     private DeviceTensor Upload(int[] values, params int[] shape)
@@ -228,6 +315,9 @@ public sealed class LongCatModel : IDisposable
     public void Dispose()
     {
         _workspace?.Dispose();
+        _lastHidden?.Dispose();
+        _mtpConcat?.Dispose();
+        _identityRows?.Dispose();
         KvCache.Dispose();
         _invFreq.Dispose();
         if (_ownsBackend) Backend.Dispose();

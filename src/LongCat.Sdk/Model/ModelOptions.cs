@@ -23,6 +23,9 @@ public sealed record ModelOptions
     /// <summary>Explicit block count, overriding <see cref="KvCacheMemory"/>.</summary>
     public int? KvCacheBlocks { get; init; }
 
+    /// <summary>Load the MTP head (model.mtp.*) when the checkpoint has one (speculative decoding needs it).</summary>
+    public bool LoadMtp { get; init; } = true;
+
     /// <summary>Validates the options; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {

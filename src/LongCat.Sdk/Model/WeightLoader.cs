@@ -4,7 +4,8 @@ using LongCat.Sdk.Compute;
 namespace LongCat.Sdk.Model;
 
 /// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
-internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend)
+internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend,
+    Action<long>? progress = null, CancellationToken cancellation = default)
 {
     private static readonly DType[] Floats = [DType.F32, DType.BF16, DType.F16];
     private static readonly DType[] LinearFormats = [DType.F32, DType.BF16, DType.F16, DType.F8E4M3];
@@ -35,8 +36,11 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
 
     private DeviceTensor Load(string name, int[] shape, DType[] allowed, DeviceTensor? scales = null)
     {
+        cancellation.ThrowIfCancellationRequested();
         var (info, file) = checkpoint.Get(name, Array.ConvertAll(shape, d => (long)d), allowed);
+        var tensor = backend.LoadWeight(file, info, shape, scales);
         LoadedBytes += info.Length;
-        return backend.LoadWeight(file, info, shape, scales);
+        progress?.Invoke(LoadedBytes);
+        return tensor;
     }
 }

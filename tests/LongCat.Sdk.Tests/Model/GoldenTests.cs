@@ -95,6 +95,49 @@ public sealed class GoldenTests
 
     [TestMethod]
     [DynamicData(nameof(Prompts), DynamicDataDisplayName = nameof(CaseName))]
+    public void Golden_MtpDraftLogits_MatchReference(string dir, int prompt)
+    {
+        using var golden = new Golden(dir);
+        using var model = LongCatModel.Load(dir, new ModelOptions { KvBlockSize = 4 });
+        if (!golden.Has($"mtp_logits_p{prompt}"))
+        {
+            Assert.IsFalse(model.HasMtp && model.Config.HasMtp && golden.MtpTolerance is not null, "a fixture with an MTP head has MTP goldens");
+            return;
+        }
+        Assert.IsTrue(model.HasMtp, "the MTP head is loaded");
+        using var session = model.CreateSession();
+        session.Prefill(golden.Ints($"prompt_p{prompt}"), allLogits: true);     // the target's final-normed hidden states at every position
+        var next = golden.Ints($"mtp_input_ids_p{prompt}");
+        var draft = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next, AllLogits: true)], model.LastHidden);
+        Compare.Close(golden.Floats($"mtp_logits_p{prompt}"), draft, golden.MtpTolerance!.Value, $"{Fixtures.Name(dir)} mtp_logits_p{prompt}");
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Prompts), DynamicDataDisplayName = nameof(CaseName))]
+    public void Golden_MtpIncremental_MatchesFullMtpForward(string dir, int prompt)
+    {
+        using var golden = new Golden(dir);
+        if (!golden.Has($"mtp_logits_p{prompt}")) return;
+        using var model = LongCatModel.Load(dir, new ModelOptions { KvBlockSize = 4 });
+        using var session = model.CreateSession();
+        var tokens = golden.Ints($"prompt_p{prompt}");
+        var next = golden.Ints($"mtp_input_ids_p{prompt}");
+        var expected = golden.Floats($"mtp_logits_p{prompt}");
+        int vocab = model.Config.VocabSize, k = Math.Min(3, tokens.Length);
+        // Prefill k positions (and the head over them), then one position at a time: the head's own cache carries the context.
+        session.Prefill(tokens.AsSpan(0, k), allLogits: true);
+        var first = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next[..k], AllLogits: true)], model.LastHidden);
+        Compare.Close(expected.AsSpan(0, k * vocab), first, golden.MtpTolerance!.Value, "MTP over the first chunk");
+        for (int p = k; p < tokens.Length; p++)
+        {
+            session.Decode(tokens[p]);
+            var step = model.ForwardMtp([new MtpChunk(session.BlockTable, p, [next[p]], AllLogits: false)], model.LastHidden);
+            Compare.Close(expected.AsSpan(p * vocab, vocab), step, golden.MtpTolerance!.Value, $"MTP at position {p}");
+        }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Prompts), DynamicDataDisplayName = nameof(CaseName))]
     public void Golden_NgramHashesAndEmbedding_MatchReference(string dir, int prompt)
     {
         using var golden = new Golden(dir);

@@ -310,6 +310,19 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <inheritdoc/>
+    public void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output)
+    {
+        var x = Cpu(a); var y = Cpu(b); var o = Cpu(output);
+        int ca = x.Columns, cb = y.Columns;
+        if (o.Columns != ca + cb || x.Rows != o.Rows || y.Rows != o.Rows) throw new ArgumentException($"ConcatColumns shapes: {x}, {y}, {o}.");
+        for (int t = 0; t < o.Rows; t++)
+        {
+            Buffer.MemoryCopy(x.RowF32(t), o.RowF32(t), ca * 4L, ca * 4L);
+            Buffer.MemoryCopy(y.RowF32(t), o.RowF32(t) + ca, cb * 4L, cb * 4L);
+        }
+    }
+
+    /// <inheritdoc/>
     public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output)
     {
         var xs = Cpu(x); var r = Cpu(rows); var o = Cpu(output);
