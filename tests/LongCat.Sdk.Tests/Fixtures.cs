@@ -9,11 +9,23 @@ internal static class Fixtures
 
     public static string Dir(string name) => Path.Combine(Root, name);
 
+    /// <summary>The repository root (the folder holding LongCat.Sdk.sln) above the test output, or null.</summary>
+    public static string? RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "LongCat.Sdk.sln"))) return d.FullName;
+        return null;
+    }
+
     public static IEnumerable<string> GoldenDirs()
     {
         var dirs = Directory.Exists(Root)
             ? Directory.GetDirectories(Root).Where(d => File.Exists(Path.Combine(d, "golden.safetensors"))).OrderBy(d => d, StringComparer.Ordinal).ToList()
             : [];
+        // Bundled models that carry goldens exported by their trainer (models/*/golden.safetensors), found from the test output upwards.
+        if (RepoRoot() is { } root && Directory.Exists(Path.Combine(root, "models")))
+            dirs.AddRange(Directory.GetDirectories(Path.Combine(root, "models"))
+                .Where(d => File.Exists(Path.Combine(d, "golden.safetensors"))).OrderBy(d => d, StringComparer.Ordinal));
         var extra = Environment.GetEnvironmentVariable("LONGCAT_GOLDEN_DIRS");
         if (!string.IsNullOrWhiteSpace(extra))
             dirs.AddRange(extra.Split(':', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath));
