@@ -26,6 +26,9 @@ public sealed class ForwardBatch
     /// <summary>The sequences' chunks, in output order.</summary>
     public List<SequenceChunk> Chunks { get; } = [];
 
+    /// <summary>Keep every token's final-normed hidden state in <see cref="LongCatModel.LastHidden"/> (the MTP head needs them).</summary>
+    public bool KeepAllHidden { get; init; }
+
     /// <summary>Optional capture of intermediate values (tests, diagnostics).</summary>
     public ForwardTrace? Trace { get; init; }
 

@@ -73,10 +73,13 @@ public sealed class LongCatModel : IDisposable
     /// <summary>Bytes of checkpoint weights the model uses.</summary>
     public long WeightBytes { get; }
 
-    /// <summary>Whether the MTP head is loaded (<see cref="ForwardMtp"/> available).</summary>
+    /// <summary>Whether the MTP head is loaded (<see cref="ForwardMtp(IReadOnlyList{MtpChunk}, DeviceTensor)"/> available).</summary>
     public bool HasMtp => _mtp is not null;
 
-    /// <summary>Final-normed hidden states [logit rows, H] of the last <see cref="Forward"/>: the MTP head's input.</summary>
+    /// <summary>
+    /// Final-normed hidden states of the last <see cref="Forward"/>: [T, H] for every token when the batch asked for
+    /// <see cref="ForwardBatch.KeepAllHidden"/>, else [logit rows, H]. The MTP head's input.
+    /// </summary>
     public DeviceTensor LastHidden => _lastHidden?.SliceRows(0, _lastHiddenRows) ?? throw new InvalidOperationException("No forward has run yet.");
 
     /// <summary>N−1 for Flash-Lite (ids of context each step needs), 0 for Flash.</summary>
@@ -198,12 +201,25 @@ public sealed class LongCatModel : IDisposable
             trace.Hidden.Add(Read(step.Normed, tokens * c.HiddenSize));
         }
         int outRows = logitRows.Count;
-        var gathered = step.Delta.SliceRows(0, outRows);
-        var normed = step.Normed.SliceRows(0, outRows);
-        b.GatherRows(step.Hidden, rowsT, gathered);
-        b.RmsNorm(gathered, _finalNorm, c.RmsNormEps, normed);
-        var result = Logits(normed);
-        KeepHidden(normed);
+        float[] result;
+        if (batch.KeepAllHidden)
+        {
+            // Every row's final-normed state stays on the device for the MTP head; logits only for the rows that need them.
+            b.RmsNorm(step.Hidden, _finalNorm, c.RmsNormEps, step.Normed);
+            KeepHidden(step.Normed);
+            var gathered = step.Delta.SliceRows(0, outRows);
+            b.GatherRows(step.Normed, rowsT, gathered);
+            result = Logits(gathered);
+        }
+        else
+        {
+            var gathered = step.Delta.SliceRows(0, outRows);
+            var normed = step.Normed.SliceRows(0, outRows);
+            b.GatherRows(step.Hidden, rowsT, gathered);
+            b.RmsNorm(gathered, _finalNorm, c.RmsNormEps, normed);
+            result = Logits(normed);
+            KeepHidden(normed);
+        }
 
         foreach (var chunk in batch.Chunks) chunk.Table.Commit(chunk.StartPosition + chunk.Tokens.Length);
         return result;
@@ -250,15 +266,33 @@ public sealed class LongCatModel : IDisposable
     /// final-normed hidden state at p (rows of <paramref name="hidden"/>, in chunk order) and returns draft logits for position p+2.
     /// The positions must already be in the target's cache; the head writes its own latents at the same slots.
     /// </summary>
-    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden)
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden) => ForwardMtp(chunks, hidden, null);
+
+    /// <summary>As <see cref="ForwardMtp(IReadOnlyList{MtpChunk}, DeviceTensor)"/>, taking the hidden rows <paramref name="rows"/> of <paramref name="source"/>.</summary>
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor source, int[]? rows)
+    {
+        if (rows is null) return ForwardMtpCore(chunks, source);
+        using var rowT = Upload(rows, rows.Length);
+        using var picked = Backend.Allocate(DType.F32, rows.Length, Config.HiddenSize);
+        Backend.GatherRows(source, rowT, picked);
+        return ForwardMtpCore(chunks, picked);
+    }
+
+    /// <summary>The MTP head's own final-normed output rows of its last run (in chunk order): the hidden input for chained drafts.</summary>
+    public DeviceTensor LastMtpHidden => _lastMtpHidden?.SliceRows(0, _lastMtpRows) ?? throw new InvalidOperationException("The MTP head has not run yet.");
+
+    private DeviceTensor? _lastMtpHidden;
+    private int _lastMtpRows;
+
+    private float[] ForwardMtpCore(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden)
     {
         var mtp = _mtp ?? throw new InvalidOperationException("The checkpoint has no MTP head (model.mtp.*) or it was not loaded.");
         int tokens = chunks.Sum(ch => ch.NextTokens.Length);
         if (tokens == 0) throw new ArgumentException("No tokens.", nameof(chunks));
         if (hidden.Rows != tokens) throw new ArgumentException($"hidden has {hidden.Rows} rows for {tokens} tokens.", nameof(hidden));
         foreach (var ch in chunks)
-            if (ch.StartPosition + ch.NextTokens.Length > ch.Table.TokenCount)
-                throw new ArgumentException($"MTP positions [{ch.StartPosition}, {ch.StartPosition + ch.NextTokens.Length}) are not all in the target's cache ({ch.Table.TokenCount}).", nameof(chunks));
+            if (ch.StartPosition + ch.NextTokens.Length > ch.Table.Blocks.Count * KvCache.Pool.BlockSize)
+                throw new ArgumentException($"MTP positions [{ch.StartPosition}, {ch.StartPosition + ch.NextTokens.Length}) lie beyond the sequence's reserved blocks.", nameof(chunks));
         var b = Backend;
         var c = Config;
         if (_workspace is null || _workspace.Capacity < tokens)
@@ -269,6 +303,7 @@ public sealed class LongCatModel : IDisposable
         if (_mtpConcat is null || _mtpConcat.Rows < _workspace.Capacity)
         {
             _mtpConcat?.Dispose();
+        _lastMtpHidden?.Dispose();
             _mtpConcat = b.Allocate(DType.F32, _workspace.Capacity, 2 * c.HiddenSize);
         }
         var step = new StepBuffers(_workspace, tokens);
@@ -283,7 +318,13 @@ public sealed class LongCatModel : IDisposable
         using var idT = Upload(ids, tokens, 1);
         using var rowsT = Upload(logitRows.ToArray(), logitRows.Count);
         using var stepMeta = StepMetadata.Build(b, chunks.Select(ch => (ch.Table, ch.StartPosition, ch.NextTokens.Length)), KvCache.Pool.BlockSize);
-        using var final = b.Allocate(DType.F32, tokens, c.HiddenSize);
+        if (_lastMtpHidden is null || _lastMtpHidden.Rows < tokens)
+        {
+            _lastMtpHidden?.Dispose();
+            _lastMtpHidden = b.Allocate(DType.F32, Math.Max(tokens, _workspace.Capacity), c.HiddenSize);
+        }
+        var final = _lastMtpHidden.SliceRows(0, tokens);
+        _lastMtpRows = tokens;
         mtp.Forward(b, idT, hidden, KvCache.Layer(c.NumAttentionSublayers), stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
         using var gathered = b.Allocate(DType.F32, logitRows.Count, c.HiddenSize);
         b.GatherRows(final, rowsT, gathered);
@@ -317,6 +358,7 @@ public sealed class LongCatModel : IDisposable
         _workspace?.Dispose();
         _lastHidden?.Dispose();
         _mtpConcat?.Dispose();
+        _lastMtpHidden?.Dispose();
         _identityRows?.Dispose();
         KvCache.Dispose();
         _invFreq.Dispose();
