@@ -1,0 +1,222 @@
+using System.Numerics.Tensors;
+using System.Security.Cryptography;
+
+namespace LongCat.Sdk.Serving;
+
+/// <summary>
+/// Chooses the next token from a vector of logits, as Hugging Face's processors do, in this order:
+/// penalties → temperature → top-k → top-p → min-p → one draw. Each filter works on the softmax of the tempered logits
+/// that survived the previous one. Greedy (temperature 0) is argmax after penalties, lowest id on ties.
+/// </summary>
+/// <remarks>
+/// <para>Top-k keeps exactly K tokens, ties at the K-th value going to the lower id (vLLM's rule; HF keeps every tie), so
+/// top-k 1 is greedy. The draw walks the surviving tokens in id order against one uniform number from a PCG32 seeded
+/// with <see cref="SamplingOptions.Seed"/> (not <see cref="System.Random"/>, whose sequence may change between .NET versions).</para>
+/// <para>Cost per token: one pass for the maximum and one for the exponentials over the vocabulary V; top-k is a
+/// size-K heap (O(V log K)); top-p buckets the probability mass and sorts only the bucket where the nucleus ends
+/// (<see cref="NucleusFilter"/>); min-p needs no sort; the draw walks chunk sums, then one chunk. Buffers are
+/// vocabulary-sized, allocated on first use and reused: nothing is allocated per token.</para>
+/// <para>Reproducibility: the same seed gives the same tokens on every run of the same build and hardware. The
+/// exponentials and sums are vectorised, so on a machine with another vector width a draw that falls within rounding
+/// (about 1e-7 relative) of a boundary between two tokens may pick its neighbour.</para>
+/// <para>One instance per sequence (it owns the random state); not thread-safe.</para>
+/// </remarks>
+public sealed class Sampler
+{
+    private readonly LogitPenalties _penalties;
+    private Pcg32 _rng;
+    private float[] _penalized = []; // [V] copy for the read-only entry points
+    private float[] _weights = [];   // [V] exp((logit - max) / T) of the candidates, compacted alongside _ids
+    private int[] _ids = [];         // [V] candidate ids
+    private double[] _chunkSums = []; // [ceil(n / Chunk)] sums of _weights by chunk, for the draw
+    private NucleusFilter? _nucleus;
+
+    // The draw finds its chunk from the chunk sums, then walks at most one chunk.
+    private const int Chunk = 1024;
+
+    /// <summary>Creates a sampler; the options are validated first.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (the message names it).</exception>
+    public Sampler(SamplingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _penalties = new LogitPenalties(options);
+        ulong seed = options.Seed is int s ? (ulong)(uint)s : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+        _rng = new Pcg32(seed);
+    }
+
+    /// <summary>The options this sampler applies.</summary>
+    public SamplingOptions Options { get; }
+
+    /// <summary>Picks the next token. The penalties are applied to <paramref name="logits"/> in place.</summary>
+    /// <param name="logits">[V] the model's logits for the next position; overwritten by the penalised values.</param>
+    /// <param name="promptTokens">The prompt (for the repetition penalty).</param>
+    /// <param name="generatedTokens">The tokens generated so far (for all penalties).</param>
+    /// <exception cref="ArgumentException">The logits are empty or have no finite maximum, or a token id is outside the vocabulary.</exception>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens)
+    {
+        _penalties.Apply(logits, promptTokens, generatedTokens);
+        if (Options.IsGreedy) return ArgMax(logits);
+
+        int n = Filter(logits, out double total);
+        return Draw(n, _rng.NextDouble() * total);
+    }
+
+    /// <summary>The final distribution after every processor: what <see cref="Sample"/> draws from (one-hot when greedy).
+    /// For speculative decoding's rejection sampling. Consumes no randomness.</summary>
+    public float[] Probabilities(ReadOnlySpan<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens)
+    {
+        var probs = new float[logits.Length];
+        Probabilities(logits, promptTokens, generatedTokens, probs);
+        return probs;
+    }
+
+    /// <summary>Writes the final distribution into <paramref name="destination"/> ([V], zero outside the surviving tokens).</summary>
+    public void Probabilities(ReadOnlySpan<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens, Span<float> destination)
+    {
+        if (destination.Length != logits.Length)
+            throw new ArgumentException($"destination has {destination.Length} elements; the logits have {logits.Length}.", nameof(destination));
+        int n = Candidates(logits, promptTokens, generatedTokens, out double total);
+        destination.Clear();
+        for (int i = 0; i < n; i++) destination[_ids[i]] = (float)(_weights[i] / total);
+    }
+
+    // Inverse CDF over the candidates in id order; u is uniform in [0, total).
+    private int Draw(int n, double u)
+    {
+        int chunks = (n + Chunk - 1) / Chunk;
+        int c = 0;
+        double cumulative = 0;
+        while (c < chunks - 1 && u >= cumulative + _chunkSums[c]) cumulative += _chunkSums[c++];
+        for (int i = c * Chunk; i < n; i++)
+        {
+            cumulative += _weights[i];
+            if (u < cumulative) return _ids[i];
+        }
+        // u landed in the rounding gap at the very top: the last token with any weight.
+        int last = n - 1;
+        while (last > 0 && _weights[last] == 0f) last--;
+        return _ids[last];
+    }
+
+    /// <summary>For tests: the surviving token ids in ascending order and their renormalised probabilities.</summary>
+    internal (int[] Ids, float[] Probs) Candidates(ReadOnlySpan<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens)
+    {
+        int n = Candidates(logits, promptTokens, generatedTokens, out double total);
+        var probs = new float[n];
+        for (int i = 0; i < n; i++) probs[i] = (float)(_weights[i] / total);
+        return (_ids.AsSpan(0, n).ToArray(), probs);
+    }
+
+    // Penalises a copy of the logits and filters it; leaves the candidates in _ids/_weights[0..n].
+    private int Candidates(ReadOnlySpan<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens, out double total)
+    {
+        ReadOnlySpan<float> source = logits;
+        if (_penalties.IsActive)
+        {
+            Grow(ref _penalized, logits.Length);
+            var copy = _penalized.AsSpan(0, logits.Length);
+            logits.CopyTo(copy);
+            _penalties.Apply(copy, promptTokens, generatedTokens);
+            source = copy;
+        }
+        if (!Options.IsGreedy) return Filter(source, out total);
+
+        Grow(ref _ids, 1);
+        Grow(ref _weights, 1);
+        _ids[0] = ArgMax(source);
+        _weights[0] = 1f;
+        total = 1;
+        return 1;
+    }
+
+    // Temperature, top-k, top-p, min-p. Leaves the survivors in ascending id order in _ids/_weights[0..n] with their
+    // unnormalised weights exp((logit - max) / T); total is their sum.
+    private int Filter(ReadOnlySpan<float> logits, out double total)
+    {
+        int vocab = logits.Length;
+        float max = MaxLogit(logits);
+        float invT = 1f / Options.Temperature;
+        Grow(ref _weights, vocab);
+        Grow(ref _ids, vocab);
+
+        int n;
+        if (Options.TopK > 0 && Options.TopK < vocab)
+        {
+            n = Options.TopK;
+            TopKSelector.Select(logits, _ids.AsSpan(0, n), _weights.AsSpan(0, n));
+            Array.Sort(_ids, _weights, 0, n);
+        }
+        else
+        {
+            n = vocab;
+            logits.CopyTo(_weights);
+            for (int i = 0; i < vocab; i++) _ids[i] = i;
+        }
+        var w = _weights.AsSpan(0, n);
+        TensorPrimitives.Subtract(w, max, w);
+        TensorPrimitives.Multiply(w, invT, w);
+        TensorPrimitives.Exp(w, w); // the most likely token has weight exp(0) = 1
+        double z = SumChunks(n);    // softmax denominator over the top-k survivors: top-p is relative to it
+        int unfiltered = n;
+
+        // Min-p (p < MinP · pmax) and tokens that top-p must drop (p < (1 − P) / n, halved for rounding) go in one pass.
+        // Dropping them first does not change top-p: every token ranked above a kept one is kept. The most likely token
+        // always stays. pmax is measured, not assumed to be exp(0) = 1, in case a vectorised exp rounds it.
+        float threshold = Options.MinP > 0f ? Options.MinP * TensorPrimitives.Max(w) : 0f;
+        if (Options.TopP < 1f) threshold = Math.Max(threshold, (float)(0.5 * (1 - Options.TopP) * z / n));
+        if (threshold > 0f) n = Compact(n, threshold);
+        if (Options.TopP < 1f) n = (_nucleus ??= new NucleusFilter()).Apply(_ids, _weights, n, Options.TopP * z);
+
+        total = n == unfiltered ? z : SumChunks(n);
+        return n;
+    }
+
+    private int Compact(int n, float threshold)
+    {
+        int kept = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (_weights[i] < threshold) continue;
+            _ids[kept] = _ids[i];
+            _weights[kept] = _weights[i];
+            kept++;
+        }
+        return kept;
+    }
+
+    // Sums _weights[0..n] by chunk (vectorised within a chunk, double across chunks) and keeps the chunk sums.
+    private double SumChunks(int n)
+    {
+        Grow(ref _chunkSums, (n + Chunk - 1) / Chunk);
+        double total = 0;
+        for (int c = 0, start = 0; start < n; c++, start += Chunk)
+        {
+            double sum = TensorPrimitives.Sum(_weights.AsSpan(start, Math.Min(Chunk, n - start)));
+            _chunkSums[c] = sum;
+            total += sum;
+        }
+        return total;
+    }
+
+    private static float MaxLogit(ReadOnlySpan<float> logits)
+    {
+        if (logits.IsEmpty) throw new ArgumentException("The logits are empty.", nameof(logits));
+        float max = TensorPrimitives.Max(logits); // NaN if any is NaN
+        if (!float.IsFinite(max))
+            throw new ArgumentException($"The logits have no finite maximum (max = {max}).", nameof(logits));
+        return max;
+    }
+
+    // The lowest id among the maximal logits.
+    private static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        return logits.IndexOf(MaxLogit(logits));
+    }
+
+    private static void Grow<T>(ref T[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new T[length];
+    }
+}

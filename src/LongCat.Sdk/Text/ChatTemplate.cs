@@ -1,0 +1,210 @@
+using System.Text;
+using System.Text.Json;
+
+namespace LongCat.Sdk.Text;
+
+/// <summary>
+/// The LongCat-Flash-Chat prompt format (LONGCAT.md §8, from the model card):
+/// <code>
+/// [{tool_description}\n\n## Messages\n][SYSTEM:{sys} ][Round 0] USER:{q0} ASSISTANT:{r0}&lt;/longcat_s&gt; [Round 1] USER:{q1} ASSISTANT:
+/// </code>
+/// No BOS is added. The text holds <c>&lt;/longcat_s&gt;</c> as text: the tokenizer must map it to the special token (id 2).
+/// </summary>
+/// <remarks>
+/// Decisions the model card leaves open, kept self-consistent with <see cref="ToolCallParser"/>:
+/// <list type="bullet">
+/// <item>Tool calls in an assistant turn follow its content (after a <c>\n</c> when the content is not empty), one
+/// <c>&lt;longcat_tool_call&gt;\n{"name": ..., "arguments": {...}}\n&lt;/longcat_tool_call&gt;</c> block per call, placed
+/// consecutively as the card's example shows. The JSON is Python's <c>json.dumps(..., ensure_ascii=False)</c>
+/// (<c>", "</c> and <c>": "</c>), what HF's Jinja <c>tojson</c> writes; empty arguments render as <c>{}</c>.</item>
+/// <item>Tool results are the user side of a new round: <c>[Round N] USER:&lt;longcat_tool_response&gt;\n{content}\n&lt;/longcat_tool_response&gt; ASSISTANT:</c>;
+/// consecutive results share that one USER turn, joined by <c>\n</c>, in call order. Their name and id are not rendered.</item>
+/// <item>A round is opened by each user turn and by each run of tool results; rounds are joined by one space.</item>
+/// <item>Several tools in the description share one <c>### Tool namespace: function</c> header; each tool's block
+/// (<c>#### Tool name</c>, <c>Description</c>, <c>InputSchema</c>) is followed by a blank line.</item>
+/// </list>
+/// </remarks>
+public static class ChatTemplate
+{
+    /// <summary>The end-of-turn marker (special token id 2) that closes every assistant turn in history.</summary>
+    public const string EndOfTurn = "</longcat_s>";
+
+    private const string ToolCallOpen = "<longcat_tool_call>";
+    private const string ToolCallClose = "</longcat_tool_call>";
+    private const string ToolResponseOpen = "<longcat_tool_response>";
+    private const string ToolResponseClose = "</longcat_tool_response>";
+
+    // Verbatim from the model card, including the space after "tools:" and "InputSchema:". The card's "..." after
+    // "placed consecutively." is its example of two calls in a row, reproduced here as the card shows it.
+    private const string ToolsHeader = "## Tools\nYou have access to the following tools: \n\n### Tool namespace: function\n\n";
+    private const string ToolsNote =
+        "**Note**: For each function call, return a json object with function name and arguments within <longcat_tool_call></longcat_tool_call> XML tags as follows:\n" +
+        "<longcat_tool_call>\n{\"name\": <function-name>, \"arguments\": <args-dict>}\n</longcat_tool_call>\n" +
+        "When multiple functions need to be called simultaneously, each function call should be wrapped in its own <longcat_tool_call> tag and placed consecutively. For example:\n" +
+        "<longcat_tool_call>\n{\"name\": <function-name>, \"arguments\": <args-dict>}\n</longcat_tool_call>" +
+        "<longcat_tool_call>\n{\"name\": <function-name>, \"arguments\": <args-dict>}\n</longcat_tool_call>";
+
+    /// <summary>Renders a conversation as the prompt text the model continues.</summary>
+    /// <param name="messages">An optional system message, then user turns, each answered by an assistant turn; an assistant
+    /// turn with tool calls may be followed by one or more tool results, which the assistant answers in turn.</param>
+    /// <param name="tools">Functions the model may call; null or empty renders no tool description.</param>
+    /// <param name="addGenerationPrompt">End with <c> ASSISTANT:</c> so the model writes the next assistant turn (the
+    /// conversation must then end with a user turn or tool results). False renders a finished conversation; a trailing
+    /// user turn then ends after its content.</param>
+    /// <exception cref="ArgumentException">The conversation is out of order; the message names the offending index.</exception>
+    public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        Validate(messages, addGenerationPrompt);
+
+        var sb = new StringBuilder();
+        if (tools is { Count: > 0 })
+            sb.Append(RenderToolDescription(tools)).Append("\n\n## Messages\n");
+
+        int i = 0;
+        if (messages[0].Role == ChatRole.System)
+        {
+            sb.Append("SYSTEM:").Append(messages[0].Content).Append(' ');
+            i = 1;
+        }
+
+        int round = 0;
+        while (i < messages.Count)
+        {
+            if (round > 0) sb.Append(' ');
+            sb.Append("[Round ").Append(round++).Append("] USER:");
+            if (messages[i].Role == ChatRole.User)
+            {
+                sb.Append(messages[i++].Content);
+            }
+            else
+            {
+                // A run of tool results is one user-side turn.
+                for (bool first = true; i < messages.Count && messages[i].Role == ChatRole.Tool; i++, first = false)
+                {
+                    if (!first) sb.Append('\n');
+                    sb.Append(ToolResponseOpen).Append('\n').Append(messages[i].Content).Append('\n').Append(ToolResponseClose);
+                }
+            }
+
+            if (i < messages.Count)
+            {
+                sb.Append(" ASSISTANT:");
+                AppendAssistant(sb, messages[i], i);
+                sb.Append(EndOfTurn);
+                i++;
+            }
+            else if (addGenerationPrompt)
+            {
+                sb.Append(" ASSISTANT:");
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The tool description that precedes <c>## Messages</c>: the model card's text with each function's name, description and
+    /// <c>json.dumps(parameters, indent=2)</c> (ensure_ascii, so non-ASCII is written <c>\uXXXX</c>).
+    /// </summary>
+    public static string RenderToolDescription(IReadOnlyList<ToolDefinition> tools)
+    {
+        ArgumentNullException.ThrowIfNull(tools);
+        var sb = new StringBuilder(ToolsHeader);
+        for (int t = 0; t < tools.Count; t++)
+        {
+            var tool = tools[t] ?? throw new ArgumentException($"tools[{t}] is null.", nameof(tools));
+            sb.Append("#### Tool name: ").Append(tool.Name).Append("\n\n")
+              .Append("Description: ").Append(tool.Description).Append("\n\n")
+              .Append("InputSchema: \n").Append(PythonJson.Serialize(tool.Parameters, JsonStyle.PythonIndent2)).Append("\n\n");
+        }
+        return sb.Append(ToolsNote).ToString();
+    }
+
+    /// <summary>Renders one tool call as the model writes it: <c>&lt;longcat_tool_call&gt;\n{"name": "f", "arguments": {...}}\n&lt;/longcat_tool_call&gt;</c>.</summary>
+    /// <exception cref="ArgumentException"><see cref="ToolCall.ArgumentsJson"/> is not valid JSON.</exception>
+    public static string RenderToolCall(ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var sb = new StringBuilder();
+        AppendToolCall(sb, call);
+        return sb.ToString();
+    }
+
+    private static void AppendAssistant(StringBuilder sb, ChatMessage message, int index)
+    {
+        sb.Append(message.Content);
+        if (message.ToolCalls is not { Count: > 0 } calls) return;
+        if (message.Content.Length > 0) sb.Append('\n');
+        for (int c = 0; c < calls.Count; c++)
+        {
+            try
+            {
+                AppendToolCall(sb, calls[c]);
+            }
+            catch (ArgumentException e)
+            {
+                throw new ArgumentException($"messages[{index}].ToolCalls[{c}]: {e.Message}", "messages", e);
+            }
+        }
+    }
+
+    private static void AppendToolCall(StringBuilder sb, ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (string.IsNullOrEmpty(call.Name)) throw new ArgumentException("a tool call has no name.", nameof(call));
+        string args = string.IsNullOrWhiteSpace(call.ArgumentsJson) ? "{}" : call.ArgumentsJson;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(args);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"tool call '{call.Name}' has arguments that are not valid JSON: {e.Message}", nameof(call), e);
+        }
+        using (doc)
+        {
+            sb.Append(ToolCallOpen).Append("\n{\"name\": ");
+            PythonJson.WriteString(sb, call.Name, ensureAscii: false);
+            sb.Append(", \"arguments\": ").Append(PythonJson.Serialize(doc.RootElement, JsonStyle.PythonInline))
+              .Append("}\n").Append(ToolCallClose);
+        }
+    }
+
+    private static void Validate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    {
+        ChatRole? previous = null;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i] ?? throw new ArgumentException($"messages[{i}] is null.", nameof(messages));
+            if (m.Content is null) throw new ArgumentException($"messages[{i}] ({m.Role}) has null content.", nameof(messages));
+            string? problem = (m.Role, previous) switch
+            {
+                (ChatRole.System, null) => null,
+                (ChatRole.System, _) => "a system message may only be the first message",
+                (ChatRole.User, null or ChatRole.System or ChatRole.Assistant) => null,
+                (ChatRole.User, _) => "a user turn must follow an assistant turn (two user-side turns in a row)",
+                (ChatRole.Assistant, ChatRole.User or ChatRole.Tool) => null,
+                (ChatRole.Assistant, _) => "an assistant turn must answer a user turn or tool results",
+                (ChatRole.Tool, ChatRole.Tool) => null,
+                (ChatRole.Tool, ChatRole.Assistant) when MadeToolCalls(messages[i - 1]) => null,
+                (ChatRole.Tool, _) => "a tool result must follow an assistant turn that made tool calls, or another tool result",
+                _ => $"unknown role {m.Role}",
+            };
+            if (problem is not null)
+                throw new ArgumentException($"messages[{i}] ({m.Role}): {problem}.", nameof(messages));
+            previous = m.Role;
+        }
+
+        if (previous is null or ChatRole.System)
+            throw new ArgumentException("The conversation has no user turn.", nameof(messages));
+        if (addGenerationPrompt && previous == ChatRole.Assistant)
+            throw new ArgumentException(
+                $"messages[{messages.Count - 1}] (Assistant): the conversation ends with an assistant turn; render it with addGenerationPrompt: false.",
+                nameof(messages));
+    }
+
+    // An assistant turn kept as raw model output carries its calls in its content instead of ToolCalls.
+    private static bool MadeToolCalls(ChatMessage m) =>
+        m.ToolCalls is { Count: > 0 } || m.Content.Contains(ToolCallOpen, StringComparison.Ordinal);
+}
