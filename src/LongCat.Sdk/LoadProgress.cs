@@ -1,6 +1,6 @@
 namespace LongCat.Sdk;
 
-/// <summary>Progress of LongCatEngine.LoadAsync: which stage, and how many weight bytes are in place.</summary>
+/// <summary>Progress of <see cref="LongCatEngine.LoadAsync"/>: which stage, and how many weight bytes are in place.</summary>
 /// <param name="Stage">"config", "checkpoint", "weights", "tokenizer" or "ready".</param>
 /// <param name="BytesLoaded">Weight bytes loaded so far.</param>
 /// <param name="TotalBytes">Weight bytes to load.</param>

@@ -36,6 +36,7 @@ public sealed class BlockPool
     {
         if (_free.Count == 0) throw new KvCacheExhaustedException(1, 0);
         int id = _free.Pop();
+        if (_refCounts[id] != 0) throw new InvalidOperationException($"KV block {id} is on the free list with {_refCounts[id]} reference(s).");
         _refCounts[id] = 1;
         return id;
     }

@@ -27,6 +27,14 @@ public sealed class BlockTable
         TokenCount = tokens;
     }
 
+    /// <summary>Starts the table with shared blocks already holding <paramref name="tokens"/> positions (a prefix-cache hit).</summary>
+    public void Adopt(IReadOnlyList<int> blocks, int tokens)
+    {
+        if (_blocks.Count != 0) throw new InvalidOperationException("Only an empty table can adopt cached blocks.");
+        _blocks.AddRange(blocks);
+        TokenCount = tokens;
+    }
+
     /// <summary>Cache row of a position.</summary>
     public int Slot(int position, int blockSize) => _blocks[position / blockSize] * blockSize + position % blockSize;
 

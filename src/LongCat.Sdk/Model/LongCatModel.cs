@@ -303,7 +303,6 @@ public sealed class LongCatModel : IDisposable
         if (_mtpConcat is null || _mtpConcat.Rows < _workspace.Capacity)
         {
             _mtpConcat?.Dispose();
-        _lastMtpHidden?.Dispose();
             _mtpConcat = b.Allocate(DType.F32, _workspace.Capacity, 2 * c.HiddenSize);
         }
         var step = new StepBuffers(_workspace, tokens);

@@ -12,6 +12,9 @@ public sealed unsafe partial class CpuBackend
     {
         var qs = Cpu(q); var w = Cpu(kvB); var pos = Cpu(positions); var lat = Cpu(qLat); var rot = Cpu(qRot);
         var invFreq = Cpu(rope.InvFreq);
+        Require(qs.Columns == shape.Heads * shape.QHeadDim && lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim
+            && lat.Rows >= qs.Rows && rot.Rows >= qs.Rows && pos.ElementCount >= qs.Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
+            nameof(MlaQuery), $"q {qs}, kv_b {w}, qLat {lat}, qRot {rot}");
         float af = rope.AttentionFactor;
         int tokens = qs.Rows;
         For(tokens * shape.Heads, item =>
@@ -47,6 +50,8 @@ public sealed unsafe partial class CpuBackend
     {
         var c = Cpu(ckv); var w = Cpu(normWeight); var pos = Cpu(meta.Positions); var slots = Cpu(meta.Slots); var kv = Cpu(cache);
         var invFreq = Cpu(rope.InvFreq);
+        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && pos.ElementCount >= c.Rows && slots.ElementCount >= c.Rows,
+            nameof(MlaCacheLatent), $"ckv {c}, cache {kv}");
         var wf = WeightAsFloats(w);
         for (int t = 0; t < c.Rows; t++)
         {
@@ -67,6 +72,15 @@ public sealed unsafe partial class CpuBackend
         var lat = Cpu(qLat); var rot = Cpu(qRot); var kv = Cpu(cache); var o = Cpu(oLat);
         var pos = Cpu(meta.Positions); var seqOf = Cpu(meta.TokenSequence); var tables = Cpu(meta.BlockTables);
         int bs = meta.BlockSize, maxBlocks = tables.Columns, L = shape.Latent, R = shape.RopeDim;
+        Require(lat.Columns == shape.Heads * L && rot.Columns == shape.Heads * R && o.Columns == shape.Heads * L && o.Rows >= lat.Rows
+            && kv.Columns == shape.CacheWidth && pos.ElementCount >= lat.Rows && seqOf.ElementCount >= lat.Rows, nameof(MlaAttention), $"qLat {lat}, oLat {o}, cache {kv}");
+        for (int t = 0; t < lat.Rows; t++)
+        {
+            int seq = seqOf.I32[t], need = pos.I32[t] / bs;
+            Require((uint)seq < (uint)tables.Rows && need < maxBlocks, nameof(MlaAttention), $"token {t} (sequence {seq}, position {pos.I32[t]}) has no block table entry");
+            for (int b = 0; b <= need; b++)
+                Require((uint)(tables.I32[(long)seq * maxBlocks + b] * bs) < (uint)kv.Rows, nameof(MlaAttention), $"block id {tables.I32[(long)seq * maxBlocks + b]} outside the cache");
+        }
         For(lat.Rows * shape.Heads, item =>
         {
             int t = item / shape.Heads, h = item % shape.Heads;
@@ -103,6 +117,7 @@ public sealed unsafe partial class CpuBackend
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o)
     {
         var lat = Cpu(oLat); var w = Cpu(kvB); var os = Cpu(o);
+        Require(lat.Columns == shape.Heads * shape.Latent && os.Columns == shape.Heads * shape.VDim && os.Rows >= lat.Rows, nameof(MlaValue), $"oLat {lat}, o {os}");
         For(lat.Rows * shape.Heads, item =>
         {
             int t = item / shape.Heads, h = item % shape.Heads;

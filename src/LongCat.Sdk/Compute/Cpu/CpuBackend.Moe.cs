@@ -11,6 +11,8 @@ public sealed unsafe partial class CpuBackend
     {
         var cls = Cpu(classifier); var b = Cpu(bias); var id = Cpu(ids); var wt = Cpu(weights);
         int tokens = x.Rows, experts = cls.Rows;
+        Require(id.Columns == topK && wt.Columns == topK && id.Rows >= tokens && wt.Rows >= tokens && b.Columns == experts && topK <= experts,
+            nameof(RouterTopK), $"classifier {cls}, ids {id}, weights {wt}, k {topK}");
         using var logits = CpuTensor.Allocate(DType.F32, [tokens, experts]);       // [T, E]
         MatMul(x, classifier, logits);
         var biasF = WeightAsFloats(b);
@@ -35,6 +37,7 @@ public sealed unsafe partial class CpuBackend
     {
         var xs = Cpu(x); var id = Cpu(ids); var wt = Cpu(weights); var o = Cpu(output);
         int tokens = xs.Rows, hidden = xs.Columns, k = id.Columns, real = experts.RealCount;
+        Require(o.Columns == hidden && o.Rows >= tokens && id.Rows >= tokens && wt.Rows >= tokens && wt.Columns == k, nameof(MoeExperts), $"x {xs}, ids {id}, output {o}");
 
         // Group (token, slot) pairs by real expert so each expert's weights are streamed once per step.
         var byExpert = new List<int>?[real];

@@ -83,6 +83,12 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     internal static CpuTensor Cpu(DeviceTensor t) =>
         t as CpuTensor ?? throw new ArgumentException($"{t} does not belong to the CPU backend.", nameof(t));
 
+    /// <summary>Every op checks the shapes it writes through raw pointers: a mismatch is an exception, never a heap overrun.</summary>
+    internal static void Require(bool condition, string op, string what)
+    {
+        if (!condition) throw new ArgumentException($"{op}: {what}.");
+    }
+
     /// <summary>Runs body(i) for i in [0, count), spread over the worker threads.</summary>
     internal void For(int count, Action<int> body)
     {
@@ -107,6 +113,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         var tab = Cpu(table); var id = Cpu(ids); var o = Cpu(output);
         int cols = tab.Columns, idCols = id.Columns;
+        Require(o.Columns == cols && id.Rows >= o.Rows && column < idCols, nameof(Embedding), $"table {tab}, ids {id}, column {column}, output {o}");
         for (int t = 0; t < o.Rows; t++)
         {
             int row = id.I32[t * idCols + column];
@@ -120,6 +127,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         var xs = Cpu(x); var w = Cpu(weight); var o = Cpu(output);
         int n = w.Columns;
+        Require(xs.Columns == n && o.Columns == n && o.Rows >= xs.Rows, nameof(RmsNorm), $"x {xs}, weight {w}, output {o}");
         var wBuf = WeightAsFloats(w);
         for (int t = 0; t < xs.Rows; t++) NormRow(xs.RowF32(t), wBuf, eps, o.RowF32(t), n);
     }
@@ -129,6 +137,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         var r = Cpu(residual); var d = Cpu(delta); var w = Cpu(weight); var o = Cpu(normed);
         int n = w.Columns;
+        Require(r.Columns == n && d.Columns == n && o.Columns == n && d.Rows >= r.Rows && o.Rows >= r.Rows, nameof(AddRmsNorm), $"residual {r}, delta {d}, normed {o}");
         var wBuf = WeightAsFloats(w);
         for (int t = 0; t < r.Rows; t++)
         {
@@ -297,6 +306,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         var x = Cpu(a); var y = Cpu(b);
         int n = checked((int)x.ElementCount);
+        Require(y.ElementCount >= n, nameof(Add), $"a {x}, b {y}");
         var s = new Span<float>(x.F32, n);
         TensorPrimitives.Add(s, new ReadOnlySpan<float>(y.F32, n), s);
     }
@@ -327,6 +337,8 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         var xs = Cpu(x); var r = Cpu(rows); var o = Cpu(output);
         int cols = xs.Columns;
+        Require(o.Columns == cols && r.ElementCount >= o.Rows, nameof(GatherRows), $"x {xs}, rows {r}, output {o}");
+        for (int i = 0; i < o.Rows; i++) Require((uint)r.I32[i] < (uint)xs.Rows, nameof(GatherRows), $"row {r.I32[i]} outside [0, {xs.Rows})");
         for (int i = 0; i < o.Rows; i++)
             Buffer.MemoryCopy(xs.RowF32(r.I32[i]), o.RowF32(i), cols * 4L, cols * 4L);
     }
@@ -334,6 +346,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     /// <inheritdoc/>
     public void Dispose()
     {
+        if (CpuTensor.Canary) CpuTensor.CheckFreed();
         _pool.Dispose();
         _arena.Dispose();
     }

@@ -22,14 +22,34 @@ internal sealed unsafe class CpuTensor : DeviceTensor
     /// <summary>Pointer to row <paramref name="row"/> of a 2-D F32 tensor.</summary>
     public float* RowF32(int row) => (float*)Data + (long)row * Columns;
 
+    /// <summary>
+    /// LONGCAT_DEBUG_CANARY=1 (a diagnostic for tests): 256 guard bytes after every allocation, checked on dispose, and freed memory
+    /// poisoned and never returned, checked when the backend is disposed; an overrun or a use after free throws there.
+    /// </summary>
+    internal static readonly bool Canary = Environment.GetEnvironmentVariable("LONGCAT_DEBUG_CANARY") == "1";
+    private const int Guard = 256;
+    private static readonly List<(nint Ptr, nuint Bytes, string What)> Freed = [];
+    private nuint _bytes;
+    private string? _origin;
+
     public static CpuTensor Allocate(DType dtype, int[] shape)
     {
         long n = 1;
         foreach (var d in shape) n *= d;
         nuint bytes = (nuint)Math.Max(64, n * dtype.SizeOf());
-        var p = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
+        var p = (byte*)NativeMemory.AlignedAlloc(bytes + (Canary ? (nuint)Guard : 0), 64);
         NativeMemory.Clear(p, bytes);
-        return new CpuTensor(dtype, shape, p, owned: true);
+        if (Canary) new Span<byte>(p + bytes, Guard).Fill(0xCD);
+        return new CpuTensor(dtype, shape, p, owned: true) { _bytes = bytes, _origin = Canary ? Environment.StackTrace : null };
+    }
+
+    /// <summary>In canary mode: throws if any freed tensor was written after its release.</summary>
+    internal static void CheckFreed()
+    {
+        lock (Freed)
+            foreach (var (p, n, what) in Freed)
+                if (new ReadOnlySpan<byte>((void*)p, (int)n).IndexOfAnyExcept((byte)0xDD) >= 0)
+                    throw new InvalidOperationException("Use after free: " + what);
     }
 
     public override DeviceTensor SliceRows(int start, int count)
@@ -50,6 +70,15 @@ internal sealed unsafe class CpuTensor : DeviceTensor
     public override void Dispose()
     {
         if (_owned == null) return;
+        if (Canary)
+        {
+            if (new ReadOnlySpan<byte>((byte*)_owned + _bytes, Guard).IndexOfAnyExcept((byte)0xCD) >= 0)
+                throw new InvalidOperationException($"Write past the end of {this}, allocated at {_origin}");
+            new Span<byte>(_owned, (int)_bytes).Fill(0xDD);
+            lock (Freed) Freed.Add(((nint)_owned, _bytes, $"{this} allocated at {_origin}\nfreed at {Environment.StackTrace}"));
+            _owned = null;
+            return;
+        }
         NativeMemory.AlignedFree(_owned);
         _owned = null;
     }

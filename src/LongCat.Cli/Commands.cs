@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LongCat.Sdk;
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Text;
+
+namespace LongCat.Cli;
+
+internal static class Commands
+{
+    private static readonly string[] SamplingOptions =
+        ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id"];
+
+    /// <summary>--model, else the bundled demo model found from the working directory or the tool's folder upwards.</summary>
+    private static string ModelDir(CliArgs a)
+    {
+        if (a.Get("model") is { } dir) return dir;
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+            {
+                string candidate = Path.Combine(d.FullName, "models", "longcat-demo");
+                if (File.Exists(Path.Combine(candidate, "config.json"))) return candidate;
+            }
+        throw new UsageException("no --model given and the bundled demo model (models/longcat-demo) was not found");
+    }
+
+    private static GenerationOptions Generation(CliArgs a) => new()
+    {
+        Temperature = a.Float("temperature") ?? 0.7f,
+        TopK = a.Int("top-k") ?? 0,
+        TopP = a.Float("top-p") ?? 1f,
+        MinP = a.Float("min-p") ?? 0f,
+        RepetitionPenalty = a.Float("repetition-penalty") ?? 1f,
+        PresencePenalty = a.Float("presence-penalty") ?? 0f,
+        FrequencyPenalty = a.Float("frequency-penalty") ?? 0f,
+        Seed = a.Int("seed"),
+        MaxTokens = a.Int("max-tokens") ?? 512,
+        StopSequences = a.All("stop").ToArray(),
+        StopTokenIds = a.All("stop-id").Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
+        DraftTokens = a.Int("draft-tokens"),
+    };
+
+    private static async Task<LongCatEngine> LoadAsync(string dir)
+    {
+        var sw = Stopwatch.StartNew();
+        var engine = await LongCatEngine.LoadAsync(dir);
+        Console.Error.WriteLine($"[loaded {engine.ModelId}: {engine.Config.Architecture}, {engine.Config.NumLayers} blocks, in {sw.Elapsed.TotalSeconds:F1} s]");
+        return engine;
+    }
+
+    public static async Task<int> GenerateAsync(CliArgs a)
+    {
+        if (a.Has("help")) { Console.WriteLine(Help.For("generate")); return 0; }
+        a.RejectUnknown([.. SamplingOptions, "model", "prompt", "prompt-ids"]);
+        var options = Generation(a);
+        options.Validate();
+        await using var engine = await LoadAsync(ModelDir(a));
+        IAsyncEnumerable<GenerationUpdate> stream;
+        if (a.Get("prompt-ids") is { } idText)
+            stream = engine.GenerateAsync(ParseIds(idText), options);
+        else if (a.Get("prompt") is { } prompt)
+            stream = a.Has("chat") ? engine.ChatAsync([ChatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
+        else throw new UsageException("give --prompt TEXT or --prompt-ids 1,2,3");
+        await Print(stream, idsOnly: engine.Tokenizer is null);
+        return 0;
+    }
+
+    public static async Task<int> ChatAsync(CliArgs a)
+    {
+        if (a.Has("help")) { Console.WriteLine(Help.For("chat")); return 0; }
+        a.RejectUnknown([.. SamplingOptions, "model", "system"]);
+        var options = Generation(a);
+        options.Validate();
+        await using var engine = await LoadAsync(ModelDir(a));
+        var history = new List<ChatMessage>();
+        if (a.Get("system") is { } system) history.Add(ChatMessage.System(system));
+        bool interactive = !Console.IsInputRedirected;
+        while (true)
+        {
+            if (interactive) Console.Write("> ");
+            string? line = Console.ReadLine();
+            if (string.IsNullOrWhiteSpace(line)) break;
+            if (!interactive) Console.WriteLine($"> {line}");
+            history.Add(ChatMessage.User(line));
+            string answer = await Print(engine.ChatAsync(history, options), idsOnly: false);
+            history.Add(ChatMessage.Assistant(answer));
+        }
+        return 0;
+    }
+
+    /// <summary>Streams text to stdout and a usage line to stderr; returns the whole text.</summary>
+    private static async Task<string> Print(IAsyncEnumerable<GenerationUpdate> stream, bool idsOnly)
+    {
+        var text = new System.Text.StringBuilder();
+        GenerationUpdate? last = null;
+        await foreach (var u in stream)
+        {
+            if (idsOnly) foreach (var id in u.TokenIds) Console.Write($"{id} ");
+            else Console.Write(u.Text);
+            text.Append(u.Text);
+            last = u;
+        }
+        Console.WriteLine();
+        if (last?.Usage is { } usage)
+            Console.Error.WriteLine($"[{last.FinishReason}: {usage.PromptTokens} prompt + {usage.CompletionTokens} generated tokens, " +
+                                    $"first token {usage.TimeToFirstToken.TotalMilliseconds:F0} ms, {usage.TokensPerSecond:F1} tokens/s]");
+        foreach (var call in last?.ToolCalls ?? []) Console.Error.WriteLine($"[tool call: {call.Name}({call.ArgumentsJson})]");
+        return text.ToString();
+    }
+
+    private static int[] ParseIds(string text) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new UsageException($"'{s}' is not a token id"))
+            .ToArray();
+
+    public static int Tokenize(CliArgs a)
+    {
+        if (a.Has("help")) { Console.WriteLine(Help.For("tokenize")); return 0; }
+        a.RejectUnknown("tokenizer", "input");
+        string path = a.Get("tokenizer") ?? throw new UsageException("--tokenizer PATH is required");
+        var tokenizer = Tokenizer.FromFile(path);
+        string input = a.Get("input") is { } file ? File.ReadAllText(file) : Console.In.ReadToEnd();
+        bool special = !a.Has("no-special");
+        if (a.Has("decode"))
+        {
+            if (a.Has("lines"))
+            {
+                var lists = JsonSerializer.Deserialize(input, CliJson.Default.Int32ArrayArray) ?? throw new UsageException("expected a JSON array of id arrays");
+                Console.WriteLine(JsonSerializer.Serialize(lists.Select(ids => tokenizer.Decode(ids)).ToArray(), CliJson.Default.StringArray));
+            }
+            else
+            {
+                var ids = JsonSerializer.Deserialize(input, CliJson.Default.Int32Array) ?? throw new UsageException("expected a JSON array of ids");
+                Console.Write(tokenizer.Decode(ids));
+            }
+            return 0;
+        }
+        if (a.Has("lines"))
+        {
+            var lines = JsonSerializer.Deserialize(input, CliJson.Default.StringArray) ?? throw new UsageException("expected a JSON array of strings");
+            Console.WriteLine(JsonSerializer.Serialize(lines.Select(l => tokenizer.Encode(l, special).ToArray()).ToArray(), CliJson.Default.Int32ArrayArray));
+        }
+        else Console.WriteLine(JsonSerializer.Serialize(tokenizer.Encode(input, special).ToArray(), CliJson.Default.Int32Array));
+        return 0;
+    }
+
+    public static int Inspect(CliArgs a)
+    {
+        if (a.Has("help")) { Console.WriteLine(Help.For("inspect")); return 0; }
+        a.RejectUnknown("model");
+        string dir = ModelDir(a);
+        var config = LongCatConfig.Load(Path.Combine(dir, "config.json"));
+        Console.WriteLine(config);
+        using var index = CheckpointIndex.Open(dir);
+        foreach (var name in index.TensorNames.Order(StringComparer.Ordinal))
+        {
+            var (t, f) = index.Get(name);
+            Console.WriteLine($"{name,-70} {t.DType.SafetensorsName(),-8} {t.ShapeText,-18} {t.Length,14:N0} B  {Path.GetFileName(f.Path)}");
+        }
+        Console.WriteLine($"{index.TotalBytes:N0} bytes of tensors in {index.Files.Count} file(s)");
+        var m = LongCatEngine.EstimateMemory(dir);
+        Console.WriteLine($"memory estimate (default options): weights {m.WeightBytes:N0} B + KV cache {m.KvCacheBytes:N0} B ({m.KvCacheTokens:N0} tokens) " +
+                          $"+ activations {m.ActivationBytes:N0} B = {m.TotalBytes:N0} B");
+        return 0;
+    }
+
+    public static async Task<int> BenchAsync(CliArgs a)
+    {
+        if (a.Has("help")) { Console.WriteLine(Help.For("bench")); return 0; }
+        a.RejectUnknown("model", "prompt-tokens", "tokens", "draft-tokens", "prompt");
+        int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64;
+        if (promptTokens <= 0 || tokens <= 0) throw new UsageException("--prompt-tokens and --tokens must be positive");
+        await using var engine = await LoadAsync(ModelDir(a));
+        int[] prompt;
+        if (a.Get("prompt") is { } text)
+            prompt = engine.TokenizeChat([ChatMessage.User(text)]).ToArray();       // a real prompt: drafts can be accepted
+        else
+        {
+            var rng = new Random(1);
+            prompt = Enumerable.Range(0, promptTokens).Select(_ => rng.Next(4, engine.Config.VocabSize)).ToArray();
+        }
+        var options = new GenerationOptions { Temperature = 0, MaxTokens = tokens, IgnoreEos = true };
+        // Warm-up: JIT and first touch of the weights, with and without drafts.
+        foreach (int d in new[] { 0, 1 })
+            await foreach (var _ in engine.GenerateAsync(prompt[..Math.Min(8, prompt.Length)], options with { MaxTokens = 4, DraftTokens = d })) { }
+
+        var plain = await Measure(engine, prompt, options with { DraftTokens = 0 });
+        Console.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
+                          $"({prompt.Length / plain.TimeToFirstToken.TotalSeconds:F1} tokens/s)");
+        Console.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s");
+        int drafts = a.Int("draft-tokens") ?? engine.Options.Speculative.DraftTokens;
+        if (engine.SpeculationFallbackReason is { } why || drafts == 0)
+        {
+            Console.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
+            Console.WriteLine("speedup: 1.00");
+            return 0;
+        }
+        var spec = await Measure(engine, prompt, options with { DraftTokens = drafts });
+        Console.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s, " +
+                          $"acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens})");
+        Console.WriteLine($"speedup: {spec.TokensPerSecond / plain.TokensPerSecond:F2}");
+        return 0;
+    }
+
+    private static async Task<GenerationUsage> Measure(LongCatEngine engine, int[] prompt, GenerationOptions options)
+    {
+        GenerationUsage? usage = null;
+        await foreach (var u in engine.GenerateAsync(prompt, options)) usage = u.Usage ?? usage;
+        return usage ?? throw new InvalidOperationException("the run produced no usage");
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(int[]))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(int[][]))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+internal sealed partial class CliJson : System.Text.Json.Serialization.JsonSerializerContext;

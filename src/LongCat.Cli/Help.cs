@@ -1,0 +1,71 @@
+namespace LongCat.Cli;
+
+internal static class Help
+{
+    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "help", "lines", "decode", "no-special", "chat" };
+
+    private const string Sampling = """
+      --temperature T          0 = greedy (default 0.7)
+      --top-k K                keep the K most likely tokens (0 = off)
+      --top-p P                nucleus sampling (1 = off)
+      --min-p P                drop tokens below P x the top probability (0 = off)
+      --repetition-penalty R   1 = off
+      --presence-penalty P     0 = off
+      --frequency-penalty F    0 = off
+      --seed N                 same seed, same output
+      --max-tokens N           default 512
+      --stop TEXT              stop sequence (repeatable)
+      --stop-id N              stop token id (repeatable)
+      --draft-tokens N         MTP draft tokens per step (0 = no speculation; default: the engine's, 1)
+    """;
+
+    private const string Model = """
+      --model DIR              model folder (default: the bundled demo model, models/longcat-demo)
+    """;
+
+    public static readonly string Main = $"""
+    longcat: run LongCat models from the command line.
+
+    usage: longcat COMMAND [options]     (longcat COMMAND --help for details)
+
+      chat        interactive chat, streaming, with tokens/s
+      generate    continue one prompt (text or token ids)
+      tokenize    text to token ids (or back with --decode)
+      inspect     config, tensors with dtypes and bytes, memory estimate
+      bench       prefill and decode tokens/s
+    """;
+
+    public static string? For(string command) => command switch
+    {
+        "chat" => $"""
+            usage: longcat chat [options]
+            Reads your turns from standard input (an empty line or EOF ends), streams the answers.
+            {Model}{Sampling}  --system TEXT            system prompt
+            """,
+        "generate" => $"""
+            usage: longcat generate (--prompt TEXT | --prompt-ids 1,2,3) [options]
+            Continues the prompt as is (no chat template) and prints the text (or ids, for a model without tokenizer.json).
+            {Model}{Sampling}  --chat                   wrap the prompt as one user turn of the chat template
+            """,
+        "tokenize" => """
+            usage: longcat tokenize --tokenizer PATH [--input FILE] [--lines] [--decode] [--no-special]
+            Reads text from FILE or standard input and prints its ids as one JSON array.
+              --lines       the input is a JSON array of strings; prints a JSON array of id arrays
+              --decode      the input is a JSON array of ids (or, with --lines, of id arrays); prints the text
+              --no-special  do not parse special-token text (encode it as plain text)
+            """,
+        "inspect" => $"""
+            usage: longcat inspect [--model DIR]
+            Prints the config, every tensor with dtype, shape and bytes, and the memory estimate.
+            {Model}
+            """,
+        "bench" => $"""
+            usage: longcat bench [--model DIR] [--prompt TEXT | --prompt-tokens N] [--tokens N] [--draft-tokens N]
+            Measures prefill tokens/s (one forward over the prompt: TEXT through the chat template, or N random tokens, default 128)
+            and greedy decode tokens/s (default 64 tokens) without and with MTP speculative decoding, in the same run;
+            the last line is `speedup: X.XX`.
+            {Model}
+            """,
+        _ => null,
+    };
+}

@@ -1,0 +1,98 @@
+using LongCat.Sdk.Serving;
+using LongCat.Sdk.Text;
+
+namespace LongCat.Sdk;
+
+/// <summary>Per-request sampling, length and stop settings. Validated when the request is submitted.</summary>
+public sealed record GenerationOptions
+{
+    /// <summary>Softmax temperature; 0 selects the most likely token (greedy).</summary>
+    public float Temperature { get; init; } = 0.7f;
+    /// <summary>Keep only the k most likely tokens (0: off).</summary>
+    public int TopK { get; init; }
+    /// <summary>Keep the smallest set of tokens whose probability reaches p (1: off).</summary>
+    public float TopP { get; init; } = 1f;
+    /// <summary>Drop tokens less likely than min-p × the top probability (0: off).</summary>
+    public float MinP { get; init; }
+    /// <summary>Divide positive (multiply negative) logits of tokens already seen by this (1: off).</summary>
+    public float RepetitionPenalty { get; init; } = 1f;
+    /// <summary>Subtracted once from the logit of every token already generated (0: off).</summary>
+    public float PresencePenalty { get; init; }
+    /// <summary>Subtracted per occurrence from the logit of tokens already generated (0: off).</summary>
+    public float FrequencyPenalty { get; init; }
+    /// <summary>Random seed: the same seed, prompt and options give the same output.</summary>
+    public int? Seed { get; init; }
+    /// <summary>Most tokens to generate.</summary>
+    public int MaxTokens { get; init; } = 512;
+    /// <summary>Strings that end generation; they are never part of the output, even when they span tokens.</summary>
+    public IReadOnlyList<string> StopSequences { get; init; } = [];
+    /// <summary>Token ids that end generation, besides the model's end-of-turn token.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+    /// <summary>Draft tokens per step for this request (null: the engine's <see cref="LongCatOptions.Speculative"/>; 0: no speculation).</summary>
+    public int? DraftTokens { get; init; }
+    /// <summary>Keep generating past the model's end-of-turn token (benchmarks); stop token ids and sequences still apply.</summary>
+    public bool IgnoreEos { get; init; }
+    /// <summary>Tools advertised to the model in chat requests; tool calls end the turn with <see cref="FinishReason.ToolCalls"/>.</summary>
+    public IReadOnlyList<ToolDefinition>? Tools { get; init; }
+
+    /// <summary>The sampler's settings.</summary>
+    public SamplingOptions ToSampling() => new()
+    {
+        Temperature = Temperature, TopK = TopK, TopP = TopP, MinP = MinP, RepetitionPenalty = RepetitionPenalty,
+        PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, Seed = Seed,
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        ToSampling().Validate();
+        if (DraftTokens is < 0 or > 8) throw new ArgumentOutOfRangeException(nameof(DraftTokens), DraftTokens, "DraftTokens must be between 0 and 8.");
+        if (MaxTokens <= 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be positive.");
+        if (StopSequences.Any(string.IsNullOrEmpty)) throw new ArgumentException("StopSequences must not contain empty strings.", nameof(StopSequences));
+    }
+}
+
+/// <summary>Why a generation ended.</summary>
+public enum FinishReason
+{
+    /// <summary>An end-of-turn token, a stop token id or a stop sequence.</summary>
+    Stop,
+    /// <summary>MaxTokens or the context window was reached.</summary>
+    Length,
+    /// <summary>The caller cancelled.</summary>
+    Cancelled,
+    /// <summary>The model called tools (see <see cref="GenerationUpdate.ToolCalls"/>).</summary>
+    ToolCalls,
+}
+
+/// <summary>Token counts and timings of one request.</summary>
+/// <param name="PromptTokens">Tokens in the prompt.</param>
+/// <param name="CompletionTokens">Tokens generated.</param>
+/// <param name="TimeToFirstToken">From submission to the first generated token.</param>
+/// <param name="TokensPerSecond">Generated tokens per second after the first.</param>
+public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, TimeSpan TimeToFirstToken, double TokensPerSecond)
+{
+    /// <summary>Tokens the MTP head drafted for this request.</summary>
+    public int DraftedTokens { get; init; }
+    /// <summary>Drafted tokens the target accepted.</summary>
+    public int AcceptedDraftTokens { get; init; }
+    /// <summary>AcceptedDraftTokens / DraftedTokens (0 without speculation).</summary>
+    public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
+}
+
+/// <summary>One step of a streamed generation.</summary>
+public sealed record GenerationUpdate
+{
+    /// <summary>New text (possibly empty while a multi-byte character, a possible stop sequence or a tool call is held back).</summary>
+    public string Text { get; init; } = "";
+    /// <summary>Token ids generated in this step.</summary>
+    public IReadOnlyList<int> TokenIds { get; init; } = [];
+    /// <summary>Set on the last update.</summary>
+    public FinishReason? FinishReason { get; init; }
+    /// <summary>Set on the last update.</summary>
+    public GenerationUsage? Usage { get; init; }
+    /// <summary>Tool calls parsed from the output (last update of a chat with tools).</summary>
+    public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
+    /// <summary>Tool-call blocks that could not be parsed; their raw text is also in <see cref="Text"/>.</summary>
+    public IReadOnlyList<string>? MalformedToolCalls { get; init; }
+}

@@ -1,0 +1,67 @@
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk;
+
+/// <summary>How <see cref="LongCatEngine"/> loads a model and serves requests.</summary>
+public sealed record LongCatOptions
+{
+    /// <summary>Compute backend (Auto: CUDA when available, else CPU).</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Auto;
+    /// <summary>Where CPU weights live (default: copied into huge pages, measured faster for decode; see docs/PERFORMANCE.md).</summary>
+    public WeightResidency Residency { get; init; } = WeightResidency.Copied;
+    /// <summary>CPU worker threads (0: all cores).</summary>
+    public int Threads { get; init; }
+    /// <summary>Bytes of paged KV cache shared by all sequences.</summary>
+    public long KvCacheMemory { get; init; } = 512L << 20;
+    /// <summary>Explicit number of KV blocks, overriding <see cref="KvCacheMemory"/>.</summary>
+    public int? KvCacheBlocks { get; init; }
+    /// <summary>Tokens per KV block.</summary>
+    public int KvBlockSize { get; init; } = 64;
+    /// <summary>Most tokens in one forward step (decode tokens plus prefill chunks).</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+    /// <summary>Most sequences decoding at once.</summary>
+    public int MaxSequences { get; init; } = 16;
+
+    /// <summary>Speculative decoding with the MTP head (default: one draft token per step, as LongCat's deployments use);
+    /// falls back to plain decoding, logged once, when the checkpoint has no MTP weights.</summary>
+    public SpeculativeOptions Speculative { get; init; } = SpeculativeOptions.Mtp(1);
+    /// <summary>Keep full KV blocks of finished requests and reuse them for prompts that start with the same tokens (default on).</summary>
+    public bool PrefixCaching { get; init; } = true;
+    /// <summary>Receives the engine's one-off notices (for example the speculative-decoding fallback).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    public void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Speculative, nameof(Speculative));
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must not be negative.");
+        if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "KvCacheMemory must be positive.");
+        if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "KvCacheBlocks must be positive.");
+        if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "KvBlockSize must be positive.");
+        if (MaxBatchTokens <= 0) throw new ArgumentOutOfRangeException(nameof(MaxBatchTokens), MaxBatchTokens, "MaxBatchTokens must be positive.");
+        if (MaxSequences <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSequences), MaxSequences, "MaxSequences must be positive.");
+    }
+}
+
+/// <summary>What a model will take in memory, before loading it (<see cref="LongCatEngine.EstimateMemory"/>).</summary>
+/// <param name="WeightBytes">Checkpoint weights the model uses (the MTP head excluded).</param>
+/// <param name="KvCacheBytes">The paged cache.</param>
+/// <param name="KvCacheTokens">Tokens the cache holds across all sequences.</param>
+/// <param name="ActivationBytes">Scratch activations for a full batch (<see cref="LongCatOptions.MaxBatchTokens"/>).</param>
+public sealed record MemoryEstimate(long WeightBytes, long KvCacheBytes, long KvCacheTokens, long ActivationBytes)
+{
+    /// <summary>Sum of the parts.</summary>
+    public long TotalBytes => WeightBytes + KvCacheBytes + ActivationBytes;
+}
+
+/// <summary>Engine-wide counters.</summary>
+/// <param name="Steps">Forward steps run.</param>
+/// <param name="DraftedTokens">Tokens the MTP head drafted.</param>
+/// <param name="AcceptedDraftTokens">Drafts the target accepted.</param>
+public sealed record EngineStatistics(long Steps, long DraftedTokens, long AcceptedDraftTokens)
+{
+    /// <summary>Prompt tokens served from the prefix cache instead of being recomputed.</summary>
+    public long PrefixCacheHitTokens { get; init; }
+    /// <summary>AcceptedDraftTokens / DraftedTokens.</summary>
+    public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using LongCat.Sdk.KvCache;
+
+namespace LongCat.Sdk.Serving;
+
+/// <summary>
+/// One request inside the engine loop: its tokens (prompt, then generated), its KV blocks, sampler and output pipeline.
+/// Only the loop thread mutates it; <see cref="RequestCancel"/> may be called from any thread.
+/// </summary>
+internal sealed class Sequence
+{
+    private static long _nextId;
+    private readonly List<int> _tokens;
+    private volatile bool _cancelRequested;
+
+    public Sequence(int[] prompt, GenerationOptions options, Sampler sampler, OutputPipeline output, IReadOnlySet<int> stopTokens, int maxPositions,
+        int draftTokens)
+    {
+        DraftTokens = draftTokens;
+        // Speculative acceptance draws its own uniforms; seeded like the sampler so a seeded request stays reproducible.
+        Random = options.Seed is int seed ? new Random(unchecked(seed * 31 + 17)) : new Random();
+        Id = Interlocked.Increment(ref _nextId);
+        _tokens = [.. prompt];
+        PromptLength = prompt.Length;
+        Options = options;
+        Sampler = sampler;
+        Output = output;
+        StopTokens = stopTokens;
+        MaxLength = Math.Min(maxPositions, prompt.Length + options.MaxTokens);
+        Updates = Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    }
+
+    public long Id { get; }
+    public List<int> Tokens => _tokens;
+    public int PromptLength { get; }
+    public int GeneratedCount => _tokens.Count - PromptLength;
+    public GenerationOptions Options { get; }
+    public Sampler Sampler { get; }
+    public OutputPipeline Output { get; }
+    public IReadOnlySet<int> StopTokens { get; }
+    /// <summary>Prompt + MaxTokens, capped by the context window.</summary>
+    public int MaxLength { get; }
+    public BlockTable Table { get; } = new();
+    /// <summary>Tokens whose latents are in the cache (= Table.TokenCount).</summary>
+    public int Cached => Table.TokenCount;
+    public Channel<GenerationUpdate> Updates { get; }
+    public Stopwatch Clock { get; } = Stopwatch.StartNew();
+    public TimeSpan? FirstTokenAt { get; set; }
+    public bool Finished { get; set; }
+    public bool CancelRequested => _cancelRequested;
+
+    /// <summary>Tokens the MTP head drafts per step for this request (0: plain decoding).</summary>
+    public int DraftTokens { get; }
+    /// <summary>Drafts proposed for the next step (not yet in <see cref="Tokens"/>).</summary>
+    public List<int> Drafts { get; } = [];
+    /// <summary>The head's distribution for each draft (sampling only).</summary>
+    public List<float[]> DraftProbabilities { get; } = [];
+    public Random Random { get; }
+    public int Drafted { get; set; }
+    public int Accepted { get; set; }
+
+    public void RequestCancel() => _cancelRequested = true;
+
+    public ReadOnlySpan<int> Prompt => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens)[..PromptLength];
+    public ReadOnlySpan<int> Generated => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_tokens)[PromptLength..];
+
+    public GenerationUsage Usage()
+    {
+        var ttft = FirstTokenAt ?? Clock.Elapsed;
+        double decodeSeconds = (Clock.Elapsed - ttft).TotalSeconds;
+        double tps = GeneratedCount > 1 && decodeSeconds > 0 ? (GeneratedCount - 1) / decodeSeconds : 0;
+        return new GenerationUsage(PromptLength, GeneratedCount, ttft, tps) { DraftedTokens = Drafted, AcceptedDraftTokens = Accepted };
+    }
+}
