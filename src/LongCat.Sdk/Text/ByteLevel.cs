@@ -24,14 +24,20 @@ internal static class ByteLevel
     /// </summary>
     public static byte[] TokenBytes(string token)
     {
-        var bytes = new byte[token.Length];
+        var bytes = new byte[token.Length * 3];
+        return bytes[..TokenBytes(token, bytes)];
+    }
+
+    /// <summary>Writes <see cref="TokenBytes(string)"/> to <paramref name="destination"/> (room for 3 bytes a char); returns the count.</summary>
+    public static int TokenBytes(string token, Span<byte> destination)
+    {
         for (int i = 0; i < token.Length; i++)
         {
             int b = CharToByte(token[i]);
-            if (b < 0) return System.Text.Encoding.UTF8.GetBytes(token);
-            bytes[i] = (byte)b;
+            if (b < 0) return System.Text.Encoding.UTF8.GetBytes(token, destination);
+            destination[i] = (byte)b;
         }
-        return bytes;
+        return token.Length;
     }
 
     /// <summary>Writes the byte-level characters of <paramref name="bytes"/> to <paramref name="destination"/> (same length).</summary>

@@ -49,18 +49,17 @@ public sealed class Tokenizer
         foreach (var (token, id) in vocab) _tokens[id] ??= token;
         foreach (var t in added) { _tokens[t.Id] = t.Content; _special[t.Id] = t.Special; }
         _offsets = new int[size + 1];
-        var bytes = new List<byte[]>(size);
+        var bytes = new byte[size * 8];
         int total = 0;
         for (int id = 0; id < size; id++)
         {
-            var b = _tokens[id] is { } s ? ByteLevel.TokenBytes(s) : [];
-            bytes.Add(b);
             _offsets[id] = total;
-            total += b.Length;
+            if (_tokens[id] is not { } s) continue;
+            if (total + s.Length * 3 > bytes.Length) Array.Resize(ref bytes, Math.Max(bytes.Length * 2, total + s.Length * 3));
+            total += ByteLevel.TokenBytes(s, bytes.AsSpan(total));
         }
         _offsets[size] = total;
-        _bytes = new byte[total];
-        for (int id = 0; id < size; id++) bytes[id].CopyTo(_bytes, _offsets[id]);
+        _bytes = bytes[..total];
     }
 
     /// <summary>Loads a tokenizer.json (also gzipped: a file starting with the gzip signature is decompressed).</summary>

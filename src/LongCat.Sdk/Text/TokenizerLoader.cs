@@ -46,38 +46,48 @@ internal static class TokenizerLoader
         var vocabElement = json.Required(m, "vocab", "model.vocab", JsonValueKind.Object);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
-            vocab[entry.Name] = json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+                json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");                     // throws, naming the entry
+            else vocab[entry.Name] = id;
+        }
 
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         var mergesElement = json.Required(m, "merges", "model.merges", JsonValueKind.Array);
         var merges = new Dictionary<long, long>(mergesElement.GetArrayLength());
-        int rank = 0, index = 0;
+        int rank = 0, skipped = 0;
         Span<char> joined = stackalloc char[256];
+        int Find(ReadOnlySpan<char> token, int index) => lookup.TryGetValue(token, out int id) ? id
+            : throw json.Invalid($"model.merges[{index}]", $"names the token '{token}', which is not in model.vocab");
         foreach (var merge in mergesElement.EnumerateArray())
         {
-            string path = $"model.merges[{index++}]";
-            string left, right;
+            int index = rank + skipped;                   // the merge's index in the array, for error messages
+            ReadOnlySpan<char> left, right;
             if (merge.ValueKind == JsonValueKind.String)
             {
                 string line = merge.GetString()!;
-                if (line.StartsWith("#version", StringComparison.Ordinal)) continue;   // a merges.txt header, skipped as the Rust crate does
-                var parts = line.Split(' ');
-                if (parts.Length != 2) throw json.Invalid(path, $"'{line}' is not two tokens separated by one space");
-                (left, right) = (parts[0], parts[1]);
+                if (line.StartsWith("#version", StringComparison.Ordinal)) { skipped++; continue; }   // a merges.txt header, as in the Rust crate
+                int space = line.IndexOf(' ');
+                if (space < 0 || line.IndexOf(' ', space + 1) >= 0)
+                    throw json.Invalid($"model.merges[{index}]", $"'{line}' is not two tokens separated by one space");
+                left = line.AsSpan(0, space);
+                right = line.AsSpan(space + 1);
             }
             else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
                      && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
-                (left, right) = (merge[0].GetString()!, merge[1].GetString()!);
-            else throw json.Invalid(path, $"expected \"a b\" or [\"a\", \"b\"], found {merge.GetRawText()}");
+            {
+                left = merge[0].GetString();
+                right = merge[1].GetString();
+            }
+            else throw json.Invalid($"model.merges[{index}]", $"expected \"a b\" or [\"a\", \"b\"], found {merge.GetRawText()}");
 
-            if (!vocab.TryGetValue(left, out int a)) throw json.Invalid(path, $"names the token '{left}', which is not in model.vocab");
-            if (!vocab.TryGetValue(right, out int b)) throw json.Invalid(path, $"names the token '{right}', which is not in model.vocab");
+            int a = Find(left, index), b = Find(right, index);
             int length = left.Length + right.Length;
             Span<char> both = length <= joined.Length ? joined[..length] : new char[length];
             left.CopyTo(both);
             right.CopyTo(both[left.Length..]);
             if (!lookup.TryGetValue(both, out int mergedId))
-                throw json.Invalid(path, $"merges into '{both}', which is not in model.vocab");
+                throw json.Invalid($"model.merges[{index}]", $"merges into '{both}', which is not in model.vocab");
             merges[BpeMerger.PairKey(a, b)] = BpeMerger.MergeValue(rank++, mergedId);   // a repeated pair keeps its last rank, as in Rust
         }
 

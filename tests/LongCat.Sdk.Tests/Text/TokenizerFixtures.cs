@@ -29,23 +29,58 @@ internal static class TokenizerFixtures
         s_expected.GetOrAdd(name, n => new Lazy<Expected>(() =>
             JsonSerializer.Deserialize<Expected>(File.ReadAllBytes(Path.Combine(Root, n, "expected.json")))!)).Value;
 
-    /// <summary>The JSON of a tokenizer: the gzipped file, or a variant built from its base as generate.mjs builds it.</summary>
+    /// <summary>The JSON of a tokenizer: the gzipped file, or a variant built from its base as generate.mjs builds it
+    /// ("set" replaces the values at dotted paths, "append_added_tokens" extends added_tokens).</summary>
     public static byte[] Json(string name)
     {
         string gz = Path.Combine(Root, name, "tokenizer.json.gz");
         if (File.Exists(gz)) return Gunzip(File.ReadAllBytes(gz));
         var variant = JsonNode.Parse(File.ReadAllBytes(Path.Combine(Root, "variants.json")))!.AsArray()
             .Single(v => (string)v!["name"]! == name)!;
-        var json = JsonNode.Parse(Json((string)variant["base"]!))!;
-        foreach (var (key, value) in variant["set"]?.AsObject() ?? [])
+        var set = (variant["set"]?.AsObject() ?? []).ToDictionary(p => p.Key, p => p.Value);
+        var append = variant["append_added_tokens"]?.AsArray() ?? [];
+        using var document = JsonDocument.Parse(Json((string)variant["base"]!));
+        var output = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(output))
+            Write(writer, document.RootElement, "");
+        return output.ToArray();
+
+        // Streams the base through, descending only where a replacement or an append applies (JsonNode is slow on 10 MB).
+        void Write(Utf8JsonWriter w, JsonElement e, string path)
         {
-            var parts = key.Split('.');
-            var node = json;
-            foreach (var p in parts[..^1]) node = node[p]!;
-            node[parts[^1]] = value?.DeepClone();
+            if (e.ValueKind == JsonValueKind.Array && path == "added_tokens")
+            {
+                w.WriteStartArray();
+                foreach (var item in e.EnumerateArray()) item.WriteTo(w);
+                foreach (var item in append) item!.WriteTo(w);
+                w.WriteEndArray();
+                return;
+            }
+            if (e.ValueKind != JsonValueKind.Object) { e.WriteTo(w); return; }
+            w.WriteStartObject();
+            var seen = new HashSet<string>();
+            foreach (var p in e.EnumerateObject())
+            {
+                string child = path.Length == 0 ? p.Name : path + "." + p.Name;
+                seen.Add(child);
+                w.WritePropertyName(p.Name);
+                if (set.TryGetValue(child, out var value)) WriteNode(w, value);
+                else if (child == "added_tokens" || set.Keys.Any(k => k.StartsWith(child + ".", StringComparison.Ordinal))) Write(w, p.Value, child);
+                else p.Value.WriteTo(w);
+            }
+            foreach (var (key, value) in set)
+                if (!seen.Contains(key) && key.StartsWith(path.Length == 0 ? "" : path + ".", StringComparison.Ordinal) && !key[(path.Length == 0 ? 0 : path.Length + 1)..].Contains('.'))
+                {
+                    w.WritePropertyName(key[(path.Length == 0 ? 0 : path.Length + 1)..]);
+                    WriteNode(w, value);
+                }
+            w.WriteEndObject();
         }
-        foreach (var t in variant["append_added_tokens"]?.AsArray() ?? []) json["added_tokens"]!.AsArray().Add(t!.DeepClone());
-        return JsonSerializer.SerializeToUtf8Bytes(json);
+
+        static void WriteNode(Utf8JsonWriter w, JsonNode? value)
+        {
+            if (value is null) w.WriteNullValue(); else value.WriteTo(w);
+        }
     }
 
     public static byte[] Gunzip(byte[] data)
