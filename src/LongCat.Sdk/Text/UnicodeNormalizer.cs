@@ -55,7 +55,8 @@ internal static class UnicodeNormalizer
     /// <summary>Whether <paramref name="span"/> is certainly already in the form (a quick check: false may still be normalized).</summary>
     public static bool IsStable(ReadOnlySpan<char> span, bool compose)
     {
-        int i = span.IndexOfAnyExceptInRange('\0', '\u02FF');
+        // Nothing below U+0300 changes under NFC; under NFD Latin-1's precomposed letters (from U+00C0) do.
+        int i = span.IndexOfAnyExceptInRange('\0', compose ? '\u02FF' : '\u00BF');
         if (i < 0) return true;
         foreach (var rune in span[i..].EnumerateRunes())
         {
