@@ -13,16 +13,16 @@ internal static class BpeMerger
     public const int ScanLimit = 128;
 
     /// <summary>Merges in place; returns the number of symbols left at the start of <paramref name="symbols"/>.</summary>
-    public static int Merge(Span<int> symbols, Dictionary<long, long> merges) =>
+    public static int Merge(Span<int> symbols, Dictionary<MergePair, long> merges) =>
         symbols.Length <= ScanLimit ? MergeByScan(symbols, merges) : MergeByHeap(symbols, merges);
 
     /// <summary>Key of the merge table: the two token ids.</summary>
-    public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
+    public static MergePair PairKey(int left, int right) => new(left, right);
 
     /// <summary>Value of the merge table: the merge's rank and the merged token's id.</summary>
     public static long MergeValue(int rank, int mergedId) => ((long)rank << 32) | (uint)mergedId;
 
-    public static int MergeByScan(Span<int> symbols, Dictionary<long, long> merges)
+    public static int MergeByScan(Span<int> symbols, Dictionary<MergePair, long> merges)
     {
         int n = symbols.Length;
         if (n < 2) return n;
@@ -46,7 +46,7 @@ internal static class BpeMerger
         return n;
     }
 
-    public static int MergeByHeap(Span<int> symbols, Dictionary<long, long> merges)
+    public static int MergeByHeap(Span<int> symbols, Dictionary<MergePair, long> merges)
     {
         int n = symbols.Length;
         if (n < 2) return n;
@@ -76,12 +76,21 @@ internal static class BpeMerger
         return count;
     }
 
-    private static long Lookup(int left, int right, Dictionary<long, long> merges) =>
+    private static long Lookup(int left, int right, Dictionary<MergePair, long> merges) =>
         merges.TryGetValue(PairKey(left, right), out long m) ? m : long.MaxValue;
 
-    private static void Push(PriorityQueue<(int, int), long> queue, int pos, int left, int right, Dictionary<long, long> merges)
+    private static void Push(PriorityQueue<(int, int), long> queue, int pos, int left, int right, Dictionary<MergePair, long> merges)
     {
         if (merges.TryGetValue(PairKey(left, right), out long m))
             queue.Enqueue((pos, (int)(m & 0xFFFFFFFF)), (m & ~0xFFFFFFFFL) | (uint)pos);
     }
+}
+
+/// <summary>
+/// Two adjacent token ids, the key of the merge table. Its own hash matters: a long's hash XORs its halves, which sends every
+/// (x, x) pair to 0 and piles the rest of a 400k-merge table onto a few buckets.
+/// </summary>
+internal readonly record struct MergePair(int Left, int Right)
+{
+    public override int GetHashCode() => (int)(((((ulong)(uint)Left << 32) | (uint)Right) * 0x9E3779B97F4A7C15UL) >> 32);
 }

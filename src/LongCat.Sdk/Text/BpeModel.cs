@@ -14,20 +14,22 @@ internal sealed class BpeModel
 {
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _vocabBySpan;
-    private readonly Dictionary<long, long> _merges;
+    private readonly Dictionary<MergePair, long> _merges;
     private readonly int[] _byteIds = new int[256];       // token of each single byte, -1 when the vocabulary lacks it
     private readonly bool _ignoreMerges;
     private readonly int _unkId;
     private readonly bool _fuseUnk;
-    private readonly BpeCache _cache = new(capacity: 16_384);
+    private readonly BpeCache? _cache;
 
     /// <param name="vocab">Vocabulary entries (byte-level strings) to ids.</param>
     /// <param name="merges">Merge table keyed by <see cref="BpeMerger.PairKey"/>, values from <see cref="BpeMerger.MergeValue"/>.</param>
     /// <param name="ignoreMerges">A pre-token found whole in the vocabulary is that token.</param>
     /// <param name="unkId">The unknown token's id, or -1.</param>
     /// <param name="fuseUnk">Consecutive unknown bytes become one unknown token.</param>
-    public BpeModel(Dictionary<string, int> vocab, Dictionary<long, long> merges, bool ignoreMerges, int unkId, bool fuseUnk)
+    /// <param name="cacheCapacity">Pre-tokens per cache generation (<see cref="BpeCache"/>); 0 turns the cache off.</param>
+    public BpeModel(Dictionary<string, int> vocab, Dictionary<MergePair, long> merges, bool ignoreMerges, int unkId, bool fuseUnk, int cacheCapacity = 16_384)
     {
+        _cache = cacheCapacity > 0 ? new BpeCache(cacheCapacity) : null;
         _vocab = vocab;
         _vocabBySpan = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         _merges = merges;
@@ -48,7 +50,7 @@ internal sealed class BpeModel
             MergeInto([(byte)piece[0]], ids);
             return;
         }
-        if (_cache.TryGet(piece, out int[] cached)) { ids.AddRange(cached); return; }
+        if (_cache is not null && _cache.TryGet(piece, out int[] cached)) { ids.AddRange(cached); return; }
 
         int byteCount = Encoding.UTF8.GetByteCount(piece);
         byte[]? rented = byteCount > 512 ? ArrayPool<byte>.Shared.Rent(byteCount) : null;
@@ -58,7 +60,7 @@ internal sealed class BpeModel
             Encoding.UTF8.GetBytes(piece, bytes);
             int start = ids.Count;
             if (!(_ignoreMerges && TryWholeToken(bytes, ids))) MergeInto(bytes, ids);
-            if (piece.Length <= 256) _cache.Add(piece.ToString(), ids.GetRange(start, ids.Count - start).ToArray());
+            if (_cache is not null && piece.Length <= 256) _cache.Add(piece.ToString(), ids.GetRange(start, ids.Count - start).ToArray());
         }
         finally
         {

@@ -24,6 +24,7 @@ public sealed class Tokenizer
     private readonly AddedTokenMatcher _rawAdded;          // added tokens with normalized = false, matched in the input
     private readonly AddedTokenMatcher _normalizedAdded;   // normalized = true, matched in the normalized text
     private readonly AddedToken[] _addedTokens;
+    private readonly Dictionary<string, int> _addedIds;
     private readonly string?[] _tokens;                    // id -> vocabulary entry or added token content
     private readonly bool[] _special;
     private readonly byte[] _bytes;                        // every token's bytes, back to back
@@ -36,6 +37,7 @@ public sealed class Tokenizer
         _normalizer = normalizer;
         _steps = steps;
         _addedTokens = [.. added];
+        _addedIds = added.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
         // Special tokens first, as the Rust crate builds its automaton (it matters only for tokens of equal content).
         var raw = added.Where(t => !t.Normalized).OrderBy(t => t.Special ? 0 : 1).ToList();
         _rawAdded = new AddedTokenMatcher(raw, [.. raw.Select(t => t.Content)]);
@@ -101,8 +103,7 @@ public sealed class Tokenizer
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        foreach (var t in _addedTokens) if (t.Content == token) return t.Id;
-        return _vocab.TryGetValue(token, out int id) ? id : null;
+        return _addedIds.TryGetValue(token, out int id) || _vocab.TryGetValue(token, out id) ? id : null;
     }
 
     /// <summary>The vocabulary entry or added token content of <paramref name="id"/>, or null for an unused id.</summary>

@@ -38,7 +38,7 @@ public sealed class TokenizerInternalsTests
     public void MergeByScan_TiesGoToTheLeftmostPair()
     {
         // "aaa" with the single merge (a, a): the leftmost pair merges first, leaving (aa, a).
-        var merges = new Dictionary<long, long> { [BpeMerger.PairKey(1, 1)] = BpeMerger.MergeValue(0, 2) };
+        var merges = new Dictionary<MergePair, long> { [BpeMerger.PairKey(1, 1)] = BpeMerger.MergeValue(0, 2) };
         int[] scan = [1, 1, 1], heap = [1, 1, 1];
 
         Assert.AreEqual(2, BpeMerger.MergeByScan(scan, merges));
@@ -117,8 +117,8 @@ public sealed class TokenizerInternalsTests
         Assert.AreSame(text, UnicodeNormalizer.Normalize(text, compose: true));
     }
 
-    private static Dictionary<long, long> MergesOf(Tokenizer t) =>
-        (Dictionary<long, long>)typeof(BpeModel).GetField("_merges", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+    private static Dictionary<MergePair, long> MergesOf(Tokenizer t) =>
+        (Dictionary<MergePair, long>)typeof(BpeModel).GetField("_merges", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
             .GetValue(typeof(Tokenizer).GetField("_model", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(t))!;
 
     private static string JsonText(string s) => System.Text.Json.JsonSerializer.Serialize(s);
