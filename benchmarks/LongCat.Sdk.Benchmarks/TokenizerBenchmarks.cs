@@ -9,7 +9,7 @@ using Tokenizer = LongCat.Sdk.Text.Tokenizer;
 namespace LongCat.Sdk.Benchmarks;
 
 /// <summary>
-/// Encoding the tokenizer conformance corpus (tests/fixtures/tokenizers/corpus.json, 46 lines: prose, code, CJK, emoji,
+/// Encoding the tokenizer conformance corpus (tests/fixtures/tokenizers/corpus.json, 47 lines: prose, code, CJK, emoji,
 /// whitespace runs, digits, special tokens; repeated 8 times) with gpt-oss's tokenizer.json, against the same-run baseline
 /// Microsoft.ML.Tokenizers' tiktoken with o200k_base (the same vocabulary and pre-tokenizer regex). The setup prints the
 /// corpus size in bytes and tokens (tokens/s = tokens / mean time) and how many lines the two encode to the same ids.
@@ -39,7 +39,7 @@ public class TokenizerBenchmarks
 
         long bytes = _lines.Sum(l => (long)Encoding.UTF8.GetByteCount(l));
         long tokens = _ids.Sum(i => (long)i.Length);
-        int same = corpus.Count(l => _tiktoken.EncodeToIds(l).SequenceEqual(_gptOss.Encode(l, parseSpecialTokens: false)));
+        int same = corpus.Count(l => _tiktoken.EncodeToIds(l).SequenceEqual(_gptOss.Encode(l)));
         Console.WriteLine($"// corpus x8: {_lines.Length} lines, {bytes} UTF-8 bytes, {tokens} gpt-oss tokens; " +
                           $"ML.Tokenizers o200k gives the same ids on {same} of {corpus.Length} lines");
     }
