@@ -147,7 +147,10 @@ internal sealed class DigitsStep(bool individualDigits) : PreTokenizerStep
 /// </summary>
 internal sealed class ByteLevelStep(bool addPrefixSpace, bool useRegex) : PreTokenizerStep
 {
-    private readonly UnicodeRegex? _gpt2 = useRegex ? new UnicodeRegex(KnownPatterns.Gpt2) : null;
+    private readonly UnicodeRegex? _gpt2 = useRegex ? new UnicodeRegex(UnicodeRegex.Gpt2) : null;
+
+    /// <summary>Neither option set: the step changes nothing.</summary>
+    public bool IsIdentity => !addPrefixSpace && _gpt2 is null;
 
     public override void Split(ReadOnlyMemory<char> piece, PreTokenizerScratch scratch, List<ReadOnlyMemory<char>> output)
     {

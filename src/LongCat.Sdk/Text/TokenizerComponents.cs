@@ -33,7 +33,8 @@ internal static class TokenizerComponents
         if (byteLevel < 0) throw json.Unsupported("pre_tokenizer", "no ByteLevel step: only byte-level BPE tokenizers are supported");
         if (byteLevel != steps.Count - 1)
             throw json.Unsupported(steps[byteLevel + 1].Path, "a step after ByteLevel (it would split byte-level characters) is not supported");
-        return [.. steps.Select(s => s.Step)];
+        // A ByteLevel step without prefix space or regex leaves pieces as they are (BPE does its byte mapping): drop it.
+        return [.. steps.Select(s => s.Step).Where(s => s is not ByteLevelStep { IsIdentity: true })];
 
         void Add(JsonElement e, string path)
         {

