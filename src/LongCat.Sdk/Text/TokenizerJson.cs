@@ -49,10 +49,13 @@ internal readonly struct TokenizerJson(string file)
         };
     }
 
+    /// <summary>Above this an id is taken for a corrupt file (tables are sized by the largest id; real vocabularies stay under 2^20).</summary>
+    public const int MaxTokenId = (1 << 24) - 1;
+
     public int Id(JsonElement value, string path) =>
-        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int id) && id >= 0
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int id) && id is >= 0 and <= MaxTokenId
             ? id
-            : throw Invalid(path, $"expected a token id (an integer ≥ 0), found {value.GetRawText()}");
+            : throw Invalid(path, $"expected a token id (an integer from 0 to {MaxTokenId}), found {value.GetRawText()}");
 
     /// <summary>The component's "type", which must be one of <paramref name="supported"/>.</summary>
     public string Type(JsonElement component, string path, params string[] supported)

@@ -50,7 +50,7 @@ internal static class TokenizerLoader
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id is < 0 or > TokenizerJson.MaxTokenId)
                 json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");                     // throws, naming the entry
             else vocab[entry.Name] = id;
         }

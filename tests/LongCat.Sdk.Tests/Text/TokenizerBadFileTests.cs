@@ -68,6 +68,9 @@ public sealed class TokenizerBadFileTests
     public void VocabIdNotAnInteger_ThrowsNamingTheEntry() => AssertInvalid(Valid.Replace("\"b\": 1", "\"b\": \"one\""), "model.vocab[\"b\"]");
 
     [TestMethod]
+    public void HugeTokenId_ThrowsInsteadOfAllocatingForIt() => AssertInvalid(Valid.Replace("\"b\": 1", "\"b\": 2000000000"), "model.vocab[\"b\"]");
+
+    [TestMethod]
     public void AddedTokenWithInconsistentId_ThrowsNamingIt() =>
         AssertInvalid(Valid.Replace("\"id\": 5", "\"id\": 9"), "added_tokens[0].id", "'<s>'", "9", "5");
 
