@@ -115,35 +115,48 @@ internal static class Commands
             .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new UsageException($"'{s}' is not a token id"))
             .ToArray();
 
-    public static int Tokenize(CliArgs a)
+    public static int Tokenize(CliArgs a) => Tokenize(a, Console.In, Console.Out);
+
+    /// <summary><c>longcat tokenize</c> over the given standard input and output (tests call it in-process).</summary>
+    public static int Tokenize(CliArgs a, TextReader stdin, TextWriter stdout)
     {
-        if (a.Has("help")) { Console.WriteLine(Help.For("tokenize")); return 0; }
+        if (a.Has("help")) { stdout.WriteLine(Help.For("tokenize")); return 0; }
         a.RejectUnknown("tokenizer", "input");
         string path = a.Get("tokenizer") ?? throw new UsageException("--tokenizer PATH is required");
+        if (Directory.Exists(path)) path = Path.Combine(path, "tokenizer.json");     // a model folder
         var tokenizer = Tokenizer.FromFile(path);
-        string input = a.Get("input") is { } file ? File.ReadAllText(file) : Console.In.ReadToEnd();
+        string input = a.Get("input") is { } file ? File.ReadAllText(file) : stdin.ReadToEnd();
         bool special = !a.Has("no-special");
+        var json = CliJson.Readable;
         if (a.Has("decode"))
         {
             if (a.Has("lines"))
             {
-                var lists = JsonSerializer.Deserialize(input, CliJson.Default.Int32ArrayArray) ?? throw new UsageException("expected a JSON array of id arrays");
-                Console.WriteLine(JsonSerializer.Serialize(lists.Select(ids => tokenizer.Decode(ids)).ToArray(), CliJson.Default.StringArray));
+                var lists = Parse(input, json.Int32ArrayArray, "a JSON array of id arrays");
+                stdout.WriteLine(JsonSerializer.Serialize(lists.Select(ids => tokenizer.Decode(ids ?? throw new UsageException("expected a JSON array of id arrays"))).ToArray(), json.StringArray));
             }
-            else
-            {
-                var ids = JsonSerializer.Deserialize(input, CliJson.Default.Int32Array) ?? throw new UsageException("expected a JSON array of ids");
-                Console.Write(tokenizer.Decode(ids));
-            }
+            else stdout.Write(tokenizer.Decode(Parse(input, json.Int32Array, "a JSON array of ids")));
             return 0;
         }
         if (a.Has("lines"))
         {
-            var lines = JsonSerializer.Deserialize(input, CliJson.Default.StringArray) ?? throw new UsageException("expected a JSON array of strings");
-            Console.WriteLine(JsonSerializer.Serialize(lines.Select(l => tokenizer.Encode(l, special).ToArray()).ToArray(), CliJson.Default.Int32ArrayArray));
+            var lines = Parse(input, json.StringArray, "a JSON array of strings");
+            stdout.WriteLine(JsonSerializer.Serialize(lines.Select(l => tokenizer.Encode(l ?? throw new UsageException("expected a JSON array of strings"), special)).ToArray(), json.Int32ArrayArray));
         }
-        else Console.WriteLine(JsonSerializer.Serialize(tokenizer.Encode(input, special).ToArray(), CliJson.Default.Int32Array));
+        else stdout.WriteLine(JsonSerializer.Serialize(tokenizer.Encode(input, special), json.Int32Array));
         return 0;
+    }
+
+    private static T Parse<T>(string input, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string expected) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(input, type) ?? throw new UsageException($"expected {expected}, found null");
+        }
+        catch (JsonException e)
+        {
+            throw new UsageException($"expected {expected}: {e.Message}");
+        }
     }
 
     public static int Inspect(CliArgs a)
@@ -215,4 +228,8 @@ internal static class Commands
 [System.Text.Json.Serialization.JsonSerializable(typeof(int[]))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(int[][]))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
-internal sealed partial class CliJson : System.Text.Json.Serialization.JsonSerializerContext;
+internal sealed partial class CliJson : System.Text.Json.Serialization.JsonSerializerContext
+{
+    /// <summary>Writes non-ASCII text as is ("你好", not "\u4F60\u597D"): the output is read by people as well as programs.</summary>
+    public static CliJson Readable { get; } = new(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

@@ -49,7 +49,8 @@ internal static class Help
             """,
         "tokenize" => """
             usage: longcat tokenize --tokenizer PATH [--input FILE] [--lines] [--decode] [--no-special]
-            Reads text from FILE or standard input and prints its ids as one JSON array.
+            Reads text from FILE or standard input and prints its ids as one JSON array (no BOS is added).
+              --tokenizer   a tokenizer.json (gzipped or not) or a model folder holding one
               --lines       the input is a JSON array of strings; prints a JSON array of id arrays
               --decode      the input is a JSON array of ids (or, with --lines, of id arrays); prints the text
               --no-special  do not parse special-token text (encode it as plain text)
