@@ -64,11 +64,11 @@ public sealed partial class IlgpuBackend
             nameof(MlaAttention), $"qLat {lat}, oLat {o}, cache {kv}");
         Require(shape.Latent <= MlaKernels.MaxLatent && shape.RopeDim <= MlaKernels.MaxRope && _accelerator.WarpSize * 8 == MlaKernels.AttentionThreads,
             nameof(MlaAttention), $"latent {shape.Latent} (at most {MlaKernels.MaxLatent}), rope {shape.RopeDim}, warp {_accelerator.WarpSize} (needs 32)");
-        Launch(MlaKernels.Attention, new Index3D(CeilDiv(shape.Heads, MlaKernels.HeadsPerGroup), lat.Rows, 1), MlaKernels.AttentionThreads,
+        Launch(MlaKernels.Attention, new Index3D(CeilDiv(shape.Heads, MlaKernels.HeadsPerGroup), TokenGrid(lat.Rows), 1), MlaKernels.AttentionThreads,
             new MlaKernels.AttentionArgs
             {
                 QLat = lat.F32, QRot = rot.F32, Cache = kv.F32, OLat = o.F32, Positions = pos.I32, TokenSequence = seqOf.I32,
-                BlockTables = tables.I32, Status = _status.View, Heads = shape.Heads, Latent = shape.Latent, Rope = shape.RopeDim,
+                BlockTables = tables.I32, Status = _status.View, Tokens = lat.Rows, Heads = shape.Heads, Latent = shape.Latent, Rope = shape.RopeDim,
                 BlockSize = meta.BlockSize, MaxBlocks = tables.Columns, CacheRows = kv.Rows, SoftmaxScale = softmaxScale,
             });
     }
@@ -87,7 +87,7 @@ public sealed partial class IlgpuBackend
     {
         public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
         {
-            b.Launch(MlaKernels.Value<TW>, new Index3D(CeilDiv(shape.Heads * shape.VDim, b.WarpsPerRowGroup), 1, 1), b.RowGroup, new MlaKernels.ValueArgs<TW>
+            b.Launch(MlaKernels.Value<TW>, new Index3D(b.RowGrid(shape.Heads * shape.VDim), 1, 1), b.RowGroup, new MlaKernels.ValueArgs<TW>
             {
                 KvB = w, OLat = lat.F32, OLat4 = lat.F32x4, O = o.F32, Tokens = lat.Rows, Heads = shape.Heads, Nope = shape.NopeDim,
                 VDim = shape.VDim, Latent = shape.Latent, Vec = shape.Latent % 4 == 0 ? 1 : 0,

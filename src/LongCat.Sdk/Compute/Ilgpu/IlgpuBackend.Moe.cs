@@ -26,10 +26,10 @@ public sealed partial class IlgpuBackend
     {
         public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
         {
-            b.Launch(MoeKernels.Router<TW>, new Index3D(x.Rows, 1, 1), MoeKernels.RouterThreads, new MoeKernels.RouterArgs<TW>
+            b.Launch(MoeKernels.Router<TW>, new Index3D(b.TokenGrid(x.Rows), 1, 1), MoeKernels.RouterThreads, new MoeKernels.RouterArgs<TW>
             {
                 Classifier = w, Bias = bias, X = x.F32, X4 = x.F32x4, Weights = weights.F32, Ids = ids.I32,
-                Hidden = x.Columns, Experts = experts, TopK = topK, Vec = x.Columns % 4 == 0 ? 1 : 0,
+                Tokens = x.Rows, Hidden = x.Columns, Experts = experts, TopK = topK, Vec = x.Columns % 4 == 0 ? 1 : 0,
                 Scaling = scaling,
             });
         }
@@ -79,8 +79,8 @@ public sealed partial class IlgpuBackend
                 Gate = gate, Up = up, Down = down, X = x.F32, X4 = x.F32x4, Hidden = hidden.F32, Hidden4 = hidden.F32x4, Out = slotOut.F32,
                 Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, TopK = topK, H = h, F = ffn, Vec = h % 4 == 0 ? 1 : 0,
             };
-            b.Launch(MoeKernels.GateUp<TW>, new Index3D(CeilDiv(ffn, b.WarpsPerRowGroup), maxTiles, 1), b.RowGroup, args);
-            b.Launch(MoeKernels.Down<TW>, new Index3D(CeilDiv(h, b.WarpsPerRowGroup), maxTiles, 1), b.RowGroup, args);
+            b.Launch(MoeKernels.GateUp<TW>, new Index3D(b.IsCuda ? b.RowGrid(ffn) : 1, maxTiles, 1), b.RowGroup, args);
+            b.Launch(MoeKernels.Down<TW>, new Index3D(b.IsCuda ? b.RowGrid(h) : 1, maxTiles, 1), b.RowGroup, args);
         }
     }
 

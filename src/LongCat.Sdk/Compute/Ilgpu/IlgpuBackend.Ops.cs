@@ -88,7 +88,7 @@ public sealed partial class IlgpuBackend
             };
             if (tokens <= MatMulKernels.RowTokens)
             {
-                var grid = new Index3D(CeilDiv(outDim, b.WarpsPerRowGroup), 1, 1);
+                var grid = new Index3D(b.RowGrid(outDim), 1, 1);
                 if (swiGlu) b.Launch(MatMulKernels.MatVecSwiGlu<TW>, grid, b.RowGroup, args);
                 else b.Launch(MatMulKernels.MatVec<TW>, grid, b.RowGroup, args);
             }

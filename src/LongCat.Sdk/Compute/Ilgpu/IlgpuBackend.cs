@@ -39,10 +39,12 @@ public sealed partial class IlgpuBackend : IComputeBackend
     /// </summary>
     public static IlgpuBackend CreateCpuEmulator(int warpSize = 32, int warpsPerGroup = 8, int multiprocessors = 2)
     {
+        if (warpSize * warpsPerGroup > DeviceMath.EmulatorMaxThreads)
+            throw new ArgumentOutOfRangeException(nameof(warpsPerGroup), $"groups of at most {DeviceMath.EmulatorMaxThreads} threads");
         var context = Context.Create(b => b.CPU(new CPUDevice(warpSize, warpsPerGroup, multiprocessors)).EnableAlgorithms());
         try
         {
-            return new IlgpuBackend(context, context.CreateCPUAccelerator(0));
+            return new IlgpuBackend(context, context.CreateCPUAccelerator(0, CPUAcceleratorMode.Parallel));
         }
         catch
         {
@@ -228,6 +230,20 @@ public sealed partial class IlgpuBackend : IComputeBackend
     private int RowGroup => Math.Min(256, _accelerator.MaxNumThreadsPerGroup) / _accelerator.WarpSize * _accelerator.WarpSize;
 
     private int WarpsPerRowGroup => RowGroup / _accelerator.WarpSize;
+
+    /// <summary>Groups for a kernel that takes one token per group (grid-stride): all tokens on GPUs, a few on the emulator.</summary>
+    private int TokenGrid(int tokens) =>
+        _accelerator.AcceleratorType == AcceleratorType.CPU ? Math.Min(Math.Max(tokens, 1), _accelerator.NumMultiprocessors) : Math.Max(tokens, 1);
+
+    /// <summary>
+    /// Groups for a warp-per-row kernel over <paramref name="rows"/> rows: one per 8 rows on GPUs; on the CPU accelerator one per
+    /// emulated multiprocessor (the kernels grid-stride), since there every group costs hundreds of thread activations.
+    /// </summary>
+    private int RowGrid(int rows)
+    {
+        int full = Math.Max(1, CeilDiv(rows, WarpsPerRowGroup));
+        return _accelerator.AcceleratorType == AcceleratorType.CPU ? Math.Min(full, _accelerator.NumMultiprocessors) : full;
+    }
 
     internal static FloatVector Vector(IlgpuTensor t, string op) => t.DType switch
     {

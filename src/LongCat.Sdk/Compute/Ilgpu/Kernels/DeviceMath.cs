@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Algorithms;
+using ILGPU.Runtime;
 
 namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 
@@ -14,25 +15,68 @@ internal static class DeviceMath
     /// <summary>Upper bound on warps per group (groups are at most 1024 threads, warps at least 16 lanes).</summary>
     public const int MaxWarps = 64;
 
-    /// <summary>Sum over the warp; every lane gets the total (butterfly, so the result is identical on all lanes).</summary>
+    /// <summary>
+    /// True when the kernel is compiled for ILGPU's CPU accelerator (a compile-time constant: the other branch is removed).
+    /// There every lane is an OS thread and each shuffle is a lock-step exchange with two thread barriers, so warp reductions take
+    /// one shared-memory round instead (<see cref="WarpSumShared"/>); on GPUs they are shuffle butterflies.
+    /// </summary>
+    public static bool Emulated => Accelerator.CurrentType == AcceleratorType.CPU;
+
+    /// <summary>Most threads per group the CPU accelerator is created with (<see cref="IlgpuBackend.CreateCpuEmulator"/>).</summary>
+    public const int EmulatorMaxThreads = 1024;
+
+    /// <summary>Sum over the warp; every lane gets the same total.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float WarpSum(float v)
+    public static float WarpSum(float v) => Emulated ? WarpSumShared(new Float4(v, 0, 0, 0)).X : WarpSumShuffle(v);
+
+    /// <summary>Four sums over the warp at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Float4 WarpSum(Float4 v) => Emulated ? WarpSumShared(v) : WarpSumShuffle(v);
+
+    /// <summary>Butterfly sum by <see cref="Warp.ShuffleXor{T}(T, int)"/>: log2(warp) steps, identical result on every lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float WarpSumShuffle(float v)
     {
         for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1) v += Warp.ShuffleXor(v, offset);
         return v;
     }
 
-    /// <summary>Four sums over the warp at once.</summary>
+    /// <summary>Four butterfly sums; one struct shuffle per step (four shfl.sync on PTX).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Float4 WarpSum(Float4 v)
+    public static Float4 WarpSumShuffle(Float4 v)
     {
-        for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1)
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1) v += Warp.ShuffleXor(v, offset);
+        return v;
+    }
+
+    /// <summary>The emulator's warp sum: lanes publish to shared memory, one warp barrier, every lane adds the warp's values in lane order.</summary>
+    public static Float4 WarpSumShared(Float4 v)
+    {
+        var buffer = SharedMemory.Allocate<Float4>(EmulatorMaxThreads);
+        int b = Warp.WarpIdx * Warp.WarpSize;
+        buffer[b + Warp.LaneIdx] = v;
+        Warp.Barrier();
+        var sum = default(Float4);
+        for (int i = 0; i < Warp.WarpSize; i++) sum += buffer[b + i];
+        Warp.Barrier();
+        return sum;
+    }
+
+    /// <summary>(max value, its lowest index) over the warp, on every lane.</summary>
+    public static ValueIndex WarpArgMax(ValueIndex v)
+    {
+        if (Emulated)
         {
-            v.X += Warp.ShuffleXor(v.X, offset);
-            v.Y += Warp.ShuffleXor(v.Y, offset);
-            v.Z += Warp.ShuffleXor(v.Z, offset);
-            v.W += Warp.ShuffleXor(v.W, offset);
+            var buffer = SharedMemory.Allocate<ValueIndex>(EmulatorMaxThreads);
+            int b = Warp.WarpIdx * Warp.WarpSize;
+            buffer[b + Warp.LaneIdx] = v;
+            Warp.Barrier();
+            var best = buffer[b];
+            for (int i = 1; i < Warp.WarpSize; i++) best = ValueIndex.Better(best, buffer[b + i]);
+            Warp.Barrier();
+            return best;
         }
+        for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1) v = ValueIndex.Better(v, Warp.ShuffleXor(v, offset));
         return v;
     }
 
@@ -55,7 +99,7 @@ internal static class DeviceMath
     /// <summary>Maximum over the group (every thread gets it).</summary>
     public static float GroupMax(float v, ArrayView<float> scratch)
     {
-        for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1) v = XMath.Max(v, Warp.ShuffleXor(v, offset));
+        v = WarpArgMax(new ValueIndex(v, 0)).Value;
         if (Warp.IsFirstLane) scratch[Warp.WarpIdx] = v;
         Group.Barrier();
         int warps = Group.DimX / Warp.WarpSize;
@@ -108,4 +152,20 @@ internal static class DeviceMath
         double cos = q == 0 ? c : q == 1 ? -s : q == 2 ? -c : s;
         return new Float4((float)sin, (float)cos, 0, 0);
     }
+}
+
+/// <summary>A value and its index, ordered for arg-max: larger value first, then lower index.</summary>
+internal struct ValueIndex
+{
+    public float Value;
+    public int Index;
+
+    public ValueIndex(float value, int index)
+    {
+        Value = value;
+        Index = index;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ValueIndex Better(ValueIndex a, ValueIndex b) => b.Value > a.Value || (b.Value == a.Value && b.Index < a.Index) ? b : a;
 }

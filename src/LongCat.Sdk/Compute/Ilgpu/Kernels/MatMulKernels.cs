@@ -69,8 +69,9 @@ internal static class MatMulKernels
     /// <summary>Decode matmul: warp per output row, all tokens in passes of four.</summary>
     public static void MatVec<TW>(MatMulArgs<TW> a) where TW : struct, IWeightView
     {
-        int r = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
-        if (r >= a.Out) return;                                   // uniform per warp; no group barrier follows
+        int warps = Group.DimX / Warp.WarpSize;
+        // Grid-stride over rows (uniform per warp; no group barrier inside): CUDA launches a group per 8 rows, the emulator a few.
+        for (int r = Grid.IdxX * warps + Warp.WarpIdx; r < a.Out; r += Grid.DimX * warps)
         for (int t0 = 0; t0 < a.Tokens; t0 += RowTokens)
         {
             int count = a.Tokens - t0 < RowTokens ? a.Tokens - t0 : RowTokens;
@@ -84,8 +85,8 @@ internal static class MatMulKernels
     /// <summary>Decode SwiGLU: warp per hidden row f, h[t, f] = silu(x·G[f])·(x·U[f]).</summary>
     public static void MatVecSwiGlu<TW>(MatMulArgs<TW> a) where TW : struct, IWeightView
     {
-        int r = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
-        if (r >= a.Out) return;
+        int warps = Group.DimX / Warp.WarpSize;
+        for (int r = Grid.IdxX * warps + Warp.WarpIdx; r < a.Out; r += Grid.DimX * warps)
         for (int t0 = 0; t0 < a.Tokens; t0 += RowTokens)
         {
             int count = a.Tokens - t0 < RowTokens ? a.Tokens - t0 : RowTokens;

@@ -131,7 +131,7 @@ internal static class MlaKernels
     {
         public ArrayView<float> QLat, QRot, Cache, OLat;
         public ArrayView<int> Positions, TokenSequence, BlockTables, Status;
-        public int Heads, Latent, Rope, BlockSize, MaxBlocks, CacheRows;
+        public int Tokens, Heads, Latent, Rope, BlockSize, MaxBlocks, CacheRows;
         public float SoftmaxScale;
     }
 
@@ -148,7 +148,13 @@ internal static class MlaKernels
         var prob = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
         var rows = SharedMemory.Allocate<int>(AttentionWarps);
         var stats = SharedMemory.Allocate<float>(3 * HeadsPerGroup);    // running max, running sum, this tile's rescale factor
-        int h0 = Grid.IdxX * HeadsPerGroup, t = Grid.IdxY, tid = Group.IdxX, warp = Warp.WarpIdx, lane = Warp.LaneIdx;
+        for (int t = Grid.IdxY; t < a.Tokens; t += Grid.DimY) AttendToken(a, t, q, score, prob, rows, stats);
+    }
+
+    private static void AttendToken(AttentionArgs a, int t, ArrayView<float> q, ArrayView<float> score, ArrayView<float> prob,
+        ArrayView<int> rows, ArrayView<float> stats)
+    {
+        int h0 = Grid.IdxX * HeadsPerGroup, tid = Group.IdxX, warp = Warp.WarpIdx, lane = Warp.LaneIdx;
         int L = a.Latent, R = a.Rope, width = L + R;
         for (int i = tid; i < HeadsPerGroup * width; i += Group.DimX)
         {
@@ -246,6 +252,7 @@ internal static class MlaKernels
             if (c0 < L) a.OLat[o + c0] = acc0.Get(hh) * inv;
             if (c1 < L) a.OLat[o + c1] = acc1.Get(hh) * inv;
         }
+        Group.Barrier();                                          // q and the running sums are reloaded for the next token
     }
 
     internal struct ValueArgs<TW> where TW : struct, IWeightView
@@ -259,8 +266,13 @@ internal static class MlaKernels
     /// <summary>o[t, h, e] = W_UV[h][e, :]·o_lat[t, h, :]: warp per (head, e) row, tokens in passes of four.</summary>
     public static void Value<TW>(ValueArgs<TW> a) where TW : struct, IWeightView
     {
-        int r = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;   // r = h·V + e
-        if (r >= a.Heads * a.VDim) return;
+        int warps = Group.DimX / Warp.WarpSize;
+        for (int r = Grid.IdxX * warps + Warp.WarpIdx; r < a.Heads * a.VDim; r += Grid.DimX * warps)   // r = h·V + e
+            ValueRow(a, r);
+    }
+
+    private static void ValueRow<TW>(ValueArgs<TW> a, int r) where TW : struct, IWeightView
+    {
         int h = r / a.VDim, e = r - h * a.VDim;
         int wRow = h * (a.Nope + a.VDim) + a.Nope + e;
         long stride = (long)a.Heads * a.Latent, head = (long)h * a.Latent;

@@ -22,12 +22,12 @@ internal static class MoeKernels
         public ArrayView<float> X, Weights;
         public ArrayView<Float4> X4;
         public ArrayView<int> Ids;
-        public int Hidden, Experts, TopK, Vec;
+        public int Tokens, Hidden, Experts, TopK, Vec;
         public float Scaling;
     }
 
     /// <summary>
-    /// One group per token: logits (warp per expert), F32 softmax over all experts, then top-k of score + bias by k group arg-max
+    /// A group per token (grid-stride): logits (warp per expert), F32 softmax over all experts, then top-k of score + bias by k group arg-max
     /// reductions (first index on ties); weight = unbiased score × scaling.
     /// </summary>
     public static void Router<TW>(RouterArgs<TW> a) where TW : struct, IWeightView
@@ -37,7 +37,13 @@ internal static class MoeKernels
         var scratch = SharedMemory.Allocate<float>(DeviceMath.MaxWarps);
         var bestValue = SharedMemory.Allocate<float>(DeviceMath.MaxWarps);
         var bestIndex = SharedMemory.Allocate<int>(DeviceMath.MaxWarps);
-        int t = Grid.IdxX, tid = Group.IdxX, warps = Group.DimX / Warp.WarpSize;
+        for (int t = Grid.IdxX; t < a.Tokens; t += Grid.DimX) RouteToken(a, t, scores, choice, scratch, bestValue, bestIndex);
+    }
+
+    private static void RouteToken<TW>(RouterArgs<TW> a, int t, ArrayView<float> scores, ArrayView<float> choice, ArrayView<float> scratch,
+        ArrayView<float> bestValue, ArrayView<int> bestIndex) where TW : struct, IWeightView
+    {
+        int tid = Group.IdxX, warps = Group.DimX / Warp.WarpSize;
         long xo = (long)t * a.Hidden;
         for (int e = Warp.WarpIdx; e < a.Experts; e += warps)
         {
@@ -68,12 +74,9 @@ internal static class MoeKernels
             int bi = int.MaxValue;
             for (int e = tid; e < a.Experts; e += Group.DimX)
                 if (choice[e] > bv) { bv = choice[e]; bi = e; }      // ascending: the first index wins ties
-            for (int offset = Warp.WarpSize / 2; offset > 0; offset >>= 1)
-            {
-                float ov = Warp.ShuffleXor(bv, offset);
-                int oi = Warp.ShuffleXor(bi, offset);
-                if (ov > bv || (ov == bv && oi < bi)) { bv = ov; bi = oi; }
-            }
+            var best = DeviceMath.WarpArgMax(new ValueIndex(bv, bi));
+            bv = best.Value;
+            bi = best.Index;
             if (Warp.IsFirstLane)
             {
                 bestValue[Warp.WarpIdx] = bv;
@@ -152,16 +155,17 @@ internal static class MoeKernels
         public int TopK, H, F, Vec;
     }
 
-    /// <summary>hidden[slot, f] = silu(G_e[f]·x[t])·(U_e[f]·x[t]) for the slots of each tile: grid (F / warps, tiles).</summary>
+    /// <summary>hidden[slot, f] = silu(G_e[f]·x[t])·(U_e[f]·x[t]) for the slots of each tile: grid (F / warps or fewer, tiles).</summary>
     public static void GateUp<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
     {
         int tile = Grid.IdxY;
         if (tile >= a.TileCount[0]) return;                        // the grid is sized for the most tiles routing can produce
-        int f = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
-        if (f >= a.F) return;
         int e = a.Tiles[3 * tile], first = a.Tiles[3 * tile + 1], n = a.Tiles[3 * tile + 2];
         int s0 = a.Perm[first], s1 = a.Perm[first + (n > 1 ? 1 : 0)], s2 = a.Perm[first + (n > 2 ? 2 : 0)], s3 = a.Perm[first + (n > 3 ? 3 : 0)];
         long o0 = (long)(s0 / a.TopK) * a.H, o1 = (long)(s1 / a.TopK) * a.H, o2 = (long)(s2 / a.TopK) * a.H, o3 = (long)(s3 / a.TopK) * a.H;
+        int warps = Group.DimX / Warp.WarpSize;
+        for (int f = Grid.IdxX * warps + Warp.WarpIdx; f < a.F; f += Grid.DimX * warps)
+        {
         var g = MatMulKernels.RowDot(a.Gate, e, f, a.X, a.X4, a.H, a.Vec, o0, o1, o2, o3, n);
         var u = MatMulKernels.RowDot(a.Up, e, f, a.X, a.X4, a.H, a.Vec, o0, o1, o2, o3, n);
         if (Warp.IsFirstLane)
@@ -171,18 +175,20 @@ internal static class MoeKernels
             if (n > 2) a.Hidden[(long)s2 * a.F + f] = DeviceMath.SiluMul(g.Z, u.Z);
             if (n > 3) a.Hidden[(long)s3 * a.F + f] = DeviceMath.SiluMul(g.W, u.W);
         }
+        }
     }
 
-    /// <summary>out[slot, i] = D_e[i]·hidden[slot] for the slots of each tile: grid (H / warps, tiles).</summary>
+    /// <summary>out[slot, i] = D_e[i]·hidden[slot] for the slots of each tile: grid (H / warps or fewer, tiles).</summary>
     public static void Down<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
     {
         int tile = Grid.IdxY;
         if (tile >= a.TileCount[0]) return;
-        int i = Grid.IdxX * (Group.DimX / Warp.WarpSize) + Warp.WarpIdx;
-        if (i >= a.H) return;
         int e = a.Tiles[3 * tile], first = a.Tiles[3 * tile + 1], n = a.Tiles[3 * tile + 2];
         int s0 = a.Perm[first], s1 = a.Perm[first + (n > 1 ? 1 : 0)], s2 = a.Perm[first + (n > 2 ? 2 : 0)], s3 = a.Perm[first + (n > 3 ? 3 : 0)];
         int vec = (a.F & 3) == 0 ? 1 : 0;
+        int warps = Group.DimX / Warp.WarpSize;
+        for (int i = Grid.IdxX * warps + Warp.WarpIdx; i < a.H; i += Grid.DimX * warps)
+        {
         var y = MatMulKernels.RowDot(a.Down, e, i, a.Hidden, a.Hidden4, a.F, vec, (long)s0 * a.F, (long)s1 * a.F, (long)s2 * a.F, (long)s3 * a.F, n);
         if (Warp.IsFirstLane)
         {
@@ -190,6 +196,7 @@ internal static class MoeKernels
             if (n > 1) a.Out[(long)s1 * a.H + i] = y.Y;
             if (n > 2) a.Out[(long)s2 * a.H + i] = y.Z;
             if (n > 3) a.Out[(long)s3 * a.H + i] = y.W;
+        }
         }
     }
 
