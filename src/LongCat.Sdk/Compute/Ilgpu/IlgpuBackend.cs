@@ -75,6 +75,20 @@ public sealed partial class IlgpuBackend : IComputeBackend
         }
     }
 
+    /// <summary>
+    /// The backend for <paramref name="device"/>: null for <see cref="ComputeDevice.Cpu"/> (the model creates its CPU backend), a CUDA
+    /// backend when ILGPU finds a device, null for <see cref="ComputeDevice.Auto"/> without one.
+    /// </summary>
+    /// <exception cref="DeviceUnavailableException"><see cref="ComputeDevice.Cuda"/> was requested and there is no CUDA device.</exception>
+    public static IComputeBackend? ForDevice(ComputeDevice device) => device switch
+    {
+        ComputeDevice.Cpu => null,
+        ComputeDevice.Auto => TryCreateCuda(),
+        ComputeDevice.Cuda => TryCreateCuda() ?? throw new DeviceUnavailableException(device,
+            "ComputeDevice.Cuda was requested, but ILGPU finds no CUDA device (no NVIDIA driver or no GPU); use ComputeDevice.Cpu or Auto."),
+        _ => throw new ArgumentOutOfRangeException(nameof(device), device, "unknown compute device"),
+    };
+
     /// <summary>Whether ILGPU finds at least one CUDA device (the driver is loaded and reports a device).</summary>
     public static bool IsCudaAvailable()
     {
