@@ -59,7 +59,7 @@ public sealed partial class IlgpuBackend : IComputeBackend
         Context? context = null;
         try
         {
-            context = Context.Create(b => b.Cuda().EnableAlgorithms());
+            context = Context.Create(b => b.Cuda().Optimize(OptimizationLevel.O2).EnableAlgorithms());   // as PtxCompiler: CI checks this PTX
             var devices = context.GetCudaDevices();
             if (deviceIndex < 0 || deviceIndex >= devices.Count)
             {
@@ -234,7 +234,10 @@ public sealed partial class IlgpuBackend : IComputeBackend
             loaded = _accelerator.LoadKernel<TArgs>(kernel);
             _kernels[kernel.Method] = loaded;
         }
-        ((Action<AcceleratorStream, KernelConfig, TArgs>)loaded)(_stream, new KernelConfig(grid, new Index3D(groupSize, 1, 1)), args);
+        var config = _accelerator.AcceleratorType == AcceleratorType.CPU
+            ? new KernelConfig(grid, new Index3D(groupSize, 1, 1), SharedMemoryConfig.RequestDynamic<Float4>(DeviceMath.EmulatorMaxThreads))
+            : new KernelConfig(grid, new Index3D(groupSize, 1, 1));
+        ((Action<AcceleratorStream, KernelConfig, TArgs>)loaded)(_stream, config, args);
         Launches++;
     }
 

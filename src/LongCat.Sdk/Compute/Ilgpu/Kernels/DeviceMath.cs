@@ -22,7 +22,11 @@ internal static class DeviceMath
     /// </summary>
     public static bool Emulated => Accelerator.CurrentType == AcceleratorType.CPU;
 
-    /// <summary>Most threads per group the CPU accelerator is created with (<see cref="IlgpuBackend.CreateCpuEmulator"/>).</summary>
+    /// <summary>
+    /// Most threads per group the CPU accelerator is created with (<see cref="IlgpuBackend.CreateCpuEmulator"/>): the emulator's
+    /// launches request this many <see cref="Float4"/> of dynamic shared memory for <see cref="WarpSumShared"/>. GPU launches request
+    /// none (a static allocation would reserve it on the GPU too, even though the branch that uses it is compiled away).
+    /// </summary>
     public const int EmulatorMaxThreads = 1024;
 
     /// <summary>Sum over the warp; every lane gets the same total.</summary>
@@ -52,7 +56,7 @@ internal static class DeviceMath
     /// <summary>The emulator's warp sum: lanes publish to shared memory, one warp barrier, every lane adds the warp's values in lane order.</summary>
     public static Float4 WarpSumShared(Float4 v)
     {
-        var buffer = SharedMemory.Allocate<Float4>(EmulatorMaxThreads);
+        var buffer = SharedMemory.GetDynamic<Float4>();
         int b = Warp.WarpIdx * Warp.WarpSize;
         buffer[b + Warp.LaneIdx] = v;
         Warp.Barrier();
@@ -67,7 +71,7 @@ internal static class DeviceMath
     {
         if (Emulated)
         {
-            var buffer = SharedMemory.Allocate<ValueIndex>(EmulatorMaxThreads);
+            var buffer = SharedMemory.GetDynamic<ValueIndex>();
             int b = Warp.WarpIdx * Warp.WarpSize;
             buffer[b + Warp.LaneIdx] = v;
             Warp.Barrier();
