@@ -23,6 +23,7 @@ public sealed partial class IlgpuBackend : IComputeBackend
     private readonly MemoryBuffer1D<int, Stride1D.Dense> _status;
     private readonly Dictionary<System.Reflection.MethodInfo, Delegate> _kernels = [];
     private readonly List<MemoryBuffer1D<byte, Stride1D.Dense>> _packed = [];
+    private readonly HashSet<System.Reflection.MethodInfo> _noDynamicShared = [];
 
     private IlgpuBackend(Context context, Accelerator accelerator)
     {
@@ -234,10 +235,24 @@ public sealed partial class IlgpuBackend : IComputeBackend
             loaded = _accelerator.LoadKernel<TArgs>(kernel);
             _kernels[kernel.Method] = loaded;
         }
-        var config = _accelerator.AcceleratorType == AcceleratorType.CPU
-            ? new KernelConfig(grid, new Index3D(groupSize, 1, 1), SharedMemoryConfig.RequestDynamic<Float4>(DeviceMath.EmulatorMaxThreads))
-            : new KernelConfig(grid, new Index3D(groupSize, 1, 1));
-        ((Action<AcceleratorStream, KernelConfig, TArgs>)loaded)(_stream, config, args);
+        var launch = (Action<AcceleratorStream, KernelConfig, TArgs>)loaded;
+        var group = new Index3D(groupSize, 1, 1);
+        // The emulator's warp reductions use dynamic shared memory (DeviceMath.WarpSumShared); kernels without reductions reject a
+        // dynamic request, which ILGPU checks before launching: remember those and launch them plainly.
+        if (_accelerator.AcceleratorType == AcceleratorType.CPU && !_noDynamicShared.Contains(kernel.Method))
+        {
+            try
+            {
+                launch(_stream, new KernelConfig(grid, group, SharedMemoryConfig.RequestDynamic<Float4>(DeviceMath.EmulatorMaxThreads)), args);
+                Launches++;
+                return;
+            }
+            catch (InvalidOperationException e) when (e.Message.Contains("dynamic shared memory", StringComparison.OrdinalIgnoreCase))
+            {
+                _noDynamicShared.Add(kernel.Method);
+            }
+        }
+        launch(_stream, new KernelConfig(grid, group), args);
         Launches++;
     }
 
@@ -269,6 +284,29 @@ public sealed partial class IlgpuBackend : IComputeBackend
         DType.F16 => new FloatVector { F32 = t.F32, U16 = t.View<ushort>(), Kind = FloatVector.KindF16 },
         _ => throw new NotSupportedException($"{op}: {t} has dtype {t.DType}; vectors and tables must be F32, BF16 or F16."),
     };
+
+    /// <summary>
+    /// Device memory bandwidth of a device-to-device copy of <paramref name="bytes"/> bytes (counting the read and the write), the best
+    /// of <paramref name="repeats"/> timed copies: the baseline the GPU decode benchmark reports its achieved bandwidth against.
+    /// </summary>
+    internal double MeasureCopyBandwidth(long bytes, int repeats)
+    {
+        using var a = _accelerator.Allocate1D<byte>(bytes);
+        using var b = _accelerator.Allocate1D<byte>(bytes);
+        a.MemSetToZero(_stream);
+        ArrayView1D<byte, Stride1D.Dense> source = a.View, target = b.View;
+        source.CopyTo(_stream, target);                            // warm-up
+        _stream.Synchronize();
+        double best = double.MaxValue;
+        for (int i = 0; i < repeats; i++)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            source.CopyTo(_stream, target);
+            _stream.Synchronize();
+            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        return 2.0 * bytes / best / 1e9;
+    }
 
     /// <inheritdoc/>
     public void Dispose()
