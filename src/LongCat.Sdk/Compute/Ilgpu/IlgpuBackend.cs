@@ -29,7 +29,8 @@ public sealed partial class IlgpuBackend : IComputeBackend
     {
         _context = context;
         _accelerator = accelerator;
-        _stream = accelerator.DefaultStream;
+        // CUDA: a stream of our own, not the legacy default stream, so the decode step can be captured into a CUDA graph (docs/GPU.md).
+        _stream = accelerator.AcceleratorType == AcceleratorType.Cuda ? accelerator.CreateStream() : accelerator.DefaultStream;
         _status = accelerator.Allocate1D<int>(2);
         _status.MemSetToZero(_stream);
     }
@@ -312,8 +313,10 @@ public sealed partial class IlgpuBackend : IComputeBackend
     public void Dispose()
     {
         _stream.Synchronize();
+        foreach (var t in new[] { _moeHidden, _moeOut, _moePerm, _moeTiles, _moeTileCount }) t?.Dispose();
         foreach (var b in _packed) b.Dispose();
         _status.Dispose();
+        if (!ReferenceEquals(_stream, _accelerator.DefaultStream)) _stream.Dispose();
         _accelerator.Dispose();
         _context.Dispose();
     }
