@@ -6,7 +6,7 @@ namespace LongCat.Sdk.Tests.Compute.Ilgpu;
 /// <summary>
 /// The golden checks of <see cref="LongCat.Sdk.Tests.Model.GoldenTests"/> on <see cref="IlgpuBackend"/> (ILGPU's CPU accelerator, or
 /// CUDA with LONGCAT_TEST_CUDA=1), at the fixtures' stated tolerances. The emulator runs a forward in seconds, so these use one
-/// prompt per check and the first greedy steps; the CPU backend's golden tests cover every prompt and step.
+/// prompt per check and the first greedy steps (the MTP head's draft logits too, where the fixture has one); the CPU backend's golden tests cover every prompt and step.
 /// </summary>
 [TestClass]
 public sealed class IlgpuGoldenTests
@@ -55,6 +55,20 @@ public sealed class IlgpuGoldenTests
             Assert.AreEqual(expected[s], next, $"greedy token {s}");
             logits = session.Decode(next);
         }
+    }
+
+    [TestMethod]
+    [DynamicData(nameof(Dirs), DynamicDataDisplayName = nameof(CaseName))]
+    public void IlgpuGolden_MtpDraftLogits_MatchReference(string dir)
+    {
+        using var golden = new Golden(dir);
+        if (!golden.Has("mtp_logits_p0")) return;                                      // Flash-Lite fixtures have no MTP head
+        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = _gpu, KvBlockSize = 4 });
+        Assert.IsTrue(model.HasMtp, "the MTP head is loaded");
+        using var session = model.CreateSession();
+        session.Prefill(golden.Ints("prompt_p0"), allLogits: true);
+        var draft = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, golden.Ints("mtp_input_ids_p0"), AllLogits: true)], model.LastHidden);
+        Compare.Close(golden.Floats("mtp_logits_p0"), draft, golden.MtpTolerance!.Value, $"{Fixtures.Name(dir)} mtp_logits_p0 on {_gpu.Name}");
     }
 
     [TestMethod]
