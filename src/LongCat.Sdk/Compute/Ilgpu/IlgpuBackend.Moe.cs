@@ -45,6 +45,18 @@ public sealed partial class IlgpuBackend
             $"x {xs}, ids {id}, output {o}");
         Require(real <= MoeKernels.MaxExperts, nameof(MoeExperts), $"{real} experts (at most {MoeKernels.MaxExperts})");
         int slots = tokens * k;
+        if (tokens == 1 && real > 0)
+        {
+            // Decode: GateUp over the K slots, then down projections and the combine in one kernel (two launches, not four).
+            var pack = Packed(experts, hidden);
+            var hiddenBuf = Scratch(ref _moeHidden, (long)k * pack.Ffn);
+            var body = new ExpertOp(this, xs, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, k, hidden, pack.Ffn, k)
+            {
+                Ids = id, Weights = wt, Output = o, RealExperts = real, SingleToken = true,
+            };
+            WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
+            return;
+        }
         if (real > 0 && slots > 0)
         {
             var pack = Packed(experts, hidden);
@@ -72,15 +84,24 @@ public sealed partial class IlgpuBackend
     private readonly struct ExpertOp(IlgpuBackend b, IlgpuTensor x, IlgpuTensor hidden, IlgpuTensor slotOut, IlgpuTensor perm, IlgpuTensor tiles,
         IlgpuTensor tileCount, int topK, int h, int ffn, int maxTiles) : IWeightOp
     {
+        public IlgpuTensor? Ids { get; init; }
+        public IlgpuTensor? Weights { get; init; }
+        public IlgpuTensor? Output { get; init; }
+        public int RealExperts { get; init; }
+        public bool SingleToken { get; init; }
+
         public void Run<TW>(TW gate, TW up, TW down) where TW : struct, IWeightView
         {
             var args = new MoeKernels.ExpertArgs<TW>
             {
                 Gate = gate, Up = up, Down = down, X = x.F32, X4 = x.F32x4, Hidden = hidden.F32, Hidden4 = hidden.F32x4, Out = slotOut.F32,
                 Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, TopK = topK, H = h, F = ffn, Vec = h % 4 == 0 ? 1 : 0,
+                Ids = (Ids ?? perm).I32, Weights = (Weights ?? x).F32, Output = (Output ?? x).F32, RealExperts = RealExperts,
+                SingleToken = SingleToken ? 1 : 0,
             };
             b.Launch(MoeKernels.GateUp<TW>, new Index3D(b.IsCuda ? b.RowGrid(ffn) : 1, maxTiles, 1), b.RowGroup, args);
-            b.Launch(MoeKernels.Down<TW>, new Index3D(b.IsCuda ? b.RowGrid(h) : 1, maxTiles, 1), b.RowGroup, args);
+            if (SingleToken) b.Launch(MoeKernels.DownCombine<TW>, new Index3D(b.RowGrid(h), 1, 1), b.RowGroup, args);
+            else b.Launch(MoeKernels.Down<TW>, new Index3D(b.IsCuda ? b.RowGrid(h) : 1, maxTiles, 1), b.RowGroup, args);
         }
     }
 

@@ -51,5 +51,6 @@ internal static class KernelCatalog
         Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
         Entry("Moe", $"GateUp.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.GateUp<TW>),
         Entry("Moe", $"Down.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.Down<TW>),
+        Entry("Moe", $"DownCombine.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.DownCombine<TW>),
     ];
 }

@@ -8,7 +8,8 @@ namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 /// The experts run in a fixed number of launches whatever the routing: <see cref="Route"/> groups the slots by expert (counts,
 /// offsets, a permutation and a list of work tiles of up to four slots of one expert); <see cref="GateUp"/> and <see cref="Down"/>
 /// run over all tiles of all active experts in one launch each, reading each expert's weights once per tile; <see cref="Combine"/>
-/// sums the weighted slot outputs in slot order and folds the identity experts in as w·x.
+/// sums the weighted slot outputs in slot order and folds the identity experts in as w·x. A decode step (one token) takes two launches:
+/// <see cref="GateUp"/> over its K slots directly, then <see cref="DownCombine"/>.
 /// </summary>
 internal static class MoeKernels
 {
@@ -151,17 +152,29 @@ internal static class MoeKernels
         public TW Gate, Up, Down;                                  // stacked over experts: [E, F, H], [E, F, H], [E, H, F]
         public ArrayView<float> X, Hidden, Out;                    // x [T, H]; hidden [S, F]; out [S, H]
         public ArrayView<Float4> X4, Hidden4;
-        public ArrayView<int> Perm, Tiles, TileCount;
-        public int TopK, H, F, Vec;
+        public ArrayView<int> Perm, Tiles, TileCount, Ids;
+        public ArrayView<float> Weights, Output;                   // DownCombine: routing weights [K], output [H]
+        public int TopK, H, F, Vec, RealExperts, SingleToken;
     }
 
     /// <summary>hidden[slot, f] = silu(G_e[f]·x[t])·(U_e[f]·x[t]) for the slots of each tile: grid (F / warps or fewer, tiles).</summary>
     public static void GateUp<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
     {
-        int tile = Grid.IdxY;
-        if (tile >= a.TileCount[0]) return;                        // the grid is sized for the most tiles routing can produce
-        int e = a.Tiles[3 * tile], first = a.Tiles[3 * tile + 1], n = a.Tiles[3 * tile + 2];
-        int s0 = a.Perm[first], s1 = a.Perm[first + (n > 1 ? 1 : 0)], s2 = a.Perm[first + (n > 2 ? 2 : 0)], s3 = a.Perm[first + (n > 3 ? 3 : 0)];
+        int tile = Grid.IdxY, e, first, n, s0, s1, s2, s3;
+        if (a.SingleToken != 0)
+        {
+            // Decode: slot k is its own tile (one token), so no Route pass is needed.
+            e = a.Ids[tile];
+            if ((uint)e >= (uint)a.RealExperts) return;            // identity expert: folded in by DownCombine
+            n = 1;
+            s0 = s1 = s2 = s3 = tile;
+        }
+        else
+        {
+            if (tile >= a.TileCount[0]) return;                    // the grid is sized for the most tiles routing can produce
+            e = a.Tiles[3 * tile]; first = a.Tiles[3 * tile + 1]; n = a.Tiles[3 * tile + 2];
+            s0 = a.Perm[first]; s1 = a.Perm[first + (n > 1 ? 1 : 0)]; s2 = a.Perm[first + (n > 2 ? 2 : 0)]; s3 = a.Perm[first + (n > 3 ? 3 : 0)];
+        }
         long o0 = (long)(s0 / a.TopK) * a.H, o1 = (long)(s1 / a.TopK) * a.H, o2 = (long)(s2 / a.TopK) * a.H, o3 = (long)(s3 / a.TopK) * a.H;
         int warps = Group.DimX / Warp.WarpSize;
         for (int f = Grid.IdxX * warps + Warp.WarpIdx; f < a.F; f += Grid.DimX * warps)
@@ -197,6 +210,28 @@ internal static class MoeKernels
             if (n > 2) a.Out[(long)s2 * a.H + i] = y.Z;
             if (n > 3) a.Out[(long)s3 * a.H + i] = y.W;
         }
+        }
+    }
+
+    /// <summary>
+    /// Decode (one token): output[i] = Σ_k w_k·(real ? D_{e_k}[i]·hidden[k] : x[i]) in slot order: the down projections of all active
+    /// experts and the combine in one launch, a warp per output row (each expert's down matrix is still read once).
+    /// </summary>
+    public static void DownCombine<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
+    {
+        int vec = (a.F & 3) == 0 ? 1 : 0, warps = Group.DimX / Warp.WarpSize;
+        for (int i = Grid.IdxX * warps + Warp.WarpIdx; i < a.H; i += Grid.DimX * warps)
+        {
+            float acc = 0;
+            for (int k = 0; k < a.TopK; k++)
+            {
+                int e = a.Ids[k];
+                float v = (uint)e < (uint)a.RealExperts
+                    ? MatMulKernels.RowDot(a.Down, e, i, a.Hidden, a.Hidden4, a.F, vec, (long)k * a.F, 0, 0, 0, 1).X
+                    : a.X[i];
+                acc += v * a.Weights[k];
+            }
+            if (Warp.IsFirstLane) a.Output[i] = acc;
         }
     }
 
