@@ -83,10 +83,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         options ??= new LongCatOptions();
         options.Validate();
-        // Cuda without a device fails here, before any work; Auto falls back to the CPU backend (null: the model creates it).
-        var backend = IlgpuBackend.ForDevice(options.Device);
         return Task.Run(() =>
         {
+            // Cuda without a device fails here, before any loading; Auto falls back to the CPU backend (null: the model creates it).
+            var backend = IlgpuBackend.ForDevice(options.Device);
             LongCatModel model;
             try
             {
