@@ -11,12 +11,14 @@ internal static class BenchCheckpoint
     {
         get
         {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                var p = Path.Combine(dir.FullName, "benchmarks", "lite-mini", "config.json");
-                if (File.Exists(p)) return p;
-            }
-            throw new FileNotFoundException("benchmarks/lite-mini/config.json not found above " + AppContext.BaseDirectory);
+            // Above the binaries (dotnet run), else above the working directory (a published copy run from the repository).
+            foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                {
+                    var p = Path.Combine(dir.FullName, "benchmarks", "lite-mini", "config.json");
+                    if (File.Exists(p)) return p;
+                }
+            throw new FileNotFoundException($"benchmarks/lite-mini/config.json not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
         }
     }
 

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens]             (CUDA through ILGPU; skips without a GPU)
 if (args.Length > 0 && args[0] == "quick-decode")
 {
     LongCat.Sdk.Benchmarks.QuickDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32,
@@ -9,4 +10,20 @@ if (args.Length > 0 && args[0] == "quick-decode")
     return;
 }
 if (args.Length > 0 && args[0] == "kernel-peak") { LongCat.Sdk.Benchmarks.KernelPeak.Run(); return; }
+// gpu-check: the ILGPU conformance, golden and launch-budget tests on CUDA, without a test host (for GPU machines without the SDK).
+if (args.Length > 0 && args[0] == "gpu-check")
+{
+    // --emulator: on ILGPU's CPU accelerator instead (checks the runner); --filter TEXT: only cases whose name contains TEXT.
+    bool emulator = args.Contains("--emulator");
+    int f = Array.IndexOf(args, "--filter");
+    if (!emulator && !LongCat.Sdk.Compute.Ilgpu.IlgpuBackend.IsCudaAvailable()) { Console.WriteLine("gpu-check: skipped: ILGPU finds no CUDA device."); return; }
+    Environment.ExitCode = LongCat.Sdk.Tests.Compute.Ilgpu.GpuCheckRunner.Run(Console.Out, cuda: !emulator, filter: f >= 0 && f + 1 < args.Length ? args[f + 1] : null) == 0 ? 0 : 1;
+    return;
+}
+// gpu-decode [tokens]: decode on CUDA through the ILGPU backend against a device-copy baseline (skips without a CUDA device).
+if (args.Length > 0 && args[0] == "gpu-decode")
+{
+    Environment.ExitCode = LongCat.Sdk.Benchmarks.GpuDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128);
+    return;
+}
 BenchmarkSwitcher.FromAssembly(typeof(LongCat.Sdk.Benchmarks.DecodeBenchmarks).Assembly).Run(args);

@@ -3,10 +3,10 @@ namespace LongCat.Sdk;
 /// <summary>Which compute backend runs the model.</summary>
 public enum ComputeDevice
 {
-    /// <summary>CUDA when a GPU backend is available and finds a device, else the CPU.</summary>
+    /// <summary>CUDA (the ILGPU backend) when ILGPU finds a device, else the CPU.</summary>
     Auto,
     /// <summary>The SIMD CPU backend on all cores.</summary>
     Cpu,
-    /// <summary>An NVIDIA GPU through ILGPU; an error when none is available.</summary>
+    /// <summary>An NVIDIA GPU through ILGPU; <see cref="DeviceUnavailableException"/> when none is available.</summary>
     Cuda,
 }

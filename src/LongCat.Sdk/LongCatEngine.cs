@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Ilgpu;
 using LongCat.Sdk.KvCache;
 using LongCat.Sdk.Model;
 using LongCat.Sdk.Serving;
@@ -24,6 +26,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private readonly EngineLoop _loop;
     private readonly HashSet<int> _eosTokens;
     private int _disposed;
+    private IComputeBackend? _ownedBackend;                 // the GPU backend the engine created for ComputeDevice.Auto/Cuda
+
+    /// <summary>The compute backend running the model ("cpu", "ilgpu-cuda").</summary>
+    public string BackendName => _model.Backend.Name;
 
     private LongCatEngine(string directory, LongCatModel model, Tokenizer? tokenizer, HashSet<int> eos, LongCatOptions options)
     {
@@ -77,11 +83,20 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(modelDirectory);
         options ??= new LongCatOptions();
         options.Validate();
-        if (options.Device == ComputeDevice.Cuda)
-            throw new LongCatException("ComputeDevice.Cuda was requested, but this build has no GPU backend yet; use ComputeDevice.Cpu or Auto.");
         return Task.Run(() =>
         {
-            var model = LongCatModel.Load(modelDirectory, ToModelOptions(options), progress, cancellationToken);
+            // Cuda without a device fails here, before any loading; Auto falls back to the CPU backend (null: the model creates it).
+            var backend = IlgpuBackend.ForDevice(options.Device);
+            LongCatModel model;
+            try
+            {
+                model = LongCatModel.Load(modelDirectory, ToModelOptions(options) with { Backend = backend }, progress, cancellationToken);
+            }
+            catch
+            {
+                backend?.Dispose();
+                throw;
+            }
             try
             {
                 progress?.Report(new LoadProgress("tokenizer", model.WeightBytes, model.WeightBytes));
@@ -89,13 +104,14 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                 var tokenizer = File.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath) : null;
                 var eos = ReadEosTokens(modelDirectory, model.Config);
                 cancellationToken.ThrowIfCancellationRequested();
-                var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options);
+                var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options) { _ownedBackend = backend };
                 progress?.Report(new LoadProgress("ready", model.WeightBytes, model.WeightBytes));
                 return engine;
             }
             catch
             {
                 model.Dispose();
+                backend?.Dispose();
                 throw;
             }
         }, cancellationToken);
@@ -227,6 +243,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         _loop.Dispose();
         _model.Dispose();
+        _ownedBackend?.Dispose();
     }
 
     /// <inheritdoc/>

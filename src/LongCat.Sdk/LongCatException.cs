@@ -65,3 +65,13 @@ public sealed class UnsupportedTokenizerException : LongCatException
     /// <summary>The JSON path of the unsupported part.</summary>
     public string Component { get; }
 }
+
+/// <summary>The requested compute device is not available (for example <see cref="ComputeDevice.Cuda"/> on a machine without a CUDA GPU).</summary>
+public sealed class DeviceUnavailableException : LongCatException
+{
+    /// <summary>Creates the exception for <paramref name="device"/>.</summary>
+    public DeviceUnavailableException(ComputeDevice device, string message) : base(message) => Device = device;
+
+    /// <summary>The device that was requested.</summary>
+    public ComputeDevice Device { get; }
+}

@@ -1,0 +1,181 @@
+using ILGPU;
+using ILGPU.Runtime;
+using LongCat.Sdk.Compute.Ilgpu.Kernels;
+
+namespace LongCat.Sdk.Compute.Ilgpu;
+
+// Router and experts. Legend: T tokens, H hidden, E experts (real + identity), K top-k, F expert width, S = T·K slots.
+public sealed partial class IlgpuBackend
+{
+    private readonly Dictionary<ExpertWeights, PackedExperts> _expertPacks = new(ReferenceEqualityComparer.Instance);
+    private IlgpuTensor? _moeHidden, _moeOut, _moePerm, _moeTiles, _moeTileCount;
+
+    /// <inheritdoc/>
+    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights)
+    {
+        var xs = Own(x); var cls = Own(classifier); var b = Own(bias); var id = Own(ids); var wt = Own(weights);
+        int tokens = xs.Rows, experts = cls.Rows;
+        Require(id.Columns == topK && wt.Columns == topK && id.Rows >= tokens && wt.Rows >= tokens && b.Columns == experts && topK <= experts
+            && topK > 0 && cls.Columns == xs.Columns, nameof(RouterTopK), $"x {xs}, classifier {cls}, ids {id}, weights {wt}, k {topK}");
+        Require(experts <= MoeKernels.MaxExperts, nameof(RouterTopK), $"{experts} experts (at most {MoeKernels.MaxExperts})");
+        var body = new RouterOp(this, xs, Vector(b, nameof(RouterTopK)), id, wt, experts, topK, scaling);
+        WeightDispatch.Run(nameof(RouterTopK), ref body, WeightRegion.Of(cls, nameof(RouterTopK)));
+    }
+
+    private readonly struct RouterOp(IlgpuBackend b, IlgpuTensor x, FloatVector bias, IlgpuTensor ids, IlgpuTensor weights, int experts, int topK, float scaling) : IWeightOp
+    {
+        public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
+        {
+            b.Launch(MoeKernels.Router<TW>, new Index3D(b.TokenGrid(x.Rows), 1, 1), MoeKernels.RouterThreads, new MoeKernels.RouterArgs<TW>
+            {
+                Classifier = w, Bias = bias, X = x.F32, X4 = x.F32x4, Weights = weights.F32, Ids = ids.I32,
+                Tokens = x.Rows, Hidden = x.Columns, Experts = experts, TopK = topK, Vec = x.Columns % 4 == 0 ? 1 : 0,
+                Scaling = scaling,
+            });
+        }
+    }
+
+    /// <inheritdoc/>
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output)
+    {
+        ArgumentNullException.ThrowIfNull(experts);
+        var xs = Own(x); var id = Own(ids); var wt = Own(weights); var o = Own(output);
+        int tokens = xs.Rows, hidden = xs.Columns, k = id.Columns, real = experts.RealCount;
+        Require(o.Columns == hidden && o.Rows >= tokens && id.Rows >= tokens && wt.Rows >= tokens && wt.Columns == k, nameof(MoeExperts),
+            $"x {xs}, ids {id}, output {o}");
+        Require(real <= MoeKernels.MaxExperts, nameof(MoeExperts), $"{real} experts (at most {MoeKernels.MaxExperts})");
+        int slots = tokens * k;
+        if (tokens == 1 && real > 0)
+        {
+            // Decode: GateUp over the K slots, then down projections and the combine in one kernel (two launches, not four).
+            var pack = Packed(experts, hidden);
+            var hiddenBuf = Scratch(ref _moeHidden, (long)k * pack.Ffn);
+            var body = new ExpertOp(this, xs, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, k, hidden, pack.Ffn, k)
+            {
+                Ids = id, Weights = wt, Output = o, RealExperts = real, SingleToken = true,
+            };
+            WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
+            return;
+        }
+        if (real > 0 && slots > 0)
+        {
+            var pack = Packed(experts, hidden);
+            int maxTiles = Math.Min(slots, CeilDiv(slots, MoeKernels.TileSlots) + Math.Min(real, slots));
+            var hiddenBuf = Scratch(ref _moeHidden, (long)slots * pack.Ffn);
+            var outBuf = Scratch(ref _moeOut, (long)slots * hidden);
+            var perm = Scratch(ref _moePerm, slots);
+            var tiles = Scratch(ref _moeTiles, 3L * maxTiles);
+            var tileCount = Scratch(ref _moeTileCount, 1);
+            Launch(MoeKernels.Route, new Index3D(1, 1, 1), MoeKernels.RouteThreads, new MoeKernels.RouteArgs
+            {
+                Ids = id.I32, Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, Slots = slots, RealExperts = real,
+            });
+            var body = new ExpertOp(this, xs, hiddenBuf, outBuf, perm, tiles, tileCount, k, hidden, pack.Ffn, maxTiles);
+            WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
+        }
+        var slotOut = _moeOut ?? xs;
+        Launch(MoeKernels.Combine, ElementwiseGrid((long)tokens * hidden), ElementwiseGroup, new MoeKernels.CombineArgs
+        {
+            X = xs.F32, SlotOut = slotOut.F32, Weights = wt.F32, Output = o.F32, Ids = id.I32, Tokens = tokens, TopK = k, H = hidden,
+            RealExperts = real,
+        });
+    }
+
+    private readonly struct ExpertOp(IlgpuBackend b, IlgpuTensor x, IlgpuTensor hidden, IlgpuTensor slotOut, IlgpuTensor perm, IlgpuTensor tiles,
+        IlgpuTensor tileCount, int topK, int h, int ffn, int maxTiles) : IWeightOp
+    {
+        public IlgpuTensor? Ids { get; init; }
+        public IlgpuTensor? Weights { get; init; }
+        public IlgpuTensor? Output { get; init; }
+        public int RealExperts { get; init; }
+        public bool SingleToken { get; init; }
+
+        public void Run<TW>(TW gate, TW up, TW down) where TW : struct, IWeightView
+        {
+            var args = new MoeKernels.ExpertArgs<TW>
+            {
+                Gate = gate, Up = up, Down = down, X = x.F32, X4 = x.F32x4, Hidden = hidden.F32, Hidden4 = hidden.F32x4, Out = slotOut.F32,
+                Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, TopK = topK, H = h, F = ffn, Vec = h % 4 == 0 ? 1 : 0,
+                Ids = (Ids ?? perm).I32, Weights = (Weights ?? x).F32, Output = (Output ?? x).F32, RealExperts = RealExperts,
+                SingleToken = SingleToken ? 1 : 0,
+            };
+            b.Launch(MoeKernels.GateUp<TW>, new Index3D(b.IsCuda ? b.RowGrid(ffn) : 1, maxTiles, 1), b.RowGroup, args);
+            if (SingleToken) b.Launch(MoeKernels.DownCombine<TW>, new Index3D(b.RowGrid(h), 1, 1), b.RowGroup, args);
+            else b.Launch(MoeKernels.Down<TW>, new Index3D(b.IsCuda ? b.RowGrid(h) : 1, maxTiles, 1), b.RowGroup, args);
+        }
+    }
+
+    /// <summary>A growing scratch vector of at least <paramref name="elements"/> 4-byte values, reused across calls.</summary>
+    private IlgpuTensor Scratch(ref IlgpuTensor? slot, long elements)
+    {
+        if (slot is null || slot.ElementCount < elements)
+        {
+            slot?.Dispose();
+            slot = AllocateRaw(DType.F32, [checked((int)Math.Max(elements, 64))], null);
+        }
+        return slot;
+    }
+
+    /// <summary>The experts of one layer, stacked as [E, F, H] (gate, up) and [E, H, F] (down) so one kernel reaches all of them.</summary>
+    private sealed record PackedExperts(WeightRegion Gate, WeightRegion Up, WeightRegion Down, int Ffn);
+
+    /// <summary>
+    /// On first use, copies the layer's expert weights (and FP8 scales) into one device buffer, device to device, and moves the
+    /// tensors' homes there (their own buffers are freed, so memory does not double).
+    /// </summary>
+    private PackedExperts Packed(ExpertWeights experts, int hidden)
+    {
+        if (_expertPacks.TryGetValue(experts, out var pack)) return pack;
+        int n = experts.RealCount;
+        var gate = experts.Gate.Select(Own).ToArray();
+        var up = experts.Up.Select(Own).ToArray();
+        var down = experts.Down.Select(Own).ToArray();
+        int ffn = gate[0].Rows;
+        var dtype = gate[0].DType;
+        for (int e = 0; e < n; e++)
+            Require(gate[e].Rows == ffn && gate[e].Columns == hidden && up[e].Rows == ffn && up[e].Columns == hidden && down[e].Rows == hidden
+                && down[e].Columns == ffn && gate[e].DType == dtype && up[e].DType == dtype && down[e].DType == dtype, nameof(MoeExperts),
+                $"expert {e}: gate {gate[e]}, up {up[e]}, down {down[e]} (all experts share one shape and format)");
+        var groups = new[] { gate, up, down };
+        bool fp8 = dtype == DType.F8E4M3;
+        var scales = fp8 ? groups.Select(g => g.Select(t => Own(t.BlockScales ?? throw new NotSupportedException($"{nameof(MoeExperts)}: FP8 weight {t} has no block scales."))).ToArray()).ToArray() : null;
+        static long Align(long v) => (v + 255) & ~255L;
+        long total = 0;
+        foreach (var g in groups) total += Align(n * g[0].ByteLength);
+        if (scales is not null) foreach (var g in scales) total += Align(n * g[0].ByteLength);
+        var buffer = _accelerator.Allocate1D<byte>(Math.Max(total, 16));
+        _packed.Add(buffer);
+        long offset = 0;
+        var regions = new ArrayView<byte>[3];
+        var scaleRegions = new ArrayView<byte>[3];
+        for (int i = 0; i < 3; i++) regions[i] = Stack(groups[i]);
+        if (scales is not null) for (int i = 0; i < 3; i++) scaleRegions[i] = Stack(scales[i]);
+        _stream.Synchronize();
+        for (int i = 0; i < 3; i++)
+            for (int e = 0; e < n; e++)
+            {
+                groups[i][e].Relocate(regions[i].SubView(e * groups[i][0].ByteLength, groups[i][0].ByteLength));
+                if (scales is not null) scales[i][e].Relocate(scaleRegions[i].SubView(e * scales[i][0].ByteLength, scales[i][0].ByteLength));
+            }
+
+        WeightRegion Region(int i, string name) => new(name, dtype, regions[i], scales is null ? regions[i] : scaleRegions[i],
+            groups[i][0].Rows, groups[i][0].Columns, scales?[i][0].Rows ?? 0, scales?[i][0].Columns ?? 0);
+        pack = new PackedExperts(Region(0, "experts.gate_proj"), Region(1, "experts.up_proj"), Region(2, "experts.down_proj"), ffn);
+        _expertPacks[experts] = pack;
+        return pack;
+
+        ArrayView<byte> Stack(IlgpuTensor[] tensors)
+        {
+            long each = tensors[0].ByteLength;
+            var region = buffer.View.SubView(offset, Math.Max(n * each, 1));
+            for (int e = 0; e < n; e++)
+            {
+                Require(tensors[e].ByteLength == each, nameof(MoeExperts), $"{tensors[e]} differs in size from {tensors[0]}");
+                ArrayView1D<byte, Stride1D.Dense> source = tensors[e].Bytes.SubView(0, each), target = region.SubView(e * each, each);
+                source.CopyTo(_stream, target);
+            }
+            offset += Align(n * each);
+            return region;
+        }
+    }
+}

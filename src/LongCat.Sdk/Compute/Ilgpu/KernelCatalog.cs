@@ -1,0 +1,56 @@
+using System.Reflection;
+using LongCat.Sdk.Compute.Ilgpu.Kernels;
+
+namespace LongCat.Sdk.Compute.Ilgpu;
+
+/// <summary>One compiled kernel: a kernel method, instantiated for a weight format when it is generic.</summary>
+/// <param name="Name">File-safe name, e.g. "MatMul.MatVec.Bf16".</param>
+/// <param name="Family">Op family (the static class in Kernels/): Elementwise, Norm, MatMul, Mla, Moe.</param>
+/// <param name="Method">The entry point (a closed generic method for per-format kernels).</param>
+internal sealed record KernelEntry(string Name, string Family, MethodInfo Method)
+{
+    /// <summary>Matrix, attention and MoE kernels: the hot loops that must not spill registers.</summary>
+    public bool IsHot => Family is "MatMul" or "Mla" or "Moe";
+}
+
+/// <summary>
+/// Every kernel the backend can launch, with one entry per weight format for the generic ones: what the PTX tool compiles and CI
+/// assembles with ptxas. Listed as delegates (no reflection); a test checks that every public kernel method appears.
+/// </summary>
+internal static class KernelCatalog
+{
+    public static IReadOnlyList<KernelEntry> All { get; } =
+    [
+        Entry("Elementwise", "Add", (Action<ElementwiseKernels.BinaryArgs>)ElementwiseKernels.Add),
+        Entry("Elementwise", "Scale", (Action<ElementwiseKernels.BinaryArgs>)ElementwiseKernels.Scale),
+        Entry("Elementwise", "ConcatColumns", (Action<ElementwiseKernels.ConcatArgs>)ElementwiseKernels.ConcatColumns),
+        Entry("Elementwise", "GatherRows", (Action<ElementwiseKernels.GatherArgs>)ElementwiseKernels.GatherRows),
+        Entry("Elementwise", "Embedding", (Action<ElementwiseKernels.EmbeddingArgs>)ElementwiseKernels.Embedding),
+        Entry("Norm", "RmsNorm", (Action<NormKernels.RmsNormArgs>)NormKernels.RmsNorm),
+        Entry("Mla", "CacheLatent", (Action<MlaKernels.CacheArgs>)MlaKernels.CacheLatent),
+        Entry("Mla", "Attention", (Action<MlaKernels.AttentionArgs>)MlaKernels.Attention),
+        Entry("Moe", "Route", (Action<MoeKernels.RouteArgs>)MoeKernels.Route),
+        Entry("Moe", "Combine", (Action<MoeKernels.CombineArgs>)MoeKernels.Combine),
+        .. PerFormat<F32Weights>("F32"),
+        .. PerFormat<Bf16Weights>("Bf16"),
+        .. PerFormat<F16Weights>("F16"),
+        .. PerFormat<Fp8Weights>("Fp8"),
+    ];
+
+    private static KernelEntry Entry(string family, string name, Delegate kernel) => new($"{family}.{name}", family, kernel.Method);
+
+    /// <summary>The kernels generic over the weight format, closed over <typeparamref name="TW"/>.</summary>
+    private static IEnumerable<KernelEntry> PerFormat<TW>(string format) where TW : struct, IWeightView =>
+    [
+        Entry("MatMul", $"MatVec.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatVec<TW>),
+        Entry("MatMul", $"MatVecSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatVecSwiGlu<TW>),
+        Entry("MatMul", $"MatMulTiled.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiled<TW>),
+        Entry("MatMul", $"MatMulTiledSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiledSwiGlu<TW>),
+        Entry("Mla", $"Query.{format}", (Action<MlaKernels.QueryArgs<TW>>)MlaKernels.Query<TW>),
+        Entry("Mla", $"Value.{format}", (Action<MlaKernels.ValueArgs<TW>>)MlaKernels.Value<TW>),
+        Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
+        Entry("Moe", $"GateUp.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.GateUp<TW>),
+        Entry("Moe", $"Down.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.Down<TW>),
+        Entry("Moe", $"DownCombine.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.DownCombine<TW>),
+    ];
+}

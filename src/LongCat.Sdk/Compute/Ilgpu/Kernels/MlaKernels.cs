@@ -1,0 +1,289 @@
+using ILGPU;
+using ILGPU.Algorithms;
+
+namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
+
+/// <summary>
+/// MLA in absorbed form over the paged latent cache (cache rows: [c (L) ‖ k_rot (R)], F32).
+/// Legend: T tokens, nH heads, L latent (kv_lora_rank), R rope dim, D nope dim, V value dim.
+/// </summary>
+internal static class MlaKernels
+{
+    public const int MaxNope = 256, MaxLatent = 512, MaxRope = 128;
+    /// <summary>Heads sharing one pass over the cache in <see cref="Attention"/>: each cache row is read once for all of them.</summary>
+    public const int HeadsPerGroup = 4;
+    public const int AttentionThreads = 256;
+    private const int AttentionWarps = 8;                        // positions scored per tile: one per warp of 32
+
+    /// <summary>(x[2i], x[2i+1])·scale rotated by pos·invFreq[i] (interleaved pairs), cos and sin times the attention factor.</summary>
+    private static void RotatePair(ArrayView<float> src, long s, float scale, int position, ArrayView<float> invFreq, float factor,
+        ArrayView<float> dst, long d, int pair)
+    {
+        float angle = position * invFreq[pair];
+        var sc = DeviceMath.SinCos(angle);
+        float c = sc.Y * factor, sn = sc.X * factor;
+        float x0 = src[s + 2 * pair] * scale, x1 = src[s + 2 * pair + 1] * scale;
+        dst[d + 2 * pair] = x0 * c - x1 * sn;
+        dst[d + 2 * pair + 1] = x1 * c + x0 * sn;
+    }
+
+    internal struct QueryArgs<TW> where TW : struct, IWeightView
+    {
+        public TW KvB;
+        public ArrayView<float> Q, QLat, QRot, InvFreq;
+        public ArrayView<int> Positions;
+        public int Tokens, Heads, Nope, Rope, VDim, Latent;
+        public float QScale, AttentionFactor;
+    }
+
+    /// <summary>
+    /// q_lat[t, h, :] = Σ_d (s_q·q_nope[t, h, d])·W_UK[h][d, :] and q_rot[t, h] = rope(s_q·q_rot). Group (column block, head, 4 tokens):
+    /// q_nope of the four tokens staged in shared memory; each thread owns 4 consecutive latent columns, read as one vector per row d.
+    /// </summary>
+    public static void Query<TW>(QueryArgs<TW> a) where TW : struct, IWeightView
+    {
+        var qs = SharedMemory.Allocate<float>(MatMulKernels.RowTokens * MaxNope);
+        int h = Grid.IdxY, t0 = Grid.IdxZ * MatMulKernels.RowTokens, tid = Group.IdxX;
+        int qWidth = a.Heads * (a.Nope + a.Rope), nTok = a.Tokens - t0 < MatMulKernels.RowTokens ? a.Tokens - t0 : MatMulKernels.RowTokens;
+        for (int i = tid; i < MatMulKernels.RowTokens * a.Nope; i += Group.DimX)
+        {
+            int t = i / a.Nope, d = i - t * a.Nope;
+            qs[t * MaxNope + d] = t < nTok ? a.Q[(long)(t0 + t) * qWidth + h * (a.Nope + a.Rope) + d] * a.QScale : 0f;
+        }
+        Group.Barrier();
+        int c = (Grid.IdxX * Group.DimX + tid) * 4;
+        if (c < a.Latent)
+        {
+            int rowBase = h * (a.Nope + a.VDim);                  // W_UK[h] = kv_b rows [h·(D+V), h·(D+V)+D)
+            bool vec = (a.Latent & 3) == 0;
+            Float4 l0 = default, l1 = default, l2 = default, l3 = default;
+            for (int d = 0; d < a.Nope; d++)
+            {
+                Float4 w;
+                if (vec) w = a.KvB.Load4(0, rowBase + d, c);
+                else
+                {
+                    w.X = a.KvB.Load(0, rowBase + d, c);
+                    w.Y = c + 1 < a.Latent ? a.KvB.Load(0, rowBase + d, c + 1) : 0f;
+                    w.Z = c + 2 < a.Latent ? a.KvB.Load(0, rowBase + d, c + 2) : 0f;
+                    w.W = c + 3 < a.Latent ? a.KvB.Load(0, rowBase + d, c + 3) : 0f;
+                }
+                l0 = Float4.Fma(qs[d], w, l0);
+                l1 = Float4.Fma(qs[MaxNope + d], w, l1);
+                l2 = Float4.Fma(qs[2 * MaxNope + d], w, l2);
+                l3 = Float4.Fma(qs[3 * MaxNope + d], w, l3);
+            }
+            for (int t = 0; t < nTok; t++)
+            {
+                var v = t == 0 ? l0 : t == 1 ? l1 : t == 2 ? l2 : l3;
+                long o = (long)(t0 + t) * a.Heads * a.Latent + (long)h * a.Latent + c;
+                for (int j = 0; j < 4 && c + j < a.Latent; j++) a.QLat[o + j] = v.Get(j);
+            }
+        }
+        if (Grid.IdxX == 0)
+        {
+            int half = a.Rope / 2;
+            for (int i = tid; i < nTok * half; i += Group.DimX)
+            {
+                int t = i / half, p = i - t * half;
+                RotatePair(a.Q, (long)(t0 + t) * qWidth + h * (a.Nope + a.Rope) + a.Nope, a.QScale, a.Positions[t0 + t], a.InvFreq,
+                    a.AttentionFactor, a.QRot, (long)(t0 + t) * a.Heads * a.Rope + (long)h * a.Rope, p);
+            }
+        }
+    }
+
+    internal struct CacheArgs
+    {
+        public ArrayView<float> Ckv, Cache, InvFreq;
+        public ArrayView<int> Positions, Slots, Status;
+        public FloatVector NormWeight;
+        public int Latent, Rope, CacheRows;
+        public float Eps, KvScale, AttentionFactor;
+    }
+
+    /// <summary>cache[slots[t]] = [RmsNorm(c)·s_kv ‖ rope(k_rot)]: one group per token.</summary>
+    public static void CacheLatent(CacheArgs a)
+    {
+        var scratch = SharedMemory.Allocate<float>(DeviceMath.MaxWarps);
+        int t = Grid.IdxX, tid = Group.IdxX, width = a.Latent + a.Rope;
+        long src = (long)t * width;
+        float ss = 0;
+        for (int i = tid; i < a.Latent; i += Group.DimX)
+        {
+            float v = a.Ckv[src + i];
+            ss += v * v;
+        }
+        float total = DeviceMath.GroupSum(ss, scratch);
+        int slot = a.Slots[t];
+        if ((uint)slot >= (uint)a.CacheRows)
+        {
+            if (tid == 0) DeviceStatus.Report(a.Status, DeviceStatus.CacheSlot, slot);
+            return;
+        }
+        float inv = 1f / XMath.Sqrt(total / a.Latent + a.Eps);
+        long dst = (long)slot * width;
+        for (int i = tid; i < a.Latent; i += Group.DimX) a.Cache[dst + i] = a.Ckv[src + i] * inv * a.NormWeight.Load(i) * a.KvScale;
+        for (int p = tid; p < a.Rope / 2; p += Group.DimX)
+            RotatePair(a.Ckv, src + a.Latent, 1f, a.Positions[t], a.InvFreq, a.AttentionFactor, a.Cache, dst + a.Latent, p);
+    }
+
+    internal struct AttentionArgs
+    {
+        public ArrayView<float> QLat, QRot, Cache, OLat;
+        public ArrayView<int> Positions, TokenSequence, BlockTables, Status;
+        public int Tokens, Heads, Latent, Rope, BlockSize, MaxBlocks, CacheRows;
+        public float SoftmaxScale;
+    }
+
+    /// <summary>
+    /// Absorbed attention with an F32 online softmax. Group = (4 heads, token): q of the four heads staged in shared memory; positions
+    /// in tiles of 8, one per warp: the warp reads the cache row once (coalesced) and scores it against all four heads (warp-shuffle
+    /// sums); four threads update each head's running max and sum; then every thread rescales and accumulates its own latent columns
+    /// (tid and tid+256, so L ≤ 512) for the four heads in registers. The same kernel serves prefill (many tokens) and decode.
+    /// </summary>
+    public static void Attention(AttentionArgs a)
+    {
+        var q = SharedMemory.Allocate<float>(HeadsPerGroup * (MaxLatent + MaxRope));
+        var score = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
+        var prob = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
+        var rows = SharedMemory.Allocate<int>(AttentionWarps);
+        var stats = SharedMemory.Allocate<float>(3 * HeadsPerGroup);    // running max, running sum, this tile's rescale factor
+        for (int t = Grid.IdxY; t < a.Tokens; t += Grid.DimY) AttendToken(a, t, q, score, prob, rows, stats);
+    }
+
+    private static void AttendToken(AttentionArgs a, int t, ArrayView<float> q, ArrayView<float> score, ArrayView<float> prob,
+        ArrayView<int> rows, ArrayView<float> stats)
+    {
+        int h0 = Grid.IdxX * HeadsPerGroup, tid = Group.IdxX, warp = Warp.WarpIdx, lane = Warp.LaneIdx;
+        int L = a.Latent, R = a.Rope, width = L + R;
+        for (int i = tid; i < HeadsPerGroup * width; i += Group.DimX)
+        {
+            int hh = i / width, d = i - hh * width, h = h0 + hh;
+            float v = 0;
+            if (h < a.Heads) v = d < L ? a.QLat[((long)t * a.Heads + h) * L + d] : a.QRot[((long)t * a.Heads + h) * R + d - L];
+            q[hh * (MaxLatent + MaxRope) + d] = v;
+        }
+        if (tid < HeadsPerGroup)
+        {
+            stats[tid] = float.NegativeInfinity;
+            stats[HeadsPerGroup + tid] = 0f;
+        }
+        Group.Barrier();
+
+        int ctx = a.Positions[t] + 1, seq = a.TokenSequence[t];
+        int c0 = tid, c1 = tid + AttentionThreads;
+        Float4 acc0 = default, acc1 = default;                    // columns c0 and c1 of heads h0..h0+3
+        for (int start = 0; start < ctx; start += AttentionWarps)
+        {
+            // 1. scores: warp w takes position start + w
+            int j = start + warp, row = -1;
+            if (j < ctx)
+            {
+                int block = a.BlockTables[seq * a.MaxBlocks + j / a.BlockSize];
+                row = block * a.BlockSize + j % a.BlockSize;
+                if (block < 0 || row >= a.CacheRows)
+                {
+                    if (lane == 0) DeviceStatus.Report(a.Status, DeviceStatus.BlockId, block);
+                    row = -1;
+                }
+            }
+            var s = default(Float4);
+            if (row >= 0)
+            {
+                long rb = (long)row * width;
+                for (int d = lane; d < width; d += Warp.WarpSize)
+                {
+                    float kv = a.Cache[rb + d];
+                    s.X += q[d] * kv;
+                    s.Y += q[(MaxLatent + MaxRope) + d] * kv;
+                    s.Z += q[2 * (MaxLatent + MaxRope) + d] * kv;
+                    s.W += q[3 * (MaxLatent + MaxRope) + d] * kv;
+                }
+            }
+            s = DeviceMath.WarpSum(s);
+            if (lane == 0)
+            {
+                rows[warp] = row;
+                for (int hh = 0; hh < HeadsPerGroup; hh++)
+                    score[warp * HeadsPerGroup + hh] = row >= 0 ? s.Get(hh) * a.SoftmaxScale : float.NegativeInfinity;
+            }
+            Group.Barrier();
+            // 2. online softmax, one thread per head
+            if (tid < HeadsPerGroup)
+            {
+                float m = stats[tid], tileMax = float.NegativeInfinity;
+                for (int w = 0; w < AttentionWarps; w++) tileMax = XMath.Max(tileMax, score[w * HeadsPerGroup + tid]);
+                float mNew = XMath.Max(m, tileMax);
+                float alpha = m == float.NegativeInfinity ? 0f : XMath.Exp(m - mNew);
+                float sum = 0;
+                for (int w = 0; w < AttentionWarps; w++)
+                {
+                    float sc = score[w * HeadsPerGroup + tid];
+                    float p = sc == float.NegativeInfinity ? 0f : XMath.Exp(sc - mNew);
+                    prob[w * HeadsPerGroup + tid] = p;
+                    sum += p;
+                }
+                stats[tid] = mNew;
+                stats[HeadsPerGroup + tid] = stats[HeadsPerGroup + tid] * alpha + sum;
+                stats[2 * HeadsPerGroup + tid] = alpha;
+            }
+            Group.Barrier();
+            // 3. rescale and accumulate this thread's columns (the rows were just read by the scoring warps: L1 hits)
+            var alpha4 = new Float4(stats[2 * HeadsPerGroup], stats[2 * HeadsPerGroup + 1], stats[2 * HeadsPerGroup + 2], stats[2 * HeadsPerGroup + 3]);
+            acc0 *= alpha4;
+            acc1 *= alpha4;
+            for (int w = 0; w < AttentionWarps; w++)
+            {
+                int r = rows[w];
+                if (r < 0) continue;
+                var p = new Float4(prob[w * HeadsPerGroup], prob[w * HeadsPerGroup + 1], prob[w * HeadsPerGroup + 2], prob[w * HeadsPerGroup + 3]);
+                long rb = (long)r * width;
+                if (c0 < L) acc0 = Float4.Fma(p, Float4.Splat(a.Cache[rb + c0]), acc0);
+                if (c1 < L) acc1 = Float4.Fma(p, Float4.Splat(a.Cache[rb + c1]), acc1);
+            }
+            Group.Barrier();                                      // rows, scores and probabilities are rewritten next tile
+        }
+        for (int hh = 0; hh < HeadsPerGroup; hh++)
+        {
+            int h = h0 + hh;
+            if (h >= a.Heads) break;
+            float inv = 1f / stats[HeadsPerGroup + hh];
+            long o = ((long)t * a.Heads + h) * L;
+            if (c0 < L) a.OLat[o + c0] = acc0.Get(hh) * inv;
+            if (c1 < L) a.OLat[o + c1] = acc1.Get(hh) * inv;
+        }
+        Group.Barrier();                                          // q and the running sums are reloaded for the next token
+    }
+
+    internal struct ValueArgs<TW> where TW : struct, IWeightView
+    {
+        public TW KvB;
+        public ArrayView<float> OLat, O;
+        public ArrayView<Float4> OLat4;
+        public int Tokens, Heads, Nope, VDim, Latent, Vec;
+    }
+
+    /// <summary>o[t, h, e] = W_UV[h][e, :]·o_lat[t, h, :]: warp per (head, e) row, tokens in passes of four.</summary>
+    public static void Value<TW>(ValueArgs<TW> a) where TW : struct, IWeightView
+    {
+        int warps = Group.DimX / Warp.WarpSize;
+        for (int r = Grid.IdxX * warps + Warp.WarpIdx; r < a.Heads * a.VDim; r += Grid.DimX * warps)   // r = h·V + e
+            ValueRow(a, r);
+    }
+
+    private static void ValueRow<TW>(ValueArgs<TW> a, int r) where TW : struct, IWeightView
+    {
+        int h = r / a.VDim, e = r - h * a.VDim;
+        int wRow = h * (a.Nope + a.VDim) + a.Nope + e;
+        long stride = (long)a.Heads * a.Latent, head = (long)h * a.Latent;
+        for (int t0 = 0; t0 < a.Tokens; t0 += MatMulKernels.RowTokens)
+        {
+            int count = a.Tokens - t0 < MatMulKernels.RowTokens ? a.Tokens - t0 : MatMulKernels.RowTokens;
+            long o0 = t0 * stride + head;
+            long o1 = (count > 1 ? t0 + 1 : t0) * stride + head, o2 = (count > 2 ? t0 + 2 : t0) * stride + head, o3 = (count > 3 ? t0 + 3 : t0) * stride + head;
+            var s = MatMulKernels.RowDot(a.KvB, 0, wRow, a.OLat, a.OLat4, a.Latent, a.Vec, o0, o1, o2, o3, count);
+            if (Warp.IsFirstLane)
+                for (int i = 0; i < count; i++) a.O[(long)(t0 + i) * a.Heads * a.VDim + r] = s.Get(i);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using ILGPU;
+using LongCat.Sdk.Compute.Ilgpu.Kernels;
+
+namespace LongCat.Sdk.Compute.Ilgpu;
+
+/// <summary>
+/// A weight as kernels see it: <c>M</c> stacked matrices [Rows, Columns] in their stored format, widened to F32 element by element
+/// in registers (BF16 by a shift, F16 by a half-to-float conversion, FP8-E4M3 by rebuilding the binary32 bits and applying its
+/// 128×128 block scale). Kernels are generic over the implementing struct, so each weight format compiles to its own kernel.
+/// </summary>
+internal interface IWeightView
+{
+    /// <summary>Element (m, r, c) as F32.</summary>
+    float Load(int m, int r, int c);
+
+    /// <summary>Elements (m, r, c..c+3) in one vector load; requires c % 4 == 0 and Columns % 4 == 0.</summary>
+    Float4 Load4(int m, int r, int c);
+}
+
+/// <summary>F32 weights; four values per 16-byte load.</summary>
+internal struct F32Weights : IWeightView
+{
+    public ArrayView<float> Data;
+    public ArrayView<Float4> Data4;
+    public int Rows, Columns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int m, int r, int c) => Data[((long)m * Rows + r) * Columns + c];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Float4 Load4(int m, int r, int c) => Data4[(((long)m * Rows + r) * Columns + c) >> 2];
+}
+
+/// <summary>BF16 weights kept as raw 16-bit values; four per 8-byte load, widened with a shift and a mask.</summary>
+internal struct Bf16Weights : IWeightView
+{
+    public ArrayView<ushort> Data;
+    public ArrayView<ulong> Data4;
+    public int Rows, Columns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int m, int r, int c) => DeviceMath.Bf16(Data[((long)m * Rows + r) * Columns + c]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Float4 Load4(int m, int r, int c)
+    {
+        ulong v = Data4[(((long)m * Rows + r) * Columns + c) >> 2];
+        uint lo = (uint)v, hi = (uint)(v >> 32);
+        // Little-endian: the element at the lower address sits in the low half of each 32-bit word.
+        return new Float4(Interop.IntAsFloat(lo << 16), Interop.IntAsFloat(lo & 0xFFFF0000u),
+            Interop.IntAsFloat(hi << 16), Interop.IntAsFloat(hi & 0xFFFF0000u));
+    }
+}
+
+/// <summary>IEEE binary16 weights; four per 8-byte load.</summary>
+internal struct F16Weights : IWeightView
+{
+    public ArrayView<ushort> Data;
+    public ArrayView<ulong> Data4;
+    public int Rows, Columns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int m, int r, int c) => DeviceMath.F16(Data[((long)m * Rows + r) * Columns + c]);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Float4 Load4(int m, int r, int c)
+    {
+        ulong v = Data4[(((long)m * Rows + r) * Columns + c) >> 2];
+        uint lo = (uint)v, hi = (uint)(v >> 32);
+        return new Float4(DeviceMath.F16(lo & 0xFFFFu), DeviceMath.F16(lo >> 16), DeviceMath.F16(hi & 0xFFFFu), DeviceMath.F16(hi >> 16));
+    }
+}
+
+/// <summary>FP8-E4M3 weights with one F32 scale per 128×128 block (<c>weight_scale_inv</c>); four per 4-byte load.</summary>
+internal struct Fp8Weights : IWeightView
+{
+    public const int Block = 128;
+    public ArrayView<byte> Data;
+    public ArrayView<uint> Data4;
+    public ArrayView<float> Scales;
+    public int Rows, Columns, ScaleRows, ScaleColumns;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly float Scale(int m, int r, int c) => Scales[((long)m * ScaleRows + r / Block) * ScaleColumns + c / Block];
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(int m, int r, int c) => DeviceMath.Fp8E4M3(Data[((long)m * Rows + r) * Columns + c]) * Scale(m, r, c);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Float4 Load4(int m, int r, int c)
+    {
+        uint v = Data4[(((long)m * Rows + r) * Columns + c) >> 2];
+        float s = Scale(m, r, c);    // a 4-aligned run never crosses a 128-column block
+        return new Float4(DeviceMath.Fp8E4M3(v & 0xFFu) * s, DeviceMath.Fp8E4M3((v >> 8) & 0xFFu) * s,
+            DeviceMath.Fp8E4M3((v >> 16) & 0xFFu) * s, DeviceMath.Fp8E4M3(v >> 24) * s);
+    }
+}
+
+/// <summary>
+/// A small F32, BF16 or F16 vector or table (norm weights, router bias, embedding tables) read element by element; the format is a
+/// uniform run-time branch, so these ops need one kernel, not one per format.
+/// </summary>
+internal struct FloatVector
+{
+    public const int KindF32 = 0, KindBf16 = 1, KindF16 = 2;
+    public ArrayView<float> F32;
+    public ArrayView<ushort> U16;
+    public int Kind;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly float Load(long i) => Kind == KindF32 ? F32[i] : Kind == KindBf16 ? DeviceMath.Bf16(U16[i]) : DeviceMath.F16(U16[i]);
+}

@@ -1,0 +1,273 @@
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Ilgpu;
+
+namespace LongCat.Sdk.Tests.Compute.Ilgpu;
+
+/// <summary>
+/// Backend conformance: every op on random inputs through <see cref="IlgpuBackend"/> (ILGPU's CPU accelerator shaped like a CUDA
+/// device: warp 32, groups of 256) and through the CPU backend, at sizes that are not multiples of the vector width, warp or tile.
+/// Tolerances: data movement is exact; norms and element-wise ops agree to 1e-5 relative; dot products to 2e-6·K + 1e-5·|y|
+/// (F32 sums of K products reassociated across warp lanes); attention and MoE, which chain several of those, to 1e-4 + 1e-4·|y|.
+/// </summary>
+[TestClass]
+public sealed class IlgpuConformanceTests
+{
+    private static IlgpuBackend _gpu = null!;
+
+    [ClassInitialize]
+    public static void Init(TestContext _) => _gpu = IlgpuTestDevice.Create();
+
+    [ClassCleanup]
+    public static void Cleanup() => _gpu.Dispose();
+
+    private static BackendPair NewPair() => new(_gpu);
+
+    private static float[] Random(int n, Random r, float scale = 1f) => TestWeight.Vector(n, r).Select(v => v * scale).ToArray();
+
+    [TestMethod]
+    [DataRow(DType.BF16, 1, false)]
+    [DataRow(DType.BF16, 3, true)]
+    [DataRow(DType.BF16, 70, false)]
+    [DataRow(DType.F32, 2, false)]
+    [DataRow(DType.F32, 9, true)]
+    [DataRow(DType.F16, 4, false)]
+    [DataRow(DType.F16, 7, false)]
+    [DataRow(DType.F8E4M3, 1, false)]
+    [DataRow(DType.F8E4M3, 6, true)]
+    public void MatMul_OddShapes_MatchesCpu(DType dtype, int tokens, bool accumulate)
+    {
+        var random = new Random(tokens * 7 + (int)dtype);
+        using var p = NewPair();
+        foreach (var (outDim, inDim) in new[] { (130, 203), (67, 132) })    // scalar path (K odd) and vector path (K % 4 = 0)
+        {
+            var w = p.Weight(dtype, outDim, inDim, random);
+            var x = p.F32(Random(tokens * inDim, random), tokens, inDim);
+            var y = p.F32(Random(tokens * outDim, random), tokens, outDim);
+            p.Cpu.MatMul(x.Cpu, w.Cpu, y.Cpu, accumulate);
+            p.Gpu.MatMul(x.Gpu, w.Gpu, y.Gpu, accumulate);
+            p.AssertClose(y, 2e-6 * inDim, 1e-5, $"{dtype} [{outDim}x{inDim}] T={tokens}");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(DType.BF16, 1)]
+    [DataRow(DType.BF16, 66)]
+    [DataRow(DType.F32, 3)]
+    [DataRow(DType.F8E4M3, 5)]
+    [DataRow(DType.F16, 2)]
+    public void MatMulSwiGlu_OddShapes_MatchesCpu(DType dtype, int tokens)
+    {
+        const int ffn = 75, hidden = 132;
+        var random = new Random(100 + tokens);
+        using var p = NewPair();
+        var g = p.Weight(dtype, ffn, hidden, random);
+        var u = p.Weight(dtype, ffn, hidden, random);
+        var x = p.F32(Random(tokens * hidden, random), tokens, hidden);
+        var h = p.Zeros(DType.F32, tokens, ffn);
+        p.Cpu.MatMulSwiGlu(x.Cpu, g.Cpu, u.Cpu, h.Cpu);
+        p.Gpu.MatMulSwiGlu(x.Gpu, g.Gpu, u.Gpu, h.Gpu);
+        p.AssertClose(h, 2e-6 * hidden, 1e-5, $"{dtype} swiglu T={tokens}");
+    }
+
+    [TestMethod]
+    [DataRow(DType.F32, 37)]
+    [DataRow(DType.BF16, 64)]
+    [DataRow(DType.F16, 1030)]
+    public void RmsNormAndAddRmsNorm_MatchCpu(DType weightType, int n)
+    {
+        const int rows = 3;
+        var random = new Random(n);
+        using var p = NewPair();
+        var w = p.Weight(weightType, 0, n, random, magnitude: 2f);
+        var xv = Random(rows * n, random);
+        for (int i = 0; i < n; i++) xv[n + i] *= 1e-3f;
+        var x = p.F32(xv, rows, n);
+        var o = p.Zeros(DType.F32, rows, n);
+        p.Cpu.RmsNorm(x.Cpu, w.Cpu, 1e-5f, o.Cpu);
+        p.Gpu.RmsNorm(x.Gpu, w.Gpu, 1e-5f, o.Gpu);
+        p.AssertClose(o, 1e-6, 1e-5, "RmsNorm");
+
+        var d = p.F32(Random(rows * n, random), rows, n);
+        p.Cpu.AddRmsNorm(x.Cpu, d.Cpu, w.Cpu, 1e-6f, o.Cpu);
+        p.Gpu.AddRmsNorm(x.Gpu, d.Gpu, w.Gpu, 1e-6f, o.Gpu);
+        p.AssertClose(x, 0, 0, "AddRmsNorm residual");
+        p.AssertClose(o, 1e-6, 1e-5, "AddRmsNorm normed");
+    }
+
+    [TestMethod]
+    [DataRow(DType.BF16)]
+    [DataRow(DType.F32)]
+    [DataRow(DType.F16)]
+    public void EmbeddingAndDataMovement_AreExact(DType tableType)
+    {
+        var random = new Random(3);
+        using var p = NewPair();
+        var table = p.Weight(tableType, 29, 19, random);
+        var ids = p.I32([4, 28, 0, 17, 9, 3, 28, 1, 11, 5], 5, 2);
+        var e = p.Zeros(DType.F32, 5, 19);
+        p.Cpu.Embedding(table.Cpu, ids.Cpu, 1, e.Cpu);
+        p.Gpu.Embedding(table.Gpu, ids.Gpu, 1, e.Gpu);
+        p.AssertClose(e, 0, 0, "Embedding");
+
+        var b = p.F32(Random(5 * 7, random), 5, 7);
+        var cat = p.Zeros(DType.F32, 5, 26);
+        p.Cpu.ConcatColumns(e.Cpu, b.Cpu, cat.Cpu);
+        p.Gpu.ConcatColumns(e.Gpu, b.Gpu, cat.Gpu);
+        p.AssertClose(cat, 0, 0, "ConcatColumns");
+
+        var rows = p.I32([4, 0, 4], 3);
+        var gathered = p.Zeros(DType.F32, 3, 26);
+        p.Cpu.GatherRows(cat.Cpu, rows.Cpu, gathered.Cpu);
+        p.Gpu.GatherRows(cat.Gpu, rows.Gpu, gathered.Gpu);
+        p.AssertClose(gathered, 0, 0, "GatherRows");
+
+        var c = p.F32(Random(5 * 26, random), 5, 26);
+        p.Cpu.Add(cat.Cpu, c.Cpu);
+        p.Gpu.Add(cat.Gpu, c.Gpu);
+        p.Cpu.Scale(cat.Cpu, -0.37f);
+        p.Gpu.Scale(cat.Gpu, -0.37f);
+        p.AssertClose(cat, 0, 0, "Add then Scale");
+    }
+
+    [TestMethod]
+    [DataRow(DType.BF16, 1, 36)]
+    [DataRow(DType.BF16, 7, 36)]
+    [DataRow(DType.F32, 3, 30)]
+    [DataRow(DType.F8E4M3, 2, 36)]
+    public void MlaOps_OverPagedCache_MatchCpu(DType dtype, int tokens, int latent)
+    {
+        // nH = 5 heads (not a multiple of the 4 heads an attention group serves), rope 8, nope 16, v 12; block size 4; two sequences
+        // whose blocks are scattered through the cache; the step's tokens continue them at positions that cross block boundaries.
+        var shape = new MlaShape(Heads: 5, NopeDim: 16, RopeDim: 8, VDim: 12, Latent: latent);
+        const int blockSize = 4, cacheBlocks = 40;
+        var random = new Random(tokens * 13 + latent);
+        using var p = NewPair();
+        var kvB = p.Weight(dtype, shape.Heads * shape.KvHeadRows, latent, random);
+        var norm = p.Weight(DType.BF16, 0, latent, random);
+        var invFreq = p.F32([1f, 0.1f, 0.01f, 0.001f], 4);
+        var rope = (Cpu: new RopeParams(invFreq.Cpu, 1.13f), Gpu: new RopeParams(invFreq.Gpu, 1.13f));
+        var cache = p.F32(Random(cacheBlocks * blockSize * shape.CacheWidth, random), cacheBlocks * blockSize, shape.CacheWidth);
+
+        int[] starts = [37, 11];                                            // cached tokens of each sequence before this step
+        int[][] blocks = [[3, 17, 8, 22, 1, 30, 5, 12, 9, 25, 14, 2], [6, 19, 27, 4, 33]];
+        var positions = new int[tokens]; var slots = new int[tokens]; var seqOf = new int[tokens];
+        for (int t = 0; t < tokens; t++)
+        {
+            int s = t % 2, at = starts[s] + t / 2;
+            positions[t] = at; seqOf[t] = s; slots[t] = blocks[s][at / blockSize] * blockSize + at % blockSize;
+        }
+        var tables = new int[2 * 12];
+        for (int s = 0; s < 2; s++) for (int i = 0; i < blocks[s].Length; i++) tables[s * 12 + i] = blocks[s][i];
+        var pos = p.I32(positions, tokens); var slot = p.I32(slots, tokens); var seq = p.I32(seqOf, tokens); var table = p.I32(tables, 2, 12);
+        var metaCpu = new AttentionMetadata(pos.Cpu, slot.Cpu, seq.Cpu, table.Cpu, blockSize);
+        var metaGpu = new AttentionMetadata(pos.Gpu, slot.Gpu, seq.Gpu, table.Gpu, blockSize);
+
+        var ckv = p.F32(Random(tokens * shape.CacheWidth, random, 3f), tokens, shape.CacheWidth);
+        p.Cpu.MlaCacheLatent(ckv.Cpu, norm.Cpu, 1e-6f, 1.7f, shape, rope.Cpu, metaCpu, cache.Cpu);
+        p.Gpu.MlaCacheLatent(ckv.Gpu, norm.Gpu, 1e-6f, 1.7f, shape, rope.Gpu, metaGpu, cache.Gpu);
+        p.AssertClose(cache, 1e-6, 1e-5, "cache after MlaCacheLatent");
+
+        var q = p.F32(Random(tokens * shape.Heads * shape.QHeadDim, random), tokens, shape.Heads * shape.QHeadDim);
+        var qLat = p.Zeros(DType.F32, tokens, shape.Heads * latent);
+        var qRot = p.Zeros(DType.F32, tokens, shape.Heads * shape.RopeDim);
+        p.Cpu.MlaQuery(q.Cpu, kvB.Cpu, shape, 0.8f, pos.Cpu, rope.Cpu, qLat.Cpu, qRot.Cpu);
+        p.Gpu.MlaQuery(q.Gpu, kvB.Gpu, shape, 0.8f, pos.Gpu, rope.Gpu, qLat.Gpu, qRot.Gpu);
+        p.AssertClose(qLat, 2e-6 * shape.NopeDim, 1e-5, "qLat");
+        p.AssertClose(qRot, 1e-6, 1e-5, "qRot");
+
+        var oLat = p.Zeros(DType.F32, tokens, shape.Heads * latent);
+        p.Cpu.MlaAttention(qLat.Cpu, qRot.Cpu, cache.Cpu, shape, 0.3f, metaCpu, oLat.Cpu);
+        p.Gpu.MlaAttention(qLat.Gpu, qRot.Gpu, cache.Gpu, shape, 0.3f, metaGpu, oLat.Gpu);
+        p.AssertClose(oLat, 1e-4, 1e-4, "oLat");
+
+        var o = p.Zeros(DType.F32, tokens, shape.Heads * shape.VDim);
+        p.Cpu.MlaValue(oLat.Cpu, kvB.Cpu, shape, o.Cpu);
+        p.Gpu.MlaValue(oLat.Gpu, kvB.Gpu, shape, o.Gpu);
+        p.AssertClose(o, 2e-6 * latent, 1e-5, "o");
+    }
+
+    [TestMethod]
+    [DataRow(DType.F32, 3)]
+    [DataRow(DType.BF16, 1)]
+    public void RouterTopK_MatchesCpuSelectionAndWeights(DType dtype, int tokens)
+    {
+        const int hidden = 37, experts = 13, k = 4;
+        var random = new Random(5 + tokens);
+        using var p = NewPair();
+        var cls = p.Weight(dtype, experts, hidden, random);
+        var bias = p.F32(Random(experts, random, 0.05f), experts);
+        var x = p.F32(Random(tokens * hidden, random), tokens, hidden);
+        var ids = p.Zeros(DType.I32, tokens, k);
+        var w = p.Zeros(DType.F32, tokens, k);
+        p.Cpu.RouterTopK(x.Cpu, cls.Cpu, bias.Cpu, k, 2.5f, ids.Cpu, w.Cpu);
+        p.Gpu.RouterTopK(x.Gpu, cls.Gpu, bias.Gpu, k, 2.5f, ids.Gpu, w.Gpu);
+        CollectionAssert.AreEqual(p.ReadInts(ids.Cpu, p.Cpu), p.ReadInts(ids.Gpu, p.Gpu), "selected experts, in order");
+        p.AssertClose(w, 1e-6, 1e-5, "routing weights");
+    }
+
+    [TestMethod]
+    [DataRow(DType.BF16, 7)]
+    [DataRow(DType.F8E4M3, 3)]
+    [DataRow(DType.F32, 1)]                                                      // one token: the decode path (GateUp + DownCombine)
+    [DataRow(DType.BF16, 1)]
+    public void MoeExperts_GroupedByExpert_MatchesCpu(DType dtype, int tokens)
+    {
+        // 5 real experts (ids 0..4) and 3 identity ones (5..7), top-3; expert 0 serves more than four slots (two work tiles).
+        const int hidden = 40, ffn = 24, k = 3, real = 5;
+        var random = new Random(21 + tokens);
+        using var p = NewPair();
+        var gate = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, ffn, hidden, random)).ToArray();
+        var up = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, ffn, hidden, random)).ToArray();
+        var down = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, hidden, ffn, random)).ToArray();
+        var cpuExperts = new ExpertWeights(gate.Select(g => g.Cpu).ToArray(), up.Select(g => g.Cpu).ToArray(), down.Select(g => g.Cpu).ToArray());
+        var gpuExperts = new ExpertWeights(gate.Select(g => g.Gpu).ToArray(), up.Select(g => g.Gpu).ToArray(), down.Select(g => g.Gpu).ToArray());
+        var idv = new int[tokens * k];
+        for (int t = 0; t < tokens; t++)
+        {
+            idv[t * k] = 0;                                                  // every token uses expert 0
+            idv[t * k + 1] = 1 + random.Next(7);
+            do idv[t * k + 2] = random.Next(8); while (idv[t * k + 2] == 0 || idv[t * k + 2] == idv[t * k + 1]);
+        }
+        var x = p.F32(Random(tokens * hidden, random), tokens, hidden);
+        var ids = p.I32(idv, tokens, k);
+        var w = p.F32(Random(tokens * k, random), tokens, k);
+        var o = p.Zeros(DType.F32, tokens, hidden);
+        for (int run = 0; run < 2; run++)                                    // the second call reuses the packed experts
+        {
+            p.Cpu.MoeExperts(x.Cpu, ids.Cpu, w.Cpu, cpuExperts, o.Cpu);
+            p.Gpu.MoeExperts(x.Gpu, ids.Gpu, w.Gpu, gpuExperts, o.Gpu);
+            p.AssertClose(o, 1e-4, 1e-4, $"{dtype} MoE output, run {run}");
+        }
+    }
+
+    [TestMethod]
+    public void Embedding_TokenIdOutsideTable_ThrowsAtNextDownload()
+    {
+        using var p = NewPair();
+        var table = p.Weight(DType.F32, 4, 8, new Random(1));
+        var ids = p.I32([1, 4], 2, 1);
+        var e = p.Zeros(DType.F32, 2, 8);
+        p.Gpu.Embedding(table.Gpu, ids.Gpu, 0, e.Gpu);
+        var ex = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => p.ReadGpu(e.Gpu));
+        StringAssert.Contains(ex.Message, "token id");
+        p.ReadGpu(e.Gpu);                                                    // the status was cleared
+    }
+
+    [TestMethod]
+    public void MatMul_MismatchedShapes_ThrowsArgumentException()
+    {
+        using var p = NewPair();
+        var w = p.Weight(DType.F32, 4, 6, new Random(1));
+        var x = p.Zeros(DType.F32, 2, 5);
+        var y = p.Zeros(DType.F32, 2, 4);
+        Assert.ThrowsExactly<ArgumentException>(() => p.Gpu.MatMul(x.Gpu, w.Gpu, y.Gpu));
+    }
+
+    [TestMethod]
+    public void Tensor_FromAnotherBackend_IsRejected()
+    {
+        using var p = NewPair();
+        var x = p.Zeros(DType.F32, 2, 4);
+        Assert.ThrowsExactly<ArgumentException>(() => p.Gpu.Scale(x.Cpu, 2f));
+    }
+}
