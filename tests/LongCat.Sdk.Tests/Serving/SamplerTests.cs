@@ -245,8 +245,12 @@ public sealed class SamplerTests
         {
             TopK = topK, TopP = topP, MinP = minP, RepetitionPenalty = 1.1f, PresencePenalty = 0.2f, FrequencyPenalty = 0.1f, Seed = 5,
         });
-        logits.CopyTo(work);
-        sampler.Sample(work, prompt, generated);
+        // Warm up past the JIT's tier-up threshold (30 calls): promoting a method can allocate on the calling thread.
+        for (int i = 0; i < 100; i++)
+        {
+            logits.CopyTo(work);
+            sampler.Sample(work, prompt, generated);
+        }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 20; i++)
