@@ -245,21 +245,28 @@ public sealed class SamplerTests
         {
             TopK = topK, TopP = topP, MinP = minP, RepetitionPenalty = 1.1f, PresencePenalty = 0.2f, FrequencyPenalty = 0.1f, Seed = 5,
         });
-        // Warm up past the JIT's tier-up threshold (30 calls): promoting a method can allocate on the calling thread.
+        // Warm up past the JIT's tier-up threshold (30 calls). A promotion that still lands during a round (the tiering delay
+        // restarts under load) can allocate on the calling thread once, so the best of three rounds is taken: a real
+        // per-call allocation shows in every round.
         for (int i = 0; i < 100; i++)
         {
             logits.CopyTo(work);
             sampler.Sample(work, prompt, generated);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        long allocated = long.MaxValue;
+        for (int round = 0; round < 3; round++)
         {
-            logits.CopyTo(work);
-            sampler.Sample(work, prompt, generated);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                logits.CopyTo(work);
+                sampler.Sample(work, prompt, generated);
+            }
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.AreEqual(0L, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.AreEqual(0L, allocated);
     }
 
     [TestMethod]
