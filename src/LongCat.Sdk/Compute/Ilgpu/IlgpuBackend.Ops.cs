@@ -95,6 +95,7 @@ public sealed partial class IlgpuBackend
         public void Run<TW>(TW w, TW second, TW unused) where TW : struct, IWeightView
         {
             int tokens = x.Rows, inDim = x.Columns, outDim = y.Columns, out2 = y2?.Columns ?? 0;
+            if (tokens == 0) return;                               // the row kernels read x row 0 for their spare lanes
             var args = new MatMulKernels.MatMulArgs<TW>
             {
                 W = w, W2 = second, X = x.F32, X4 = x.F32x4, Y = y.F32, Y2 = (y2 ?? y).F32,
