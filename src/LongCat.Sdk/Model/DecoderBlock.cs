@@ -33,14 +33,17 @@ internal sealed class DecoderBlock
 
     public MoeBlock Moe => _moe;
 
-    /// <summary>h [T, H] is updated in place. Each sublayer reads its norm of h and adds its output back (norms and residual adds run inside the ops).</summary>
+    /// <summary>
+    /// h [T, H] is updated in place. Each sublayer reads its norm of h and adds its output back: the norms run in the prologue of
+    /// the sublayer's first projection and the residual adds in the epilogue of its last (docs/GPU.md, launch budget).
+    /// </summary>
     public void Forward(IComputeBackend b, PagedKvCache cache, AttentionMetadata meta, in StepBuffers s)
     {
         var h = s.Hidden; var x = s.Normed;
         // ---- sublayer 0 ----
         _attention[0].Forward(b, Norm(h, _inputNorm[0]), h, cache.Layer(2 * _layer), meta, s);      // h += attn0(input_layernorm[0](h)); cache layer 2L
         _moe.Route(b, Norm(h, _postNorm[0]), x, s);                                                 // x = post_attention_layernorm[0](h): the MoE branch's input
-        _mlp[0].Forward(b, Norm(h, _postNorm[0]), h, s.MlpHidden);                                  // h += mlp0(x)
+        _mlp[0].Forward(b, Norm(h, _postNorm[0]), h, s.MlpHidden);                                  // h += mlp0(x), x renormalized in the prologue
         // ---- sublayer 1 ----
         _attention[1].Forward(b, Norm(h, _inputNorm[1]), h, cache.Layer(2 * _layer + 1), meta, s);  // h += attn1(input_layernorm[1](h))
         _mlp[1].Forward(b, Norm(h, _postNorm[1]), h, s.MlpHidden);                                  // h += mlp1(post_attention_layernorm[1](h))
