@@ -32,22 +32,21 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
     public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged => inner.Download(source, values);
     public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output) => Time("Embedding", () => inner.Embedding(table, ids, column, output));
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output) => Time("RmsNorm", () => inner.RmsNorm(x, weight, eps, output));
-    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed) => Time("AddRmsNorm", () => inner.AddRmsNorm(residual, delta, weight, eps, normed));
     public void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false) => Time($"MatMul {weight.Rows}x{weight.Columns}", () => inner.MatMul(x, weight, y, accumulate));
-    public void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h) => Time("MatMulSwiGlu", () => inner.MatMulSwiGlu(x, gate, up, h));
-    public void Add(DeviceTensor a, DeviceTensor b) => Time("Add", () => inner.Add(a, b));
+    public void MatMulPair(RmsNormed x, DeviceTensor weight1, DeviceTensor y1, DeviceTensor weight2, DeviceTensor y2) =>
+        Time($"MatMulPair {weight1.Rows}+{weight2.Rows}x{weight1.Columns}", () => inner.MatMulPair(x, weight1, y1, weight2, y2));
+    public void MatMulSwiGlu(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor h) => Time("MatMulSwiGlu", () => inner.MatMulSwiGlu(x, gate, up, h));
     public void Scale(DeviceTensor x, float scale) => Time("Scale", () => inner.Scale(x, scale));
-    public void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope, DeviceTensor qLat, DeviceTensor qRot) =>
-        Time("MlaQuery", () => inner.MlaQuery(q, kvB, shape, qScale, positions, rope, qLat, qRot));
-    public void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope, AttentionMetadata meta, DeviceTensor cache) =>
-        Time("MlaCacheLatent", () => inner.MlaCacheLatent(ckv, normWeight, eps, kvScale, shape, rope, meta, cache));
+    public void MlaQueryAndCache(DeviceTensor qa, DeviceTensor ckv, MlaLatentWeights weights, MlaShape shape, RopeParams rope, AttentionMetadata meta,
+        DeviceTensor cache, DeviceTensor qLat, DeviceTensor qRot) =>
+        Time("MlaQueryAndCache", () => inner.MlaQueryAndCache(qa, ckv, weights, shape, rope, meta, cache, qLat, qRot));
     public void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale, AttentionMetadata meta, DeviceTensor oLat) =>
         Time("MlaAttention", () => inner.MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat));
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o) => Time("MlaValue", () => inner.MlaValue(oLat, kvB, shape, o));
-    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights) =>
-        Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights));
-    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output) =>
-        Time("MoeExperts", () => inner.MoeExperts(x, ids, weights, experts, output));
+    public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed) => Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights, normed));
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false) =>
+        Time("MoeExperts", () => inner.MoeExperts(x, ids, weights, experts, output, accumulate));
     public void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output) => Time("ConcatColumns", () => inner.ConcatColumns(a, b, output));
     public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output) => Time("GatherRows", () => inner.GatherRows(x, rows, output));
     public void Synchronize() => inner.Synchronize();

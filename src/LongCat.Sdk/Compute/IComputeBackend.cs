@@ -18,6 +18,26 @@ public readonly record struct MlaShape(int Heads, int NopeDim, int RopeDim, int 
     public int CacheWidth => Latent + RopeDim;
 }
 
+/// <summary>
+/// Rows read through RMSNorm: an op that takes one sees weight ⊙ x / sqrt(mean(x²) + eps) for each row of <paramref name="X"/>,
+/// normalized where it is read (a norm prologue), so the normed rows cost no launch and no buffer of their own.
+/// </summary>
+/// <param name="X">F32 [T, n]: the rows before the norm (the residual stream).</param>
+/// <param name="Weight">The norm weight [n] (F32, BF16 or F16).</param>
+/// <param name="Eps">Added to the mean square.</param>
+public readonly record struct RmsNormed(DeviceTensor X, DeviceTensor Weight, float Eps);
+
+/// <summary>The weights and scalars of one MLA sublayer that <see cref="IComputeBackend.MlaQueryAndCache"/> reads.</summary>
+/// <param name="QANorm">q_a_layernorm weight [q_lora].</param>
+/// <param name="QB">q_b_proj [nH·(nope+R), q_lora].</param>
+/// <param name="KvANorm">kv_a_layernorm weight [L].</param>
+/// <param name="KvB">kv_b_proj [nH·(nope+v), L]: W_UK and W_UV of every head.</param>
+/// <param name="NormEps">eps of both LoRA norms.</param>
+/// <param name="QScale">s_q, multiplies q after q_b_proj (mla_scale_q_lora).</param>
+/// <param name="KvScale">s_kv, multiplies the normed latent (mla_scale_kv_lora).</param>
+public sealed record MlaLatentWeights(DeviceTensor QANorm, DeviceTensor QB, DeviceTensor KvANorm, DeviceTensor KvB, float NormEps, float QScale,
+    float KvScale);
+
 /// <summary>Rotary embedding parameters on the device.</summary>
 /// <param name="InvFreq">F32 [R/2]: per-pair inverse frequency (YaRN-blended when rope_scaling is set).</param>
 /// <param name="AttentionFactor">Multiplies cos and sin (YaRN attention factor; 1 otherwise).</param>
@@ -78,33 +98,30 @@ public interface IComputeBackend : IDisposable
     /// <summary>output = weight ⊙ x / sqrt(mean(x²) + eps), per row.</summary>
     void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output);
 
-    /// <summary>residual += delta, then normed = RmsNorm(residual).</summary>
-    void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed);
-
     /// <summary>y = x·Wᵀ (or y += x·Wᵀ when <paramref name="accumulate"/>): x [T, in], W [out, in], y [T, out].</summary>
+    /// <remarks>With <paramref name="accumulate"/> the product is a residual epilogue: <c>MatMul(o, W_o, h, accumulate: true)</c> is h += o_proj(o).</remarks>
     void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false);
 
-    /// <summary>h = silu(x·Gᵀ) ⊙ (x·Uᵀ): the SwiGLU hidden of a dense MLP. x [T, H], G and U [F, H], h [T, F].</summary>
-    void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h);
+    /// <summary>
+    /// Two projections of one normed input: y1 = x̂·W1ᵀ and y2 = x̂·W2ᵀ with x̂ = RmsNorm(x) [T, in] (MLA's q_a and kv_a).
+    /// W1 [out1, in] and W2 [out2, in] share a format; each keeps its own storage (and FP8 block scales).
+    /// </summary>
+    void MatMulPair(RmsNormed x, DeviceTensor weight1, DeviceTensor y1, DeviceTensor weight2, DeviceTensor y2);
 
-    /// <summary>a += b, element-wise.</summary>
-    void Add(DeviceTensor a, DeviceTensor b);
+    /// <summary>h = silu(x̂·Gᵀ) ⊙ (x̂·Uᵀ) with x̂ = RmsNorm(x): the SwiGLU hidden of a dense MLP. x [T, H], G and U [F, H], h [T, F].</summary>
+    void MatMulSwiGlu(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor h);
 
     /// <summary>x *= scale, element-wise.</summary>
     void Scale(DeviceTensor x, float scale);
 
     /// <summary>
-    /// MLA query side: q [T, nH·(nope+R)] from q_b_proj is scaled by <paramref name="qScale"/>; q_rot is rotated (interleaved pairs);
-    /// q_nope is absorbed into the latent space with W_UK (rows [h·(nope+v), h·(nope+v)+nope) of kv_b_proj): qLat [T, nH·L], qRot [T, nH·R].
+    /// MLA's latent projections after q_a and kv_a, as one op. Query side: q = q_b(RmsNorm(qa; QANorm))·s_q [T, nH·(nope+R)];
+    /// q_nope is absorbed with W_UK (rows [h·(nope+v), h·(nope+v)+nope) of kv_b_proj) into qLat [T, nH·L] and q_rot is rotated
+    /// (interleaved pairs) into qRot [T, nH·R]. Key side: ckv [T, L+R] = [c ‖ k_rot] from kv_a_proj_with_mqa gives
+    /// cache[slots[t]] = [RmsNorm(c; KvANorm)·s_kv ‖ rope(k_rot)].
     /// </summary>
-    void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope,
-        DeviceTensor qLat, DeviceTensor qRot);
-
-    /// <summary>
-    /// MLA key side: ckv [T, L+R] from kv_a_proj_with_mqa. Writes cache[slots[t]] = [RmsNorm(c; normWeight, eps)·kvScale ‖ rope(k_rot)].
-    /// </summary>
-    void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope,
-        AttentionMetadata meta, DeviceTensor cache);
+    void MlaQueryAndCache(DeviceTensor qa, DeviceTensor ckv, MlaLatentWeights weights, MlaShape shape, RopeParams rope, AttentionMetadata meta,
+        DeviceTensor cache, DeviceTensor qLat, DeviceTensor qRot);
 
     /// <summary>
     /// Absorbed attention over the paged cache: for token t and head h, softmax over positions 0..positions[t] of its sequence of
@@ -117,16 +134,19 @@ public interface IComputeBackend : IDisposable
     void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o);
 
     /// <summary>
-    /// Router: scores = softmax(x·Cᵀ) in F32 over all experts; the top <paramref name="topK"/> of scores + <paramref name="bias"/>
-    /// are selected (bias for selection only) and weighted by score × <paramref name="scaling"/>. ids I32 [T, k], weights F32 [T, k].
+    /// Router over x̂ = RmsNorm(x), which is also written to <paramref name="normed"/> [T, H] (the experts' input): scores =
+    /// softmax(x̂·Cᵀ) in F32 over all experts; the top <paramref name="topK"/> of scores + <paramref name="bias"/> are selected
+    /// (bias for selection only) and weighted by score × <paramref name="scaling"/>. ids I32 [T, k], weights F32 [T, k].
     /// </summary>
-    void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights);
+    void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed);
 
     /// <summary>
-    /// output[t] = Σ_k weights[t,k]·E_{ids[t,k]}(x[t]) where a real expert is down(silu(gate·x) ⊙ up·x) and an id at or above
-    /// <see cref="ExpertWeights.RealCount"/> is the identity. Tokens are grouped by expert so each expert's weights are read once.
+    /// output[t] = Σ_k weights[t,k]·E_{ids[t,k]}(x[t]) (or output[t] += that when <paramref name="accumulate"/>: a residual epilogue)
+    /// where a real expert is down(silu(gate·x) ⊙ up·x) and an id at or above <see cref="ExpertWeights.RealCount"/> is the identity.
+    /// Tokens are grouped by expert so each expert's weights are read once; the sum runs in slot order.
     /// </summary>
-    void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output);
+    void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false);
 
     /// <summary>output [T, a+b] = [a ‖ b] row by row.</summary>
     void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output);

@@ -33,22 +33,22 @@ internal sealed class DecoderBlock
 
     public MoeBlock Moe => _moe;
 
-    /// <summary>h [T, H] is updated in place.</summary>
+    /// <summary>
+    /// h [T, H] is updated in place. Each sublayer reads its norm of h and adds its output back: the norms run in the prologue of
+    /// the sublayer's first projection and the residual adds in the epilogue of its last (docs/GPU.md, launch budget).
+    /// </summary>
     public void Forward(IComputeBackend b, PagedKvCache cache, AttentionMetadata meta, in StepBuffers s)
     {
-        var h = s.Hidden; var x = s.Normed; var delta = s.Delta;
+        var h = s.Hidden; var x = s.Normed;
         // ---- sublayer 0 ----
-        b.RmsNorm(h, _inputNorm[0], _eps, x);                                  // x = input_layernorm[0](h)
-        _attention[0].Forward(b, x, delta, cache.Layer(2 * _layer), meta, s);  // cache layer 2L
-        b.AddRmsNorm(h, delta, _postNorm[0], _eps, x);                         // h += attn0; x = post_attention_layernorm[0](h)
-        _moe.Forward(b, x, s.MoeOut, s);                                       // shortcut MoE branch from the same x, used at the end
-        _mlp[0].Forward(b, x, delta, s.MlpHidden);
+        _attention[0].Forward(b, Norm(h, _inputNorm[0]), h, cache.Layer(2 * _layer), meta, s);      // h += attn0(input_layernorm[0](h)); cache layer 2L
+        _moe.Route(b, Norm(h, _postNorm[0]), x, s);                                                 // x = post_attention_layernorm[0](h): the MoE branch's input
+        _mlp[0].Forward(b, Norm(h, _postNorm[0]), h, s.MlpHidden);                                  // h += mlp0(x), x renormalized in the prologue
         // ---- sublayer 1 ----
-        b.AddRmsNorm(h, delta, _inputNorm[1], _eps, x);                        // h += mlp0; x = input_layernorm[1](h)
-        _attention[1].Forward(b, x, delta, cache.Layer(2 * _layer + 1), meta, s);
-        b.AddRmsNorm(h, delta, _postNorm[1], _eps, x);                         // h += attn1; x = post_attention_layernorm[1](h)
-        _mlp[1].Forward(b, x, delta, s.MlpHidden);
-        b.Add(h, delta);                                                       // h = residual + mlp1 + moe_out
-        b.Add(h, s.MoeOut);
+        _attention[1].Forward(b, Norm(h, _inputNorm[1]), h, cache.Layer(2 * _layer + 1), meta, s);  // h += attn1(input_layernorm[1](h))
+        _mlp[1].Forward(b, Norm(h, _postNorm[1]), h, s.MlpHidden);                                  // h += mlp1(post_attention_layernorm[1](h))
+        _moe.Experts(b, x, h, s);                                                                   // h = residual + mlp1 + moe_out (ScMoE: from sublayer 0's x)
     }
+
+    private RmsNormed Norm(DeviceTensor h, DeviceTensor weight) => new(h, weight, _eps);
 }

@@ -10,9 +10,10 @@ internal sealed class DenseMlp(WeightLoader w, string prefix, int hidden, int ff
     private readonly DeviceTensor _up = w.Linear($"{prefix}.{WeightNames.Up}", ffn, hidden);
     private readonly DeviceTensor _down = w.Linear($"{prefix}.{WeightNames.Down}", hidden, ffn);
 
-    public void Forward(IComputeBackend b, DeviceTensor x, DeviceTensor output, DeviceTensor scratch)
+    /// <summary>h [T, H] += MLP(x), x the sublayer's normed input over h.</summary>
+    public void Forward(IComputeBackend b, RmsNormed x, DeviceTensor h, DeviceTensor scratch)
     {
-        b.MatMulSwiGlu(x, _gate, _up, scratch);   // [T, F]
-        b.MatMul(scratch, _down, output);          // [T, H]
+        b.MatMulSwiGlu(x, _gate, _up, scratch);           // [T, F]
+        b.MatMul(scratch, _down, h, accumulate: true);     // h += down(·): [T, H]
     }
 }

@@ -34,11 +34,15 @@ internal sealed class MoeBlock
         _scaling = c.RoutedScalingFactor;
     }
 
-    public ExpertWeights Experts => _experts;
-
-    public void Forward(IComputeBackend b, DeviceTensor x, DeviceTensor output, in StepBuffers s)
+    /// <summary>normed [T, H] = the branch's input RmsNorm(x); the router picks its experts into the step's ids and weights [T, K].</summary>
+    public void Route(IComputeBackend b, RmsNormed x, DeviceTensor normed, in StepBuffers s)
     {
-        b.RouterTopK(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights);   // [T, K] ids and weights
-        b.MoeExperts(x, s.RouterIds, s.RouterWeights, _experts, output);                        // [T, H]
+        b.RouterTopK(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights, normed);
+    }
+
+    /// <summary>h [T, H] += Σ_k w_k·E_k(x) over the experts <see cref="Route"/> picked for x, the normed input it wrote.</summary>
+    public void Experts(IComputeBackend b, DeviceTensor x, DeviceTensor h, in StepBuffers s)
+    {
+        b.MoeExperts(x, s.RouterIds, s.RouterWeights, _experts, h, accumulate: true);
     }
 }

@@ -43,11 +43,8 @@ internal sealed class MtpHead
         b.RmsNorm(hidden, _hNorm, _eps, delta);
         b.ConcatColumns(xn, delta, concat);                         // [T, 2H] = [enorm(e) ‖ hnorm(h)]: embedding first
         b.MatMul(concat, _ehProj, x);                               // x: [T, H]
-        b.RmsNorm(x, _inputNorm, _eps, xn);
-        _attention.Forward(b, xn, delta, cache, meta, s);
-        b.AddRmsNorm(x, delta, _postNorm, _eps, xn);                // x += attn; xn = post_attention_layernorm(x)
-        _mlp.Forward(b, xn, delta, s.MlpHidden);
-        b.Add(x, delta);
+        _attention.Forward(b, new RmsNormed(x, _inputNorm, _eps), x, cache, meta, s);   // x += attn(input_layernorm(x))
+        _mlp.Forward(b, new RmsNormed(x, _postNorm, _eps), x, s.MlpHidden);             // x += mlp(post_attention_layernorm(x))
         b.RmsNorm(x, _norm, _eps, normed);
     }
 }

@@ -21,11 +21,8 @@ internal sealed class Workspace : IDisposable
         int h = config.HiddenSize, heads = config.NumAttentionHeads;
         Hidden = Make(DType.F32, h);                                   // residual stream h: [T, H]
         Normed = Make(DType.F32, h);                                   // x: [T, H]
-        Delta = Make(DType.F32, h);                                    // sublayer output: [T, H]
-        MoeOut = Make(DType.F32, h);                                   // shortcut MoE branch: [T, H]
+        Delta = Make(DType.F32, h);                                    // [T, H]: the MTP head's and the logits' row scratch
         QA = Make(DType.F32, config.QLoraRank);                        // [T, q_lora]
-        QANormed = Make(DType.F32, config.QLoraRank);
-        Q = Make(DType.F32, heads * config.QkHeadDim);                 // [T, nH·(nope+R)]
         Ckv = Make(DType.F32, config.KvCacheWidth);                    // [T, L+R]
         QLat = Make(DType.F32, heads * config.KvLoraRank);             // [T, nH·L]
         QRot = Make(DType.F32, heads * config.QkRopeHeadDim);          // [T, nH·R]
@@ -42,7 +39,7 @@ internal sealed class Workspace : IDisposable
     }
 
     public int Capacity { get; }
-    public DeviceTensor Hidden, Normed, Delta, MoeOut, QA, QANormed, Q, Ckv, QLat, QRot, OLat, O, MlpHidden, RouterIds, RouterWeights;
+    public DeviceTensor Hidden, Normed, Delta, QA, Ckv, QLat, QRot, OLat, O, MlpHidden, RouterIds, RouterWeights;
     public DeviceTensor? NgramIds, NgramSlice;
 
     private DeviceTensor Make(DType t, int columns)
@@ -65,10 +62,7 @@ internal readonly struct StepBuffers(Workspace w, int tokens)
     public DeviceTensor Hidden => w.Hidden.SliceRows(0, tokens);
     public DeviceTensor Normed => w.Normed.SliceRows(0, tokens);
     public DeviceTensor Delta => w.Delta.SliceRows(0, tokens);
-    public DeviceTensor MoeOut => w.MoeOut.SliceRows(0, tokens);
     public DeviceTensor QA => w.QA.SliceRows(0, tokens);
-    public DeviceTensor QANormed => w.QANormed.SliceRows(0, tokens);
-    public DeviceTensor Q => w.Q.SliceRows(0, tokens);
     public DeviceTensor Ckv => w.Ckv.SliceRows(0, tokens);
     public DeviceTensor QLat => w.QLat.SliceRows(0, tokens);
     public DeviceTensor QRot => w.QRot.SliceRows(0, tokens);

@@ -3,7 +3,10 @@ using LongCat.Sdk.Compute.Cpu;
 
 namespace LongCat.Sdk.Tests.Compute;
 
-/// <summary>CPU backend ops against scalar double references: matmul, RMSNorm, the router's top-k, and the MoE combine.</summary>
+/// <summary>
+/// CPU backend ops against scalar double references: matmul, RMSNorm, the router's top-k, and the MoE combine (the fused MLA and
+/// norm-prologue ops: <see cref="CpuFusedOpsTests"/>).
+/// </summary>
 [TestClass]
 public sealed unsafe class CpuBackendOpsTests
 {
@@ -124,65 +127,31 @@ public sealed unsafe class CpuBackendOpsTests
     }
 
     [TestMethod]
-    public void AddRmsNorm_UpdatesResidualThenNormalizes()
-    {
-        // Arrange
-        const int rows = 2, n = 19;
-        const float eps = 1e-5f;
-        var random = new Random(8);
-        using var b = NewBackend();
-        using var weight = TestWeight.Create(DType.F32, 1, n, random);
-        using var w = new CpuTensor(DType.F32, [n], weight.Tensor.Data, owned: false);
-        var rv = TestWeight.Vector(rows * n, random);
-        var dv = TestWeight.Vector(rows * n, random);
-        using var residual = Upload(b, rv, rows, n);
-        using var delta = Upload(b, dv, rows, n);
-        using var normed = b.Allocate(DType.F32, rows, n);
-
-        // Act
-        b.AddRmsNorm(residual, delta, w, eps, normed);
-
-        // Assert
-        var res = Download(b, residual);
-        var nor = Download(b, normed);
-        for (int r = 0; r < rows; r++)
-        {
-            double ms = 0;
-            for (int i = 0; i < n; i++)
-            {
-                float sum = rv[r * n + i] + dv[r * n + i];
-                Assert.AreEqual(sum, res[r * n + i], $"residual [{r}, {i}]");
-                ms += (double)sum * sum;
-            }
-            double inv = 1 / Math.Sqrt(ms / n + eps);
-            for (int i = 0; i < n; i++)
-            {
-                double expected = weight.Values[i] * res[r * n + i] * inv;
-                AssertClose(expected, Math.Abs(expected), nor[r * n + i], 1e-5, $"normed [{r}, {i}]");
-            }
-        }
-    }
-
-    [TestMethod]
     public void RouterTopK_BiasChangesSelection_WeightIsUnbiasedScoreTimesScaling()
     {
-        // Arrange: 2 tokens, hidden 2, 4 experts. Logits: token 0 → [2, 1, 0, -1]; token 1 → [0, 0.5, 1, 2].
+        // Arrange: 2 tokens, hidden 2, 4 experts. x = [3, 0] and [0, -0.5] with norm weights [1/√2, −1/√2] and eps 0 normalize to
+        // [1, 0] and [0, 1], so the logits are: token 0 → [2, 1, 0, -1]; token 1 → [0, 0.5, 1, 2].
         // Bias +0.5 on expert 2 makes token 0 pick {0, 2} instead of {0, 1}, and token 1 pick 2 before 3.
         using var b = NewBackend();
-        using var x = Upload(b, [1, 0, 0, 1], 2, 2);
+        using var x = Upload(b, [3, 0, 0, -0.5f], 2, 2);
+        using var norm = Upload(b, [MathF.Sqrt(0.5f), -MathF.Sqrt(0.5f)], 2);
         using var classifier = Upload(b, [2, 0, 1, 0.5f, 0, 1, -1, 2], 4, 2);
         using var bias = Upload(b, [0, 0, 0.5f, 0], 4);
         using var ids = b.Allocate(DType.I32, 2, 2);
         using var weights = b.Allocate(DType.F32, 2, 2);
+        using var normed = b.Allocate(DType.F32, 2, 2);
         const float scaling = 2.5f;
 
         // Act
-        b.RouterTopK(x, classifier, bias, topK: 2, scaling, ids, weights);
+        b.RouterTopK(new RmsNormed(x, norm, 0f), classifier, bias, topK: 2, scaling, ids, weights, normed);
 
         // Assert
         var idv = new int[4];
         b.Download<int>(ids, idv);
         var wv = Download(b, weights);
+        var nv = Download(b, normed);
+        double[] expectedNormed = [1, 0, 0, 1];
+        for (int i = 0; i < 4; i++) Assert.AreEqual(expectedNormed[i], nv[i], 1e-6, $"normed input {i}");
         CollectionAssert.AreEqual(new[] { 0, 2, 2, 3 }, idv);
         double[] Softmax(double[] l) { var e = l.Select(Math.Exp).ToArray(); double s = e.Sum(); return e.Select(v => v / s).ToArray(); }
         var p0 = Softmax([2, 1, 0, -1]);
@@ -217,9 +186,10 @@ public sealed unsafe class CpuBackendOpsTests
     }
 
     [TestMethod]
-    [DataRow(DType.F32)]
-    [DataRow(DType.BF16)]
-    public void MoeExperts_MixedRealAndIdentity_MatchesDoubleReference(DType dtype)
+    [DataRow(DType.F32, false)]
+    [DataRow(DType.BF16, false)]
+    [DataRow(DType.BF16, true)]
+    public void MoeExperts_MixedRealAndIdentity_MatchesDoubleReference(DType dtype, bool accumulate)
     {
         // Arrange: 6 tokens, top-3 over 3 real experts (ids 0..2) and 2 identity ones (3, 4). Expert 0 serves five tokens,
         // so its down projection takes the four-token path; token 5 uses identity experts only.
@@ -233,10 +203,11 @@ public sealed unsafe class CpuBackendOpsTests
         using var x = Upload(b, xv, tokens, hidden);
         using var ids = UploadInts(b, idv, tokens, k);
         using var weights = Upload(b, wv, tokens, k);
-        using var output = b.Allocate(DType.F32, tokens, hidden);
+        var h0 = TestWeight.Vector(tokens * hidden, random);                 // the residual stream the output is added to
+        using var output = Upload(b, h0, tokens, hidden);
 
         // Act
-        b.MoeExperts(x, ids, weights, experts.Weights, output);
+        b.MoeExperts(x, ids, weights, experts.Weights, output, accumulate);
 
         // Assert
         var actual = Download(b, output);
@@ -245,6 +216,8 @@ public sealed unsafe class CpuBackendOpsTests
             var xt = xv.AsSpan(t * hidden, hidden).ToArray();
             var expected = new double[hidden];
             var magnitude = new double[hidden];
+            if (accumulate)
+                for (int i = 0; i < hidden; i++) { expected[i] = h0[t * hidden + i]; magnitude[i] = Math.Abs(expected[i]); }
             for (int s = 0; s < k; s++)
             {
                 int e = idv[t * k + s];

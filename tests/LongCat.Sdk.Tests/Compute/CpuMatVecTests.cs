@@ -47,18 +47,29 @@ public sealed unsafe class CpuMatVecTests
         var g = Bf16Matrix(rng, rows, cols, out var gf);
         var u = Bf16Matrix(rng, rows, cols, out var uf);
         var x = Enumerable.Range(0, cols).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var norm = Enumerable.Range(0, cols).Select(_ => (float)(rng.NextDouble() + 0.5)).ToArray();
         using var xt = backend.Allocate(DType.F32, 1, cols);
+        using var nt = backend.Allocate(DType.F32, cols);
         using var ht = backend.Allocate(DType.F32, 1, rows);
         backend.Upload<float>(xt, x);
-        backend.MatMulSwiGlu(xt, g.Tensor, u.Tensor, ht);
+        backend.Upload<float>(nt, norm);
+        backend.MatMulSwiGlu(new RmsNormed(xt, nt, 1e-5f), g.Tensor, u.Tensor, ht);
         var h = new float[rows];
         backend.Download<float>(ht, h);
+        double inv = 1 / Math.Sqrt(x.Sum(v => (double)v * v) / cols + 1e-5);
+        var xn = x.Select((v, i) => v * inv * norm[i]).ToArray();          // the op reads x through RMSNorm
         for (int r = 0; r < rows; r++)
         {
-            double gs = 0, us = 0;
-            for (int c = 0; c < cols; c++) { gs += (double)gf[r * cols + c] * x[c]; us += (double)uf[r * cols + c] * x[c]; }
-            double expected = gs / (1 + Math.Exp(-gs)) * us;
-            Assert.AreEqual(expected, h[r], 1e-5 * Math.Sqrt(cols) + 1e-6, $"row {r} of [{rows}, {cols}]");
+            double gs = 0, us = 0, gm = 0, um = 0;
+            for (int c = 0; c < cols; c++)
+            {
+                gs += gf[r * cols + c] * xn[c]; us += uf[r * cols + c] * xn[c];
+                gm += Math.Abs(gf[r * cols + c] * xn[c]); um += Math.Abs(uf[r * cols + c] * xn[c]);
+            }
+            double silu = gs / (1 + Math.Exp(-gs)), expected = silu * us;
+            // Relative to the sums' magnitudes (silu' ≤ 1.1): the normed x is ~1.7× the raw one, so products reach the hundreds.
+            double magnitude = 1.1 * gm * Math.Abs(us) + Math.Abs(silu) * um;
+            Assert.AreEqual(expected, h[r], 1e-6 * Math.Sqrt(cols) * magnitude + 1e-6, $"row {r} of [{rows}, {cols}]");
         }
         g.Free(); u.Free();
     }

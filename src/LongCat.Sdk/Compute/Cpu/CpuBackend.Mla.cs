@@ -7,14 +7,27 @@ namespace LongCat.Sdk.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     /// <inheritdoc/>
-    public void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope,
-        DeviceTensor qLat, DeviceTensor qRot)
+    /// <remarks>On the CPU the query side runs as norm, q_b matmul (into scratch) and absorb; the key side as the cache writes.</remarks>
+    public void MlaQueryAndCache(DeviceTensor qa, DeviceTensor ckv, MlaLatentWeights weights, MlaShape shape, RopeParams rope, AttentionMetadata meta,
+        DeviceTensor cache, DeviceTensor qLat, DeviceTensor qRot)
     {
-        var qs = Cpu(q); var w = Cpu(kvB); var pos = Cpu(positions); var lat = Cpu(qLat); var rot = Cpu(qRot);
+        ArgumentNullException.ThrowIfNull(weights);
+        var qas = Cpu(qa); var qb = Cpu(weights.QB);
+        Require(qb.Rows == shape.Heads * shape.QHeadDim && qb.Columns == qas.Columns, nameof(MlaQueryAndCache), $"qa {qas}, q_b {qb}");
+        var qaNormed = Normalize(new RmsNormed(qa, weights.QANorm, weights.NormEps), 0, nameof(MlaQueryAndCache));
+        var q = _scratch.Rows(1, qas.Rows, qb.Rows);                      // [T, nH·(nope+R)]
+        ForRanges(qb.Rows, 16, (r0, r1) => MatMulRows(qaNormed, qb, q, r0, r1, accumulate: false));
+        AbsorbQuery(q, Cpu(weights.KvB), shape, weights.QScale, Cpu(meta.Positions), rope, Cpu(qLat), Cpu(qRot));
+        CacheLatent(Cpu(ckv), Cpu(weights.KvANorm), weights.NormEps, weights.KvScale, shape, rope, meta, Cpu(cache));
+    }
+
+    /// <summary>q_lat = (s_q·q_nope)·W_UK and q_rot = rope(s_q·q_rot) per (token, head).</summary>
+    private void AbsorbQuery(CpuTensor qs, CpuTensor w, MlaShape shape, float qScale, CpuTensor pos, RopeParams rope, CpuTensor lat, CpuTensor rot)
+    {
         var invFreq = Cpu(rope.InvFreq);
         Require(qs.Columns == shape.Heads * shape.QHeadDim && lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim
             && lat.Rows >= qs.Rows && rot.Rows >= qs.Rows && pos.ElementCount >= qs.Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
-            nameof(MlaQuery), $"q {qs}, kv_b {w}, qLat {lat}, qRot {rot}");
+            nameof(MlaQueryAndCache), $"q {qs}, kv_b {w}, qLat {lat}, qRot {rot}");
         float af = rope.AttentionFactor;
         int tokens = qs.Rows;
         For(tokens * shape.Heads, item =>
@@ -44,14 +57,13 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    /// <inheritdoc/>
-    public void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope,
-        AttentionMetadata meta, DeviceTensor cache)
+    /// <summary>cache[slots[t]] = [RmsNorm(c)·s_kv ‖ rope(k_rot)] for each row of ckv.</summary>
+    private static void CacheLatent(CpuTensor c, CpuTensor w, float eps, float kvScale, MlaShape shape, RopeParams rope, AttentionMetadata meta, CpuTensor kv)
     {
-        var c = Cpu(ckv); var w = Cpu(normWeight); var pos = Cpu(meta.Positions); var slots = Cpu(meta.Slots); var kv = Cpu(cache);
+        var pos = Cpu(meta.Positions); var slots = Cpu(meta.Slots);
         var invFreq = Cpu(rope.InvFreq);
-        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && pos.ElementCount >= c.Rows && slots.ElementCount >= c.Rows,
-            nameof(MlaCacheLatent), $"ckv {c}, cache {kv}");
+        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && pos.ElementCount >= c.Rows && slots.ElementCount >= c.Rows
+            && w.Columns == shape.Latent, nameof(MlaQueryAndCache), $"ckv {c}, cache {kv}, kv_a norm {w}");
         var wf = WeightAsFloats(w);
         for (int t = 0; t < c.Rows; t++)
         {

@@ -7,14 +7,17 @@ namespace LongCat.Sdk.Compute.Cpu;
 public sealed unsafe partial class CpuBackend
 {
     /// <inheritdoc/>
-    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights)
+    public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed)
     {
-        var cls = Cpu(classifier); var b = Cpu(bias); var id = Cpu(ids); var wt = Cpu(weights);
-        int tokens = x.Rows, experts = cls.Rows;
-        Require(id.Columns == topK && wt.Columns == topK && id.Rows >= tokens && wt.Rows >= tokens && b.Columns == experts && topK <= experts,
+        var cls = Cpu(classifier); var b = Cpu(bias); var id = Cpu(ids); var wt = Cpu(weights); var xn = Cpu(normed);
+        int tokens = x.X.Rows, experts = cls.Rows;
+        Require(id.Columns == topK && wt.Columns == topK && id.Rows >= tokens && wt.Rows >= tokens && b.Columns == experts && topK <= experts && topK > 0,
             nameof(RouterTopK), $"classifier {cls}, ids {id}, weights {wt}, k {topK}");
+        Require(xn.Rows == tokens && xn.Columns == x.X.Columns, nameof(RouterTopK), $"x {x.X}, normed {xn}");
+        RmsNorm(x.X, x.Weight, x.Eps, normed);                                     // the experts' input, kept
         using var logits = CpuTensor.Allocate(DType.F32, [tokens, experts]);       // [T, E]
-        MatMul(x, classifier, logits);
+        MatMul(normed, classifier, logits);
         var biasF = WeightAsFloats(b);
         var choice = new float[experts];
         for (int t = 0; t < tokens; t++)
@@ -33,8 +36,9 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
-    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output)
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false)
     {
+        ArgumentNullException.ThrowIfNull(experts);
         var xs = Cpu(x); var id = Cpu(ids); var wt = Cpu(weights); var o = Cpu(output);
         int tokens = xs.Rows, hidden = xs.Columns, k = id.Columns, real = experts.RealCount;
         Require(o.Columns == hidden && o.Rows >= tokens && id.Rows >= tokens && wt.Rows >= tokens && wt.Columns == k, nameof(MoeExperts), $"x {xs}, ids {id}, output {o}");
@@ -73,9 +77,12 @@ public sealed unsafe partial class CpuBackend
             }
         });
 
+        // Σ_k in slot order, then added to the output when accumulating (the GPU kernels' order).
+        var sum = accumulate ? new float[hidden] : null;
         for (int t = 0; t < tokens; t++)
         {
-            var dst = new Span<float>(o.RowF32(t), hidden);
+            var row = new Span<float>(o.RowF32(t), hidden);
+            var dst = sum ?? row;
             dst.Clear();
             for (int s = 0; s < k; s++)
             {
@@ -85,6 +92,7 @@ public sealed unsafe partial class CpuBackend
                 float* src = e < real ? results.RowF32(t * k + s) : xs.RowF32(t);
                 TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(src, hidden), w, dst, dst);
             }
+            if (sum is not null) TensorPrimitives.Add(row, sum, row);
         }
     }
 }

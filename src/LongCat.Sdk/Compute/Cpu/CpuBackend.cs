@@ -12,6 +12,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
 {
     private readonly HugePageArena _arena = new();
     private readonly SpinWorkerPool _pool;
+    private readonly CpuScratch _scratch = new();
 
     /// <summary>Creates the backend.</summary>
     /// <param name="residency">Where weights live; see <see cref="WeightResidency"/>.</param>
@@ -123,50 +124,6 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <inheritdoc/>
-    public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output)
-    {
-        var xs = Cpu(x); var w = Cpu(weight); var o = Cpu(output);
-        int n = w.Columns;
-        Require(xs.Columns == n && o.Columns == n && o.Rows >= xs.Rows, nameof(RmsNorm), $"x {xs}, weight {w}, output {o}");
-        var wBuf = WeightAsFloats(w);
-        for (int t = 0; t < xs.Rows; t++) NormRow(xs.RowF32(t), wBuf, eps, o.RowF32(t), n);
-    }
-
-    /// <inheritdoc/>
-    public void AddRmsNorm(DeviceTensor residual, DeviceTensor delta, DeviceTensor weight, float eps, DeviceTensor normed)
-    {
-        var r = Cpu(residual); var d = Cpu(delta); var w = Cpu(weight); var o = Cpu(normed);
-        int n = w.Columns;
-        Require(r.Columns == n && d.Columns == n && o.Columns == n && d.Rows >= r.Rows && o.Rows >= r.Rows, nameof(AddRmsNorm), $"residual {r}, delta {d}, normed {o}");
-        var wBuf = WeightAsFloats(w);
-        for (int t = 0; t < r.Rows; t++)
-        {
-            var row = new Span<float>(r.RowF32(t), n);
-            TensorPrimitives.Add(row, new ReadOnlySpan<float>(d.RowF32(t), n), row);
-            NormRow(r.RowF32(t), wBuf, eps, o.RowF32(t), n);
-        }
-    }
-
-    // Norm weights are vectors of a few thousand values: widening them per call is negligible next to the matmuls.
-    private static float[] WeightAsFloats(CpuTensor w)
-    {
-        var f = new float[w.Columns];
-        fixed (float* p = f) SimdKernels.ReadRow(w, 0, 0, f.Length, p);
-        return f;
-    }
-
-    /// <summary>HF LongcatFlashRMSNorm in F32: weight ⊙ (x · rsqrt(mean(x²) + eps)).</summary>
-    internal static void NormRow(float* x, ReadOnlySpan<float> weight, float eps, float* output, int n)
-    {
-        var xs = new ReadOnlySpan<float>(x, n);
-        float ms = TensorPrimitives.SumOfSquares(xs) / n;
-        float inv = 1f / MathF.Sqrt(ms + eps);
-        var o = new Span<float>(output, n);
-        TensorPrimitives.Multiply(xs, inv, o);
-        TensorPrimitives.Multiply(o, weight, o);
-    }
-
-    /// <inheritdoc/>
     public void MatMul(DeviceTensor x, DeviceTensor weight, DeviceTensor y, bool accumulate = false)
     {
         var xs = Cpu(x); var w = Cpu(weight); var ys = Cpu(y);
@@ -174,6 +131,22 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
         if (xs.Columns != inDim || ys.Columns != outDim || ys.Rows != tokens)
             throw new ArgumentException($"MatMul shapes: x [{tokens}, {xs.Columns}], {w}, y [{ys.Rows}, {ys.Columns}].");
         ForRanges(outDim, 16, (r0, r1) => MatMulRows(xs, w, ys, r0, r1, accumulate));
+    }
+
+    /// <inheritdoc/>
+    public void MatMulPair(RmsNormed x, DeviceTensor weight1, DeviceTensor y1, DeviceTensor weight2, DeviceTensor y2)
+    {
+        var w1 = Cpu(weight1); var w2 = Cpu(weight2); var o1 = Cpu(y1); var o2 = Cpu(y2);
+        int tokens = x.X.Rows, inDim = w1.Columns, out1 = w1.Rows;
+        Require(x.X.Columns == inDim && w2.Columns == inDim && o1.Rows == tokens && o2.Rows == tokens && o1.Columns == out1 && o2.Columns == w2.Rows,
+            nameof(MatMulPair), $"x {x.X}, {w1}, {w2}, y1 {o1}, y2 {o2}");
+        var xn = Normalize(x, 0, nameof(MatMulPair));
+        // One pass over the rows of both weights: one parallel dispatch, not two.
+        ForRanges(out1 + w2.Rows, 16, (r0, r1) =>
+        {
+            if (r0 < out1) MatMulRows(xn, w1, o1, r0, Math.Min(r1, out1), accumulate: false);
+            if (r1 > out1) MatMulRows(xn, w2, o2, Math.Max(r0, out1) - out1, r1 - out1, accumulate: false);
+        });
     }
 
     private static void MatMulRows(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
@@ -268,12 +241,13 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <inheritdoc/>
-    public void MatMulSwiGlu(DeviceTensor x, DeviceTensor gate, DeviceTensor up, DeviceTensor h)
+    public void MatMulSwiGlu(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor h)
     {
-        var xs = Cpu(x); var g = Cpu(gate); var u = Cpu(up); var hs = Cpu(h);
+        var g = Cpu(gate); var u = Cpu(up); var hs = Cpu(h);
         int inDim = g.Columns, outDim = g.Rows;
-        if (xs.Columns != inDim || u.Rows != outDim || u.Columns != inDim || hs.Columns != outDim || hs.Rows != xs.Rows)
-            throw new ArgumentException($"MatMulSwiGlu shapes: x [{xs.Rows}, {xs.Columns}], {g}, {u}, h [{hs.Rows}, {hs.Columns}].");
+        if (x.X.Columns != inDim || u.Rows != outDim || u.Columns != inDim || hs.Columns != outDim || hs.Rows != x.X.Rows)
+            throw new ArgumentException($"MatMulSwiGlu shapes: x [{x.X.Rows}, {x.X.Columns}], {g}, {u}, h [{hs.Rows}, {hs.Columns}].");
+        var xs = Normalize(x, 0, nameof(MatMulSwiGlu));
         ForRanges(outDim, 8, (r0, r1) => SwiGluRows(xs, g, u, hs, r0, r1));
     }
 
@@ -299,16 +273,6 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
                 float* xr = x.RowF32(t);
                 h.F32[(long)t * outDim + r] = SimdKernels.SiluMul(SimdKernels.Dot(g, r, xr, inDim), SimdKernels.Dot(u, r, xr, inDim));
             }
-    }
-
-    /// <inheritdoc/>
-    public void Add(DeviceTensor a, DeviceTensor b)
-    {
-        var x = Cpu(a); var y = Cpu(b);
-        int n = checked((int)x.ElementCount);
-        Require(y.ElementCount >= n, nameof(Add), $"a {x}, b {y}");
-        var s = new Span<float>(x.F32, n);
-        TensorPrimitives.Add(s, new ReadOnlySpan<float>(y.F32, n), s);
     }
 
     /// <inheritdoc/>
@@ -348,6 +312,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         if (CpuTensor.Canary) CpuTensor.CheckFreed();
         _pool.Dispose();
+        _scratch.Dispose();
         _arena.Dispose();
     }
 }

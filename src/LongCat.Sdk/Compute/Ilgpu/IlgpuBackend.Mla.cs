@@ -6,51 +6,46 @@ namespace LongCat.Sdk.Compute.Ilgpu;
 // MLA in absorbed form over the paged latent cache. Legend: T tokens, nH heads, L latent, R rope dim.
 public sealed partial class IlgpuBackend
 {
-    private const int QueryGroup = 128, CacheGroup = 128;
+    private const int QueryGroup = 256;
 
     /// <inheritdoc/>
-    public void MlaQuery(DeviceTensor q, DeviceTensor kvB, MlaShape shape, float qScale, DeviceTensor positions, RopeParams rope,
-        DeviceTensor qLat, DeviceTensor qRot)
+    public void MlaQueryAndCache(DeviceTensor qa, DeviceTensor ckv, MlaLatentWeights weights, MlaShape shape, RopeParams rope, AttentionMetadata meta,
+        DeviceTensor cache, DeviceTensor qLat, DeviceTensor qRot)
     {
-        var qs = Own(q); var w = Own(kvB); var pos = Own(positions); var lat = Own(qLat); var rot = Own(qRot); var inv = Own(rope.InvFreq);
-        Require(qs.Columns == shape.Heads * shape.QHeadDim && lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim
-            && lat.Rows >= qs.Rows && rot.Rows >= qs.Rows && pos.ElementCount >= qs.Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
-            nameof(MlaQuery), $"q {qs}, kv_b {w}, qLat {lat}, qRot {rot}");
-        Require(shape.NopeDim <= MlaKernels.MaxNope && shape.RopeDim <= MlaKernels.MaxRope && shape.RopeDim % 2 == 0, nameof(MlaQuery),
+        ArgumentNullException.ThrowIfNull(weights);
+        var qas = Own(qa); var c = Own(ckv); var qb = Own(weights.QB); var kvB = Own(weights.KvB); var lat = Own(qLat); var rot = Own(qRot);
+        var pos = Own(meta.Positions); var slots = Own(meta.Slots); var kv = Own(cache); var inv = Own(rope.InvFreq);
+        var qaNorm = Own(weights.QANorm); var kvANorm = Own(weights.KvANorm);
+        int tokens = qas.Rows;
+        Require(qb.Rows == shape.Heads * shape.QHeadDim && qb.Columns == qas.Columns && qaNorm.Columns == qas.Columns
+            && lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim && lat.Rows >= tokens && rot.Rows >= tokens
+            && kvB.Rows == shape.Heads * shape.KvHeadRows && kvB.Columns == shape.Latent, nameof(MlaQueryAndCache),
+            $"qa {qas}, q_a norm {qaNorm}, q_b {qb}, kv_b {kvB}, qLat {lat}, qRot {rot}");
+        Require(c.Rows == tokens && c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && kvANorm.Columns == shape.Latent
+            && pos.ElementCount >= tokens && slots.ElementCount >= tokens, nameof(MlaQueryAndCache), $"ckv {c}, cache {kv}, kv_a norm {kvANorm}");
+        Require(shape.NopeDim <= MlaKernels.MaxNope && shape.RopeDim <= MlaKernels.MaxRope && shape.RopeDim % 2 == 0, nameof(MlaQueryAndCache),
             $"nope {shape.NopeDim} (at most {MlaKernels.MaxNope}) and even rope {shape.RopeDim} (at most {MlaKernels.MaxRope})");
-        var body = new QueryOp(this, qs, pos, lat, rot, inv, shape, qScale, rope.AttentionFactor);
-        WeightDispatch.Run(nameof(MlaQuery), ref body, WeightRegion.Of(w, nameof(MlaQuery)));
-    }
-
-    private readonly struct QueryOp(IlgpuBackend b, IlgpuTensor q, IlgpuTensor pos, IlgpuTensor lat, IlgpuTensor rot, IlgpuTensor invFreq,
-        MlaShape shape, float qScale, float factor) : IWeightOp
-    {
-        public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
+        var body = new QueryCacheOp(this, new MlaKernels.LatentArgs
         {
-            var grid = new Index3D(CeilDiv(shape.Latent, 4 * QueryGroup), shape.Heads, CeilDiv(q.Rows, MatMulKernels.RowTokens));
-            b.Launch(MlaKernels.Query<TW>, grid, QueryGroup, new MlaKernels.QueryArgs<TW>
-            {
-                KvB = w, Q = q.F32, QLat = lat.F32, QRot = rot.F32, InvFreq = invFreq.F32, Positions = pos.I32,
-                Tokens = q.Rows, Heads = shape.Heads, Nope = shape.NopeDim, Rope = shape.RopeDim, VDim = shape.VDim, Latent = shape.Latent,
-                QScale = qScale, AttentionFactor = factor,
-            });
-        }
-    }
-
-    /// <inheritdoc/>
-    public void MlaCacheLatent(DeviceTensor ckv, DeviceTensor normWeight, float eps, float kvScale, MlaShape shape, RopeParams rope,
-        AttentionMetadata meta, DeviceTensor cache)
-    {
-        var c = Own(ckv); var w = Own(normWeight); var pos = Own(meta.Positions); var slots = Own(meta.Slots); var kv = Own(cache);
-        var inv = Own(rope.InvFreq);
-        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && pos.ElementCount >= c.Rows && slots.ElementCount >= c.Rows
-            && w.Columns == shape.Latent, nameof(MlaCacheLatent), $"ckv {c}, cache {kv}, norm {w}");
-        Launch(MlaKernels.CacheLatent, new Index3D(c.Rows, 1, 1), CacheGroup, new MlaKernels.CacheArgs
-        {
-            Ckv = c.F32, Cache = kv.F32, InvFreq = inv.F32, Positions = pos.I32, Slots = slots.I32, Status = _status.View,
-            NormWeight = Vector(w, nameof(MlaCacheLatent)), Latent = shape.Latent, Rope = shape.RopeDim, CacheRows = kv.Rows,
-            Eps = eps, KvScale = kvScale, AttentionFactor = rope.AttentionFactor,
+            QANorm = Vector(qaNorm, nameof(MlaQueryAndCache)), KvANorm = Vector(kvANorm, nameof(MlaQueryAndCache)),
+            QA = qas.F32, QA4 = qas.F32x4, Ckv = c.F32, Ckv4 = c.F32x4, QLat = lat.F32, QRot = rot.F32, Cache = kv.F32, InvFreq = inv.F32,
+            Positions = pos.I32, Slots = slots.I32, Status = _status.View,
+            Tokens = tokens, Heads = shape.Heads, QLora = qas.Columns, Nope = shape.NopeDim, Rope = shape.RopeDim, VDim = shape.VDim,
+            Latent = shape.Latent, CacheRows = kv.Rows, QVec = qas.Columns % 4 == 0 ? 1 : 0,
+            CkvVec = shape.CacheWidth % 4 == 0 && shape.Latent % 4 == 0 ? 1 : 0,
+            Eps = weights.NormEps, QScale = weights.QScale, KvScale = weights.KvScale, AttentionFactor = rope.AttentionFactor,
         });
+        WeightDispatch.Run(nameof(MlaQueryAndCache), ref body, WeightRegion.Of(qb, nameof(MlaQueryAndCache)), WeightRegion.Of(kvB, nameof(MlaQueryAndCache)));
+    }
+
+    private readonly struct QueryCacheOp(IlgpuBackend b, MlaKernels.LatentArgs args) : IWeightOp
+    {
+        public void Run<TW>(TW qb, TW kvB, TW unused) where TW : struct, IWeightView
+        {
+            // Groups (h < nH: head h's query; h = nH: the cache rows) × blocks of four tokens.
+            var grid = new Index3D(args.Heads + 1, CeilDiv(args.Tokens, MatMulKernels.RowTokens), 1);
+            b.Launch(MlaKernels.QueryAndCache<TW>, grid, QueryGroup, new MlaKernels.QueryCacheArgs<TW> { QB = qb, KvB = kvB, P = args });
+        }
     }
 
     /// <inheritdoc/>

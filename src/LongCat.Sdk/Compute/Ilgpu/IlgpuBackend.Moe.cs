@@ -11,32 +11,35 @@ public sealed partial class IlgpuBackend
     private IlgpuTensor? _moeHidden, _moeOut, _moePerm, _moeTiles, _moeTileCount;
 
     /// <inheritdoc/>
-    public void RouterTopK(DeviceTensor x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights)
+    public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed)
     {
-        var xs = Own(x); var cls = Own(classifier); var b = Own(bias); var id = Own(ids); var wt = Own(weights);
+        var xs = Own(x.X); var cls = Own(classifier); var b = Own(bias); var id = Own(ids); var wt = Own(weights); var xn = Own(normed);
         int tokens = xs.Rows, experts = cls.Rows;
         Require(id.Columns == topK && wt.Columns == topK && id.Rows >= tokens && wt.Rows >= tokens && b.Columns == experts && topK <= experts
-            && topK > 0 && cls.Columns == xs.Columns, nameof(RouterTopK), $"x {xs}, classifier {cls}, ids {id}, weights {wt}, k {topK}");
+            && topK > 0 && cls.Columns == xs.Columns && xn.Rows == tokens && xn.Columns == xs.Columns, nameof(RouterTopK),
+            $"x {xs}, classifier {cls}, ids {id}, weights {wt}, normed {xn}, k {topK}");
         Require(experts <= MoeKernels.MaxExperts, nameof(RouterTopK), $"{experts} experts (at most {MoeKernels.MaxExperts})");
-        var body = new RouterOp(this, xs, Vector(b, nameof(RouterTopK)), id, wt, experts, topK, scaling);
+        var body = new RouterOp(this, xs, NormOf(x, xs.Columns, nameof(RouterTopK)), xn, Vector(b, nameof(RouterTopK)), id, wt, experts, topK, scaling);
         WeightDispatch.Run(nameof(RouterTopK), ref body, WeightRegion.Of(cls, nameof(RouterTopK)));
     }
 
-    private readonly struct RouterOp(IlgpuBackend b, IlgpuTensor x, FloatVector bias, IlgpuTensor ids, IlgpuTensor weights, int experts, int topK, float scaling) : IWeightOp
+    private readonly struct RouterOp(IlgpuBackend b, IlgpuTensor x, (FloatVector Weight, float Eps) norm, IlgpuTensor normed, FloatVector bias,
+        IlgpuTensor ids, IlgpuTensor weights, int experts, int topK, float scaling) : IWeightOp
     {
         public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
         {
             b.Launch(MoeKernels.Router<TW>, new Index3D(b.TokenGrid(x.Rows), 1, 1), MoeKernels.RouterThreads, new MoeKernels.RouterArgs<TW>
             {
-                Classifier = w, Bias = bias, X = x.F32, X4 = x.F32x4, Weights = weights.F32, Ids = ids.I32,
-                Tokens = x.Rows, Hidden = x.Columns, Experts = experts, TopK = topK, Vec = x.Columns % 4 == 0 ? 1 : 0,
-                Scaling = scaling,
+                Classifier = w, Bias = bias, Norm = norm.Weight, X = x.F32, Normed = normed.F32, Normed4 = normed.F32x4, Weights = weights.F32,
+                Ids = ids.I32, Tokens = x.Rows, Hidden = x.Columns, Experts = experts, TopK = topK, Vec = x.Columns % 4 == 0 ? 1 : 0,
+                Eps = norm.Eps, Scaling = scaling,
             });
         }
     }
 
     /// <inheritdoc/>
-    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output)
+    public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false)
     {
         ArgumentNullException.ThrowIfNull(experts);
         var xs = Own(x); var id = Own(ids); var wt = Own(weights); var o = Own(output);
@@ -52,7 +55,7 @@ public sealed partial class IlgpuBackend
             var hiddenBuf = Scratch(ref _moeHidden, (long)k * pack.Ffn);
             var body = new ExpertOp(this, xs, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, hiddenBuf, k, hidden, pack.Ffn, k)
             {
-                Ids = id, Weights = wt, Output = o, RealExperts = real, SingleToken = true,
+                Ids = id, Weights = wt, Output = o, RealExperts = real, SingleToken = true, Accumulate = accumulate,
             };
             WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
             return;
@@ -77,7 +80,7 @@ public sealed partial class IlgpuBackend
         Launch(MoeKernels.Combine, ElementwiseGrid((long)tokens * hidden), ElementwiseGroup, new MoeKernels.CombineArgs
         {
             X = xs.F32, SlotOut = slotOut.F32, Weights = wt.F32, Output = o.F32, Ids = id.I32, Tokens = tokens, TopK = k, H = hidden,
-            RealExperts = real,
+            RealExperts = real, Accumulate = accumulate ? 1 : 0,
         });
     }
 
@@ -89,6 +92,7 @@ public sealed partial class IlgpuBackend
         public IlgpuTensor? Output { get; init; }
         public int RealExperts { get; init; }
         public bool SingleToken { get; init; }
+        public bool Accumulate { get; init; }
 
         public void Run<TW>(TW gate, TW up, TW down) where TW : struct, IWeightView
         {
@@ -97,7 +101,7 @@ public sealed partial class IlgpuBackend
                 Gate = gate, Up = up, Down = down, X = x.F32, X4 = x.F32x4, Hidden = hidden.F32, Hidden4 = hidden.F32x4, Out = slotOut.F32,
                 Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, TopK = topK, H = h, F = ffn, Vec = h % 4 == 0 ? 1 : 0,
                 Ids = (Ids ?? perm).I32, Weights = (Weights ?? x).F32, Output = (Output ?? x).F32, RealExperts = RealExperts,
-                SingleToken = SingleToken ? 1 : 0,
+                SingleToken = SingleToken ? 1 : 0, Accumulate = Accumulate ? 1 : 0,
             };
             b.Launch(MoeKernels.GateUp<TW>, new Index3D(b.IsCuda ? b.RowGrid(ffn) : 1, maxTiles, 1), b.RowGroup, args);
             if (SingleToken) b.Launch(MoeKernels.DownCombine<TW>, new Index3D(b.RowGrid(h), 1, 1), b.RowGroup, args);

@@ -21,13 +21,11 @@ internal static class KernelCatalog
 {
     public static IReadOnlyList<KernelEntry> All { get; } =
     [
-        Entry("Elementwise", "Add", (Action<ElementwiseKernels.BinaryArgs>)ElementwiseKernels.Add),
-        Entry("Elementwise", "Scale", (Action<ElementwiseKernels.BinaryArgs>)ElementwiseKernels.Scale),
+        Entry("Elementwise", "Scale", (Action<ElementwiseKernels.ScaleArgs>)ElementwiseKernels.Scale),
         Entry("Elementwise", "ConcatColumns", (Action<ElementwiseKernels.ConcatArgs>)ElementwiseKernels.ConcatColumns),
         Entry("Elementwise", "GatherRows", (Action<ElementwiseKernels.GatherArgs>)ElementwiseKernels.GatherRows),
         Entry("Elementwise", "Embedding", (Action<ElementwiseKernels.EmbeddingArgs>)ElementwiseKernels.Embedding),
         Entry("Norm", "RmsNorm", (Action<NormKernels.RmsNormArgs>)NormKernels.RmsNorm),
-        Entry("Mla", "CacheLatent", (Action<MlaKernels.CacheArgs>)MlaKernels.CacheLatent),
         Entry("Mla", "Attention", (Action<MlaKernels.AttentionArgs>)MlaKernels.Attention),
         Entry("Moe", "Route", (Action<MoeKernels.RouteArgs>)MoeKernels.Route),
         Entry("Moe", "Combine", (Action<MoeKernels.CombineArgs>)MoeKernels.Combine),
@@ -46,7 +44,7 @@ internal static class KernelCatalog
         Entry("MatMul", $"MatVecSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatVecSwiGlu<TW>),
         Entry("MatMul", $"MatMulTiled.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiled<TW>),
         Entry("MatMul", $"MatMulTiledSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiledSwiGlu<TW>),
-        Entry("Mla", $"Query.{format}", (Action<MlaKernels.QueryArgs<TW>>)MlaKernels.Query<TW>),
+        Entry("Mla", $"QueryAndCache.{format}", (Action<MlaKernels.QueryCacheArgs<TW>>)MlaKernels.QueryAndCache<TW>),
         Entry("Mla", $"Value.{format}", (Action<MlaKernels.ValueArgs<TW>>)MlaKernels.Value<TW>),
         Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
         Entry("Moe", $"GateUp.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.GateUp<TW>),

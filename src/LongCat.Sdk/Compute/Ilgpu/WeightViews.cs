@@ -110,4 +110,8 @@ internal struct FloatVector
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly float Load(long i) => Kind == KindF32 ? F32[i] : Kind == KindBf16 ? DeviceMath.Bf16(U16[i]) : DeviceMath.F16(U16[i]);
+
+    /// <summary>Elements i..i+3 (read from L1: these vectors are small and every warp reads them).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public readonly Float4 Load4(long i) => new(Load(i), Load(i + 1), Load(i + 2), Load(i + 3));
 }

@@ -100,6 +100,19 @@ internal static class DeviceMath
         return total;
     }
 
+    /// <summary>Four sums over the group at once, like <see cref="GroupSum(float, ArrayView{float})"/>; <paramref name="scratch"/> holds one Float4 per warp.</summary>
+    public static Float4 GroupSum(Float4 v, ArrayView<Float4> scratch)
+    {
+        v = WarpSum(v);
+        if (Warp.IsFirstLane) scratch[Warp.WarpIdx] = v;
+        Group.Barrier();
+        int warps = Group.DimX / Warp.WarpSize;
+        var total = default(Float4);
+        for (int w = 0; w < warps; w++) total += scratch[w];
+        Group.Barrier();
+        return total;
+    }
+
     /// <summary>Maximum over the group (every thread gets it).</summary>
     public static float GroupMax(float v, ArrayView<float> scratch)
     {

@@ -5,21 +5,15 @@ namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 /// <summary>Element-wise and data-movement kernels: grid-stride loops, one element per thread per step, coalesced.</summary>
 internal static class ElementwiseKernels
 {
-    internal struct BinaryArgs
+    internal struct ScaleArgs
     {
-        public ArrayView<float> A, B;
+        public ArrayView<float> A;
         public int Count;
         public float Scale;
     }
 
-    /// <summary>a[i] += b[i].</summary>
-    public static void Add(BinaryArgs a)
-    {
-        for (int i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX) a.A[i] += a.B[i];
-    }
-
     /// <summary>a[i] *= scale.</summary>
-    public static void Scale(BinaryArgs a)
+    public static void Scale(ScaleArgs a)
     {
         for (int i = Grid.GlobalIndex.X; i < a.Count; i += Grid.DimX * Group.DimX) a.A[i] *= a.Scale;
     }

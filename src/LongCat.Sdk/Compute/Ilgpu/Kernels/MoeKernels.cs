@@ -19,17 +19,18 @@ internal static class MoeKernels
     internal struct RouterArgs<TW> where TW : struct, IWeightView
     {
         public TW Classifier;
-        public FloatVector Bias;
-        public ArrayView<float> X, Weights;
-        public ArrayView<Float4> X4;
+        public FloatVector Bias, Norm;
+        public ArrayView<float> X, Normed, Weights;
+        public ArrayView<Float4> Normed4;
         public ArrayView<int> Ids;
         public int Tokens, Hidden, Experts, TopK, Vec;
-        public float Scaling;
+        public float Eps, Scaling;
     }
 
     /// <summary>
-    /// A group per token (grid-stride): logits (warp per expert), F32 softmax over all experts, then top-k of score + bias by k group arg-max
-    /// reductions (first index on ties); weight = unbiased score × scaling.
+    /// A group per token (grid-stride): x̂ = RmsNorm(x) written to Normed (the experts' input), logits of x̂ (warp per expert), F32
+    /// softmax over all experts, then top-k of score + bias by k group arg-max reductions (first index on ties); weight = unbiased
+    /// score × scaling.
     /// </summary>
     public static void Router<TW>(RouterArgs<TW> a) where TW : struct, IWeightView
     {
@@ -46,9 +47,18 @@ internal static class MoeKernels
     {
         int tid = Group.IdxX, warps = Group.DimX / Warp.WarpSize;
         long xo = (long)t * a.Hidden;
+        float ss = 0;
+        for (int j = tid; j < a.Hidden; j += Group.DimX)
+        {
+            float v = a.X[xo + j];
+            ss += v * v;
+        }
+        float inv = NormKernels.Factor(DeviceMath.GroupSum(ss, scratch), a.Hidden, a.Eps);
+        for (int j = tid; j < a.Hidden; j += Group.DimX) a.Normed[xo + j] = a.X[xo + j] * inv * a.Norm.Load(j);
+        Group.Barrier();                                           // the logits read the whole normed row
         for (int e = Warp.WarpIdx; e < a.Experts; e += warps)
         {
-            var s = MatMulKernels.RowDot(a.Classifier, 0, e, a.X, a.X4, a.Hidden, a.Vec, xo, xo, xo, xo, 1);
+            var s = MatMulKernels.RowDot(a.Classifier, 0, e, a.Normed, a.Normed4, a.Hidden, a.Vec, xo, xo, xo, xo, 1);
             if (Warp.IsFirstLane) scores[e] = s.X;
         }
         Group.Barrier();
@@ -154,7 +164,7 @@ internal static class MoeKernels
         public ArrayView<Float4> X4, Hidden4;
         public ArrayView<int> Perm, Tiles, TileCount, Ids;
         public ArrayView<float> Weights, Output;                   // DownCombine: routing weights [K], output [H]
-        public int TopK, H, F, Vec, RealExperts, SingleToken;
+        public int TopK, H, F, Vec, RealExperts, SingleToken, Accumulate;
     }
 
     /// <summary>hidden[slot, f] = silu(G_e[f]·x[t])·(U_e[f]·x[t]) for the slots of each tile: grid (F / warps or fewer, tiles).</summary>
@@ -214,7 +224,7 @@ internal static class MoeKernels
     }
 
     /// <summary>
-    /// Decode (one token): output[i] = Σ_k w_k·(real ? D_{e_k}[i]·hidden[k] : x[i]) in slot order: the down projections of all active
+    /// Decode (one token): output[i] (+)= Σ_k w_k·(real ? D_{e_k}[i]·hidden[k] : x[i]) in slot order: the down projections of all active
     /// experts and the combine in one launch, a warp per output row (each expert's down matrix is still read once).
     /// </summary>
     public static void DownCombine<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
@@ -231,7 +241,7 @@ internal static class MoeKernels
                     : a.X[i];
                 acc += v * a.Weights[k];
             }
-            if (Warp.IsFirstLane) a.Output[i] = acc;
+            if (Warp.IsFirstLane) a.Output[i] = a.Accumulate != 0 ? a.Output[i] + acc : acc;
         }
     }
 
@@ -239,10 +249,10 @@ internal static class MoeKernels
     {
         public ArrayView<float> X, SlotOut, Weights, Output;
         public ArrayView<int> Ids;
-        public int Tokens, TopK, H, RealExperts;
+        public int Tokens, TopK, H, RealExperts, Accumulate;
     }
 
-    /// <summary>output[t, i] = Σ_k w[t, k]·(real ? slot output : x[t, i]), in slot order (deterministic, as on the CPU).</summary>
+    /// <summary>output[t, i] (+)= Σ_k w[t, k]·(real ? slot output : x[t, i]), in slot order (deterministic, as on the CPU).</summary>
     public static void Combine(CombineArgs a)
     {
         int n = a.Tokens * a.H;
@@ -256,7 +266,7 @@ internal static class MoeKernels
                 float v = a.Ids[slot] < a.RealExperts ? a.SlotOut[(long)slot * a.H + i] : a.X[idx];
                 acc += v * a.Weights[slot];
             }
-            a.Output[idx] = acc;
+            a.Output[idx] = a.Accumulate != 0 ? a.Output[idx] + acc : acc;
         }
     }
 }

@@ -1,0 +1,36 @@
+namespace LongCat.Sdk.Compute.Cpu;
+
+/// <summary>
+/// Intermediate rows the fused ops need on the CPU (normed inputs, MLA's q): a few F32 buffers that grow to the largest step and
+/// are reused. The backend is driven from one thread, so each slot has one user at a time.
+/// </summary>
+internal sealed class CpuScratch : IDisposable
+{
+    public const int Slots = 2;
+    private readonly CpuTensor?[] _buffers = new CpuTensor?[Slots];
+
+    /// <summary>A [rows, columns] F32 view of slot <paramref name="slot"/>; its contents are whatever the slot's last user left.</summary>
+    public CpuTensor Rows(int slot, int rows, int columns)
+    {
+        long n = (long)rows * columns;
+        var b = _buffers[slot];
+        if (b is null || b.ElementCount < n)
+        {
+            b?.Dispose();
+            b = _buffers[slot] = CpuTensor.Allocate(DType.F32, [checked((int)Math.Max(n, 1024))]);
+        }
+        unsafe
+        {
+            return new CpuTensor(DType.F32, [rows, columns], b.Data, owned: false);
+        }
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < Slots; i++)
+        {
+            _buffers[i]?.Dispose();
+            _buffers[i] = null;
+        }
+    }
+}
