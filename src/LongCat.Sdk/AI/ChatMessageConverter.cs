@@ -140,7 +140,7 @@ public static class ChatMessageConverter
     private static string ArgumentsJson(FunctionCallContent call)
     {
         if (call.Arguments is null || call.Arguments.Count == 0) return "{}";
-        var info = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
+        var info = CompactJson.GetTypeInfo(typeof(IDictionary<string, object?>));
         return JsonSerializer.Serialize(call.Arguments, info);
     }
 
@@ -150,6 +150,9 @@ public static class ChatMessageConverter
         null => "",
         string s => s,
         JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText(),
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(result.GetType())),
+        _ => JsonSerializer.Serialize(result, CompactJson.GetTypeInfo(result.GetType())),
     };
+
+    // Microsoft.Extensions.AI's serializer settings, on one line: a result is prompt text, every byte costs tokens.
+    private static readonly JsonSerializerOptions CompactJson = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 }
