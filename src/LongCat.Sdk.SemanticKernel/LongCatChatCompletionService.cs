@@ -53,9 +53,36 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
     public IReadOnlyDictionary<string, object?> Attributes { get; }
 
     /// <inheritdoc/>
-    public Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null,
-        Kernel? kernel = null, CancellationToken cancellationToken = default) =>
-        _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel, cancellationToken);
+    /// <remarks>Function calls in the answer (manual invocation) name their plugin and function separately, as the hosted connectors'
+    /// do, so <c>call.InvokeAsync(kernel)</c> finds the function.</remarks>
+    public async Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null,
+        Kernel? kernel = null, CancellationToken cancellationToken = default)
+    {
+        var answer = await _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel,
+            cancellationToken).ConfigureAwait(false);
+        if (kernel is not null)
+            foreach (var message in answer) QualifyFunctionCalls(message, kernel);
+        return answer;
+    }
+
+    // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function.
+    private static void QualifyFunctionCalls(ChatMessageContent message, Kernel kernel)
+    {
+        for (int i = 0; i < message.Items.Count; i++)
+        {
+            if (message.Items[i] is not Microsoft.SemanticKernel.FunctionCallContent { PluginName: null } call) continue;
+            foreach (var plugin in kernel.Plugins)
+            {
+                string prefix = plugin.Name + "_";
+                if (!call.FunctionName.StartsWith(prefix, StringComparison.Ordinal) || !plugin.TryGetFunction(call.FunctionName[prefix.Length..], out var f)) continue;
+                message.Items[i] = new Microsoft.SemanticKernel.FunctionCallContent(f.Name, plugin.Name, call.Id, call.Arguments)
+                {
+                    InnerContent = call.InnerContent, Metadata = call.Metadata, ModelId = call.ModelId,
+                };
+                break;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     public IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(ChatHistory chatHistory,

@@ -68,7 +68,7 @@ public static class ChatMessageConverter
     {
         var calls = new List<ToolCall>();
         foreach (var c in m.Contents)
-            if (c is FunctionCallContent call) calls.Add(new ToolCall(call.Name, ArgumentsJson(call), call.CallId));
+            if (c is FunctionCallContent call) calls.Add(new ToolCall(NameWritten(call), ArgumentsJson(call), call.CallId));
         return LongCatMessage.Assistant(TextOf(m, index), calls.Count > 0 ? calls : null);
     }
 
@@ -136,6 +136,11 @@ public static class ChatMessageConverter
         }
         return sb.ToString();
     }
+
+    // The name the model wrote, when the call came from this SDK: Semantic Kernel's history keeps the call we returned as its raw
+    // representation but drops a plugin prefix from the name ("calculator_evaluate" comes back as "evaluate").
+    private static string NameWritten(FunctionCallContent call) =>
+        call.RawRepresentation is ToolCall written && written.Name.EndsWith(call.Name, StringComparison.Ordinal) ? written.Name : call.Name;
 
     private static string ArgumentsJson(FunctionCallContent call)
     {
