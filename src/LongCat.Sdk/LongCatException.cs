@@ -47,3 +47,21 @@ public sealed class ContextOverflowException : LongCatException
     public ContextOverflowException(int tokens, int limit)
         : base($"Context overflow: {tokens} tokens exceed the limit of {limit}.") { }
 }
+
+/// <summary>A tokenizer.json is well formed but uses a component (model type, normalizer, pre-tokenizer, decoder or option) the SDK does not implement.</summary>
+public sealed class UnsupportedTokenizerException : LongCatException
+{
+    /// <summary>Creates the exception for <paramref name="component"/> (its JSON path, e.g. <c>normalizer.type</c>) in <paramref name="file"/>.</summary>
+    public UnsupportedTokenizerException(string file, string component, string message)
+        : base($"{System.IO.Path.GetFileName(file)}: {component}: {message}")
+    {
+        File = file;
+        Component = component;
+    }
+
+    /// <summary>The tokenizer file.</summary>
+    public string File { get; }
+
+    /// <summary>The JSON path of the unsupported part.</summary>
+    public string Component { get; }
+}

@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.IO.Compression;
+using System.Text;
+
+namespace LongCat.Sdk.Text;
+
+/// <summary>
+/// A Hugging Face tokenizer.json of the byte-level BPE kind (GPT-2, Llama 3, Qwen, DeepSeek, gpt-oss and LongCat), encoding
+/// and decoding exactly as the Rust <c>tokenizers</c> library does: added tokens are cut out of the text first (longest
+/// match, special ones only when <c>parseSpecialTokens</c>), the rest is normalized (NFC/NFD), pre-tokenized (Split regexes,
+/// Digits, ByteLevel) and each piece is BPE-encoded over its UTF-8 bytes.
+/// </summary>
+/// <remarks>
+/// <para>The <c>post_processor</c> is not applied: <c>Encode</c> adds no BOS/EOS or template tokens (LongCat's prompts
+/// start without BOS; add such ids yourself where a model wants them). Ids are those of <c>encode(text, add_special_tokens=False)</c>.</para>
+/// <para>Thread-safe: one instance may encode and decode on many threads at once.</para>
+/// </remarks>
+public sealed class Tokenizer
+{
+    private readonly BpeModel _model;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly TextNormalizer? _normalizer;
+    private readonly PreTokenizerStep[] _steps;
+    private readonly AddedTokenMatcher _rawAdded;          // added tokens with normalized = false, matched in the input
+    private readonly AddedTokenMatcher _normalizedAdded;   // normalized = true, matched in the normalized text
+    private readonly AddedToken[] _addedTokens;
+    private readonly string?[] _tokens;                    // id -> vocabulary entry or added token content
+    private readonly bool[] _special;
+    private readonly byte[] _bytes;                        // every token's bytes, back to back
+    private readonly int[] _offsets;                       // token id -> start in _bytes; [VocabSize] = end
+
+    internal Tokenizer(BpeModel model, Dictionary<string, int> vocab, List<AddedToken> added, TextNormalizer? normalizer, PreTokenizerStep[] steps)
+    {
+        _model = model;
+        _vocab = vocab;
+        _normalizer = normalizer;
+        _steps = steps;
+        _addedTokens = [.. added];
+        // Special tokens first, as the Rust crate builds its automaton (it matters only for tokens of equal content).
+        var raw = added.Where(t => !t.Normalized).OrderBy(t => t.Special ? 0 : 1).ToList();
+        _rawAdded = new AddedTokenMatcher(raw, [.. raw.Select(t => t.Content)]);
+        var normalized = added.Where(t => t.Normalized).OrderBy(t => t.Special ? 0 : 1).ToList();
+        _normalizedAdded = new AddedTokenMatcher(normalized,
+            [.. normalized.Select(t => normalizer is null ? t.Content : normalizer.Normalize(t.Content.AsMemory()).ToString())]);
+
+        int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
+        _tokens = new string?[size];
+        _special = new bool[size];
+        foreach (var (token, id) in vocab) _tokens[id] ??= token;
+        foreach (var t in added) { _tokens[t.Id] = t.Content; _special[t.Id] = t.Special; }
+        _offsets = new int[size + 1];
+        var bytes = new List<byte[]>(size);
+        int total = 0;
+        for (int id = 0; id < size; id++)
+        {
+            var b = _tokens[id] is { } s ? ByteLevel.TokenBytes(s) : [];
+            bytes.Add(b);
+            _offsets[id] = total;
+            total += b.Length;
+        }
+        _offsets[size] = total;
+        _bytes = new byte[total];
+        for (int id = 0; id < size; id++) bytes[id].CopyTo(_bytes, _offsets[id]);
+    }
+
+    /// <summary>Loads a tokenizer.json (also gzipped: a file starting with the gzip signature is decompressed).</summary>
+    /// <exception cref="InvalidCheckpointException">The file is not valid JSON or a field is missing or wrong (the message names it).</exception>
+    /// <exception cref="UnsupportedTokenizerException">The file uses a model, normalizer, pre-tokenizer or decoder the SDK does not implement.</exception>
+    public static Tokenizer FromFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] data = File.ReadAllBytes(path);
+        if (data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
+        {
+            try
+            {
+                using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
+                using var plain = new MemoryStream();
+                gzip.CopyTo(plain);
+                data = plain.ToArray();
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidCheckpointException(path, $"not a valid gzip file: {e.Message}", e);
+            }
+        }
+        return FromJson(data, path);
+    }
+
+    /// <summary>Reads a tokenizer from the UTF-8 text of a tokenizer.json; <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="InvalidCheckpointException">Not valid JSON, or a field is missing or wrong.</exception>
+    /// <exception cref="UnsupportedTokenizerException">A component the SDK does not implement.</exception>
+    public static Tokenizer FromJson(ReadOnlySpan<byte> utf8Json, string source = "tokenizer.json") => TokenizerLoader.Load(utf8Json, source);
+
+    /// <summary>One more than the largest token id (vocabulary and added tokens).</summary>
+    public int VocabSize => _tokens.Length;
+
+    /// <summary>The added tokens (special and not), in the file's order.</summary>
+    public IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
+
+    /// <summary>The id of a vocabulary entry (in its byte-level spelling, e.g. "Ġthe") or added token, or null.</summary>
+    public int? TokenToId(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        foreach (var t in _addedTokens) if (t.Content == token) return t.Id;
+        return _vocab.TryGetValue(token, out int id) ? id : null;
+    }
+
+    /// <summary>The vocabulary entry or added token content of <paramref name="id"/>, or null for an unused id.</summary>
+    public string? IdToToken(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
+
+    /// <summary>Whether <paramref name="id"/> is a special added token (skipped by <see cref="Decode"/> when asked).</summary>
+    public bool IsSpecial(int id) => (uint)id < (uint)_special.Length && _special[id];
+
+    /// <summary>The UTF-8 bytes token <paramref name="id"/> stands for (they need not be whole characters).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is negative or not below <see cref="VocabSize"/>.</exception>
+    public ReadOnlySpan<byte> TokenBytes(int id)
+    {
+        if ((uint)id >= (uint)_tokens.Length) throw new ArgumentOutOfRangeException(nameof(id), id, $"token id outside 0..{_tokens.Length - 1}");
+        return _bytes.AsSpan(_offsets[id], _offsets[id + 1] - _offsets[id]);
+    }
+
+    /// <summary>Token ids of <paramref name="text"/>, without BOS or any other post-processing.</summary>
+    /// <param name="text">The text. Unpaired surrogates are read as U+FFFD.</param>
+    /// <param name="parseSpecialTokens">Whether the text of a special token (e.g. <c>&lt;/longcat_s&gt;</c>) becomes that token;
+    /// when false it is encoded as plain text (use this for untrusted user text). Non-special added tokens are always matched.</param>
+    public int[] Encode(string text, bool parseSpecialTokens = true)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 3 + 4);
+        Encode(text, parseSpecialTokens, ids);
+        return [.. ids];
+    }
+
+    /// <summary>Appends the token ids of <paramref name="text"/> to <paramref name="ids"/>.</summary>
+    public void Encode(string text, bool parseSpecialTokens, List<int> ids)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ids);
+        var input = ReplaceLoneSurrogates(text).AsMemory();
+        var scratch = new PreTokenizerScratch();
+        var segments = new List<TextSegment>();
+        var inner = new List<TextSegment>();
+        _rawAdded.Split(input, parseSpecialTokens, segments);
+        foreach (var segment in segments)
+        {
+            if (segment.IsToken) { ids.Add(segment.TokenId); continue; }
+            if (segment.Text.IsEmpty) continue;
+            var normalized = _normalizer is null ? segment.Text : _normalizer.Normalize(segment.Text);
+            inner.Clear();
+            _normalizedAdded.Split(normalized, parseSpecialTokens, inner);
+            foreach (var piece in inner)
+                if (piece.IsToken) ids.Add(piece.TokenId);
+                else if (!piece.Text.IsEmpty) PreTokenizeAndEncode(piece.Text, scratch, ids);
+        }
+    }
+
+    private void PreTokenizeAndEncode(ReadOnlyMemory<char> text, PreTokenizerScratch scratch, List<int> ids)
+    {
+        scratch.Current.Clear();
+        scratch.Current.Add(text);
+        foreach (var step in _steps)
+        {
+            scratch.Next.Clear();
+            foreach (var piece in scratch.Current) step.Split(piece, scratch, scratch.Next);
+            (scratch.Current, scratch.Next) = (scratch.Next, scratch.Current);
+        }
+        foreach (var piece in scratch.Current) _model.Encode(piece.Span, ids);
+    }
+
+    /// <summary>
+    /// The text of <paramref name="ids"/>: their bytes joined and read as UTF-8, each invalid or incomplete sequence becoming
+    /// U+FFFD (as the Rust library's ByteLevel decoder and <c>String::from_utf8_lossy</c> do).
+    /// </summary>
+    /// <param name="ids">Token ids.</param>
+    /// <param name="skipSpecialTokens">Leave out special added tokens.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id is negative or not below <see cref="VocabSize"/>.</exception>
+    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false)
+    {
+        int length = 0;
+        foreach (int id in ids)
+            if (!(skipSpecialTokens && IsSpecial(id))) length += TokenBytes(id).Length;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            int at = 0;
+            foreach (int id in ids)
+            {
+                if (skipSpecialTokens && _special[id]) continue;
+                var bytes = TokenBytes(id);
+                bytes.CopyTo(buffer.AsSpan(at));
+                at += bytes.Length;
+            }
+            return Encoding.UTF8.GetString(buffer, 0, at);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static string ReplaceLoneSurrogates(string text)
+    {
+        var span = text.AsSpan();
+        for (int i = span.IndexOfAnyInRange('\uD800', '\uDFFF'); i >= 0 && i < span.Length; i++)
+        {
+            if (!char.IsSurrogate(span[i])) continue;
+            if (char.IsHighSurrogate(span[i]) && i + 1 < span.Length && char.IsLowSurrogate(span[i + 1])) { i++; continue; }
+            var sb = new StringBuilder(text.Length);
+            foreach (var rune in text.EnumerateRunes()) sb.Append(rune.ToString());   // an unpaired surrogate enumerates as U+FFFD
+            return sb.ToString();
+        }
+        return text;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text.Json;
+
+namespace LongCat.Sdk.Text;
+
+/// <summary>Reads a Hugging Face tokenizer.json of the byte-level BPE kind into a <see cref="Tokenizer"/>.</summary>
+internal static class TokenizerLoader
+{
+    public static Tokenizer Load(ReadOnlySpan<byte> utf8Json, string file)
+    {
+        var json = new TokenizerJson(file);
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidCheckpointException(file, $"not valid JSON: {e.Message}", e);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) throw json.Invalid("(root)", $"expected an object, found {TokenizerJson.Describe(root.ValueKind)}");
+            var modelElement = json.Required(root, "model", "model", JsonValueKind.Object);
+            var (model, vocab) = Model(json, modelElement);
+            var added = AddedTokens(json, root, vocab);
+            var normalizer = TokenizerComponents.Normalizer(json, root);
+            var steps = TokenizerComponents.PreTokenizer(json, root);
+            TokenizerComponents.CheckDecoder(json, root);
+            return new Tokenizer(model, vocab, added, normalizer, steps);
+        }
+    }
+
+    private static (BpeModel Model, Dictionary<string, int> Vocab) Model(TokenizerJson json, JsonElement m)
+    {
+        string type = json.OptionalString(m, "type", "model.type") ?? "BPE";
+        if (type != "BPE") throw json.Unsupported("model.type", $"'{type}' is not supported (supported: BPE)");
+        if (json.Bool(m, "byte_fallback", "model.byte_fallback", false))
+            throw json.Unsupported("model.byte_fallback", "true is not supported (byte-level BPE has every byte in its vocabulary)");
+        if (json.Optional(m, "dropout") is { } dropout && !(dropout.ValueKind == JsonValueKind.Number && dropout.GetDouble() == 0))
+            throw json.Unsupported("model.dropout", $"{dropout.GetRawText()} is not supported (BPE dropout makes encoding random)");
+        foreach (string affix in new[] { "continuing_subword_prefix", "end_of_word_suffix" })
+            if (!string.IsNullOrEmpty(json.OptionalString(m, affix, "model." + affix)))
+                throw json.Unsupported("model." + affix, "a non-empty value is not supported");
+
+        var vocabElement = json.Required(m, "vocab", "model.vocab", JsonValueKind.Object);
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in vocabElement.EnumerateObject())
+            vocab[entry.Name] = json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");
+
+        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
+        var mergesElement = json.Required(m, "merges", "model.merges", JsonValueKind.Array);
+        var merges = new Dictionary<long, long>(mergesElement.GetArrayLength());
+        int rank = 0, index = 0;
+        Span<char> joined = stackalloc char[256];
+        foreach (var merge in mergesElement.EnumerateArray())
+        {
+            string path = $"model.merges[{index++}]";
+            string left, right;
+            if (merge.ValueKind == JsonValueKind.String)
+            {
+                string line = merge.GetString()!;
+                if (line.StartsWith("#version", StringComparison.Ordinal)) continue;   // a merges.txt header, skipped as the Rust crate does
+                var parts = line.Split(' ');
+                if (parts.Length != 2) throw json.Invalid(path, $"'{line}' is not two tokens separated by one space");
+                (left, right) = (parts[0], parts[1]);
+            }
+            else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+                     && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
+                (left, right) = (merge[0].GetString()!, merge[1].GetString()!);
+            else throw json.Invalid(path, $"expected \"a b\" or [\"a\", \"b\"], found {merge.GetRawText()}");
+
+            if (!vocab.TryGetValue(left, out int a)) throw json.Invalid(path, $"names the token '{left}', which is not in model.vocab");
+            if (!vocab.TryGetValue(right, out int b)) throw json.Invalid(path, $"names the token '{right}', which is not in model.vocab");
+            int length = left.Length + right.Length;
+            Span<char> both = length <= joined.Length ? joined[..length] : new char[length];
+            left.CopyTo(both);
+            right.CopyTo(both[left.Length..]);
+            if (!lookup.TryGetValue(both, out int mergedId))
+                throw json.Invalid(path, $"merges into '{both}', which is not in model.vocab");
+            merges[BpeMerger.PairKey(a, b)] = BpeMerger.MergeValue(rank++, mergedId);   // a repeated pair keeps its last rank, as in Rust
+        }
+
+        int unkId = -1;
+        if (json.OptionalString(m, "unk_token", "model.unk_token") is { } unk && !vocab.TryGetValue(unk, out unkId))
+            throw json.Invalid("model.unk_token", $"'{unk}' is not in model.vocab");
+        bool ignoreMerges = json.Bool(m, "ignore_merges", "model.ignore_merges", false);
+        bool fuseUnk = json.Bool(m, "fuse_unk", "model.fuse_unk", false);
+        return (new BpeModel(vocab, merges, ignoreMerges, unkId, fuseUnk), vocab);
+    }
+
+    /// <summary>
+    /// The added tokens. The Rust crate does not trust the ids written in the file: a token whose content is in the model
+    /// vocabulary gets that id, any other the next id from the vocabulary's size on. A file whose ids disagree with that
+    /// would tokenize differently in Python and here, so it is refused.
+    /// </summary>
+    private static List<AddedToken> AddedTokens(TokenizerJson json, JsonElement root, Dictionary<string, int> vocab)
+    {
+        var result = new List<AddedToken>();
+        if (json.Optional(root, "added_tokens") is not { } list) return result;
+        if (list.ValueKind != JsonValueKind.Array) throw json.Invalid("added_tokens", $"expected an array, found {TokenizerJson.Describe(list.ValueKind)}");
+        var byContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        int nextId = vocab.Count, i = 0;
+        foreach (var t in list.EnumerateArray())
+        {
+            string path = $"added_tokens[{i++}]";
+            if (t.ValueKind != JsonValueKind.Object) throw json.Invalid(path, $"expected an object, found {TokenizerJson.Describe(t.ValueKind)}");
+            string content = json.String(t, "content", path + ".content");
+            int id = json.Id(json.Required(t, "id", path + ".id", JsonValueKind.Number), path + ".id");
+            if (content.Length == 0) continue;                                           // ignored by the Rust crate too
+            bool repeated = byContent.TryGetValue(content, out int seen);
+            int expected = repeated ? seen : vocab.TryGetValue(content, out int inVocab) ? inVocab : nextId++;
+            if (id != expected)
+                throw json.Invalid(path + ".id", $"'{content}' has id {id}, but Hugging Face tokenizers gives it id {expected} " +
+                                                 "(the model vocabulary's id for its content, else the next id after the vocabulary)");
+            byContent[content] = id;
+            bool special = json.Bool(t, "special", path + ".special", false);
+            if (repeated) result.RemoveAll(x => x.Content == content);                   // the last entry's flags win
+            result.Add(new AddedToken(id, content, special,
+                json.Bool(t, "single_word", path + ".single_word", false),
+                json.Bool(t, "lstrip", path + ".lstrip", false),
+                json.Bool(t, "rstrip", path + ".rstrip", false),
+                json.Bool(t, "normalized", path + ".normalized", !special)));
+        }
+        return result;
+    }
+}
