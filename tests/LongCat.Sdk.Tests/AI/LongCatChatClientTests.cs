@@ -34,6 +34,7 @@ public sealed class LongCatChatClientTests
         await foreach (var u in client.GetStreamingResponseAsync([new(AIChatRole.System, "Be brief."), new(AIChatRole.User, "Hello there")]))
             updates.Add(u);
 
+        Assert.IsTrue(expected.Text.Length >= 6, $"the tiny model writes text: '{expected.Text}'");
         Assert.AreEqual(expected.Text, string.Concat(updates.Select(u => u.Text)));
         Assert.IsTrue(updates.Count > 1, "streamed in several updates");
         Assert.IsTrue(updates.All(u => u.Role == AIChatRole.Assistant && u.ModelId == engine.ModelId));

@@ -35,6 +35,7 @@ public sealed class ChatCompletionServiceTests
         var streamed = new StringBuilder();
         await foreach (var chunk in kernel.InvokePromptStreamingAsync("Hello there")) streamed.Append(chunk);
 
+        Assert.IsTrue(expected.Length >= 6, $"the tiny model writes text: '{expected}'");
         Assert.AreEqual(expected, result.GetValue<string>());
         Assert.AreEqual(expected, streamed.ToString());
     }
