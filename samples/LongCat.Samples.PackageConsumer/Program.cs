@@ -10,8 +10,12 @@ using Microsoft.SemanticKernel;
 
 var args_ = SampleArgs.Parse(args, defaultMaxTokens: 16);
 string prompt = args_.Prompts.FirstOrDefault() ?? "Hello!";
-var sdk = typeof(LongCatEngine).Assembly.GetName();
-Console.WriteLine($"package consumer: {sdk.Name} {sdk.Version} from {Path.GetFileName(Path.GetDirectoryName(typeof(LongCatEngine).Assembly.Location))}");
+foreach (var assembly in new[] { typeof(LongCatEngine).Assembly, typeof(LongCatPromptExecutionSettings).Assembly })
+{
+    string version = assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+        .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion;
+    Console.WriteLine($"package consumer: {assembly.GetName().Name} {version}");
+}
 
 await using (var provider = new ServiceCollection()
     .AddLongCat(o => { o.ModelPath = args_.ModelDir; o.Generation = new GenerationOptions { Temperature = 0, MaxTokens = args_.MaxTokens }; })
