@@ -51,14 +51,29 @@ public static class ChatMessageConverter
         return result;
     }
 
-    /// <summary>A model tool call as Microsoft.Extensions.AI content: arguments parsed to JSON values, a call id generated when the call has none.</summary>
-    public static FunctionCallContent ToFunctionCall(ToolCall call)
+    /// <summary>
+    /// A model tool call as Microsoft.Extensions.AI content: arguments parsed to JSON values, a call id generated when the call has
+    /// none. With <paramref name="offered"/>, a name the model misspelt only in case or separators (<c>Clock-Now</c> for the
+    /// offered <c>Clock_Now</c>: Semantic Kernel joins plugin and function with <c>_</c>, its hosted connectors with <c>-</c>) is
+    /// taken as the one offered tool it matches; any other name is kept as written.
+    /// </summary>
+    public static FunctionCallContent ToFunctionCall(ToolCall call, IReadOnlyList<Text.ToolDefinition>? offered = null)
     {
         ArgumentNullException.ThrowIfNull(call);
         var arguments = new Dictionary<string, object?>();
         using (var doc = JsonDocument.Parse(call.ArgumentsJson))
             foreach (var p in doc.RootElement.EnumerateObject()) arguments[p.Name] = p.Value.Clone();
-        return new FunctionCallContent(call.Id ?? NewCallId(), call.Name, arguments) { RawRepresentation = call };
+        return new FunctionCallContent(call.Id ?? NewCallId(), OfferedName(call.Name, offered), arguments) { RawRepresentation = call };
+    }
+
+    private static string OfferedName(string name, IReadOnlyList<Text.ToolDefinition>? offered)
+    {
+        if (offered is null || offered.Any(t => t.Name == name)) return name;
+        string key = Loose(name);
+        var matches = offered.Where(t => Loose(t.Name) == key).Take(2).ToList();
+        return matches.Count == 1 ? matches[0].Name : name;
+
+        static string Loose(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
     }
 
     /// <summary>A fresh call id in OpenAI's shape (<c>call_</c> and 24 hex digits).</summary>

@@ -69,7 +69,7 @@ public sealed class LongCatChatClient : IChatClient
             var contents = new List<AIContent>();
             if (u.Text.Length > 0) contents.Add(new TextContent(u.Text));
             if (u.ToolCalls is { Count: > 0 } calls)
-                foreach (var call in oneCall ? calls.Take(1) : calls) contents.Add(ChatMessageConverter.ToFunctionCall(call));
+                foreach (var call in oneCall ? calls.Take(1) : calls) contents.Add(ChatMessageConverter.ToFunctionCall(call, generation.Tools));
             if (u.Usage is { } usage) contents.Add(new UsageContent(ToUsage(usage)));
             if (contents.Count == 0 && u.FinishReason is null) continue;   // text held back (a possible stop sequence or tool call)
 

@@ -127,6 +127,17 @@ public sealed class ChatMessageConverterTests
     }
 
     [TestMethod]
+    public void ToFunctionCall_NameDifferingInSeparatorsOrCase_IsTheOfferedTool()
+    {
+        ToolDefinition[] offered = [ToolDefinition.Create("Clock_GetCurrentTime", "The time.", "{}"), ToolDefinition.Create("Calculator_Add", "Adds.", "{}")];
+
+        Assert.AreEqual("Clock_GetCurrentTime", ChatMessageConverter.ToFunctionCall(new ToolCall("Clock-GetCurrentTime", "{}"), offered).Name);
+        Assert.AreEqual("Calculator_Add", ChatMessageConverter.ToFunctionCall(new ToolCall("calculator_add", "{}"), offered).Name);
+        Assert.AreEqual("weather", ChatMessageConverter.ToFunctionCall(new ToolCall("weather", "{}"), offered).Name, "unknown names stay as written");
+        Assert.AreEqual("Clock-GetCurrentTime", ChatMessageConverter.ToFunctionCall(new ToolCall("Clock-GetCurrentTime", "{}")).Name, "no tools, no repair");
+    }
+
+    [TestMethod]
     public void ToFunctionCall_ThenBackThroughTheTemplate_RendersTheModelsOwnCall()
     {
         // What the model wrote, parsed, converted and rendered into history, is what the model wrote.
