@@ -1,48 +1,40 @@
 using System.ComponentModel;
-using System.Data;
 using System.Globalization;
 using Microsoft.SemanticKernel;
 
 namespace LongCat.Samples;
 
-/// <summary>The clock tool the demo model was trained to call.</summary>
+/// <summary>The clock the demo model was trained to call (Semantic Kernel names it <c>Clock_GetCurrentTime</c>).</summary>
 public sealed class ClockPlugin
 {
-    /// <summary>The fixed instant the sample reports when LONGCAT_SAMPLE_FIXED_TIME is set (reproducible CI output).</summary>
-    private static DateTimeOffset Now() =>
+    [KernelFunction, Description("Returns the current local time.")]
+    public string GetCurrentTime() =>
+        // LONGCAT_SAMPLE_FIXED_TIME pins the answer (reproducible CI output).
         Environment.GetEnvironmentVariable("LONGCAT_SAMPLE_FIXED_TIME") is { Length: > 0 } fixedTime
-            ? DateTimeOffset.Parse(fixedTime, CultureInfo.InvariantCulture)
-            : DateTimeOffset.Now;
-
-    [KernelFunction("now"), Description("Returns the current local date and time.")]
-    public string GetTime() => Now().ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+            ? fixedTime
+            : DateTime.Now.ToString("HH:mm", CultureInfo.InvariantCulture);
 }
 
-/// <summary>The calculator tool the demo model was trained to call.</summary>
+/// <summary>The calculator the demo model was trained to call (<c>Calculator_Add</c>, <c>Calculator_Multiply</c>, <c>Calculator_Subtract</c>).</summary>
 public sealed class CalculatorPlugin
 {
-    [KernelFunction("evaluate"), Description("Evaluates an arithmetic expression with + - * / and parentheses.")]
-    public string Evaluate([Description("The expression, for example \"12 * (3 + 4)\".")] string expression)
-    {
-        // DataTable.Compute evaluates arithmetic without running code; anything else is reported back to the model as an error.
-        try
-        {
-            return Convert.ToString(new DataTable().Compute(expression, null), CultureInfo.InvariantCulture) ?? "";
-        }
-        catch (Exception e) when (e is EvaluateException or SyntaxErrorException or InvalidCastException or OverflowException)
-        {
-            return $"error: {e.Message}";
-        }
-    }
+    [KernelFunction, Description("Add two numbers.")]
+    public long Add(long a, long b) => a + b;
+
+    [KernelFunction, Description("Multiply two numbers.")]
+    public long Multiply(long a, long b) => a * b;
+
+    [KernelFunction, Description("Subtract the second number from the first.")]
+    public long Subtract(long a, long b) => a - b;
 }
 
-/// <summary>Prints each function call the kernel makes on the model's behalf.</summary>
+/// <summary>Prints each function call the kernel makes on the model's behalf (an auto-function-invocation filter).</summary>
 public sealed class PrintCallsFilter : IAutoFunctionInvocationFilter
 {
     public async Task OnAutoFunctionInvocationAsync(AutoFunctionInvocationContext context, Func<AutoFunctionInvocationContext, Task> next)
     {
-        string args = string.Join(", ", context.Arguments?.Select(a => $"{a.Key}={a.Value}") ?? []);
+        string args = string.Join(", ", context.Arguments?.Select(a => $"{a.Key}: {a.Value}") ?? []);
         await next(context);
-        Console.WriteLine($"  [called {context.Function.PluginName}.{context.Function.Name}({args}) -> {context.Result.GetValue<object>()}]");
+        Console.WriteLine($"  [{context.Function.PluginName}.{context.Function.Name}({args}) -> {context.Result.GetValue<object>()}]");
     }
 }

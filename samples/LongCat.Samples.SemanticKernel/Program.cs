@@ -12,8 +12,8 @@ if (args_.Prompts.Count == 0) args_.Prompts.AddRange(["What time is it?", "What 
 
 var builder = Kernel.CreateBuilder();
 builder.AddLongCatChatCompletion(args_.ModelDir, defaults: new GenerationOptions { Temperature = 0, MaxTokens = args_.MaxTokens });
-builder.Plugins.AddFromType<ClockPlugin>("clock");
-builder.Plugins.AddFromType<CalculatorPlugin>("calculator");
+builder.Plugins.AddFromType<ClockPlugin>("Clock");
+builder.Plugins.AddFromType<CalculatorPlugin>("Calculator");
 builder.Services.AddSingleton<IAutoFunctionInvocationFilter, PrintCallsFilter>();
 var kernel = builder.Build();
 
