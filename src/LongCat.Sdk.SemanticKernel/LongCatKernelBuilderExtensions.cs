@@ -48,6 +48,38 @@ public static class LongCatKernelBuilderExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Adds a <see cref="LongCatChatCompletionService"/> over the engine registered with <c>services.AddLongCat(...)</c>
+    /// (or <c>AddKeyedLongCat(engineKey, ...)</c>), so the kernel and the rest of the application share one loaded model.
+    /// </summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="defaults">Generation settings where a request leaves them unset.</param>
+    /// <param name="serviceId">The service's key in the kernel (null: the default service).</param>
+    /// <param name="engineKey">The key the engine was registered under (null: <c>AddLongCat</c>'s engine).</param>
+    public static IKernelBuilder AddLongCatChatCompletion(this IKernelBuilder builder, GenerationOptions? defaults = null, string? serviceId = null,
+        object? engineKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new LongCatChatCompletionService(RegisteredEngine(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+        return builder;
+    }
+
+    /// <summary>Adds a <see cref="LongCatTextGenerationService"/> over the engine registered with <c>AddLongCat</c> / <c>AddKeyedLongCat</c>.</summary>
+    public static IKernelBuilder AddLongCatTextGeneration(this IKernelBuilder builder, GenerationOptions? defaults = null, string? serviceId = null,
+        object? engineKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) => new LongCatTextGenerationService(RegisteredEngine(sp, engineKey), defaults));
+        return builder;
+    }
+
+    private static LongCatEngine RegisteredEngine(IServiceProvider sp, object? engineKey) =>
+        (engineKey is null ? sp.GetService<LongCatEngine>() : sp.GetKeyedService<LongCatEngine>(engineKey))
+        ?? throw new InvalidOperationException(engineKey is null
+            ? "No LongCatEngine is registered: call services.AddLongCat(o => o.ModelPath = ...) first, or pass a model path."
+            : $"No LongCatEngine is registered under the key '{engineKey}': call services.AddKeyedLongCat(\"{engineKey}\", ...) first.");
+
     /// <summary>Adds a <see cref="LongCatTextGenerationService"/> for the model in <paramref name="modelPath"/> (engine shared as for chat).</summary>
     public static IKernelBuilder AddLongCatTextGeneration(this IKernelBuilder builder, string modelPath, LongCatOptions? engineOptions = null,
         GenerationOptions? defaults = null, string? serviceId = null)

@@ -111,6 +111,32 @@ public sealed class ChatCompletionServiceTests
     }
 
     [TestMethod]
+    public void KernelBuilder_OverTheEngineOfAddLongCat_SharesIt()
+    {
+        var builder = Kernel.CreateBuilder();
+        builder.Services.AddLongCat(o => o.ModelPath = TestModels.TinyWithTokenizer).AddKeyedLongCat("lite", o => o.ModelPath = Fixtures.Dir("tiny-lite-a"));
+        builder.AddLongCatChatCompletion(Greedy).AddLongCatTextGeneration(serviceId: "lite", engineKey: "lite");
+        var kernel = builder.Build();
+
+        var chat = (LongCatChatCompletionService)kernel.GetRequiredService<IChatCompletionService>();
+        var text = (LongCatTextGenerationService)kernel.GetRequiredService<ITextGenerationService>("lite");
+
+        Assert.AreSame(kernel.Services.GetRequiredService<LongCatEngine>(), chat.Engine);
+        Assert.AreSame(kernel.Services.GetRequiredKeyedService<LongCatEngine>("lite"), text.Engine);
+        ((IDisposable)kernel.Services).Dispose();
+    }
+
+    [TestMethod]
+    public void KernelBuilder_NoRegisteredEngine_FailsNamingAddLongCat()
+    {
+        var kernel = Kernel.CreateBuilder().AddLongCatChatCompletion(Greedy).Build();
+
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => kernel.GetRequiredService<IChatCompletionService>());
+
+        StringAssert.Contains(e.Message, "services.AddLongCat");
+    }
+
+    [TestMethod]
     public async Task KernelBuilder_ChatAndTextForOneFolder_ShareOneEngineDisposedWithTheKernel()
     {
         var builder = Kernel.CreateBuilder()
