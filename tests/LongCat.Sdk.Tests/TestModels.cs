@@ -15,11 +15,15 @@ internal static class TestModels
     /// <summary>tiny-a with a tokenizer.json, created once per test run in a temp folder.</summary>
     public static string TinyWithTokenizer => TinyWithTokenizerDir.Value;
 
-    /// <summary>The bundled demo model's folder, or null when this checkout has none.</summary>
+    /// <summary>The bundled demo model's folder (or LONGCAT_DEMO_MODEL's), or null when this checkout has none.</summary>
     public static string? DemoModel()
     {
-        if (Fixtures.RepoRoot() is not { } root) return null;
-        string dir = Path.Combine(root, "models", "longcat-demo");
+        string? dir = Environment.GetEnvironmentVariable("LONGCAT_DEMO_MODEL");
+        if (string.IsNullOrEmpty(dir))
+        {
+            if (Fixtures.RepoRoot() is not { } root) return null;
+            dir = Path.Combine(root, "models", "longcat-demo");
+        }
         return File.Exists(Path.Combine(dir, "config.json")) && File.Exists(Path.Combine(dir, "tokenizer.json")) ? dir : null;
     }
 
