@@ -38,10 +38,12 @@ internal static class TestModels
         return dir;
     }
 
-    /// <summary>A Hugging Face tokenizer.json: GPT-2 byte-level BPE with LongCat's special tokens at ids 0-3.</summary>
-    public static string ByteLevelBpeJson(int vocabSize)
+    /// <summary>A Hugging Face tokenizer.json: GPT-2 byte-level BPE with LongCat's special tokens at ids 0-3 and
+    /// <paramref name="addedTokens"/> (not special) at the top ids.</summary>
+    public static string ByteLevelBpeJson(int vocabSize, IReadOnlyList<string>? addedTokens = null)
     {
         string[] specials = ["<longcat_unk>", "<longcat_s>", "</longcat_s>", "<longcat_pad>"];
+        addedTokens ??= [];
         var byteChars = ByteToUnicode();
         var vocab = new List<string>(specials);
         vocab.AddRange(byteChars);
@@ -51,10 +53,12 @@ internal static class TestModels
         foreach (char a in "Ġ" + letters)
             foreach (char b in letters)
             {
-                if (vocab.Count == vocabSize) break;
+                if (vocab.Count == vocabSize - addedTokens.Count) break;
                 merges.Add($"{a} {b}");
                 vocab.Add($"{a}{b}");
             }
+        var added = specials.Select((c, i) => (Id: i, Content: c, Special: true))
+            .Concat(addedTokens.Select((c, i) => (Id: vocab.Count + i, Content: c, Special: false))).ToList();
 
         using var stream = new MemoryStream();
         using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
@@ -64,16 +68,16 @@ internal static class TestModels
             w.WriteNull("truncation");
             w.WriteNull("padding");
             w.WriteStartArray("added_tokens");
-            for (int i = 0; i < specials.Length; i++)
+            foreach (var (id, content, special) in added)
             {
                 w.WriteStartObject();
-                w.WriteNumber("id", i);
-                w.WriteString("content", specials[i]);
+                w.WriteNumber("id", id);
+                w.WriteString("content", content);
                 w.WriteBoolean("single_word", false);
                 w.WriteBoolean("lstrip", false);
                 w.WriteBoolean("rstrip", false);
                 w.WriteBoolean("normalized", false);
-                w.WriteBoolean("special", true);
+                w.WriteBoolean("special", special);
                 w.WriteEndObject();
             }
             w.WriteEndArray();
