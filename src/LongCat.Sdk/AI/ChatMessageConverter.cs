@@ -53,9 +53,10 @@ public static class ChatMessageConverter
 
     /// <summary>
     /// A model tool call as Microsoft.Extensions.AI content: arguments parsed to JSON values, a call id generated when the call has
-    /// none. With <paramref name="offered"/>, a name the model misspelt only in case or separators (<c>Clock-Now</c> for the
-    /// offered <c>Clock_Now</c>: Semantic Kernel joins plugin and function with <c>_</c>, its hosted connectors with <c>-</c>) is
-    /// taken as the one offered tool it matches; any other name is kept as written.
+    /// none. With <paramref name="offered"/>, a name that is not offered but differs from exactly one offered tool only in case or
+    /// separators (<c>Clock-Now</c> for <c>Clock_Now</c>: Semantic Kernel joins plugin and function with <c>_</c>, its hosted
+    /// connectors with <c>-</c>), or only by a missing plugin prefix (<c>get_time</c> for <c>Clock_GetTime</c>), is taken as that
+    /// tool; any other name is kept as written.
     /// </summary>
     public static FunctionCallContent ToFunctionCall(ToolCall call, IReadOnlyList<Text.ToolDefinition>? offered = null)
     {
@@ -70,7 +71,10 @@ public static class ChatMessageConverter
     {
         if (offered is null || offered.Any(t => t.Name == name)) return name;
         string key = Loose(name);
+        if (key.Length == 0) return name;
         var matches = offered.Where(t => Loose(t.Name) == key).Take(2).ToList();
+        // Else a name missing only its plugin prefix (get_current_time for Clock_GetCurrentTime), when one tool fits.
+        if (matches.Count == 0) matches = offered.Where(t => Loose(t.Name).EndsWith(key, StringComparison.Ordinal)).Take(2).ToList();
         return matches.Count == 1 ? matches[0].Name : name;
 
         static string Loose(string s) => new(s.Where(char.IsLetterOrDigit).Select(char.ToLowerInvariant).ToArray());

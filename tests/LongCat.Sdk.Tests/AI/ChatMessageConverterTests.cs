@@ -134,6 +134,9 @@ public sealed class ChatMessageConverterTests
         Assert.AreEqual("Clock_GetCurrentTime", ChatMessageConverter.ToFunctionCall(new ToolCall("Clock-GetCurrentTime", "{}"), offered).Name);
         Assert.AreEqual("Calculator_Add", ChatMessageConverter.ToFunctionCall(new ToolCall("calculator_add", "{}"), offered).Name);
         Assert.AreEqual("weather", ChatMessageConverter.ToFunctionCall(new ToolCall("weather", "{}"), offered).Name, "unknown names stay as written");
+        Assert.AreEqual("Clock_GetCurrentTime", ChatMessageConverter.ToFunctionCall(new ToolCall("get_current_time", "{}"), offered).Name, "plugin prefix omitted");
+        ToolDefinition[] twoAdds = [ToolDefinition.Create("Calculator_Add", "", "{}"), ToolDefinition.Create("Vector_Add", "", "{}")];
+        Assert.AreEqual("add", ChatMessageConverter.ToFunctionCall(new ToolCall("add", "{}"), twoAdds).Name, "ambiguous: kept as written");
         Assert.AreEqual("Clock-GetCurrentTime", ChatMessageConverter.ToFunctionCall(new ToolCall("Clock-GetCurrentTime", "{}")).Name, "no tools, no repair");
     }
 

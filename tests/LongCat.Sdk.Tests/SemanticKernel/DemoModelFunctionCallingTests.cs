@@ -8,7 +8,7 @@ using DescriptionAttribute = System.ComponentModel.DescriptionAttribute;
 namespace LongCat.Sdk.Tests.SemanticKernel;
 
 /// <summary>
-/// Semantic Kernel function calling on the bundled demo model with the sample's plugins (Clock, Calculator): auto invocation runs
+/// Semantic Kernel function calling on the bundled demo model with a clock plugin shaped as the model's training tools: auto invocation runs
 /// the plugin with its filters and the model answers in text; manual invocation returns calls that invoke. Contract assertions
 /// only; what the small model answered is written to the test output.
 /// </summary>
@@ -31,12 +31,12 @@ public sealed class DemoModelFunctionCallingTests
 
     private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
 
-    public sealed class Calculator
+    public sealed class Clock
     {
         public List<string> Calls { get; } = [];
 
-        [KernelFunction, Description("Multiply two numbers.")]
-        public long Multiply(long a, long b) { Calls.Add($"{a}*{b}"); return a * b; }
+        [KernelFunction, Description("Get the current time in a city.")]
+        public string GetCurrentTime([Description("The city, e.g. Paris")] string city) { Calls.Add(city); return "14:30"; }
     }
 
     private sealed class CountingFilter : IAutoFunctionInvocationFilter
@@ -49,58 +49,58 @@ public sealed class DemoModelFunctionCallingTests
         }
     }
 
-    private static (Kernel Kernel, Calculator Calculator, CountingFilter Filter) Build()
+    private static (Kernel Kernel, Clock Clock, CountingFilter Filter) Build()
     {
-        var calculator = new Calculator();
+        var clock = new Clock();
         var filter = new CountingFilter();
         var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, Greedy);
-        builder.Plugins.AddFromObject(calculator, "Calculator");
+        builder.Plugins.AddFromObject(clock, "Clock");
         builder.Services.AddSingleton<IAutoFunctionInvocationFilter>(filter);
-        return (builder.Build(), calculator, filter);
+        return (builder.Build(), clock, filter);
     }
 
     private static LongCatPromptExecutionSettings Required(Kernel kernel, bool autoInvoke = true) =>
-        new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Required([kernel.Plugins["Calculator"]["Multiply"]], autoInvoke) };
+        new() { FunctionChoiceBehavior = FunctionChoiceBehavior.Required([kernel.Plugins["Clock"]["GetCurrentTime"]], autoInvoke) };
 
     [TestMethod]
     public async Task InvokePrompt_Required_RunsThePluginWithFiltersThenAnswersInText()
     {
-        var (kernel, calculator, filter) = Build();
+        var (kernel, clock, filter) = Build();
 
-        var answer = await kernel.InvokePromptAsync("What is 12 times 7?", new KernelArguments(Required(kernel)));
-        TestContext.WriteLine($"multiply({string.Join(", ", calculator.Calls)}) -> '{answer}'");
+        var answer = await kernel.InvokePromptAsync("What time is it in Tokyo?", new KernelArguments(Required(kernel)));
+        TestContext.WriteLine($"GetCurrentTime({string.Join(", ", clock.Calls)}) -> '{answer}'");
 
-        Assert.AreEqual(1, calculator.Calls.Count);
-        CollectionAssert.AreEqual(new[] { "Calculator.Multiply" }, filter.Seen);
+        Assert.AreEqual(1, clock.Calls.Count);
+        CollectionAssert.AreEqual(new[] { "Clock.GetCurrentTime" }, filter.Seen);
         Assert.IsFalse(answer.GetValue<string>()!.Contains("longcat_tool", StringComparison.Ordinal));
     }
 
     [TestMethod]
     public async Task InvokePromptStreaming_Required_StreamsNoMarkup()
     {
-        var (kernel, calculator, _) = Build();
+        var (kernel, clock, _) = Build();
         var text = new StringBuilder();
 
-        await foreach (var chunk in kernel.InvokePromptStreamingAsync("What is 12 times 7?", new KernelArguments(Required(kernel)))) text.Append(chunk);
+        await foreach (var chunk in kernel.InvokePromptStreamingAsync("What time is it in Tokyo?", new KernelArguments(Required(kernel)))) text.Append(chunk);
 
-        Assert.AreEqual(1, calculator.Calls.Count);
+        Assert.AreEqual(1, clock.Calls.Count);
         Assert.IsFalse(text.ToString().Contains("longcat_tool", StringComparison.Ordinal), text.ToString());
     }
 
     [TestMethod]
     public async Task ChatCompletion_Manual_ReturnsACallThatInvokes()
     {
-        var (kernel, calculator, filter) = Build();
+        var (kernel, clock, filter) = Build();
         var service = kernel.GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory();
-        history.AddUserMessage("What is 12 times 7?");
+        history.AddUserMessage("What time is it in Tokyo?");
 
         var reply = await service.GetChatMessageContentAsync(history, Required(kernel, autoInvoke: false), kernel);
         var call = FunctionCallContent.GetFunctionCalls(reply).Single();
         await call.InvokeAsync(kernel);
 
-        Assert.AreEqual(("Calculator", "Multiply"), (call.PluginName, call.FunctionName));
-        Assert.AreEqual(1, calculator.Calls.Count);
+        Assert.AreEqual(("Clock", "GetCurrentTime"), (call.PluginName, call.FunctionName));
+        Assert.AreEqual(1, clock.Calls.Count);
         Assert.AreEqual(0, filter.Seen.Count);
     }
 }
