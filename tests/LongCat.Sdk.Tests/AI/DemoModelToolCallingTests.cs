@@ -51,7 +51,7 @@ public sealed class DemoModelToolCallingTests
     public async Task Streaming_RequiredTool_NoMarkupReachesTheTextAndTheCallNamesIt()
     {
         var updates = new List<ChatResponseUpdate>();
-        var options = new ChatOptions { Tools = [Multiply([]), Clock([])], ToolMode = ChatToolMode.RequireAny };
+        var options = new ChatOptions { Tools = [Multiply([]), Clock([])], ToolMode = ChatToolMode.RequireSpecific("get_current_time") };
 
         await foreach (var u in Engine.AsChatClient(Greedy).GetStreamingResponseAsync("What time is it in Tokyo?", options)) updates.Add(u);
 

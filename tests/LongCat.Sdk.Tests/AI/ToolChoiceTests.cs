@@ -18,7 +18,7 @@ public sealed class ToolChoiceTests
     {
         string prefix = ChatTemplate.RenderToolCallPrefix("clock");
 
-        Assert.AreEqual("<longcat_tool_call>\n{\"name\": \"clock\", \"arguments\": ", prefix);
+        Assert.AreEqual("<longcat_tool_call>\n{\"name\": \"clock\", \"arguments\":", prefix);
         // The template's own rendering of a call starts with exactly this text.
         StringAssert.StartsWith(ChatTemplate.RenderToolCall(new ToolCall("clock", "{}")), prefix);
     }

@@ -24,11 +24,11 @@ public sealed class ForcedOutputTests
     {
         string forced = ChatTemplate.RenderToolCallPrefix("clock");
 
-        var (text, pipeline) = Run(forced, "{}}\n</longcat_tool_call>");
+        var (text, pipeline) = Run(forced, " {}}\n</longcat_tool_call>");
 
         Assert.AreEqual("", text);
         Assert.AreEqual(new ToolCall("clock", "{}"), pipeline.ToolCalls.Single());
-        Assert.AreEqual(forced + "{}}\n</longcat_tool_call>", pipeline.RawText);
+        Assert.AreEqual(forced + " {}}\n</longcat_tool_call>", pipeline.RawText);
     }
 
     [TestMethod]
