@@ -34,6 +34,8 @@ public sealed record GenerationOptions
     public bool IgnoreEos { get; init; }
     /// <summary>Tools advertised to the model in chat requests; tool calls end the turn with <see cref="FinishReason.ToolCalls"/>.</summary>
     public IReadOnlyList<ToolDefinition>? Tools { get; init; }
+    /// <summary>Whether the model may, must or must not call <see cref="Tools"/> (default: it decides); enforced by the engine.</summary>
+    public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
 
     /// <summary>The sampler's settings.</summary>
     public SamplingOptions ToSampling() => new()
@@ -49,6 +51,8 @@ public sealed record GenerationOptions
         if (DraftTokens is < 0 or > 8) throw new ArgumentOutOfRangeException(nameof(DraftTokens), DraftTokens, "DraftTokens must be between 0 and 8.");
         if (MaxTokens <= 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be positive.");
         if (StopSequences.Any(string.IsNullOrEmpty)) throw new ArgumentException("StopSequences must not contain empty strings.", nameof(StopSequences));
+        ArgumentNullException.ThrowIfNull(ToolChoice, nameof(ToolChoice));
+        ToolChoice.Validate(Tools);
     }
 }
 

@@ -175,14 +175,23 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>).</summary>
+    /// <remarks>With <see cref="ToolChoiceMode.Required"/> the answer starts with the forced opening of a tool call, which is part
+    /// of the output (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>); with
+    /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.</remarks>
     public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         options ??= new GenerationOptions();
-        string prompt = ChatTemplate.Render(messages, options.Tools);
-        var ids = RequireTokenizer().Encode(prompt);
-        return Generate(ids, options, parseToolCalls: options.Tools is { Count: > 0 }, cancellationToken);
+        options.Validate();
+        bool tools = options.Tools is { Count: > 0 };
+        string forced = "";
+        if (tools && options.ToolChoice.Mode == ToolChoiceMode.Required)
+            forced = ChatTemplate.RenderToolCallPrefix(options.ToolChoice.FunctionName);
+        else if (tools && options.ToolChoice.Mode == ToolChoiceMode.None)
+            options = options with { StopSequences = [.. options.StopSequences, ToolCallParser.OpenTag] };
+        var ids = RequireTokenizer().Encode(ChatTemplate.Render(messages, options.Tools) + forced);
+        return Generate(ids, options, parseToolCalls: tools, cancellationToken, forced);
     }
 
     /// <summary>Continues a prompt given as token ids.</summary>
@@ -197,8 +206,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private Tokenizer RequireTokenizer() =>
         Tokenizer ?? throw new InvalidOperationException($"The model folder '{ModelDirectory}' has no tokenizer.json; use the token-id overloads.");
 
+    // forcedOutput: text at the end of the prompt that belongs to the answer (a forced tool-call opening); it goes through the
+    // output pipeline first, so the stream reads as if the model had written it.
     private IAsyncEnumerable<GenerationUpdate> Generate(IReadOnlyList<int> promptTokens, GenerationOptions options, bool parseToolCalls,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string forcedOutput = "")
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         ArgumentNullException.ThrowIfNull(promptTokens);
@@ -216,7 +227,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         stops.UnionWith(options.StopTokenIds);
         int drafts = _model.HasMtp ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
         var sequence = new Sequence(prompt, options, new Sampler(options.ToSampling()),
-            new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls), stops, Config.MaxPositionEmbeddings, drafts);
+            new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls, forcedOutput), stops, Config.MaxPositionEmbeddings, drafts);
         return Stream(sequence, cancellationToken);
     }
 

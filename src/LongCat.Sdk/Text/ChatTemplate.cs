@@ -130,6 +130,23 @@ public static class ChatTemplate
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The opening of a tool-call block that <see cref="ToolChoiceMode.Required"/> forces the answer to start with:
+    /// <c>&lt;longcat_tool_call&gt;\n</c>, then, when one function is required, <c>{"name": "f", "arguments":</c> so the model
+    /// writes only the arguments. The rest of the block is the model's.
+    /// </summary>
+    /// <remarks>The opening ends where a byte-level pre-tokenizer ends a piece (after the tag's line break, or after
+    /// <c>":</c>, before the space the model writes with <c>{</c>), so the prompt tokenizes as the training text did.</remarks>
+    public static string RenderToolCallPrefix(string? functionName = null)
+    {
+        var sb = new StringBuilder(ToolCallOpen).Append('\n');
+        if (functionName is null) return sb.ToString();
+        if (functionName.Length == 0) throw new ArgumentException("The function name is empty.", nameof(functionName));
+        sb.Append("{\"name\": ");
+        PythonJson.WriteString(sb, functionName, ensureAscii: false);
+        return sb.Append(", \"arguments\":").ToString();
+    }
+
     private static void AppendAssistant(StringBuilder sb, ChatMessage message, int index)
     {
         sb.Append(message.Content);

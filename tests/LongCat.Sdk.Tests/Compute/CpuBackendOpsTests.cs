@@ -161,6 +161,25 @@ public sealed unsafe class CpuBackendOpsTests
     }
 
     [TestMethod]
+    public void RouterTopK_LogitsBeyondExpRange_WeightsStayFinite()
+    {
+        // A trained router can produce logits above 88, where exp overflows float: the softmax must subtract the maximum first.
+        using var b = NewBackend();
+        using var x = Upload(b, [100, 0], 1, 2);
+        using var classifier = Upload(b, [1, 0, 0.95f, 0, 0, 1], 3, 2);   // logits [100, 95, 0]
+        using var bias = Upload(b, [0, 0, 0], 3);
+        using var ids = b.Allocate(DType.I32, 1, 2);
+        using var weights = b.Allocate(DType.F32, 1, 2);
+
+        b.RouterTopK(x, classifier, bias, topK: 2, 1f, ids, weights);
+
+        var wv = Download(b, weights);
+        double e5 = Math.Exp(-5);
+        Assert.AreEqual(1 / (1 + e5), wv[0], 1e-6);
+        Assert.AreEqual(e5 / (1 + e5), wv[1], 1e-6);
+    }
+
+    [TestMethod]
     public void MoeExperts_OnlyIdentityExperts_OutputIsWeightTimesInputExactly()
     {
         // Arrange: two real experts exist but every token routes to an identity id (≥ 2).

@@ -109,6 +109,7 @@ public sealed unsafe partial class CpuBackend
                     scores[j] = softmaxScale * (TensorPrimitives.Dot(new ReadOnlySpan<float>(ql, L), new ReadOnlySpan<float>(row, L))
                                                 + TensorPrimitives.Dot(new ReadOnlySpan<float>(qr, R), new ReadOnlySpan<float>(row + L, R)));
                 }
+                TensorPrimitives.Subtract(scores, TensorPrimitives.Max(scores), scores);   // SoftMax alone overflows above ~88
                 TensorPrimitives.SoftMax(scores, scores);
                 var acc = new Span<float>(o.RowF32(t) + h * L, L);
                 acc.Clear();

@@ -23,6 +23,8 @@ public sealed unsafe partial class CpuBackend
         for (int t = 0; t < tokens; t++)
         {
             var scores = new Span<float>(logits.RowF32(t), experts);
+            // TensorPrimitives.SoftMax does not subtract the maximum: a logit above ~88 overflows exp to ∞ and ∞/∞ is NaN.
+            TensorPrimitives.Subtract(scores, TensorPrimitives.Max(scores), scores);
             TensorPrimitives.SoftMax(scores, scores);                            // over real AND identity experts, F32
             TensorPrimitives.Add(scores, biasF, choice);                         // bias only selects
             for (int k = 0; k < topK; k++)

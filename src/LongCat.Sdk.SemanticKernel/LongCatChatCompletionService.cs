@@ -1,0 +1,91 @@
+using LongCat.Sdk.AI;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Services;
+
+namespace LongCat.Sdk.SemanticKernel;
+
+/// <summary>
+/// A LongCat model as a Semantic Kernel <see cref="IChatCompletionService"/>: a thin layer over <see cref="LongCatChatClient"/>
+/// and Semantic Kernel's own function-invocation middleware, so it behaves like the hosted connectors.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item>Settings: any <see cref="PromptExecutionSettings"/>, read through <see cref="LongCatPromptExecutionSettings.FromExecutionSettings"/>.</item>
+/// <item><see cref="FunctionChoiceBehavior"/>: Auto lets the model choose; Required forces a call (the engine opens the
+/// tool-call block; after the first round the choice falls back to Auto so the loop ends); None describes the functions but
+/// stops generation where a call would begin.</item>
+/// <item>With <c>autoInvoke: true</c> (the default) the kernel's functions run, auto-function-invocation filters included, the
+/// results go back through the chat template and the loop continues until the model answers in text (at most 128 rounds,
+/// Semantic Kernel's usual limit). With <c>autoInvoke: false</c> the answer holds the <see cref="Microsoft.SemanticKernel.FunctionCallContent"/>s.</item>
+/// </list>
+/// Thread-safe; the engine is not owned.
+/// </remarks>
+public sealed class LongCatChatCompletionService : IChatCompletionService
+{
+    private readonly IChatCompletionService _inner;
+
+    /// <summary>Creates the service over <paramref name="engine"/>.</summary>
+    /// <param name="engine">A loaded engine (not owned).</param>
+    /// <param name="defaults">Generation settings where a request's settings leave them unset.</param>
+    /// <param name="loggerFactory">Logs function invocations.</param>
+    /// <param name="serviceProvider">Services for function invocation (as the kernel's).</param>
+    public LongCatChatCompletionService(LongCatEngine engine, GenerationOptions? defaults = null, ILoggerFactory? loggerFactory = null,
+        IServiceProvider? serviceProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        Engine = engine;
+        ChatClient = new LongCatChatClient(engine, defaults);
+        var pipeline = ChatClient.AsBuilder().UseKernelFunctionInvocation(loggerFactory).Build(serviceProvider);
+        _inner = pipeline.AsChatCompletionService(serviceProvider);
+        Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = engine.ModelId };
+    }
+
+    /// <summary>The engine that answers.</summary>
+    public LongCatEngine Engine { get; }
+
+    /// <summary>The chat client underneath (no function invocation of its own).</summary>
+    public LongCatChatClient ChatClient { get; }
+
+    /// <inheritdoc/>
+    public IReadOnlyDictionary<string, object?> Attributes { get; }
+
+    /// <inheritdoc/>
+    /// <remarks>Function calls in the answer (manual invocation) name their plugin and function separately, as the hosted connectors'
+    /// do, so <c>call.InvokeAsync(kernel)</c> finds the function.</remarks>
+    public async Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null,
+        Kernel? kernel = null, CancellationToken cancellationToken = default)
+    {
+        var answer = await _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel,
+            cancellationToken).ConfigureAwait(false);
+        if (kernel is not null)
+            foreach (var message in answer) QualifyFunctionCalls(message, kernel);
+        return answer;
+    }
+
+    // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function.
+    private static void QualifyFunctionCalls(ChatMessageContent message, Kernel kernel)
+    {
+        for (int i = 0; i < message.Items.Count; i++)
+        {
+            if (message.Items[i] is not Microsoft.SemanticKernel.FunctionCallContent { PluginName: null } call) continue;
+            foreach (var plugin in kernel.Plugins)
+            {
+                string prefix = plugin.Name + "_";
+                if (!call.FunctionName.StartsWith(prefix, StringComparison.Ordinal) || !plugin.TryGetFunction(call.FunctionName[prefix.Length..], out var f)) continue;
+                message.Items[i] = new Microsoft.SemanticKernel.FunctionCallContent(f.Name, plugin.Name, call.Id, call.Arguments)
+                {
+                    InnerContent = call.InnerContent, Metadata = call.Metadata, ModelId = call.ModelId,
+                };
+                break;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(ChatHistory chatHistory,
+        PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default) =>
+        _inner.GetStreamingChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel, cancellationToken);
+}

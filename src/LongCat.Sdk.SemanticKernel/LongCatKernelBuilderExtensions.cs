@@ -1,0 +1,113 @@
+using LongCat.Sdk;
+using LongCat.Sdk.SemanticKernel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.TextGeneration;
+
+namespace Microsoft.SemanticKernel;
+
+/// <summary>Adds LongCat services to a kernel.</summary>
+/// <example>
+/// <code>
+/// var kernel = Kernel.CreateBuilder().AddLongCatChatCompletion("models/longcat-demo").Build();
+/// var answer = await kernel.InvokePromptAsync("What is 2 + 3?");
+/// </code>
+/// </example>
+public static class LongCatKernelBuilderExtensions
+{
+    /// <summary>
+    /// Adds a <see cref="LongCatChatCompletionService"/> for the model in <paramref name="modelPath"/>. The engine is loaded on
+    /// first use and disposed with the kernel's services; chat and text generation registered for the same folder share one engine
+    /// (loaded with the options of the first registration).
+    /// </summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="modelPath">The model folder.</param>
+    /// <param name="engineOptions">How the engine loads and serves.</param>
+    /// <param name="defaults">Generation settings where a request leaves them unset.</param>
+    /// <param name="serviceId">The service's key in the kernel (null: the default service).</param>
+    public static IKernelBuilder AddLongCatChatCompletion(this IKernelBuilder builder, string modelPath, LongCatOptions? engineOptions = null,
+        GenerationOptions? defaults = null, string? serviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        object engineKey = AddEngine(builder.Services, modelPath, engineOptions);
+        builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new LongCatChatCompletionService(sp.GetRequiredKeyedService<LongCatEngine>(engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+        return builder;
+    }
+
+    /// <summary>Adds a <see cref="LongCatChatCompletionService"/> over an engine the caller owns.</summary>
+    public static IKernelBuilder AddLongCatChatCompletion(this IKernelBuilder builder, LongCatEngine engine, GenerationOptions? defaults = null,
+        string? serviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(engine);
+        builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new LongCatChatCompletionService(engine, defaults, sp.GetService<ILoggerFactory>(), sp));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a <see cref="LongCatChatCompletionService"/> over the engine registered with <c>services.AddLongCat(...)</c>
+    /// (or <c>AddKeyedLongCat(engineKey, ...)</c>), so the kernel and the rest of the application share one loaded model.
+    /// </summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="defaults">Generation settings where a request leaves them unset.</param>
+    /// <param name="serviceId">The service's key in the kernel (null: the default service).</param>
+    /// <param name="engineKey">The key the engine was registered under (null: <c>AddLongCat</c>'s engine).</param>
+    public static IKernelBuilder AddLongCatChatCompletion(this IKernelBuilder builder, GenerationOptions? defaults = null, string? serviceId = null,
+        object? engineKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new LongCatChatCompletionService(RegisteredEngine(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+        return builder;
+    }
+
+    /// <summary>Adds a <see cref="LongCatTextGenerationService"/> over the engine registered with <c>AddLongCat</c> / <c>AddKeyedLongCat</c>.</summary>
+    public static IKernelBuilder AddLongCatTextGeneration(this IKernelBuilder builder, GenerationOptions? defaults = null, string? serviceId = null,
+        object? engineKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) => new LongCatTextGenerationService(RegisteredEngine(sp, engineKey), defaults));
+        return builder;
+    }
+
+    private static LongCatEngine RegisteredEngine(IServiceProvider sp, object? engineKey) =>
+        (engineKey is null ? sp.GetService<LongCatEngine>() : sp.GetKeyedService<LongCatEngine>(engineKey))
+        ?? throw new InvalidOperationException(engineKey is null
+            ? "No LongCatEngine is registered: call services.AddLongCat(o => o.ModelPath = ...) first, or pass a model path."
+            : $"No LongCatEngine is registered under the key '{engineKey}': call services.AddKeyedLongCat(\"{engineKey}\", ...) first.");
+
+    /// <summary>Adds a <see cref="LongCatTextGenerationService"/> for the model in <paramref name="modelPath"/> (engine shared as for chat).</summary>
+    public static IKernelBuilder AddLongCatTextGeneration(this IKernelBuilder builder, string modelPath, LongCatOptions? engineOptions = null,
+        GenerationOptions? defaults = null, string? serviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        object engineKey = AddEngine(builder.Services, modelPath, engineOptions);
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) =>
+            new LongCatTextGenerationService(sp.GetRequiredKeyedService<LongCatEngine>(engineKey), defaults));
+        return builder;
+    }
+
+    /// <summary>Adds a <see cref="LongCatTextGenerationService"/> over an engine the caller owns.</summary>
+    public static IKernelBuilder AddLongCatTextGeneration(this IKernelBuilder builder, LongCatEngine engine, GenerationOptions? defaults = null,
+        string? serviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(engine);
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (_, _) => new LongCatTextGenerationService(engine, defaults));
+        return builder;
+    }
+
+    // One engine per model folder, keyed by its full path; the first registration's options win.
+    private static object AddEngine(IServiceCollection services, string modelPath, LongCatOptions? options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        options?.Validate();
+        string key = "LongCat.Engine:" + Path.GetFullPath(modelPath);
+        services.TryAddKeyedSingleton(key, (_, _) => LongCatEngine.LoadAsync(modelPath, options).GetAwaiter().GetResult());
+        return key;
+    }
+}

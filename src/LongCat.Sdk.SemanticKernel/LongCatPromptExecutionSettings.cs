@@ -1,0 +1,138 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LongCat.Sdk.AI;
+using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel;
+
+namespace LongCat.Sdk.SemanticKernel;
+
+/// <summary>
+/// Semantic Kernel execution settings for LongCat, under the JSON names Semantic Kernel's own connectors use (so prompt
+/// templates and plain <see cref="PromptExecutionSettings"/> with extension data carry over): <c>temperature</c>,
+/// <c>top_p</c>, <c>top_k</c>, <c>min_p</c>, <c>max_tokens</c>, <c>stop_sequences</c>, <c>seed</c>,
+/// <c>presence_penalty</c>, <c>frequency_penalty</c>, and <c>repetition_penalty</c>. Unset values fall back to the service's defaults.
+/// </summary>
+public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
+{
+    private float? _temperature, _topP, _minP, _presencePenalty, _frequencyPenalty, _repetitionPenalty;
+    private int? _topK, _maxTokens;
+    private long? _seed;
+    private IList<string>? _stopSequences;
+
+    /// <summary>Softmax temperature; 0 is greedy.</summary>
+    [JsonPropertyName("temperature")]
+    public float? Temperature { get => _temperature; set { ThrowIfFrozen(); _temperature = value; } }
+
+    /// <summary>Nucleus sampling: keep the most likely tokens up to this probability mass.</summary>
+    [JsonPropertyName("top_p")]
+    public float? TopP { get => _topP; set { ThrowIfFrozen(); _topP = value; } }
+
+    /// <summary>Keep only the k most likely tokens (0: off).</summary>
+    [JsonPropertyName("top_k")]
+    public int? TopK { get => _topK; set { ThrowIfFrozen(); _topK = value; } }
+
+    /// <summary>Drop tokens less likely than min-p × the top probability.</summary>
+    [JsonPropertyName("min_p")]
+    public float? MinP { get => _minP; set { ThrowIfFrozen(); _minP = value; } }
+
+    /// <summary>Most tokens to generate.</summary>
+    [JsonPropertyName("max_tokens")]
+    public int? MaxTokens { get => _maxTokens; set { ThrowIfFrozen(); _maxTokens = value; } }
+
+    /// <summary>Strings that end generation (never part of the output).</summary>
+    [JsonPropertyName("stop_sequences")]
+    public IList<string>? StopSequences { get => _stopSequences; set { ThrowIfFrozen(); _stopSequences = value; } }
+
+    /// <summary>Sampling seed: the same seed, prompt and settings give the same output.</summary>
+    [JsonPropertyName("seed")]
+    public long? Seed { get => _seed; set { ThrowIfFrozen(); _seed = value; } }
+
+    /// <summary>OpenAI presence penalty, in [-2, 2].</summary>
+    [JsonPropertyName("presence_penalty")]
+    public float? PresencePenalty { get => _presencePenalty; set { ThrowIfFrozen(); _presencePenalty = value; } }
+
+    /// <summary>OpenAI frequency penalty, in [-2, 2].</summary>
+    [JsonPropertyName("frequency_penalty")]
+    public float? FrequencyPenalty { get => _frequencyPenalty; set { ThrowIfFrozen(); _frequencyPenalty = value; } }
+
+    /// <summary>CTRL / Hugging Face repetition penalty (1: off).</summary>
+    [JsonPropertyName("repetition_penalty")]
+    public float? RepetitionPenalty { get => _repetitionPenalty; set { ThrowIfFrozen(); _repetitionPenalty = value; } }
+
+    /// <inheritdoc/>
+    public override void Freeze()
+    {
+        if (IsFrozen) return;
+        base.Freeze();
+        if (_stopSequences is not null) _stopSequences = _stopSequences.ToList().AsReadOnly();
+    }
+
+    /// <inheritdoc/>
+    public override PromptExecutionSettings Clone() => new LongCatPromptExecutionSettings
+    {
+        ServiceId = ServiceId,
+        ModelId = ModelId,
+        FunctionChoiceBehavior = FunctionChoiceBehavior,
+        ExtensionData = ExtensionData is null ? null : new Dictionary<string, object>(ExtensionData),
+        Temperature = Temperature, TopP = TopP, TopK = TopK, MinP = MinP, MaxTokens = MaxTokens,
+        StopSequences = StopSequences?.ToList(), Seed = Seed,
+        PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, RepetitionPenalty = RepetitionPenalty,
+    };
+
+    private static readonly JsonSerializerOptions Permissive = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>
+    /// Reads any settings as LongCat settings: these settings as they are, plain <see cref="PromptExecutionSettings"/> (or another
+    /// connector's) through their JSON form, so extension data such as <c>{"temperature": 0.2, "max_tokens": "64"}</c> sets the
+    /// typed properties (numbers may be strings; names are matched ignoring case). Unknown keys stay in <see cref="PromptExecutionSettings.ExtensionData"/>.
+    /// Function choice, service id and model id carry over.
+    /// </summary>
+    /// <exception cref="ArgumentException">A known setting has a value of the wrong type; the message names it.</exception>
+    public static LongCatPromptExecutionSettings FromExecutionSettings(PromptExecutionSettings? settings)
+    {
+        switch (settings)
+        {
+            case null: return new LongCatPromptExecutionSettings();
+            case LongCatPromptExecutionSettings longCat: return longCat;
+        }
+        var copy = settings.Clone();
+        copy.FunctionChoiceBehavior = null;   // carried over as is below, not through JSON
+        LongCatPromptExecutionSettings? result;
+        try
+        {
+            string json = JsonSerializer.Serialize(copy, copy.GetType(), Permissive);
+            result = JsonSerializer.Deserialize<LongCatPromptExecutionSettings>(json, Permissive);
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"Execution settings: '{e.Path?.TrimStart('$', '.')}' has a value LongCat cannot read ({e.Message})", nameof(settings), e);
+        }
+        result ??= new LongCatPromptExecutionSettings();
+        result.ServiceId = settings.ServiceId;
+        result.ModelId = settings.ModelId;
+        result.FunctionChoiceBehavior = settings.FunctionChoiceBehavior;
+        return result;
+    }
+
+    /// <summary>These settings as Microsoft.Extensions.AI options (tools excluded): what the chat client maps to the engine.</summary>
+    internal ChatOptions ToChatOptions()
+    {
+        var options = new ChatOptions
+        {
+            Temperature = Temperature, TopP = TopP, TopK = TopK, MaxOutputTokens = MaxTokens, Seed = Seed,
+            PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty,
+            StopSequences = StopSequences?.ToList(),
+        };
+        if (MinP is not null) (options.AdditionalProperties ??= [])[ChatOptionsConverter.MinPKey] = MinP.Value;
+        if (RepetitionPenalty is not null) (options.AdditionalProperties ??= [])[ChatOptionsConverter.RepetitionPenaltyKey] = RepetitionPenalty.Value;
+        return options;
+    }
+
+    /// <summary>The engine's options: these settings over <paramref name="defaults"/>.</summary>
+    internal GenerationOptions ToGenerationOptions(GenerationOptions? defaults) => ChatOptionsConverter.ToGenerationOptions(ToChatOptions(), defaults);
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.Json;
+using LongCat.Sdk.Text;
+using Microsoft.Extensions.AI;
+
+namespace LongCat.Sdk.AI;
+
+/// <summary>
+/// Maps Microsoft.Extensions.AI <see cref="ChatOptions"/> onto the engine's <see cref="GenerationOptions"/>: the typed settings,
+/// the LongCat-only ones carried in <see cref="ChatOptions.AdditionalProperties"/>, and the tools with their tool mode.
+/// </summary>
+/// <remarks>
+/// <list type="table">
+/// <item><term>Temperature, TopP, TopK, MaxOutputTokens, PresencePenalty, FrequencyPenalty, StopSequences</term><description>the same-named options.</description></item>
+/// <item><term>Seed</term><description>the seed; a value outside the <see cref="int"/> range is folded into it (the same seed still gives the same output).</description></item>
+/// <item><term>AdditionalProperties</term><description><c>min_p</c>, <c>repetition_penalty</c> (numbers, or strings holding numbers); other keys are ignored.</description></item>
+/// <item><term>Tools</term><description>every <see cref="AIFunctionDeclaration"/> becomes a <see cref="ToolDefinition"/> with its JSON schema; other tool kinds are not supported.</description></item>
+/// <item><term>ToolMode</term><description>Auto, None and Required (any or one named function) become <see cref="ToolChoice"/>.</description></item>
+/// </list>
+/// <see cref="ChatOptions.ResponseFormat"/> is not enforced (the engine has no grammar-constrained decoding);
+/// <see cref="ChatOptions.Instructions"/> is rendered as the system prompt by <see cref="LongCatChatClient"/>.
+/// </remarks>
+public static class ChatOptionsConverter
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.MinP"/>.</summary>
+    public const string MinPKey = "min_p";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.RepetitionPenalty"/>.</summary>
+    public const string RepetitionPenaltyKey = "repetition_penalty";
+
+    /// <summary>Applies <paramref name="options"/> over <paramref name="defaults"/> (null: <see cref="GenerationOptions"/>'s defaults).</summary>
+    /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>
+    public static GenerationOptions ToGenerationOptions(ChatOptions? options, GenerationOptions? defaults = null)
+    {
+        var g = defaults ?? new GenerationOptions();
+        if (options is null) return g;
+        g = g with
+        {
+            Temperature = options.Temperature ?? g.Temperature,
+            TopP = options.TopP ?? g.TopP,
+            TopK = options.TopK ?? g.TopK,
+            MaxTokens = options.MaxOutputTokens ?? g.MaxTokens,
+            PresencePenalty = options.PresencePenalty ?? g.PresencePenalty,
+            FrequencyPenalty = options.FrequencyPenalty ?? g.FrequencyPenalty,
+            Seed = options.Seed is long seed ? FoldSeed(seed) : g.Seed,
+            StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. g.StopSequences, .. stops] : g.StopSequences,
+            MinP = Number(options.AdditionalProperties, MinPKey) ?? g.MinP,
+            RepetitionPenalty = Number(options.AdditionalProperties, RepetitionPenaltyKey) ?? g.RepetitionPenalty,
+        };
+        if (options.Tools is not { Count: > 0 } tools) return g;
+        return g with { Tools = [.. g.Tools ?? [], .. tools.Select(ToToolDefinition)], ToolChoice = ToToolChoice(options.ToolMode) };
+    }
+
+    /// <summary>A function declaration as the chat template advertises it: name, description and JSON schema.</summary>
+    /// <exception cref="ArgumentException"><paramref name="tool"/> is not an <see cref="AIFunctionDeclaration"/>.</exception>
+    public static ToolDefinition ToToolDefinition(AITool tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        if (tool is not AIFunctionDeclaration function)
+            throw new ArgumentException(
+                $"ChatOptions.Tools: '{tool.Name}' is a {tool.GetType().Name}; LongCat runs locally and can only call functions (AIFunctionDeclaration).", nameof(tool));
+        return new ToolDefinition(function.Name, function.Description, function.JsonSchema);
+    }
+
+    /// <summary>The engine's <see cref="ToolChoice"/> for a <see cref="ChatToolMode"/> (null: Auto).</summary>
+    public static ToolChoice ToToolChoice(ChatToolMode? mode) => mode switch
+    {
+        null or AutoChatToolMode => ToolChoice.Auto,
+        NoneChatToolMode => ToolChoice.None,
+        RequiredChatToolMode required => ToolChoice.Required(required.RequiredFunctionName),
+        _ => throw new ArgumentException($"ChatOptions.ToolMode: unknown mode {mode.GetType().Name}.", nameof(mode)),
+    };
+
+    // Keeps every int seed as is; a long outside the range is folded (high half XOR low half), deterministically.
+    internal static int FoldSeed(long seed) => seed is >= int.MinValue and <= int.MaxValue ? (int)seed : unchecked((int)(seed ^ (seed >> 32)));
+
+    private static float? Number(AdditionalPropertiesDictionary? properties, string key)
+    {
+        if (properties is null || !properties.TryGetValue(key, out object? value) || value is null) return null;
+        float? number = value switch
+        {
+            float f => f,
+            double d => (float)d,
+            decimal m => (float)m,
+            int or long or short or byte or uint or ulong => Convert.ToSingle(value, CultureInfo.InvariantCulture),
+            string s when float.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out float parsed) => parsed,
+            JsonElement { ValueKind: JsonValueKind.Number } e => e.GetSingle(),
+            JsonElement { ValueKind: JsonValueKind.String } e when float.TryParse(e.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out float parsed) => parsed,
+            _ => null,
+        };
+        return number ?? throw new ArgumentException(
+            $"ChatOptions.AdditionalProperties[\"{key}\"] must be a number; got {value.GetType().Name} '{value}'.", nameof(properties));
+    }
+}

@@ -1,0 +1,13 @@
+using LongCat.Sdk;
+using LongCat.Sdk.AI;
+
+namespace Microsoft.Extensions.AI;
+
+/// <summary>Exposes a <see cref="LongCatEngine"/> as an <see cref="IChatClient"/>.</summary>
+public static class LongCatChatClientExtensions
+{
+    /// <summary>A <see cref="LongCatChatClient"/> over <paramref name="engine"/> (which it does not own).</summary>
+    /// <param name="engine">The loaded engine.</param>
+    /// <param name="defaults">Settings used where a request's <see cref="ChatOptions"/> leave them unset.</param>
+    public static IChatClient AsChatClient(this LongCatEngine engine, GenerationOptions? defaults = null) => new LongCatChatClient(engine, defaults);
+}

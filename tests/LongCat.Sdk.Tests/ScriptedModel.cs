@@ -1,0 +1,77 @@
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+
+namespace LongCat.Sdk.Tests;
+
+/// <summary>
+/// A LongCat-Flash checkpoint (tiny-a's shapes) whose greedy output is written by hand, for end-to-end tool-calling tests that must
+/// not depend on what a trained model happens to say. Every block's contribution is zeroed (attention and MLP output projections,
+/// expert down projections; the router picks real experts), so the final hidden state is the last token's embedding and the next
+/// token is a lookup: lm_head rows are built from the embeddings of the tokens that must precede them. The tokenizer has four extra
+/// tokens (the tool-call tags, a call body and an answer), so the script reads:
+/// <list type="bullet">
+/// <item>after <c>:</c> (the end of <c> ASSISTANT:</c>): <see cref="Answer"/>, then end of turn: a text answer;</item>
+/// <item>after <c>\n</c> (the end of the forced opening <c>&lt;longcat_tool_call&gt;\n</c> of a required tool call):
+/// <see cref="CallBody"/>, the close tag, then end of turn: a complete call to <c>Clock-Now</c>.</item>
+/// </list>
+/// </summary>
+internal static class ScriptedModel
+{
+    /// <summary>The call the model writes: Semantic Kernel's hosted-connector spelling of plugin Clock's function Now.</summary>
+    public const string CallBody = "{\"name\": \"Clock-Now\", \"arguments\": {}}\n";
+    public const string Answer = "It is 14:30.";
+
+    private static readonly Lazy<string> DirValue = new(Create);
+
+    /// <summary>The model folder, created once per test run.</summary>
+    public static string Dir => DirValue.Value;
+
+    private static string Create()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"longcat-scripted-{Environment.ProcessId}");
+        Directory.CreateDirectory(dir);
+        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer];
+        File.WriteAllText(Path.Combine(dir, "tokenizer.json"), TestModels.ByteLevelBpeJson(512, extra));
+        File.Copy(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"), Path.Combine(dir, "config.json"), overwrite: true);
+
+        const int vocab = 512, hidden = 64, eos = 2;
+        int close = vocab - 3, body = vocab - 2, answer = vocab - 1;       // vocab - 4 is the open tag, only ever in prompts
+        int colon = 4 + ':', newline = 4 + '\n';                                  // byte tokens follow the four specials
+        var next = new Dictionary<int, int> { [colon] = answer, [answer] = eos, [newline] = body, [body] = close, [close] = eos };
+
+        var rng = new Random(20261201);
+        var embed = new float[vocab * hidden];
+        for (int i = 0; i < embed.Length; i++) embed[i] = (float)(rng.NextDouble() * 2 - 1) * 1.7f;   // unit variance
+        var head = new float[vocab * hidden];
+        foreach (var (from, to) in next)
+        {
+            var e = embed.AsSpan(from * hidden, hidden);
+            float norm = MathF.Sqrt(System.Numerics.Tensors.TensorPrimitives.SumOfSquares(e));
+            for (int d = 0; d < hidden; d++) head[to * hidden + d] += 8 * e[d] / norm;
+        }
+
+        var writer = new SafetensorsWriter();
+        using var source = CheckpointIndex.Open(Fixtures.Dir("tiny-a"));
+        foreach (var name in source.TensorNames.OrderBy(n => n, StringComparer.Ordinal))
+        {
+            if (name.StartsWith(WeightNames.Mtp, StringComparison.Ordinal)) continue;   // no speculation: plain greedy
+            var (info, file) = source.Get(name);
+            float[]? values = name switch
+            {
+                "model.embed_tokens.weight" => embed,
+                "lm_head.weight" => head,
+                "model.norm.weight" => Enumerable.Repeat(1f, hidden).ToArray(),
+                _ when name.EndsWith("o_proj.weight", StringComparison.Ordinal) || name.EndsWith("down_proj.weight", StringComparison.Ordinal)
+                    || name.EndsWith("router.classifier.weight", StringComparison.Ordinal) => new float[info.ElementCount],
+                _ when name.EndsWith("e_score_correction_bias", StringComparison.Ordinal) =>
+                    Enumerable.Range(0, (int)info.ElementCount).Select(e => e < 8 ? 1f : 0f).ToArray(),   // real experts win: no identity term
+                _ => null,
+            };
+            if (values is null) writer.Add(name, info.DType, info.Shape, file.GetBytes(info).ToArray());
+            else writer.AddFloats(name, info.DType, info.Shape, values);
+        }
+        writer.Write(Path.Combine(dir, "model.safetensors"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => { try { Directory.Delete(dir, recursive: true); } catch (IOException) { } };
+        return dir;
+    }
+}
