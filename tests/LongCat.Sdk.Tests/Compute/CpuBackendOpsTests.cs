@@ -164,14 +164,17 @@ public sealed unsafe class CpuBackendOpsTests
     public void RouterTopK_LogitsBeyondExpRange_WeightsStayFinite()
     {
         // A trained router can produce logits above 88, where exp overflows float: the softmax must subtract the maximum first.
+        // x = [1, 0] normalizes (eps 0) to [√2, 0]; the norm weight 100/√2 makes it [100, 0], so the logits are [100, 95, 0].
         using var b = NewBackend();
-        using var x = Upload(b, [100, 0], 1, 2);
-        using var classifier = Upload(b, [1, 0, 0.95f, 0, 0, 1], 3, 2);   // logits [100, 95, 0]
+        using var x = Upload(b, [1, 0], 1, 2);
+        using var norm = Upload(b, [100 / MathF.Sqrt(2), 1], 2);
+        using var classifier = Upload(b, [1, 0, 0.95f, 0, 0, 1], 3, 2);
         using var bias = Upload(b, [0, 0, 0], 3);
         using var ids = b.Allocate(DType.I32, 1, 2);
         using var weights = b.Allocate(DType.F32, 1, 2);
+        using var normed = b.Allocate(DType.F32, 1, 2);
 
-        b.RouterTopK(x, classifier, bias, topK: 2, 1f, ids, weights);
+        b.RouterTopK(new RmsNormed(x, norm, 0f), classifier, bias, topK: 2, 1f, ids, weights, normed);
 
         var wv = Download(b, weights);
         double e5 = Math.Exp(-5);
