@@ -161,6 +161,30 @@ public sealed unsafe class CpuBackendOpsTests
     }
 
     [TestMethod]
+    public void SingleThreadBackend_MatMulMatchesTwoThreads_AndDisposesCleanly()
+    {
+        // One thread means a worker pool with no workers; its Dispose used to call SemaphoreSlim.Release(0), which throws.
+        var random = new Random(17);
+        using var w2 = TestWeight.Create(DType.BF16, 67, 45, random);
+        var xv = TestWeight.Vector(3 * 45, random);
+        float[] Run(CpuBackend b, TestWeight w)
+        {
+            using var x = Upload(b, xv, 3, 45);
+            using var y = b.Allocate(DType.F32, 3, 67);
+            b.MatMul(x, w.Tensor, y);
+            return Download(b, y);
+        }
+        float[] expected;
+        using (var two = NewBackend()) expected = Run(two, w2);
+
+        var one = new CpuBackend(WeightResidency.Mapped, threads: 1);
+        float[] actual = Run(one, w2);
+        one.Dispose();
+
+        CollectionAssert.AreEqual(expected, actual);
+    }
+
+    [TestMethod]
     public void RouterTopK_LogitsBeyondExpRange_WeightsStayFinite()
     {
         // A trained router can produce logits above 88, where exp overflows float: the softmax must subtract the maximum first.

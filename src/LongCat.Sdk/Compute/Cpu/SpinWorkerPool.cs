@@ -80,7 +80,7 @@ internal sealed class SpinWorkerPool : IDisposable
     public void Dispose()
     {
         _stopping = true;
-        _wake.Release(_workers.Length);
+        if (_workers.Length > 0) _wake.Release(_workers.Length);   // one thread: no workers, and Release(0) throws
         foreach (var w in _workers) w.Join();
         _wake.Dispose();
     }
