@@ -190,7 +190,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
             forced = ChatTemplate.RenderToolCallPrefix(options.ToolChoice.FunctionName);
         else if (tools && options.ToolChoice.Mode == ToolChoiceMode.None)
             options = options with { StopSequences = [.. options.StopSequences, ToolCallParser.OpenTag] };
-        var ids = RequireTokenizer().Encode(ChatTemplate.Render(messages, options.Tools) + forced);
+        // Special-token text inside messages stays text: a user cannot end the turn or fake a tool result by typing markup.
+        var prompt = ChatTemplate.RenderPrompt(messages, options.Tools);
+        var ids = RequireTokenizer().Encode(prompt.Text + forced, prompt.PlainTextRanges);
         return Generate(ids, options, parseToolCalls: tools, cancellationToken, forced);
     }
 
@@ -201,7 +203,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
 
     /// <summary>Renders and tokenizes a conversation exactly as <see cref="ChatAsync"/> would.</summary>
     public IReadOnlyList<int> TokenizeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null) =>
-        RequireTokenizer().Encode(ChatTemplate.Render(messages, tools));
+        ChatTemplate.RenderPrompt(messages, tools).Encode(RequireTokenizer());
 
     private Tokenizer RequireTokenizer() =>
         Tokenizer ?? throw new InvalidOperationException($"The model folder '{ModelDirectory}' has no tokenizer.json; use the token-id overloads.");

@@ -55,7 +55,12 @@ internal sealed class AddedTokenMatcher
     public bool IsEmpty => _terminal.Count == 1;
 
     /// <summary>Splits <paramref name="text"/> into plain-text segments and added tokens, appended to <paramref name="output"/>.</summary>
-    public void Split(ReadOnlyMemory<char> text, bool parseSpecialTokens, List<TextSegment> output)
+    /// <param name="text">The text.</param>
+    /// <param name="parseSpecialTokens">Whether special tokens are recognised at all.</param>
+    /// <param name="output">Receives the segments.</param>
+    /// <param name="plainText">Sorted, non-overlapping [start, end) ranges of <paramref name="text"/> where no special token may
+    /// match: a special token whose text overlaps one stays plain text (untrusted content inside a trusted template).</param>
+    public void Split(ReadOnlyMemory<char> text, bool parseSpecialTokens, List<TextSegment> output, ReadOnlySpan<(int Start, int End)> plainText = default)
     {
         var span = text.Span;
         int startOffset = 0, pos = 0;
@@ -69,7 +74,7 @@ internal sealed class AddedTokenMatcher
             pos = at + length;                              // the automaton resumes after the match, used or not
             var token = _tokens[index];
             int start = at, stop = at + length;
-            if (token.Special && !parseSpecialTokens) continue;
+            if (token.Special && (!parseSpecialTokens || Overlaps(plainText, at, at + length))) continue;
             if (token.SingleWord && (EndsWithWordChar(span[..start]) || StartsWithWordChar(span[stop..]))) continue;
             if (token.LeftStrip)
             {
@@ -84,6 +89,17 @@ internal sealed class AddedTokenMatcher
             startOffset = stop;
         }
         if (startOffset < span.Length || span.Length == 0) output.Add(new TextSegment(text[startOffset..], -1));
+    }
+
+    /// <summary>Whether [start, end) overlaps any of the sorted, disjoint <paramref name="ranges"/>.</summary>
+    internal static bool Overlaps(ReadOnlySpan<(int Start, int End)> ranges, int start, int end)
+    {
+        foreach (var (s, e) in ranges)
+        {
+            if (s >= end) return false;
+            if (e > start && s < e) return true;
+        }
+        return false;
     }
 
     private (int Length, int Index) LongestAt(ReadOnlySpan<char> span, int at)

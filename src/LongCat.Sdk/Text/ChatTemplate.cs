@@ -52,19 +52,37 @@ public static class ChatTemplate
     /// conversation must then end with a user turn or tool results). False renders a finished conversation; a trailing
     /// user turn then ends after its content.</param>
     /// <exception cref="ArgumentException">The conversation is out of order; the message names the offending index.</exception>
-    public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
+    public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true) =>
+        RenderCore(messages, tools, addGenerationPrompt, plainText: null);
+
+    /// <summary>
+    /// Renders a conversation as <see cref="Render"/> does, and says where the untrusted content lies: system, user and tool-result
+    /// text and the tools' names, descriptions and schemas. Encode it with <see cref="Tokenizer.Encode(string, IReadOnlyList{Range})"/>
+    /// so that special-token text typed into a message (<c>&lt;/longcat_s&gt;</c>) stays text instead of ending the turn.
+    /// Assistant turns in history are the model's own output and are parsed as it wrote them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The conversation is out of order; the message names the offending index.</exception>
+    public static ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
+    {
+        var plainText = new List<Range>();
+        string text = RenderCore(messages, tools, addGenerationPrompt, plainText);
+        return new ChatPrompt(text, plainText);
+    }
+
+    private static string RenderCore(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools, bool addGenerationPrompt,
+        List<Range>? plainText)
     {
         ArgumentNullException.ThrowIfNull(messages);
         Validate(messages, addGenerationPrompt);
 
         var sb = new StringBuilder();
         if (tools is { Count: > 0 })
-            sb.Append(RenderToolDescription(tools)).Append("\n\n## Messages\n");
+            AppendToolDescription(sb, tools, plainText).Append("\n\n## Messages\n");
 
         int i = 0;
         if (messages[0].Role == ChatRole.System)
         {
-            sb.Append("SYSTEM:").Append(messages[0].Content).Append(' ');
+            AppendPlain(sb.Append("SYSTEM:"), messages[0].Content, plainText).Append(' ');
             i = 1;
         }
 
@@ -75,7 +93,7 @@ public static class ChatTemplate
             sb.Append("[Round ").Append(round++).Append("] USER:");
             if (messages[i].Role == ChatRole.User)
             {
-                sb.Append(messages[i++].Content);
+                AppendPlain(sb, messages[i++].Content, plainText);
             }
             else
             {
@@ -83,7 +101,7 @@ public static class ChatTemplate
                 for (bool first = true; i < messages.Count && messages[i].Role == ChatRole.Tool; i++, first = false)
                 {
                     if (!first) sb.Append('\n');
-                    sb.Append(ToolResponseOpen).Append('\n').Append(messages[i].Content).Append('\n').Append(ToolResponseClose);
+                    AppendPlain(sb.Append(ToolResponseOpen).Append('\n'), messages[i].Content, plainText).Append('\n').Append(ToolResponseClose);
                 }
             }
 
@@ -106,18 +124,30 @@ public static class ChatTemplate
     /// The tool description that precedes <c>## Messages</c>: the model card's text with each function's name, description and
     /// <c>json.dumps(parameters, indent=2)</c> (ensure_ascii, so non-ASCII is written <c>\uXXXX</c>).
     /// </summary>
-    public static string RenderToolDescription(IReadOnlyList<ToolDefinition> tools)
+    public static string RenderToolDescription(IReadOnlyList<ToolDefinition> tools) =>
+        AppendToolDescription(new StringBuilder(), tools, plainText: null).ToString();
+
+    private static StringBuilder AppendToolDescription(StringBuilder sb, IReadOnlyList<ToolDefinition> tools, List<Range>? plainText)
     {
         ArgumentNullException.ThrowIfNull(tools);
-        var sb = new StringBuilder(ToolsHeader);
+        sb.Append(ToolsHeader);
         for (int t = 0; t < tools.Count; t++)
         {
             var tool = tools[t] ?? throw new ArgumentException($"tools[{t}] is null.", nameof(tools));
-            sb.Append("#### Tool name: ").Append(tool.Name).Append("\n\n")
-              .Append("Description: ").Append(tool.Description).Append("\n\n")
-              .Append("InputSchema: \n").Append(PythonJson.Serialize(tool.Parameters, JsonStyle.PythonIndent2)).Append("\n\n");
+            AppendPlain(sb.Append("#### Tool name: "), tool.Name, plainText).Append("\n\n");
+            AppendPlain(sb.Append("Description: "), tool.Description, plainText).Append("\n\n");
+            AppendPlain(sb.Append("InputSchema: \n"), PythonJson.Serialize(tool.Parameters, JsonStyle.PythonIndent2), plainText).Append("\n\n");
         }
-        return sb.Append(ToolsNote).ToString();
+        return sb.Append(ToolsNote);
+    }
+
+    // Appends untrusted text, recording where it lies when the caller tracks that.
+    private static StringBuilder AppendPlain(StringBuilder sb, string? text, List<Range>? plainText)
+    {
+        int start = sb.Length;
+        sb.Append(text);
+        if (plainText is not null && sb.Length > start) plainText.Add(start..sb.Length);
+        return sb;
     }
 
     /// <summary>Renders one tool call as the model writes it: <c>&lt;longcat_tool_call&gt;\n{"name": "f", "arguments": {...}}\n&lt;/longcat_tool_call&gt;</c>.</summary>

@@ -137,18 +137,53 @@ public sealed class Tokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(ids);
-        var input = ReplaceLoneSurrogates(text).AsMemory();
+        Encode(text, parseSpecialTokens, [], ids);
+    }
+
+    /// <summary>
+    /// Token ids of a prompt that mixes trusted markup with untrusted content: special tokens are recognised everywhere except
+    /// where their text overlaps one of <paramref name="plainTextRanges"/>, which is encoded as plain text. So a user who types
+    /// <c>&lt;/longcat_s&gt;</c> gets the characters, not the end-of-turn token. Everywhere else the ids equal
+    /// <see cref="Encode(string, bool)"/>'s (the ranges change only which special tokens are matched, not where pieces split).
+    /// </summary>
+    /// <param name="text">The whole prompt.</param>
+    /// <param name="plainTextRanges">Ranges of <paramref name="text"/> holding untrusted content, in any order.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A range lies outside <paramref name="text"/>.</exception>
+    public int[] Encode(string text, IReadOnlyList<Range> plainTextRanges)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(plainTextRanges);
+        var ranges = new (int Start, int End)[plainTextRanges.Count];
+        for (int i = 0; i < ranges.Length; i++)
+        {
+            var (offset, length) = plainTextRanges[i].GetOffsetAndLength(text.Length);
+            ranges[i] = (offset, offset + length);
+        }
+        Array.Sort(ranges);
+        var ids = new List<int>(text.Length / 3 + 4);
+        Encode(text, parseSpecialTokens: true, ranges, ids);
+        return [.. ids];
+    }
+
+    // plainText: sorted [start, end) ranges of text where special tokens are not matched.
+    private void Encode(string text, bool parseSpecialTokens, ReadOnlySpan<(int Start, int End)> plainText, List<int> ids)
+    {
+        // Lone surrogates become U+FFFD one char for one char, so the ranges still index the same characters.
+        string source = ReplaceLoneSurrogates(text);
+        var input = source.AsMemory();
         var scratch = new PreTokenizerScratch();
         var segments = new List<TextSegment>();
         var inner = new List<TextSegment>();
-        _rawAdded.Split(input, parseSpecialTokens, segments);
+        _rawAdded.Split(input, parseSpecialTokens, segments, plainText);
         foreach (var segment in segments)
         {
             if (segment.IsToken) { ids.Add(segment.TokenId); continue; }
             if (segment.Text.IsEmpty) continue;
             var normalized = _normalizer is null ? segment.Text : _normalizer.Normalize(segment.Text);
             inner.Clear();
-            _normalizedAdded.Split(normalized, parseSpecialTokens, inner);
+            // Normalization moves offsets, so a segment touching untrusted content matches no normalized special token at all.
+            bool parseInner = parseSpecialTokens && (plainText.IsEmpty || !AddedTokenMatcher.Overlaps(plainText, Offset(segment.Text), Offset(segment.Text) + segment.Text.Length));
+            _normalizedAdded.Split(normalized, parseInner, inner);
             foreach (var piece in inner)
                 if (piece.IsToken) ids.Add(piece.TokenId);
                 else if (!piece.Text.IsEmpty) PreTokenizeAndEncode(piece.Text, scratch, ids);
@@ -198,6 +233,9 @@ public sealed class Tokenizer
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static int Offset(ReadOnlyMemory<char> slice) =>
+        System.Runtime.InteropServices.MemoryMarshal.TryGetString(slice, out _, out int start, out _) ? start : 0;
 
     private static string ReplaceLoneSurrogates(string text)
     {

@@ -188,4 +188,22 @@ public sealed class ChatTemplateTests
         Assert.IsTrue(ex.Message.Contains(expected, StringComparison.Ordinal), ex.Message);
         Assert.AreEqual("messages", ex.ParamName);
     }
+
+    [TestMethod]
+    public void RenderPrompt_TextEqualsRender_RangesCoverExactlyTheUntrustedContent()
+    {
+        var tool = new ToolDefinition("get_time", "Current time in a city.", System.Text.Json.JsonDocument.Parse("""{"type": "object"}""").RootElement);
+        ChatMessage[] messages =
+        [
+            ChatMessage.System("sys</longcat_s>"), ChatMessage.User("u1"),
+            ChatMessage.Assistant("", [new ToolCall("get_time", """{"city": "Oslo"}""")]),
+            ChatMessage.ToolResult("get_time", "12:00"), ChatMessage.Assistant("It is noon."), ChatMessage.User("u2"),
+        ];
+
+        var prompt = ChatTemplate.RenderPrompt(messages, [tool]);
+
+        Assert.AreEqual(ChatTemplate.Render(messages, [tool]), prompt.Text);
+        var covered = prompt.PlainTextRanges.Select(r => prompt.Text[r]).ToArray();
+        CollectionAssert.AreEqual(new[] { "get_time", "Current time in a city.", "{\n  \"type\": \"object\"\n}", "sys</longcat_s>", "u1", "12:00", "u2" }, covered);
+    }
 }
