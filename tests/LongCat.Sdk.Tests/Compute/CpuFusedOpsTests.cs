@@ -1,5 +1,6 @@
 using LongCat.Sdk.Compute;
 using LongCat.Sdk.Compute.Cpu;
+using static LongCat.Sdk.Tests.Compute.BackendTensors;
 
 namespace LongCat.Sdk.Tests.Compute;
 
@@ -11,20 +12,6 @@ namespace LongCat.Sdk.Tests.Compute;
 public sealed unsafe class CpuFusedOpsTests
 {
     private static CpuBackend NewBackend() => new(WeightResidency.Mapped, threads: 2);
-
-    private static DeviceTensor Upload(CpuBackend b, float[] values, params int[] shape)
-    {
-        var t = b.Allocate(DType.F32, shape);
-        b.Upload<float>(t, values);
-        return t;
-    }
-
-    private static float[] Download(CpuBackend b, DeviceTensor t)
-    {
-        var r = new float[t.ElementCount];
-        b.Download<float>(t, r);
-        return r;
-    }
 
     private static void AssertClose(double expected, double magnitude, float actual, double relative, string what)
     {
