@@ -9,17 +9,25 @@ internal static class BenchCheckpoint
 
     public static string ConfigPath
     {
-        get
-        {
-            // Above the binaries (dotnet run), else above the working directory (a published copy run from the repository).
-            foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
-                for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                {
-                    var p = Path.Combine(dir.FullName, "benchmarks", "lite-mini", "config.json");
-                    if (File.Exists(p)) return p;
-                }
-            throw new FileNotFoundException($"benchmarks/lite-mini/config.json not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
-        }
+        // Above the binaries (dotnet run), else above the working directory (a published copy run from the repository).
+        get => FindAbove(Path.Combine("benchmarks", "lite-mini", "config.json"))
+            ?? throw new FileNotFoundException($"benchmarks/lite-mini/config.json not found above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}");
+    }
+
+    /// <summary>The bundled demo model (models/longcat-demo above the binaries or the working directory).</summary>
+    public static string DemoModel => FindAbove(Path.Combine("models", "longcat-demo", "config.json")) is { } config
+        ? Path.GetDirectoryName(config)!
+        : throw new DirectoryNotFoundException("models/longcat-demo not found above the benchmark binaries or the working directory");
+
+    private static string? FindAbove(string relative)
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var p = Path.Combine(dir.FullName, relative);
+                if (File.Exists(p)) return p;
+            }
+        return null;
     }
 
     /// <summary>Directory of the generated checkpoint (under the temp folder; regenerated when the config changes).</summary>
