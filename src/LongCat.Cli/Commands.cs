@@ -42,21 +42,30 @@ internal static class Commands
         DraftTokens = a.Int("draft-tokens"),
     };
 
-    private static async Task<LongCatEngine> LoadAsync(string dir)
+    private static async Task<LongCatEngine> LoadAsync(CliArgs a)
     {
+        var device = a.Get("device") switch
+        {
+            null or "auto" => ComputeDevice.Auto,
+            "cpu" => ComputeDevice.Cpu,
+            "cuda" => ComputeDevice.Cuda,
+            var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+        };
+        string dir = ModelDir(a);
         var sw = Stopwatch.StartNew();
-        var engine = await LongCatEngine.LoadAsync(dir);
-        Console.Error.WriteLine($"[loaded {engine.ModelId}: {engine.Config.Architecture}, {engine.Config.NumLayers} blocks, in {sw.Elapsed.TotalSeconds:F1} s]");
+        var engine = await LongCatEngine.LoadAsync(dir, new LongCatOptions { Device = device });
+        Console.Error.WriteLine($"[loaded {engine.ModelId}: {engine.Config.Architecture}, {engine.Config.NumLayers} blocks, on {engine.BackendName}, " +
+                                $"in {sw.Elapsed.TotalSeconds:F1} s]");
         return engine;
     }
 
     public static async Task<int> GenerateAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("generate")); return 0; }
-        a.RejectUnknown([.. SamplingOptions, "model", "prompt", "prompt-ids"]);
+        a.RejectUnknown([.. SamplingOptions, "model", "device", "prompt", "prompt-ids"]);
         var options = Generation(a);
         options.Validate();
-        await using var engine = await LoadAsync(ModelDir(a));
+        await using var engine = await LoadAsync(a);
         IAsyncEnumerable<GenerationUpdate> stream;
         if (a.Get("prompt-ids") is { } idText)
             stream = engine.GenerateAsync(ParseIds(idText), options);
@@ -70,10 +79,10 @@ internal static class Commands
     public static async Task<int> ChatAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("chat")); return 0; }
-        a.RejectUnknown([.. SamplingOptions, "model", "system"]);
+        a.RejectUnknown([.. SamplingOptions, "model", "device", "system"]);
         var options = Generation(a);
         options.Validate();
-        await using var engine = await LoadAsync(ModelDir(a));
+        await using var engine = await LoadAsync(a);
         var history = new List<ChatMessage>();
         if (a.Get("system") is { } system) history.Add(ChatMessage.System(system));
         bool interactive = !Console.IsInputRedirected;
@@ -182,10 +191,10 @@ internal static class Commands
     public static async Task<int> BenchAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("bench")); return 0; }
-        a.RejectUnknown("model", "prompt-tokens", "tokens", "draft-tokens", "prompt");
+        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "prompt");
         int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64;
         if (promptTokens <= 0 || tokens <= 0) throw new UsageException("--prompt-tokens and --tokens must be positive");
-        await using var engine = await LoadAsync(ModelDir(a));
+        await using var engine = await LoadAsync(a);
         int[] prompt;
         if (a.Get("prompt") is { } text)
             prompt = engine.TokenizeChat([ChatMessage.User(text)]).ToArray();       // a real prompt: drafts can be accepted

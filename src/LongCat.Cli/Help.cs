@@ -23,6 +23,10 @@ internal static class Help
       --model DIR              model folder (default: the bundled demo model, models/longcat-demo)
     """;
 
+    private const string Device = """
+      --device D               auto (default: CUDA when a GPU is found, else the CPU), cpu or cuda
+    """;
+
     public static readonly string Main = $"""
     longcat: run LongCat models from the command line.
 
@@ -40,12 +44,18 @@ internal static class Help
         "chat" => $"""
             usage: longcat chat [options]
             Reads your turns from standard input (an empty line or EOF ends), streams the answers.
-            {Model}{Sampling}  --system TEXT            system prompt
+            {Model}
+            {Device}
+            {Sampling}
+              --system TEXT            system prompt
             """,
         "generate" => $"""
             usage: longcat generate (--prompt TEXT | --prompt-ids 1,2,3) [options]
             Continues the prompt as is (no chat template) and prints the text (or ids, for a model without tokenizer.json).
-            {Model}{Sampling}  --chat                   wrap the prompt as one user turn of the chat template
+            {Model}
+            {Device}
+            {Sampling}
+              --chat                   wrap the prompt as one user turn of the chat template
             """,
         "tokenize" => """
             usage: longcat tokenize --tokenizer PATH [--input FILE] [--lines] [--decode] [--no-special]
@@ -66,6 +76,7 @@ internal static class Help
             and greedy decode tokens/s (default 64 tokens) without and with MTP speculative decoding, in the same run;
             the last line is `speedup: X.XX`.
             {Model}
+            {Device}
             """,
         _ => null,
     };

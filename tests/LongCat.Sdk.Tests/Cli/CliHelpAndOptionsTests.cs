@@ -1,0 +1,33 @@
+using LongCat.Cli;
+
+namespace LongCat.Sdk.Tests.Cli;
+
+/// <summary>The CLI's help text and option checks, in-process.</summary>
+[TestClass]
+public sealed class CliHelpAndOptionsTests
+{
+    [TestMethod]
+    [DataRow("chat")]
+    [DataRow("generate")]
+    [DataRow("tokenize")]
+    [DataRow("inspect")]
+    [DataRow("bench")]
+    public void Help_EveryOptionStartsItsOwnLine(string command)
+    {
+        string help = Help.For(command) ?? throw new AssertFailedException($"no help for {command}");
+
+        foreach (var line in help.Split('\n'))
+            Assert.IsFalse(line.TrimStart().Length > 0 && line.IndexOf("  --", 2, StringComparison.Ordinal) > 0,
+                $"two options on one line of `{command} --help`: '{line}'");
+    }
+
+    [TestMethod]
+    public async Task Generate_UnknownDevice_IsAUsageErrorNamingTheValue()
+    {
+        var args = new CliArgs(["--model", Fixtures.Dir("tiny-a"), "--prompt-ids", "1,2", "--device", "tpu"], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.GenerateAsync(args));
+
+        StringAssert.Contains(e.Message, "'tpu'");
+    }
+}
