@@ -42,7 +42,8 @@ def train_bpe(texts, vocab_size, added_tokens, progress=None):
     """Learns merges from `texts` (iterable of str; added-token strings are removed from them first).
 
     Classic word-frequency BPE with incremental pair counts: at each step the most frequent adjacent pair is merged
-    (ties broken by the smallest pair, so the result is deterministic).
+    (ties broken by the smallest pair, so the result is deterministic). Two symbols that both hold a digit are never
+    merged, so numbers are spelled one digit per token (a space may lead the first).
     Returns (vocab: dict token->id, merges: list of (a, b)).
     """
     splitter = _added_splitter(added_tokens)
@@ -78,6 +79,8 @@ def train_bpe(texts, vocab_size, added_tokens, progress=None):
         if -negc < 2:
             break
         a, b = best
+        if _has_digit(a) and _has_digit(b):
+            continue   # digits stay one per token (numbers copy digit by digit into tool calls and answers)
         new = a + b
         merges.append(best)
         vocab[new] = len(vocab)
@@ -114,6 +117,10 @@ def train_bpe(texts, vocab_size, added_tokens, progress=None):
         if progress and len(merges) % 500 == 0:
             progress(f"bpe: {len(merges)} merges, vocab {len(vocab)}")
     return vocab, merges
+
+
+def _has_digit(sym):
+    return any("0" <= c <= "9" for c in sym)
 
 
 def _added_splitter(added_tokens):

@@ -238,7 +238,7 @@ class LongCatFlash(nn.Module):
         cos, sin = rope_tables(self.cfg, p0 + T, self.lm_head.weight.dtype, device)
         return cos[p0:], sin[p0:]
 
-    def forward(self, ids, trace=None, cache=None):
+    def forward(self, ids, trace=None, cache=None, logits=True):
         """ids [B, T] -> (final normed hidden [B, T, H], logits [B, T, V]). trace: optional list of hidden stages.
         cache: {} to start a cached generation, then the same dict for each next chunk (positions continue)."""
         B, T = ids.shape
@@ -256,19 +256,19 @@ class LongCatFlash(nn.Module):
             trace.append(h)
         if cache is not None:
             cache["len"] = p0 + T
-        return h, self.lm_head(h)
+        return (h, self.lm_head(h)) if logits else h
 
-    def mtp_forward(self, next_ids, h_final, cache=None):
+    def mtp_forward(self, next_ids, h_final, cache=None, logits=True):
         """Draft logits: row t predicts token t+2 from (token t+1 = next_ids[:, t], main hidden h_final[:, t]).
         cache: as in forward, for the head's own attention (positions continue from the cached length)."""
         T = next_ids.shape[1]
         p0 = cache.get("len", 0) if cache is not None else 0
         cos, sin = self._rope(p0, T, next_ids.device)
         e = (self.mtp_embed if self.mtp_embed is not None else self.embed_tokens)(next_ids)
-        out = self.lm_head(self.mtp(e, h_final, cos, sin, cache))
+        out = self.mtp(e, h_final, cos, sin, cache)
         if cache is not None:
             cache["len"] = p0 + T
-        return out
+        return self.lm_head(out) if logits else out
 
     def moe_layers(self):
         return [layer.mlp for layer in self.layers]
