@@ -38,7 +38,7 @@ def parse_args():
                    help="scratch folder for the tokenizer and the trained state (default: TMP/longcat-demo-work)")
     a.add_argument("--seed", type=int, default=1234)
     a.add_argument("--threads", type=int, default=2)
-    a.add_argument("--steps", type=int, default=1300)
+    a.add_argument("--steps", type=int, default=1500)
     a.add_argument("--batch", type=int, default=4)
     a.add_argument("--seq", type=int, default=512)
     a.add_argument("--lr", type=float, default=3e-3)
@@ -47,7 +47,7 @@ def parse_args():
     a.add_argument("--real-target", type=float, default=2 / 3,
                    help="target fraction of top-k slots routed to real experts (the rest go to identity experts)")
     a.add_argument("--bias-rate", type=float, default=0.2, help="u in the aux-loss-free bias update")
-    a.add_argument("--mix", default="0.45,0.25,0.30", help="row proportions kjv,chat,tool")
+    a.add_argument("--mix", default="0.30,0.30,0.40", help="row proportions kjv,chat,tool")
     a.add_argument("--vocab", type=int, default=4096)
     a.add_argument("--hidden", type=int, default=256)
     a.add_argument("--layers", type=int, default=2)
@@ -108,8 +108,7 @@ def main():
     log(json.dumps({k: v for k, v in metrics.items() if k not in ("samples", "tool", "real_expert_load")}))
 
     log("goldens")
-    prompts = golden_prompts(tok)
-    gdoc = golden.write(out, [p[1] for p in prompts], [p[0] for p in prompts])
+    gdoc = golden.write(out, golden_prompts(tok))
     log(f"golden tolerances {gdoc['tolerances_fp32_engine']}")
 
     samples.write_tokenizer_samples(tok, os.path.join(out, "tokenizer_samples.json"))
@@ -243,14 +242,23 @@ def measure(model, tok, held_v, args):
 
 
 def golden_prompts(tok):
-    """(text, ids) of the golden prompts: plain text, a chat turn, a longer passage."""
-    texts = [
-        "In the beginning God",
-        template.render([{"role": "user", "content": "Continue: For God so loved the world"}]),
-        "And it came to pass, when the king heard the words of the book of the law, that he rent his clothes. "
-        "And the king commanded Hilkiah the priest,",
+    """Candidates (text, ids) for the three golden prompts, in order of preference: a short plain text (its router
+    choices and residual stream are exported too), a chat turn, a longer passage. golden.pick_prompts keeps the first
+    of each whose greedy margins and routing gaps leave no doubt in float32."""
+    chat = lambda q: template.render([{"role": "user", "content": q}])
+    groups = [
+        ["In the beginning God", "And God said, Let there be", "The LORD is my shepherd;", "And the LORD spake unto Moses,",
+         "Blessed are the", "In the beginning was the Word,"],
+        [chat("Continue: For God so loved the world"), chat("Continue: In the beginning God"),
+         chat("Give me a verse about light."), chat("Continue: The LORD is my shepherd;"), chat("Who are you?")],
+        ["And it came to pass, when the king heard the words of the book of the law, that he rent his clothes. "
+         "And the king commanded Hilkiah the priest,",
+         "Then the word of the LORD came unto me, saying, Son of man, set thy face toward Jerusalem, and drop thy "
+         "word toward the holy places,",
+         "And Jesus answering said unto them, Go your way, and tell John what things ye have seen and heard; how that",
+         "Now the serpent was more subtil than any beast of the field which the LORD God had made. And he said unto"],
     ]
-    return [(t, tok.encode(t)) for t in texts]
+    return [[(t, tok.encode(t)) for t in g] for g in groups]
 
 
 if __name__ == "__main__":

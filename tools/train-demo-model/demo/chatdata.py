@@ -126,7 +126,7 @@ def tool_conversation(rng, cities, with_answer=True):
             answer = rng.choice([f"It is {t}.", f"The current time is {t}.", f"It's {t} now."])
         else:
             answer = rng.choice([f"It is {t} in {place}.", f"The current time in {place} is {t}.", f"In {place} it is {t}."])
-        others = [c[0] for c in rng.sample(calcs, rng.randrange(0, 3))]
+        others = [c[0] for c in rng.sample(calcs, _extra_tools(rng))]
     else:
         tool, op, names = rng.choice(calcs)
         qop = op if op != "expr" else rng.choice(["add", "multiply", "subtract"])
@@ -137,7 +137,9 @@ def tool_conversation(rng, cities, with_answer=True):
         result = str(value) if rng.random() < 0.7 else json.dumps({"result": value})
         answer = rng.choice([f"{a} {OP_WORD[qop]} {b} is {value}.", f"The answer is {value}.",
                              f"{a} {OP_SYMBOL[qop]} {b} = {value}."])
-        others = [c[0] for c in rng.sample(clocks, rng.randrange(0, 2))] + [c[0] for c in rng.sample(calcs, rng.randrange(0, 2))]
+        n = _extra_tools(rng)
+        k = rng.randint(0, n)
+        others = [c[0] for c in rng.sample(clocks, k)] + [c[0] for c in rng.sample(calcs, n - k)]
     tools = _dedupe([tool] + others)
     rng.shuffle(tools)
     msgs = []
@@ -149,6 +151,12 @@ def tool_conversation(rng, cities, with_answer=True):
         msgs.append({"role": "tool", "content": result})
         msgs.append({"role": "assistant", "content": answer})
     return msgs, tools
+
+
+def _extra_tools(rng):
+    """Tools advertised besides the needed one: 0 half the time, else 1 or 2 (short prompts train faster)."""
+    r = rng.random()
+    return 0 if r < 0.5 else 1 if r < 0.85 else 2
 
 
 def _dedupe(tools):
@@ -185,11 +193,29 @@ SMALL_TALK = [
       "Give me the start of a verse and I will finish it. With tools, I can tell the time or do arithmetic."]),
     (["Thank you", "Thanks!", "Thank you very much."], ["You are welcome.", "Glad to help."]),
 ]
+REPEAT_PROMPTS = ["Repeat after me: {x}", "Say: {x}", "Repeat this: {x}", "Please repeat: {x}", "Echo: {x}"]
 NO_TOOL_ANSWER = ["I cannot do that with the tools I have.", "None of my tools can answer that."]
 
 
+def repeat_turn(rng, verses):
+    """A copy task (what tool calls need: names and numbers copied from the prompt): the assistant repeats the text."""
+    r = rng.random()
+    if r < 0.3:
+        x = rng.choice(TRAIN_CITIES + TIMEZONES)
+    elif r < 0.6:
+        x = " ".join(str(rng.randrange(10 ** rng.randint(1, 4))) for _ in range(rng.randint(1, 3)))
+    else:
+        words = rng.choice(verses).text.split(" ")
+        k = rng.randint(1, min(8, len(words)))
+        i = rng.randrange(len(words) - k + 1)
+        x = " ".join(words[i:i + k])
+    return rng.choice(REPEAT_PROMPTS).format(x=x), x
+
+
 def verse_turn(rng, verses, index_by_word):
-    """One (user, assistant) pair about verses."""
+    """One (user, assistant) pair about verses (or, one time in two, a copy task)."""
+    if rng.random() < 0.5:
+        return repeat_turn(rng, verses)
     kind = rng.random()
     if kind < 0.6:
         v = rng.choice(verses)

@@ -72,9 +72,17 @@ class Mixture:
         return ids[:n], [1] * n
 
     def packed_row(self, pool, n):
+        """Conversations from `pool` while they fit, then short chat conversations that fit; the last one may be cut."""
         ids, mask = [], []
+        for src in (pool, self.chat):
+            for _ in range(8):
+                c = self.rng.choice(src)
+                if len(ids) + len(c.ids) > n and ids:
+                    continue
+                ids += c.ids
+                mask += c.mask
         while len(ids) < n:
-            c = self.rng.choice(pool)
+            c = self.rng.choice(self.chat)
             ids += c.ids
             mask += c.mask
         return ids[:n], mask[:n]

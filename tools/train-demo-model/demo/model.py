@@ -233,6 +233,10 @@ class LongCatFlash(nn.Module):
         for name, p in self.named_parameters():
             if name.endswith("o_proj.weight") or name.endswith("down_proj.weight") or name.endswith(".down"):
                 nn.init.normal_(p, 0.0, std / math.sqrt(n_res))
+        # lm_head starts as a copy of the embedding (the weights stay untied, as in LongCat): attention heads that move
+        # a token's embedding forward then predict that token, which gets copying (tool-call arguments) off the ground.
+        with torch.no_grad():
+            self.lm_head.weight.copy_(self.embed_tokens.weight)
 
     def _rope(self, p0, T, device):
         cos, sin = rope_tables(self.cfg, p0 + T, self.lm_head.weight.dtype, device)
