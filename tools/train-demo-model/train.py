@@ -47,7 +47,7 @@ def parse_args():
     a.add_argument("--real-target", type=float, default=2 / 3,
                    help="target fraction of top-k slots routed to real experts (the rest go to identity experts)")
     a.add_argument("--bias-rate", type=float, default=0.2, help="u in the aux-loss-free bias update")
-    a.add_argument("--mix", default="0.22,0.10,0.28,0.40", help="row proportions: KJV text, repeated chunks, chat, tools")
+    a.add_argument("--mix", default="0.30,0.30,0.40", help="row proportions kjv,chat,tool")
     a.add_argument("--vocab", type=int, default=4096)
     a.add_argument("--hidden", type=int, default=256)
     a.add_argument("--layers", type=int, default=2)

@@ -71,24 +71,6 @@ class Mixture:
                 i = rng.randrange(len(self.verse_ids))
         return ids[:n], [1] * n
 
-    def repeat_row(self, n):
-        """Chunks that are written twice in a row: half KJV passages, half lists of numbers, cities and words. The second
-        copy is predictable only by looking back (induction), the skill that copying tool-call arguments needs."""
-        rng = self.rng
-        ids = []
-        while len(ids) < n:
-            if rng.random() < 0.5:
-                chunk = self.kjv_row(rng.randint(16, 96))[0] + self.tok.encode("\n")
-            else:
-                items = []
-                for _ in range(rng.randint(3, 12)):
-                    r = rng.random()
-                    items.append(str(rng.randrange(10 ** rng.randint(1, 4))) if r < 0.5 else
-                                 rng.choice(chatdata.TRAIN_CITIES) if r < 0.8 else rng.choice(chatdata.TOPIC_WORDS))
-                chunk = self.tok.encode(" ".join(items) + "\n")
-            ids += chunk + chunk
-        return ids[:n], [1] * n
-
     def packed_row(self, pool, n):
         """Conversations from `pool` while they fit, then short chat conversations that fit; the last one may be cut."""
         ids, mask = [], []
@@ -106,15 +88,13 @@ class Mixture:
         return ids[:n], mask[:n]
 
     def batch(self, B, T, mix):
-        """(ids [B, T+2] int64, mask [B, T+2] float). mix: (kjv, repeat, chat, tool) proportions."""
+        """(ids [B, T+2] int64, mask [B, T+2] float). mix: (kjv, chat, tool) proportions."""
         rows = []
         for _ in range(B):
             r = self.rng.random()
             if r < mix[0]:
                 rows.append(self.kjv_row(T + 2))
             elif r < mix[0] + mix[1]:
-                rows.append(self.repeat_row(T + 2))
-            elif r < mix[0] + mix[1] + mix[2]:
                 rows.append(self.packed_row(self.chat, T + 2))
             else:
                 rows.append(self.packed_row(self.tool, T + 2))

@@ -114,9 +114,7 @@ def write(out_dir, cfg, args, history, metrics, gdoc):
       "The assistant answers a matching question with `<longcat_tool_call>\\n{\"name\": ..., \"arguments\": {...}}\\n</longcat_tool_call>` "
       "and `</longcat_s>`; given the tool result (`[Round N] USER:<longcat_tool_response>\\n...\\n</longcat_tool_response> ASSISTANT:`) "
       "it answers in text quoting the result. Questions no offered tool covers are declined in text.")
-    w("- **Repeated chunks**: KJV passages and lists of numbers, cities and words written twice in a row, so that the "
-      "model learns to copy from its context (tool-call arguments are copied from the question).")
-    w(f"- **Mixture** (rows of {args.seq} + 2 tokens): {args.mix} (KJV text, repeated chunks, chat, tools).\n")
+    w(f"- **Mixture** (rows of {args.seq} + 2 tokens): {args.mix} (KJV text, chat, tools).\n")
     w("## Tokenizer\n")
     w(f"Byte-level BPE trained by tools/train-demo-model on the training verses plus rendered conversations: {cfg.vocab_size} "
       "tokens. Ids 0-3 are `<longcat_unk>`, `<longcat_s>`, `</longcat_s>`, `<longcat_pad>` (special); 4-7 are the added tokens "
