@@ -236,6 +236,8 @@ def measure(model, tok, held_v, args):
     m["mtp_accept_greedy"] = evaluate.mtp_acceptance_on_greedy(model, tok, starts, 16 if quick else 48)
     log("eval: tool questions")
     m["tool"] = evaluate.tool_eval(model, tok, 4 if quick else args.tool_eval, args.seed + 2000)
+    log("eval: tool questions, Semantic Kernel-style tool set")
+    m["tool_sk"] = evaluate.tool_eval(model, tok, 4 if quick else args.tool_eval // 2, args.seed + 3000, chatdata.sk_style_tools())
     log("eval: samples")
     m["samples"] = report.sample_generations(model, tok, quick)
     return m

@@ -103,11 +103,22 @@ def _number(rng):
     return rng.randrange(10) if r < 0.2 else rng.randrange(100) if r < 0.6 else rng.randrange(1000)
 
 
-def tool_conversation(rng, cities, with_answer=True):
-    """One tool-use exchange: (messages, tools). The needed tool is among 1-3 advertised ones."""
+def sk_style_tools():
+    """A fixed tool set named the way Semantic Kernel names plugin functions (Plugin-Function), each as trained:
+    [("clock" | "calc", entry of clock_tools() / calc_tools())]."""
+    clocks = {(t["name"], arg): (t, arg, kind) for t, arg, kind in clock_tools()}
+    calcs = {(t["name"], names): (t, op, names) for t, op, names in calc_tools()}
+    return [("clock", clocks[("Clock-GetCurrentTime", "city")]), ("calc", calcs[("Calculator-Add", ("a", "b"))]),
+            ("calc", calcs[("Calculator-Multiply", ("a", "b"))])]
+
+
+def tool_conversation(rng, cities, with_answer=True, fixed=None):
+    """One tool-use exchange: (messages, tools). The needed tool is among 1-3 advertised ones; with `fixed` (as
+    sk_style_tools returns), exactly those tools are advertised, in order, and the question needs one of them."""
     clocks, calcs = clock_tools(), calc_tools()
-    if rng.random() < 0.5:
-        tool, arg, kind = rng.choice(clocks)
+    pick = rng.choice(fixed) if fixed else None
+    if (pick[0] == "clock") if fixed else rng.random() < 0.5:
+        tool, arg, kind = pick[1] if fixed else rng.choice(clocks)
         if kind == "timezone":
             place = rng.choice(TIMEZONES)
             q = rng.choice(CLOCK_QUESTIONS).format(p=place)
@@ -128,7 +139,7 @@ def tool_conversation(rng, cities, with_answer=True):
             answer = rng.choice([f"It is {t} in {place}.", f"The current time in {place} is {t}.", f"In {place} it is {t}."])
         others = [c[0] for c in rng.sample(calcs, _extra_tools(rng))]
     else:
-        tool, op, names = rng.choice(calcs)
+        tool, op, names = pick[1] if fixed else rng.choice(calcs)
         qop = op if op != "expr" else rng.choice(["add", "multiply", "subtract"])
         a, b = _number(rng), _number(rng)
         q = rng.choice(CALC_QUESTIONS[qop]).format(a=a, b=b)
@@ -140,10 +151,13 @@ def tool_conversation(rng, cities, with_answer=True):
         n = _extra_tools(rng)
         k = rng.randint(0, n)
         others = [c[0] for c in rng.sample(clocks, k)] + [c[0] for c in rng.sample(calcs, n - k)]
-    tools = _dedupe([tool] + others)
-    rng.shuffle(tools)
+    if fixed:
+        tools = [e[1][0] for e in fixed]
+    else:
+        tools = _dedupe([tool] + others)
+        rng.shuffle(tools)
     msgs = []
-    if rng.random() < 0.2:
+    if not fixed and rng.random() < 0.2:
         msgs.append({"role": "system", "content": rng.choice(SYSTEM_PROMPTS)})
     msgs.append({"role": "user", "content": q})
     msgs.append({"role": "assistant", "content": "", "tool_calls": [{"name": tool["name"], "arguments": args}]})

@@ -110,14 +110,15 @@ def parse_tool_call(text):
 
 
 @torch.no_grad()
-def tool_eval(model, tok, n, seed):
+def tool_eval(model, tok, n, seed, fixed=None):
     """Held-out tool questions (held-out cities, fresh numbers): greedy first assistant turn; counts parseable calls,
-    calls of the right tool with the right arguments, and correct final answers given the tool result."""
+    calls of the right tool with the right arguments, and correct final answers given the tool result.
+    fixed: advertise exactly these tools (chatdata.sk_style_tools()) instead of random ones."""
     rng = random.Random(seed)
-    parseable = correct = answered = 0
+    parseable = correct = answered = right_tool = 0
     examples = []
     for i in range(n):
-        msgs, tools = chatdata.tool_conversation(rng, chatdata.HELD_OUT_CITIES, with_answer=True)
+        msgs, tools = chatdata.tool_conversation(rng, chatdata.HELD_OUT_CITIES, with_answer=True, fixed=fixed)
         user_part = msgs[:-3]
         expected_call = msgs[-3]["tool_calls"][0]
         prompt = template.render(user_part, tools)
@@ -127,6 +128,7 @@ def tool_eval(model, tok, n, seed):
         right = ok and call[0] == expected_call["name"] and call[1] == expected_call["arguments"]
         parseable += ok
         correct += right
+        right_tool += ok and call[0] == expected_call["name"]
         # Second turn: the tool result given, is the final text answer the expected one?
         prompt2 = template.render(msgs[:-1], tools)
         out2 = tok.decode(generate(model, tok.encode(prompt2), 40))
@@ -136,7 +138,7 @@ def tool_eval(model, tok, n, seed):
             examples.append({"question": user_part[-1]["content"], "tools": [t["name"] for t in tools],
                              "output": out, "expected": template.render_tool_call(expected_call),
                              "tool_result": msgs[-2]["content"], "answer": out2})
-    return {"n": n, "parseable_fraction": parseable / n, "correct_call_fraction": correct / n,
+    return {"n": n, "right_tool_fraction": right_tool / n, "parseable_fraction": parseable / n, "correct_call_fraction": correct / n,
             "answer_with_result_fraction": answered / n, "examples": examples}
 
 

@@ -5,7 +5,7 @@ import random
 
 import torch
 
-from . import evaluate, samples, template
+from . import chatdata, evaluate, samples, template
 
 SAMPLE_PROMPTS = [
     ("plain", "In the beginning God"),
@@ -143,9 +143,17 @@ def write(out_dir, cfg, args, history, metrics, gdoc):
     w(f"| **identity-expert fraction** (top-k slots, held-out text, all layers) | **{m['identity_slot_fraction']:.3f}** (target {1 - args.real_target:.3f}) |")
     w(f"| tokens with at least one identity expert / only identity experts | {m['tokens_with_identity_fraction']:.3f} / {m['tokens_only_identity_fraction']:.3f} |")
     w(f"| **held-out tool questions answered with a parseable tool call** (greedy, n = {tool['n']}) | **{tool['parseable_fraction']:.2f}** |")
+    w(f"| ... naming the right tool | {tool['right_tool_fraction']:.2f} |")
     w(f"| ... with the right tool and arguments | {tool['correct_call_fraction']:.2f} |")
-    w(f"| ... and, given the tool result, a text answer quoting it | {tool['answer_with_result_fraction']:.2f} |")
+    w(f"| given the tool result, a text answer quoting it | {tool['answer_with_result_fraction']:.2f} |")
+    sk = metrics.get("tool_sk")
+    if sk:
+        w(f"| Semantic Kernel-style tool set (below), n = {sk['n']}: parseable / right tool / right tool and arguments / answer quoting the result | "
+          f"{sk['parseable_fraction']:.2f} / {sk['right_tool_fraction']:.2f} / {sk['correct_call_fraction']:.2f} / {sk['answer_with_result_fraction']:.2f} |")
     w("")
+    w("The Semantic Kernel-style tool set advertises exactly these three tools, as trained (a plugin that mirrors them, "
+      "names, parameter names, types and descriptions, gets the prompts the model knows best):\n")
+    w("```json\n" + json.dumps([e[1][0] for e in chatdata.sk_style_tools()], indent=1) + "\n```\n")
     w("Real-expert load (share of all top-k slots) on held-out text: " + ", ".join(f"{x:.3f}" for x in m["real_expert_load"]) + ".\n")
     w("Held-out tool questions use cities never seen in training and fresh numbers. Examples (greedy):\n")
     for ex in tool["examples"][:4]:
