@@ -176,7 +176,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
 
     /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>).</summary>
     /// <remarks>With <see cref="ToolChoiceMode.Required"/> the answer starts with the forced opening of a tool call, which is part
-    /// of the output (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>); with
+    /// of the output (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>), and names
+    /// the required function, or, when any tool will do, the one the model prefers among the offered names (decoded with every
+    /// other token masked out, so a small model cannot call a tool that is not there); with
     /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.</remarks>
     public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -184,6 +186,15 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(messages);
         options ??= new GenerationOptions();
         options.Validate();
+        bool tools = options.Tools is { Count: > 0 };
+        // Required without a named function: the name is decoded first, constrained to the offered ones (RequiredToolName).
+        return tools && options.ToolChoice is { Mode: ToolChoiceMode.Required, FunctionName: null }
+            ? ChatWithChosenToolAsync(messages, options, cancellationToken)
+            : Chat(messages, options, cancellationToken);
+    }
+
+    private IAsyncEnumerable<GenerationUpdate> Chat(IReadOnlyList<ChatMessage> messages, GenerationOptions options, CancellationToken cancellationToken)
+    {
         bool tools = options.Tools is { Count: > 0 };
         string forced = "";
         if (tools && options.ToolChoice.Mode == ToolChoiceMode.Required)
@@ -194,6 +205,26 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         var prompt = ChatTemplate.RenderPrompt(messages, options.Tools);
         var ids = RequireTokenizer().Encode(prompt.Text + forced, prompt.PlainTextRanges);
         return Generate(ids, options, parseToolCalls: tools, cancellationToken, forced);
+    }
+
+    private async IAsyncEnumerable<GenerationUpdate> ChatWithChosenToolAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var prompt = ChatTemplate.RenderPrompt(messages, options.Tools);
+        string? name = await RequiredToolName.ChooseAsync(RequireTokenizer(), prompt, [.. options.Tools!.Select(t => t.Name)],
+            (context, allowed, ct) => NextTokenAsync(context, allowed, options, ct), cancellationToken).ConfigureAwait(false);
+        // null (names that do not tokenize apart from the opening): only the tag is forced, the model writes the name.
+        var chosen = name is null ? options : options with { ToolChoice = ToolChoice.Required(name) };
+        await foreach (var update in Chat(messages, chosen, cancellationToken).ConfigureAwait(false)) yield return update;
+    }
+
+    // One constrained token with the request's sampling settings (no drafts, no stops): a step of RequiredToolName's walk.
+    private async Task<int> NextTokenAsync(int[] context, int[] allowed, GenerationOptions options, CancellationToken cancellationToken)
+    {
+        var one = options with { MaxTokens = 1, DraftTokens = 0, IgnoreEos = true, StopSequences = [], StopTokenIds = [], Tools = null, ToolChoice = ToolChoice.Auto };
+        await foreach (var update in Generate(context, one, parseToolCalls: false, cancellationToken, allowedTokens: allowed).ConfigureAwait(false))
+            if (update.TokenIds.Count > 0) return update.TokenIds[0];
+        throw new InvalidOperationException("The constrained step produced no token.");
     }
 
     /// <summary>Continues a prompt given as token ids.</summary>
@@ -211,7 +242,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     // forcedOutput: text at the end of the prompt that belongs to the answer (a forced tool-call opening); it goes through the
     // output pipeline first, so the stream reads as if the model had written it.
     private IAsyncEnumerable<GenerationUpdate> Generate(IReadOnlyList<int> promptTokens, GenerationOptions options, bool parseToolCalls,
-        CancellationToken cancellationToken, string forcedOutput = "")
+        CancellationToken cancellationToken, string forcedOutput = "", int[]? allowedTokens = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         ArgumentNullException.ThrowIfNull(promptTokens);
@@ -227,9 +258,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
 
         var stops = options.IgnoreEos ? new HashSet<int>() : new HashSet<int>(_eosTokens);
         stops.UnionWith(options.StopTokenIds);
-        int drafts = _model.HasMtp ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
+        int drafts = _model.HasMtp && allowedTokens is null ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
         var sequence = new Sequence(prompt, options, new Sampler(options.ToSampling()),
-            new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls, forcedOutput), stops, Config.MaxPositionEmbeddings, drafts);
+            new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls, forcedOutput), stops, Config.MaxPositionEmbeddings, drafts)
+        { AllowedTokens = allowedTokens };
         return Stream(sequence, cancellationToken);
     }
 

@@ -12,7 +12,9 @@ namespace LongCat.Sdk.Tests;
 /// <list type="bullet">
 /// <item>after <c>:</c> (the end of <c> ASSISTANT:</c>): <see cref="Answer"/>, then end of turn: a text answer;</item>
 /// <item>after <c>\n</c> (the end of the forced opening <c>&lt;longcat_tool_call&gt;\n</c> of a required tool call):
-/// <see cref="CallBody"/>, the close tag, then end of turn: a complete call to <c>Clock-Now</c>.</item>
+/// <see cref="CallBody"/>, the close tag, then end of turn: a complete call to <c>Clock-Now</c>;</item>
+/// <item>after <see cref="ArgumentsOpening"/> (the end of the forced opening when the engine names the function itself):
+/// <see cref="ArgumentsBody"/>, the close tag, then end of turn.</item>
 /// </list>
 /// </summary>
 internal static class ScriptedModel
@@ -20,6 +22,10 @@ internal static class ScriptedModel
     /// <summary>The call the model writes: Semantic Kernel's hosted-connector spelling of plugin Clock's function Now.</summary>
     public const string CallBody = "{\"name\": \"Clock-Now\", \"arguments\": {}}\n";
     public const string Answer = "It is 14:30.";
+    /// <summary>The end of a forced opening that names the function (<c>{"name": "f", "arguments":</c>), one token here.</summary>
+    public const string ArgumentsOpening = "\", \"arguments\":";
+    /// <summary>What the model writes after it: empty arguments and the end of the JSON object.</summary>
+    public const string ArgumentsBody = " {}}\n";
 
     private static readonly Lazy<string> DirValue = new(Create);
 
@@ -30,14 +36,18 @@ internal static class ScriptedModel
     {
         string dir = Path.Combine(Path.GetTempPath(), $"longcat-scripted-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
-        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer];
+        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer, ArgumentsOpening, ArgumentsBody];
         File.WriteAllText(Path.Combine(dir, "tokenizer.json"), TestModels.ByteLevelBpeJson(512, extra));
         File.Copy(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"), Path.Combine(dir, "config.json"), overwrite: true);
 
         const int vocab = 512, hidden = 64, eos = 2;
-        int close = vocab - 3, body = vocab - 2, answer = vocab - 1;       // vocab - 4 is the open tag, only ever in prompts
+        int close = vocab - 5, body = vocab - 4, answer = vocab - 3;       // vocab - 6 is the open tag, only ever in prompts
+        int argsOpening = vocab - 2, argsBody = vocab - 1;
         int colon = 4 + ':', newline = 4 + '\n';                                  // byte tokens follow the four specials
-        var next = new Dictionary<int, int> { [colon] = answer, [answer] = eos, [newline] = body, [body] = close, [close] = eos };
+        var next = new Dictionary<int, int>
+        {
+            [colon] = answer, [answer] = eos, [newline] = body, [body] = close, [close] = eos, [argsOpening] = argsBody, [argsBody] = close,
+        };
 
         var rng = new Random(20261201);
         var embed = new float[vocab * hidden];

@@ -118,6 +118,7 @@ internal sealed class EngineLoop : IDisposable
                 else if (drafts == 0)
                 {
                     logits.AsSpan(firstLogit * vocab, vocab).CopyTo(_logitsRow);
+                    if (s.AllowedTokens is { } allowed) KeepOnly(_logitsRow, allowed);
                     Advance(s, s.Sampler.Sample(_logitsRow, s.Prompt, s.Generated));
                 }
                 else
@@ -227,6 +228,15 @@ internal sealed class EngineLoop : IDisposable
     public long AcceptedDrafts { get; private set; }
 
     /// <summary>Appends a sampled token and streams what it completes; finishes the sequence when a stop rule fires.</summary>
+    /// <summary>Masks every logit but the allowed ones to -inf (the allowed ids are in the vocabulary; the set is small).</summary>
+    private static void KeepOnly(float[] logits, int[] allowed)
+    {
+        Span<float> kept = stackalloc float[allowed.Length];
+        for (int i = 0; i < allowed.Length; i++) kept[i] = logits[allowed[i]];
+        Array.Fill(logits, float.NegativeInfinity);
+        for (int i = 0; i < allowed.Length; i++) logits[allowed[i]] = kept[i];
+    }
+
     private void Advance(Sequence s, int token)
     {
         s.FirstTokenAt ??= s.Clock.Elapsed;

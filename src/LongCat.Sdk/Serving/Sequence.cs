@@ -52,6 +52,9 @@ internal sealed class Sequence
 
     /// <summary>Tokens the MTP head drafts per step for this request (0: plain decoding).</summary>
     public int DraftTokens { get; }
+    /// <summary>When set, every sampled token is one of these (the others' logits are masked out before sampling); only for
+    /// plain decoding (<see cref="DraftTokens"/> = 0). The engine uses it to pick a required tool's name.</summary>
+    public int[]? AllowedTokens { get; init; }
     /// <summary>Drafts proposed for the next step (not yet in <see cref="Tokens"/>).</summary>
     public List<int> Drafts { get; } = [];
     /// <summary>The head's distribution for each draft (sampling only).</summary>

@@ -20,7 +20,8 @@ public enum ToolChoiceMode
 /// <remarks>
 /// A local model cannot be told to obey, so the engine enforces the choice: <see cref="ToolChoiceMode.Required"/> starts the
 /// answer with <see cref="ChatTemplate.RenderToolCallPrefix"/> (the opening of a <c>&lt;longcat_tool_call&gt;</c> block, with
-/// the function's name when one is required), which the model continues; <see cref="ToolChoiceMode.None"/> ends generation
+/// a function's name: the required one, or, when any will do, the offered name the model prefers, decoded under a mask that
+/// allows only offered names), which the model continues with the arguments; <see cref="ToolChoiceMode.None"/> ends generation
 /// where a call would begin, so no call is made and no markup is shown.
 /// </remarks>
 /// <param name="Mode">Auto, Required or None.</param>
