@@ -51,8 +51,11 @@ public sealed class PrefixCache(BlockPool pool)
     }
 
     /// <summary>Registers the full blocks of a sequence's first <paramref name="cachedTokens"/> tokens (already in the cache).</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cachedTokens"/> exceeds the tokens given.</exception>
     public void Register(ReadOnlySpan<int> tokens, IReadOnlyList<int> blocks, int cachedTokens)
     {
+        if (cachedTokens > tokens.Length)
+            throw new ArgumentOutOfRangeException(nameof(cachedTokens), cachedTokens, $"Only {tokens.Length} tokens were given: a block is keyed by every token it holds.");
         int bs = pool.BlockSize;
         ulong key = Seed;
         for (int i = 0; (i + 1) * bs <= cachedTokens && i < blocks.Count; i++)

@@ -227,7 +227,6 @@ internal sealed class EngineLoop : IDisposable
     public long Drafted { get; private set; }
     public long AcceptedDrafts { get; private set; }
 
-    /// <summary>Appends a sampled token and streams what it completes; finishes the sequence when a stop rule fires.</summary>
     /// <summary>Masks every logit but the allowed ones to -inf (the allowed ids are in the vocabulary; the set is small).</summary>
     private static void KeepOnly(float[] logits, int[] allowed)
     {
@@ -237,6 +236,7 @@ internal sealed class EngineLoop : IDisposable
         for (int i = 0; i < allowed.Length; i++) logits[allowed[i]] = kept[i];
     }
 
+    /// <summary>Appends a sampled token and streams what it completes; finishes the sequence when a stop rule fires.</summary>
     private void Advance(Sequence s, int token)
     {
         s.FirstTokenAt ??= s.Clock.Elapsed;

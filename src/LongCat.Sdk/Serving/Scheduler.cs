@@ -23,8 +23,10 @@ internal sealed class Scheduler(BlockPool pool, int maxBatchTokens, int maxSeque
     /// <summary>Removes a finished or failed sequence and frees its blocks (after offering its full blocks to the prefix cache).</summary>
     public void Remove(Sequence s, bool keepPrefix)
     {
+        // A step that accepted drafts past the end (a stop token or the length limit inside them) leaves cached rows beyond the
+        // tokens; only blocks that the tokens fill are known by their key.
         if (keepPrefix && prefixCache is not null)
-            prefixCache.Register(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Tokens), s.Table.Blocks, s.Cached);
+            prefixCache.Register(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Tokens), s.Table.Blocks, Math.Min(s.Cached, s.Tokens.Count));
         s.Table.Release(pool);
         if (!_running.Remove(s)) _waiting.Remove(s);
     }

@@ -4,7 +4,7 @@ namespace LongCat.Sdk.Tests.Serving;
 
 /// <summary>
 /// Speculative decoding on the bundled demo model, whose MTP head is trained (the fixtures' heads are random, so there the
-/// drafts are almost all rejected): greedy output equals plain greedy output token for token over generations that cross many
+/// drafts are almost all rejected): greedy output equals plain greedy output token for token over generations that cross many small
 /// KV blocks, with drafts really accepted, and every block is back in the pool afterwards.
 /// </summary>
 [TestClass]
@@ -15,7 +15,7 @@ public sealed class DemoModelSpeculativeTests
     [ClassInitialize]
     public static async Task Load(TestContext _)
     {
-        if (TestModels.DemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir, new LongCatOptions { KvBlockSize = 16 });
+        if (TestModels.DemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir, new LongCatOptions { KvBlockSize = 4 });
     }
 
     [ClassCleanup]
@@ -23,11 +23,12 @@ public sealed class DemoModelSpeculativeTests
 
     private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
 
-    private static async Task<(List<int> Tokens, GenerationUsage Usage)> Run(IReadOnlyList<int> prompt, int draftTokens)
+    private static async Task<(List<int> Tokens, GenerationUsage Usage)> Run(IReadOnlyList<int> prompt, int draftTokens, int maxTokens = 160,
+        bool ignoreEos = true)
     {
         var tokens = new List<int>();
         GenerationUsage? usage = null;
-        var options = new GenerationOptions { Temperature = 0, MaxTokens = 160, IgnoreEos = true, DraftTokens = draftTokens };
+        var options = new GenerationOptions { Temperature = 0, MaxTokens = maxTokens, IgnoreEos = ignoreEos, DraftTokens = draftTokens };
         await foreach (var u in Engine.GenerateAsync(prompt, options))
         {
             tokens.AddRange(u.TokenIds);
@@ -52,8 +53,60 @@ public sealed class DemoModelSpeculativeTests
         var spec = await Run(prompt, draftTokens);
 
         CollectionAssert.AreEqual(plain.Tokens, spec.Tokens, $"k = {draftTokens}, chat = {chat}");
-        Assert.AreEqual(160, spec.Tokens.Count, "crosses ten 16-token blocks");
+        Assert.AreEqual(160, spec.Tokens.Count, "crosses forty 4-token blocks");
         Assert.IsTrue(spec.Usage.AcceptedDraftTokens > 0, $"accepted {spec.Usage.AcceptedDraftTokens} of {spec.Usage.DraftedTokens} drafts");
         Assert.AreEqual(Engine.TotalKvBlocks, Engine.FreeKvBlocks, "every block back in the pool");
+    }
+
+    /// <summary>
+    /// A step can accept drafts past the token that ends the request (end of turn, or the token limit): the cache then holds rows
+    /// beyond the emitted tokens, and the finished sequence's full blocks go to the prefix cache. Chat turns end with
+    /// &lt;/longcat_s&gt;, so every limit from 1 to 24 tokens ends some run inside an accepted draft.
+    /// </summary>
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    public async Task Greedy_Speculative_EndingInsideAcceptedDrafts_EqualsPlain_AndTheEngineGoesOn(int draftTokens)
+    {
+        string[] questions = ["Who are you?", "Hello!", "Continue: In the beginning God"];
+        foreach (string q in questions)
+        {
+            var prompt = Engine.TokenizeChat([ChatMessage.User(q)]);
+            for (int max = 1; max <= 24; max++)
+            {
+                var plain = await Run(prompt, 0, max, ignoreEos: false);
+                var spec = await Run(prompt, draftTokens, max, ignoreEos: false);
+                CollectionAssert.AreEqual(plain.Tokens, spec.Tokens, $"'{q}', max {max}, k = {draftTokens}");
+            }
+        }
+        Assert.AreEqual(Engine.TotalKvBlocks, Engine.FreeKvBlocks, "every block back in the pool");
+    }
+
+    /// <summary>
+    /// The same, where the accepted draft past the end is the first row of a new KV block: the finished sequence then has more
+    /// cached rows than tokens, and only the blocks its tokens fill may go to the prefix cache (this threw in the prefix cache and
+    /// failed the request). Each block size puts a block boundary just past the plain run's last token.
+    /// </summary>
+    [TestMethod]
+    [DataRow("Who are you?", 1)]
+    [DataRow("Who are you?", 2)]
+    [DataRow("Hello!", 1)]
+    [DataRow("Hello!", 2)]
+    public async Task Greedy_Speculative_DraftsPastTheEndFillANewBlock_FinishesCleanly(string question, int draftTokens)
+    {
+        ChatMessage[] chat = [ChatMessage.System("You are a helpful assistant."), ChatMessage.User(question)];
+        var prompt = Engine.TokenizeChat(chat);
+        var plain = await Run(prompt, 0, 64, ignoreEos: false);
+        int total = prompt.Count + plain.Tokens.Count;
+        for (int blockSize = total + 1; blockSize <= total + draftTokens; blockSize++)
+        {
+            await using var engine = await LongCatEngine.LoadAsync(TestModels.DemoModel()!, new LongCatOptions { KvBlockSize = blockSize });
+            var options = new GenerationOptions { Temperature = 0, MaxTokens = 64, DraftTokens = draftTokens };
+            var tokens = new List<int>();
+            await foreach (var u in engine.GenerateAsync(prompt, options)) tokens.AddRange(u.TokenIds);
+
+            CollectionAssert.AreEqual(plain.Tokens, tokens, $"block size {blockSize}");
+            Assert.AreEqual(engine.TotalKvBlocks, engine.FreeKvBlocks, $"block size {blockSize}");
+        }
     }
 }

@@ -68,4 +68,18 @@ public sealed class PrefixCacheTests
         Assert.AreEqual(2, cache.Match([1, 2, 9, 9], 4, miss), "the second block differs");
         Assert.AreEqual(0, cache.Match([7, 7, 7], 3, new List<int>()));
     }
+
+    [TestMethod]
+    public void Register_MoreCachedRowsThanTokens_ThrowsNamingTheCount()
+    {
+        var pool = new BlockPool(8, 2);
+        var cache = new PrefixCache(pool);
+        var table = new BlockTable();
+        table.Reserve(pool, 4);
+
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => cache.Register([1, 2, 3], table.Blocks, 4));
+
+        Assert.AreEqual("cachedTokens", e.ParamName);
+        Assert.AreEqual(0, cache.Count);
+    }
 }
