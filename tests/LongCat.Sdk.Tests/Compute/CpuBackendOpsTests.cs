@@ -21,8 +21,10 @@ public sealed unsafe class CpuBackendOpsTests
 
     [TestMethod]
     [DataRow(DType.BF16, 1, false)]
+    [DataRow(DType.BF16, 2, true)]
     [DataRow(DType.BF16, 3, false)]
     [DataRow(DType.BF16, 5, false)]
+    [DataRow(DType.BF16, 7, false)]
     [DataRow(DType.BF16, 8, true)]
     [DataRow(DType.F32, 1, false)]
     [DataRow(DType.F32, 3, false)]

@@ -98,6 +98,8 @@ public sealed unsafe class CpuFusedOpsTests
 
     [TestMethod]
     [DataRow(DType.BF16, 1)]
+    [DataRow(DType.BF16, 2)]
+    [DataRow(DType.BF16, 3)]
     [DataRow(DType.BF16, 6)]
     [DataRow(DType.F32, 3)]
     [DataRow(DType.F8E4M3, 1)]

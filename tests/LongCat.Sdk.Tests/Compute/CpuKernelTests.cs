@@ -146,6 +146,42 @@ public sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void DotBf16RowN_PermutedVectors_MatchReferencePerVector(int vectors)
+    {
+        var random = new Random(4100 + vectors);
+        foreach (int n in Sizes)
+        {
+            // Arrange: x permuted as the backend does before calling the kernel
+            using var w = TestWeight.Create(DType.BF16, 2, n, random);
+            var xs = Enumerable.Range(0, vectors).Select(_ => TestWeight.Vector(n, random)).ToArray();
+            var permuted = xs.Select(x => new float[n]).ToArray();
+            for (int j = 0; j < vectors; j++)
+                fixed (float* src = xs[j], dst = permuted[j]) SimdKernels.PermuteEvenOdd(src, dst, n);
+            var result = new float[3];
+
+            for (int row = 0; row < 2; row++)
+            {
+                // Act
+                ushort* wr = (ushort*)w.Tensor.Data + (long)row * n;
+                fixed (float* p0 = permuted[0], p1 = permuted[1], p2 = permuted[vectors - 1], pr = result)
+                {
+                    if (vectors == 2) SimdKernels.DotBf16Row2(wr, p0, p1, n, pr);
+                    else SimdKernels.DotBf16Row3(wr, p0, p1, p2, n, pr);
+                }
+
+                // Assert
+                for (int k = 0; k < vectors; k++)
+                {
+                    double expected = Reference(w.Row(row), xs[k], out double magnitude);
+                    AssertDotClose(expected, magnitude, result[k], n, $"n={n} row={row} vector {k}");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
     public void DotBf16x4_RandomRows_MatchesReferencePerVector()
     {
         var random = new Random(4000);

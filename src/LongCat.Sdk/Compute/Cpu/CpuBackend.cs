@@ -156,29 +156,57 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
             MatVecBf16(x, w, y, r0, r1, accumulate);
             return;
         }
-        int tokens = x.Rows, inDim = w.Columns, outDim = w.Rows;
+        if (w.DType == DType.BF16 && PermutedRows.Fits(x.Rows))
+        {
+            MatMulFewBf16(x, w, y, r0, r1, accumulate);
+            return;
+        }
+        int tokens = x.Rows, outDim = w.Rows;
         float* res = stackalloc float[4];
         for (int r = r0; r < r1; r++)
-        {
-            int t = 0;
-            if (w.DType == DType.BF16)
+            for (int t = 0; t < tokens; t += 4)
             {
-                ushort* row = (ushort*)w.Data + (long)r * inDim;
-                for (; t + 4 <= tokens; t += 4)
+                int n = Math.Min(4, tokens - t);
+                RowDots(w, r, x, t, n, res);
+                for (int k = 0; k < n; k++)
                 {
-                    SimdKernels.DotBf16x4(row, x.RowF32(t), x.RowF32(t + 1), x.RowF32(t + 2), x.RowF32(t + 3), inDim, res);
-                    for (int k = 0; k < 4; k++)
-                    {
-                        float* dst = y.F32 + (long)(t + k) * outDim + r;
-                        *dst = accumulate ? *dst + res[k] : res[k];
-                    }
+                    float* dst = y.F32 + (long)(t + k) * outDim + r;
+                    *dst = accumulate ? *dst + res[k] : res[k];
                 }
             }
-            for (; t < tokens; t++)
+    }
+
+    /// <summary>
+    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4. BF16 rows are widened once for all the vectors (what makes a verify step
+    /// over 2-3 rows cost little more than a decode step); other formats go vector by vector.
+    /// </summary>
+    private static void RowDots(CpuTensor w, int r, CpuTensor x, int t0, int count, float* result)
+    {
+        if (w.DType != DType.BF16 || count == 1)
+        {
+            for (int k = 0; k < count; k++) result[k] = SimdKernels.Dot(w, r, x.RowF32(t0 + k), w.Columns);
+            return;
+        }
+        // Two or three vectors: the four-vector kernel with the last one repeated (the extra results are dropped).
+        ushort* row = (ushort*)w.Data + (long)r * w.Columns;
+        SimdKernels.DotBf16x4(row, x.RowF32(t0), x.RowF32(t0 + 1), x.RowF32(t0 + Math.Min(2, count - 1)), x.RowF32(t0 + count - 1), w.Columns, result);
+    }
+
+    /// <summary>
+    /// A verify step's BF16 product over 2-3 token rows: each x row permuted once (even/odd lanes), then each weight row converted
+    /// once for all of them, as decode does for one row (see <see cref="PermutedRows"/>).
+    /// </summary>
+    private static void MatMulFewBf16(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    {
+        using var xp = new PermutedRows(x);
+        float* res = stackalloc float[3];
+        for (int r = r0; r < r1; r++)
+        {
+            xp.Dots(w, r, res);
+            for (int t = 0; t < x.Rows; t++)
             {
-                float v = SimdKernels.Dot(w, r, x.RowF32(t), inDim);
-                float* dst = y.F32 + (long)t * outDim + r;
-                *dst = accumulate ? *dst + v : v;
+                float* dst = y.F32 + (long)t * y.Columns + r;
+                *dst = accumulate ? *dst + res[t] : res[t];
             }
         }
     }
@@ -221,6 +249,33 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
             SimdKernels.DotBf16Rows4(row + (long)k * inDim, 0, xp, inDim, tmp);
             result[k] = tmp[0];
         }
+    }
+
+    /// <summary>2 or 3 token rows reordered like <see cref="PermutedVector"/>, in one native buffer freed on dispose.</summary>
+    private readonly ref struct PermutedRows
+    {
+        private readonly float* _p;
+        private readonly int _n, _rows;
+
+        public static bool Fits(int rows) => rows is 2 or 3;
+
+        public PermutedRows(CpuTensor x)
+        {
+            _rows = x.Rows;
+            _n = x.Columns;
+            _p = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, _rows * _n) * 4, 64);
+            for (int t = 0; t < _rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), _p + (long)t * _n, _n);
+        }
+
+        /// <summary>result[t] = W[r]·x[t] for every row t.</summary>
+        public void Dots(CpuTensor w, int r, float* result)
+        {
+            ushort* row = (ushort*)w.Data + (long)r * _n;
+            if (_rows == 2) SimdKernels.DotBf16Row2(row, _p, _p + _n, _n, result);
+            else SimdKernels.DotBf16Row3(row, _p, _p + _n, _p + 2L * _n, _n, result);
+        }
+
+        public void Dispose() => NativeMemory.AlignedFree(_p);
     }
 
     /// <summary>x reordered for <see cref="SimdKernels.DotBf16Rows4"/> in a native buffer freed on dispose.</summary>
@@ -267,11 +322,25 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
             }
             return;
         }
-        for (int r = r0; r < r1; r++)
-            for (int t = 0; t < tokens; t++)
+        float* gd = stackalloc float[4], ud = stackalloc float[4];
+        if (g.DType == DType.BF16 && u.DType == DType.BF16 && PermutedRows.Fits(tokens))
+        {
+            using var xp = new PermutedRows(x);
+            for (int r = r0; r < r1; r++)
             {
-                float* xr = x.RowF32(t);
-                h.F32[(long)t * outDim + r] = SimdKernels.SiluMul(SimdKernels.Dot(g, r, xr, inDim), SimdKernels.Dot(u, r, xr, inDim));
+                xp.Dots(g, r, gd);
+                xp.Dots(u, r, ud);
+                for (int t = 0; t < tokens; t++) h.F32[(long)t * outDim + r] = SimdKernels.SiluMul(gd[t], ud[t]);
+            }
+            return;
+        }
+        for (int r = r0; r < r1; r++)
+            for (int t = 0; t < tokens; t += 4)
+            {
+                int n = Math.Min(4, tokens - t);
+                RowDots(g, r, x, t, n, gd);
+                RowDots(u, r, x, t, n, ud);
+                for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r] = SimdKernels.SiluMul(gd[k], ud[k]);
             }
     }
 

@@ -330,6 +330,102 @@ internal static unsafe class SimdKernels
         return sum;
     }
 
+    /// <summary>result[0..2) = w·x_j for 2 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight
+    /// row converted once for all of them (a verify step over 2 rows).</summary>
+    public static void DotBf16Row2(ushort* w, float* xp0, float* xp1, int n, float* result)
+    {
+        int i = 0;
+        float s0 = 0; float s1 = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var mask = Vector512.Create(0xFFFF0000u);
+            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r = Vector512.Load((uint*)(w + i));
+                var even = (r << 16).AsSingle();
+                var odd = (r & mask).AsSingle();
+                e0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp0 + i), e0);
+                o0 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp0 + i + 16), o0);
+                e1 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp1 + i), e1);
+                o1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp1 + i + 16), o1);
+            }
+            s0 = Vector512.Sum(e0 + o0); s1 = Vector512.Sum(e1 + o1);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var mask = Vector256.Create(0xFFFF0000u);
+            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var r = Vector256.Load((uint*)(w + i));
+                var even = (r << 16).AsSingle();
+                var odd = (r & mask).AsSingle();
+                e0 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp0 + i), e0);
+                o0 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp0 + i + 8), o0);
+                e1 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp1 + i), e1);
+                o1 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp1 + i + 8), o1);
+            }
+            s0 = Vector256.Sum(e0 + o0); s1 = Vector256.Sum(e1 + o1);
+        }
+        for (; i < n; i++)
+        {
+            float v = WeightFormats.Bf16ToFloat(w[i]);   // the tail is not permuted
+            s0 += v * xp0[i]; s1 += v * xp1[i];
+        }
+        result[0] = s0; result[1] = s1;
+    }
+
+    /// <summary>result[0..3) = w·x_j for 3 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight
+    /// row converted once for all of them (a verify step over 3 rows).</summary>
+    public static void DotBf16Row3(ushort* w, float* xp0, float* xp1, float* xp2, int n, float* result)
+    {
+        int i = 0;
+        float s0 = 0; float s1 = 0; float s2 = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var mask = Vector512.Create(0xFFFF0000u);
+            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r = Vector512.Load((uint*)(w + i));
+                var even = (r << 16).AsSingle();
+                var odd = (r & mask).AsSingle();
+                e0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp0 + i), e0);
+                o0 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp0 + i + 16), o0);
+                e1 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp1 + i), e1);
+                o1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp1 + i + 16), o1);
+                e2 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp2 + i), e2);
+                o2 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp2 + i + 16), o2);
+            }
+            s0 = Vector512.Sum(e0 + o0); s1 = Vector512.Sum(e1 + o1); s2 = Vector512.Sum(e2 + o2);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            var mask = Vector256.Create(0xFFFF0000u);
+            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
+            for (; i <= n - 16; i += 16)
+            {
+                var r = Vector256.Load((uint*)(w + i));
+                var even = (r << 16).AsSingle();
+                var odd = (r & mask).AsSingle();
+                e0 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp0 + i), e0);
+                o0 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp0 + i + 8), o0);
+                e1 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp1 + i), e1);
+                o1 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp1 + i + 8), o1);
+                e2 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp2 + i), e2);
+                o2 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp2 + i + 8), o2);
+            }
+            s0 = Vector256.Sum(e0 + o0); s1 = Vector256.Sum(e1 + o1); s2 = Vector256.Sum(e2 + o2);
+        }
+        for (; i < n; i++)
+        {
+            float v = WeightFormats.Bf16ToFloat(w[i]);   // the tail is not permuted
+            s0 += v * xp0[i]; s1 += v * xp1[i]; s2 += v * xp2[i];
+        }
+        result[0] = s0; result[1] = s1; result[2] = s2;
+    }
+
     /// <summary>acc += alpha · BF16 row.</summary>
     public static void AxpyBf16(ushort* w, float alpha, float* acc, int n)
     {
