@@ -65,8 +65,10 @@ public sealed class EngineTests
             updates.Add(u);
             if (updates.Count == 3)
             {
-                stepsAtCancel = engine.Statistics.Steps;
+                // Read after the request is flagged: only a step already in flight may still finish (reading before left a
+                // window in which the loop completed one step and began the next before the flag was set).
                 cts.Cancel();
+                stepsAtCancel = engine.Statistics.Steps;
             }
         }
         Assert.AreEqual(FinishReason.Cancelled, updates[^1].FinishReason);
