@@ -27,6 +27,14 @@ internal static class TestModels
         return File.Exists(Path.Combine(dir, "config.json")) && File.Exists(Path.Combine(dir, "tokenizer.json")) ? dir : null;
     }
 
+    /// <summary>The demo model loaded (for a class's ClassInitialize), or null when this checkout has none.</summary>
+    public static async Task<LongCatEngine?> LoadDemoAsync(LongCatOptions? options = null) =>
+        DemoModel() is { } dir ? await LongCatEngine.LoadAsync(dir, options) : null;
+
+    /// <summary>The engine <see cref="LoadDemoAsync"/> gave, or an inconclusive result naming the missing model.</summary>
+    public static LongCatEngine RequireDemo(LongCatEngine? engine) =>
+        engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+
     private static string CreateTinyWithTokenizer()
     {
         string dir = Path.Combine(Path.GetTempPath(), $"longcat-tiny-text-{Environment.ProcessId}");

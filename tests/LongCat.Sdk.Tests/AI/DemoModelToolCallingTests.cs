@@ -21,13 +21,13 @@ public sealed class DemoModelToolCallingTests
     [ClassInitialize]
     public static async Task Load(TestContext _)
     {
-        if (TestModels.DemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir);
+        _engine = await TestModels.LoadDemoAsync();
     }
 
     [ClassCleanup]
     public static void Unload() => _engine?.Dispose();
 
-    private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+    private static LongCatEngine Engine => TestModels.RequireDemo(_engine);
 
     private static AIFunction Clock(List<string> calls) => AIFunctionFactory.Create(
         ([Description("The city, e.g. Paris")] string city) => { calls.Add(city); return "14:30"; },

@@ -23,13 +23,13 @@ public sealed class DemoModelFunctionCallingTests
     [ClassInitialize]
     public static async Task Load(TestContext _)
     {
-        if (TestModels.DemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir);
+        _engine = await TestModels.LoadDemoAsync();
     }
 
     [ClassCleanup]
     public static void Unload() => _engine?.Dispose();
 
-    private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+    private static LongCatEngine Engine => TestModels.RequireDemo(_engine);
 
     public sealed class Clock
     {

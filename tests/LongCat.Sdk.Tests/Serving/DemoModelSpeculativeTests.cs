@@ -15,13 +15,13 @@ public sealed class DemoModelSpeculativeTests
     [ClassInitialize]
     public static async Task Load(TestContext _)
     {
-        if (TestModels.DemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir, new LongCatOptions { KvBlockSize = 4 });
+        _engine = await TestModels.LoadDemoAsync(new LongCatOptions { KvBlockSize = 4 });
     }
 
     [ClassCleanup]
     public static void Unload() => _engine?.Dispose();
 
-    private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+    private static LongCatEngine Engine => TestModels.RequireDemo(_engine);
 
     private static async Task<(List<int> Tokens, GenerationUsage Usage)> Run(IReadOnlyList<int> prompt, int draftTokens, int maxTokens = 160,
         bool ignoreEos = true)
@@ -100,7 +100,7 @@ public sealed class DemoModelSpeculativeTests
         int total = prompt.Count + plain.Tokens.Count;
         for (int blockSize = total + 1; blockSize <= total + draftTokens; blockSize++)
         {
-            await using var engine = await LongCatEngine.LoadAsync(TestModels.DemoModel()!, new LongCatOptions { KvBlockSize = blockSize });
+            await using var engine = TestModels.RequireDemo(await TestModels.LoadDemoAsync(new LongCatOptions { KvBlockSize = blockSize }));
             var options = new GenerationOptions { Temperature = 0, MaxTokens = 64, DraftTokens = draftTokens };
             var tokens = new List<int>();
             await foreach (var u in engine.GenerateAsync(prompt, options)) tokens.AddRange(u.TokenIds);
