@@ -177,8 +177,8 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary>
-    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4. BF16 rows are widened once for all the vectors (what makes a verify step
-    /// over 2-3 rows cost little more than a decode step); other formats go vector by vector.
+    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill, four token rows at a time). A BF16 row is widened once for all
+    /// the vectors; other formats go vector by vector.
     /// </summary>
     private static void RowDots(CpuTensor w, int r, CpuTensor x, int t0, int count, float* result)
     {
