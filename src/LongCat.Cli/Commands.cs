@@ -168,25 +168,40 @@ internal static class Commands
         }
     }
 
-    public static int Inspect(CliArgs a)
+    public static int Inspect(CliArgs a) => Inspect(a, Console.Out);
+
+    /// <summary><c>longcat inspect</c> writing to the given output (tests call it in-process).</summary>
+    public static int Inspect(CliArgs a, TextWriter stdout)
     {
-        if (a.Has("help")) { Console.WriteLine(Help.For("inspect")); return 0; }
+        if (a.Has("help")) { stdout.WriteLine(Help.For("inspect")); return 0; }
         a.RejectUnknown("model");
         string dir = ModelDir(a);
         var config = LongCatConfig.Load(Path.Combine(dir, "config.json"));
-        Console.WriteLine(config);
+        stdout.WriteLine("config:");
+        foreach (var p in typeof(LongCatConfig).GetProperties(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance))
+            stdout.WriteLine($"  {p.Name,-28} {Show(p.GetValue(config))}");
         using var index = CheckpointIndex.Open(dir);
         foreach (var name in index.TensorNames.Order(StringComparer.Ordinal))
         {
             var (t, f) = index.Get(name);
-            Console.WriteLine($"{name,-70} {t.DType.SafetensorsName(),-8} {t.ShapeText,-18} {t.Length,14:N0} B  {Path.GetFileName(f.Path)}");
+            stdout.WriteLine($"{name,-70} {t.DType.SafetensorsName(),-8} {t.ShapeText,-18} {t.Length,14:N0} B  {Path.GetFileName(f.Path)}");
         }
-        Console.WriteLine($"{index.TotalBytes:N0} bytes of tensors in {index.Files.Count} file(s)");
+        stdout.WriteLine($"{index.TotalBytes:N0} bytes of tensors in {index.Files.Count} file(s)");
         var m = LongCatEngine.EstimateMemory(dir);
-        Console.WriteLine($"memory estimate (default options): weights {m.WeightBytes:N0} B + KV cache {m.KvCacheBytes:N0} B ({m.KvCacheTokens:N0} tokens) " +
-                          $"+ activations {m.ActivationBytes:N0} B = {m.TotalBytes:N0} B");
+        stdout.WriteLine($"memory estimate (default options): weights {m.WeightBytes:N0} B + KV cache {m.KvCacheBytes:N0} B ({m.KvCacheTokens:N0} tokens) " +
+                         $"+ activations {m.ActivationBytes:N0} B = {m.TotalBytes:N0} B");
         return 0;
     }
+
+    // A config value as text: lists as [a, b], absent values as (none), numbers invariant.
+    private static string Show(object? value) => value switch
+    {
+        null => "(none)",
+        string s => s,
+        System.Collections.IEnumerable items => "[" + string.Join(", ", items.Cast<object?>().Select(Show)) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
 
     public static async Task<int> BenchAsync(CliArgs a)
     {

@@ -30,4 +30,19 @@ public sealed class CliHelpAndOptionsTests
 
         StringAssert.Contains(e.Message, "'tpu'");
     }
+
+    [TestMethod]
+    public void Inspect_PrintsEachConfigFieldOnItsOwnLine_ListsAsValues()
+    {
+        var output = new StringWriter();
+
+        Commands.Inspect(new CliArgs(["--model", Fixtures.Dir("tiny-a")], Help.Switches), output);
+
+        string text = output.ToString();
+        var config = LongCat.Sdk.Checkpoints.LongCatConfig.Load(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"));
+        StringAssert.Contains(text, $"  {"VocabSize",-28} {config.VocabSize}{Environment.NewLine}");
+        StringAssert.Contains(text, $"  {"DisableQuantModule",-28} [");
+        Assert.IsFalse(text.Contains("System.Collections", StringComparison.Ordinal), text);
+        StringAssert.Contains(text, "model.embed_tokens.weight");
+    }
 }
