@@ -245,7 +245,8 @@ internal static class Commands
         }
         var spec = Median(specRuns);
         Console.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
-                          $"(median of {Rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens})");
+                          $"(median of {Rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens}), " +
+                          $"{spec.MeanAcceptedLength:F2} accepted per verify step, {spec.TokensPerStep:F2} tokens per step");
         Console.WriteLine($"speedup: {spec.TokensPerSecond / plain.TokensPerSecond:F2}");
         return 0;
     }

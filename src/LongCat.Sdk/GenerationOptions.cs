@@ -82,6 +82,18 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, Tim
     public int AcceptedDraftTokens { get; init; }
     /// <summary>AcceptedDraftTokens / DraftedTokens (0 without speculation).</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
+    /// <summary>Forward steps that produced this request's tokens: one per token in plain decoding, fewer with speculation.</summary>
+    public int DecodeSteps { get; init; }
+    /// <summary>Of <see cref="DecodeSteps"/>, the steps that verified drafts.</summary>
+    public int VerifySteps { get; init; }
+    /// <summary>Drafts accepted per verify step (0 without speculation).</summary>
+    public double MeanAcceptedLength => VerifySteps == 0 ? 0 : (double)AcceptedDraftTokens / VerifySteps;
+    /// <summary>
+    /// CompletionTokens / DecodeSteps: the speed-up in forward steps over plain decoding of the same request (which takes one
+    /// step per token). The wall-clock speed-up is this divided by what a verify step costs against a plain one
+    /// (<c>longcat bench</c> measures both in one run).
+    /// </summary>
+    public double TokensPerStep => DecodeSteps == 0 ? 0 : (double)CompletionTokens / DecodeSteps;
 }
 
 /// <summary>One step of a streamed generation.</summary>

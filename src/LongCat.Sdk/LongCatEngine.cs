@@ -50,7 +50,11 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     public string? SpeculationFallbackReason { get; }
 
     /// <summary>Engine-wide counters: forward steps, drafted and accepted tokens.</summary>
-    public EngineStatistics Statistics => new(_loop.Steps, _loop.Drafted, _loop.AcceptedDrafts) { PrefixCacheHitTokens = _loop.PrefixCache?.HitTokens ?? 0 };
+    public EngineStatistics Statistics => new(_loop.Steps, _loop.Drafted, _loop.AcceptedDrafts)
+    {
+        PrefixCacheHitTokens = _loop.PrefixCache?.HitTokens ?? 0,
+        VerifySteps = _loop.VerifySteps,
+    };
 
     /// <summary>The model's folder.</summary>
     public string ModelDirectory { get; }

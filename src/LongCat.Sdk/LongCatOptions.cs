@@ -64,4 +64,8 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
     public long PrefixCacheHitTokens { get; init; }
     /// <summary>AcceptedDraftTokens / DraftedTokens.</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
+    /// <summary>Sequence steps that verified drafts (a batched step counts once per sequence in it).</summary>
+    public long VerifySteps { get; init; }
+    /// <summary>Drafts accepted per verify step (0 without speculation).</summary>
+    public double MeanAcceptedLength => VerifySteps == 0 ? 0 : (double)AcceptedDraftTokens / VerifySteps;
 }

@@ -119,6 +119,7 @@ internal sealed class EngineLoop : IDisposable
                 {
                     logits.AsSpan(firstLogit * vocab, vocab).CopyTo(_logitsRow);
                     if (s.AllowedTokens is { } allowed) KeepOnly(_logitsRow, allowed);
+                    s.DecodeSteps++;
                     Advance(s, s.Sampler.Sample(_logitsRow, s.Prompt, s.Generated));
                 }
                 else
@@ -127,8 +128,11 @@ internal sealed class EngineLoop : IDisposable
                         s.DraftProbabilities.Count == drafts ? s.DraftProbabilities : null, _logitsRow, out int accepted);
                     s.Drafted += drafts;
                     s.Accepted += accepted;
+                    s.DecodeSteps++;
+                    s.VerifySteps++;
                     Drafted += drafts;
                     AcceptedDrafts += accepted;
+                    VerifySteps++;
                     s.Drafts.Clear();
                     s.DraftProbabilities.Clear();
                     valid = 1 + accepted;
@@ -226,6 +230,8 @@ internal sealed class EngineLoop : IDisposable
     /// <summary>Drafted and accepted tokens over the engine's lifetime.</summary>
     public long Drafted { get; private set; }
     public long AcceptedDrafts { get; private set; }
+    /// <summary>Sequence steps that verified drafts, over the engine's lifetime.</summary>
+    public long VerifySteps { get; private set; }
 
     /// <summary>Masks every logit but the allowed ones to -inf (the allowed ids are in the vocabulary; the set is small).</summary>
     private static void KeepOnly(float[] logits, int[] allowed)

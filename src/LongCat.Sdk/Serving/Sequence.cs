@@ -62,6 +62,10 @@ internal sealed class Sequence
     public Random Random { get; }
     public int Drafted { get; set; }
     public int Accepted { get; set; }
+    /// <summary>Steps that sampled tokens for this request (the prompt's last chunk, decode and verify steps).</summary>
+    public int DecodeSteps { get; set; }
+    /// <summary>Of <see cref="DecodeSteps"/>, those that verified drafts.</summary>
+    public int VerifySteps { get; set; }
 
     public void RequestCancel() => _cancelRequested = true;
 
@@ -73,6 +77,6 @@ internal sealed class Sequence
         var ttft = FirstTokenAt ?? Clock.Elapsed;
         double decodeSeconds = (Clock.Elapsed - ttft).TotalSeconds;
         double tps = GeneratedCount > 1 && decodeSeconds > 0 ? (GeneratedCount - 1) / decodeSeconds : 0;
-        return new GenerationUsage(PromptLength, GeneratedCount, ttft, tps) { DraftedTokens = Drafted, AcceptedDraftTokens = Accepted };
+        return new GenerationUsage(PromptLength, GeneratedCount, ttft, tps) { DraftedTokens = Drafted, AcceptedDraftTokens = Accepted, DecodeSteps = DecodeSteps, VerifySteps = VerifySteps };
     }
 }

@@ -50,11 +50,23 @@ public sealed class DemoModelSpeculativeTests
             : Engine.Tokenizer!.Encode("In the beginning God created the heaven and the earth. And the earth was");
 
         var plain = await Run(prompt, 0);
+        var before = Engine.Statistics;
         var spec = await Run(prompt, draftTokens);
+        var after = Engine.Statistics;
 
         CollectionAssert.AreEqual(plain.Tokens, spec.Tokens, $"k = {draftTokens}, chat = {chat}");
+        Assert.AreEqual(spec.Usage.VerifySteps, after.VerifySteps - before.VerifySteps, "engine-wide verify steps");
+        Assert.AreEqual(spec.Usage.AcceptedDraftTokens, after.AcceptedDraftTokens - before.AcceptedDraftTokens, "engine-wide accepted drafts");
         Assert.AreEqual(160, spec.Tokens.Count, "crosses forty 4-token blocks");
         Assert.IsTrue(spec.Usage.AcceptedDraftTokens > 0, $"accepted {spec.Usage.AcceptedDraftTokens} of {spec.Usage.DraftedTokens} drafts");
+        // Step accounting: plain decoding takes a step per token; a verify step emits its accepted drafts plus one token.
+        Assert.AreEqual((160, 0, 1.0), (plain.Usage.DecodeSteps, plain.Usage.VerifySteps, plain.Usage.TokensPerStep));
+        // Only the last step can end inside its accepted drafts (at the token limit), leaving up to k of them unemitted.
+        int stepsAndAccepted = spec.Usage.DecodeSteps + spec.Usage.AcceptedDraftTokens;
+        Assert.IsTrue(stepsAndAccepted >= 160 && stepsAndAccepted <= 160 + draftTokens, $"{spec.Usage.DecodeSteps} steps + {spec.Usage.AcceptedDraftTokens} accepted");
+        Assert.AreEqual(spec.Usage.DecodeSteps - 1, spec.Usage.VerifySteps, "every step after the prompt's verifies drafts");
+        Assert.AreEqual((double)spec.Usage.AcceptedDraftTokens / spec.Usage.VerifySteps, spec.Usage.MeanAcceptedLength, 1e-12);
+        Assert.AreEqual(160.0 / spec.Usage.DecodeSteps, spec.Usage.TokensPerStep, 1e-12);
         Assert.AreEqual(Engine.TotalKvBlocks, Engine.FreeKvBlocks, "every block back in the pool");
     }
 
