@@ -11,7 +11,8 @@ namespace LongCat.Cli;
 internal static class Commands
 {
     private static readonly string[] SamplingOptions =
-        ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id"];
+        ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id",
+         "draft-tokens"];
 
     /// <summary>--model, else the bundled demo model found from the working directory or the tool's folder upwards.</summary>
     private static string ModelDir(CliArgs a)

@@ -45,4 +45,25 @@ public sealed class CliHelpAndOptionsTests
         Assert.IsFalse(text.Contains("System.Collections", StringComparison.Ordinal), text);
         StringAssert.Contains(text, "model.embed_tokens.weight");
     }
+
+    [TestMethod]
+    [DataRow("0")]
+    [DataRow("2")]
+    public async Task Generate_DraftTokens_IsAcceptedAndRuns(string drafts)
+    {
+        var args = new CliArgs(["--model", Fixtures.Dir("tiny-a"), "--prompt-ids", "1,2,3", "--max-tokens", "4", "--temperature", "0", "--draft-tokens", drafts],
+            Help.Switches);
+
+        Assert.AreEqual(0, await Commands.GenerateAsync(args));
+    }
+
+    [TestMethod]
+    public async Task Generate_DraftTokensOutOfRange_NamesTheOption()
+    {
+        var args = new CliArgs(["--model", Fixtures.Dir("tiny-a"), "--prompt-ids", "1,2", "--draft-tokens", "9"], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => Commands.GenerateAsync(args));
+
+        Assert.AreEqual("DraftTokens", e.ParamName);
+    }
 }
