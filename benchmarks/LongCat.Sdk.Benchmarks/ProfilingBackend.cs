@@ -43,6 +43,9 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
     public void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale, AttentionMetadata meta, DeviceTensor oLat) =>
         Time("MlaAttention", () => inner.MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat));
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o) => Time("MlaValue", () => inner.MlaValue(oLat, kvB, shape, o));
+    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o) =>
+        Time("MlaAttentionValue", () => inner.MlaAttentionValue(qLat, qRot, cache, kvB, shape, softmaxScale, meta, oLat, o));
     public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
         DeviceTensor normed) => Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights, normed));
     public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false) =>

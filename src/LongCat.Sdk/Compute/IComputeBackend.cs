@@ -134,6 +134,14 @@ public interface IComputeBackend : IDisposable
     void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o);
 
     /// <summary>
+    /// <see cref="MlaAttention"/> followed by <see cref="MlaValue"/> as one op (W_UV as the attention's epilogue): o [T, nH·v].
+    /// <paramref name="oLat"/> [T, nH·L] is workspace for backends that materialize the latent output; its contents afterwards are
+    /// unspecified.
+    /// </summary>
+    void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o);
+
+    /// <summary>
     /// Router over x̂ = RmsNorm(x), which is also written to <paramref name="normed"/> [T, H] (the experts' input): scores =
     /// softmax(x̂·Cᵀ) in F32 over all experts; the top <paramref name="topK"/> of scores + <paramref name="bias"/> are selected
     /// (bias for selection only) and weighted by score × <paramref name="scaling"/>. ids I32 [T, k], weights F32 [T, k].

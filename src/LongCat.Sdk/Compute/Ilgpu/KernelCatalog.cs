@@ -46,6 +46,7 @@ internal static class KernelCatalog
         Entry("MatMul", $"MatMulTiledSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiledSwiGlu<TW>),
         Entry("Mla", $"QueryAndCache.{format}", (Action<MlaKernels.QueryCacheArgs<TW>>)MlaKernels.QueryAndCache<TW>),
         Entry("Mla", $"Value.{format}", (Action<MlaKernels.ValueArgs<TW>>)MlaKernels.Value<TW>),
+        Entry("Mla", $"AttentionValue.{format}", (Action<MlaKernels.AttentionValueArgs<TW>>)MlaKernels.AttentionValue<TW>),
         Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
         Entry("Moe", $"GateUp.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.GateUp<TW>),
         Entry("Moe", $"Down.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.Down<TW>),

@@ -160,10 +160,89 @@ internal static class MlaKernels
         var prob = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
         var rows = SharedMemory.Allocate<int>(AttentionWarps);
         var stats = SharedMemory.Allocate<float>(3 * HeadsPerGroup);    // running max, running sum, this tile's rescale factor
-        for (int t = Grid.IdxY; t < a.Tokens; t += Grid.DimY) AttendToken(a, t, q, score, prob, rows, stats);
+        for (int t = Grid.IdxY; t < a.Tokens; t += Grid.DimY)
+        {
+            var acc = AttendToken(a, t, q, score, prob, rows, stats);
+            int h0 = Grid.IdxX * HeadsPerGroup, c0 = Group.IdxX, c1 = c0 + AttentionThreads;
+            for (int hh = 0; hh < HeadsPerGroup && h0 + hh < a.Heads; hh++)
+            {
+                float inv = 1f / stats[HeadsPerGroup + hh];
+                long o = ((long)t * a.Heads + h0 + hh) * a.Latent;
+                if (c0 < a.Latent) a.OLat[o + c0] = acc.C0.Get(hh) * inv;
+                if (c1 < a.Latent) a.OLat[o + c1] = acc.C1.Get(hh) * inv;
+            }
+            Group.Barrier();                                      // q and the running sums are reloaded for the next token
+        }
     }
 
-    private static void AttendToken(AttentionArgs a, int t, ArrayView<float> q, ArrayView<float> score, ArrayView<float> prob,
+    internal struct AttentionValueArgs<TW> where TW : struct, IWeightView
+    {
+        public TW KvB;
+        public AttentionArgs A;
+        public ArrayView<float> O;
+        public int Nope, VDim;
+    }
+
+    /// <summary>
+    /// <see cref="Attention"/> with W_UV as its epilogue: the group's o_lat of its four heads is staged in shared memory (over the
+    /// staged q, no longer needed) and each warp applies one W_UV row at a time (row h·(D+V)+D+e of kv_b, lanes over the latent
+    /// columns, a warp sum), writing o[t, h·V + e] directly: o_lat never reaches global memory.
+    /// </summary>
+    public static void AttentionValue<TW>(AttentionValueArgs<TW> v) where TW : struct, IWeightView
+    {
+        var q = SharedMemory.Allocate<float>(HeadsPerGroup * (MaxLatent + MaxRope));
+        var score = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
+        var prob = SharedMemory.Allocate<float>(AttentionWarps * HeadsPerGroup);
+        var rows = SharedMemory.Allocate<int>(AttentionWarps);
+        var stats = SharedMemory.Allocate<float>(3 * HeadsPerGroup);
+        var a = v.A;
+        int L = a.Latent, h0 = Grid.IdxX * HeadsPerGroup, c0 = Group.IdxX, c1 = c0 + AttentionThreads, lane = Warp.LaneIdx;
+        int heads = a.Heads - h0 < HeadsPerGroup ? a.Heads - h0 : HeadsPerGroup;
+        bool vec = (L & 3) == 0;
+        for (int t = Grid.IdxY; t < a.Tokens; t += Grid.DimY)
+        {
+            var acc = AttendToken(a, t, q, score, prob, rows, stats);
+            for (int hh = 0; hh < heads; hh++)                    // every thread left the scoring loop: q is free
+            {
+                float inv = 1f / stats[HeadsPerGroup + hh];
+                if (c0 < L) q[hh * (MaxLatent + MaxRope) + c0] = acc.C0.Get(hh) * inv;
+                if (c1 < L) q[hh * (MaxLatent + MaxRope) + c1] = acc.C1.Get(hh) * inv;
+            }
+            Group.Barrier();
+            for (int r = Warp.WarpIdx; r < heads * v.VDim; r += AttentionWarps)   // r = hh·V + e
+            {
+                int hh = r / v.VDim, e = r - hh * v.VDim, wRow = (h0 + hh) * (v.Nope + v.VDim) + v.Nope + e, ob = hh * (MaxLatent + MaxRope);
+                float s = 0;
+                if (vec)
+                {
+                    for (int j = lane * 4; j < L; j += Warp.WarpSize * 4)
+                    {
+                        var w = v.KvB.Load4(0, wRow, j);
+                        s += w.X * q[ob + j] + w.Y * q[ob + j + 1] + w.Z * q[ob + j + 2] + w.W * q[ob + j + 3];
+                    }
+                }
+                else
+                {
+                    for (int j = lane; j < L; j += Warp.WarpSize) s += v.KvB.Load(0, wRow, j) * q[ob + j];
+                }
+                s = DeviceMath.WarpSum(s);
+                if (Warp.IsFirstLane) v.O[((long)t * a.Heads + h0 + hh) * v.VDim + e] = s;
+            }
+            Group.Barrier();                                      // q and the running sums are reloaded for the next token
+        }
+    }
+
+    /// <summary>A thread's unnormalized o_lat accumulators: latent columns tid and tid+256 of the group's four heads.</summary>
+    private struct LatentAccumulators
+    {
+        public Float4 C0, C1;
+    }
+
+    /// <summary>
+    /// The attention of token t for the group's four heads; returns each thread's unnormalized accumulators (the running sums stay in
+    /// <paramref name="stats"/>[4..8)). Ends after a barrier: q, scores and rows are no longer read.
+    /// </summary>
+    private static LatentAccumulators AttendToken(AttentionArgs a, int t, ArrayView<float> q, ArrayView<float> score, ArrayView<float> prob,
         ArrayView<int> rows, ArrayView<float> stats)
     {
         int h0 = Grid.IdxX * HeadsPerGroup, tid = Group.IdxX, warp = Warp.WarpIdx, lane = Warp.LaneIdx;
@@ -255,16 +334,7 @@ internal static class MlaKernels
             }
             Group.Barrier();                                      // rows, scores and probabilities are rewritten next tile
         }
-        for (int hh = 0; hh < HeadsPerGroup; hh++)
-        {
-            int h = h0 + hh;
-            if (h >= a.Heads) break;
-            float inv = 1f / stats[HeadsPerGroup + hh];
-            long o = ((long)t * a.Heads + h) * L;
-            if (c0 < L) a.OLat[o + c0] = acc0.Get(hh) * inv;
-            if (c1 < L) a.OLat[o + c1] = acc1.Get(hh) * inv;
-        }
-        Group.Barrier();                                          // q and the running sums are reloaded for the next token
+        return new LatentAccumulators { C0 = acc0, C1 = acc1 };
     }
 
     internal struct ValueArgs<TW> where TW : struct, IWeightView
