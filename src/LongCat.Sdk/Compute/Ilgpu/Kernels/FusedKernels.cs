@@ -8,6 +8,14 @@ namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 /// <see cref="DownAndDownCombine{TW}"/>, where one warp computes both sums of an output element and stores it once.
 /// Legend: T tokens (≤ 4; 1 for the experts), H hidden, F dense width, K top-k.
 /// </summary>
+/// <remarks>
+/// ILGPU's CPU accelerator (the tests' emulator) runs the groups of a launch that fall on one emulated multiprocessor on the same
+/// threads, one after another; a thread that leaves a group early can start the next group while others still run the previous
+/// one, which the same-kernel grids tolerate (every group passes the same barriers) but a fused grid, whose halves pass different
+/// barriers, did not: a SwiGLU group followed by GateUp groups corrupted native memory. On the emulator only
+/// (<see cref="DeviceMath.Emulated"/> is a compile-time constant, so the PTX has none of it) every group whose half uses group
+/// barriers ends at one. <see cref="DownAndDownCombine{TW}"/> uses none.
+/// </remarks>
 internal static class FusedKernels
 {
     /// <summary>The router's and the MLP's arguments; the classifier's format <typeparamref name="TC"/> is the MLP's or F32 (router_dtype).</summary>
@@ -32,9 +40,9 @@ internal static class FusedKernels
         if (Grid.IdxX == 0)
         {
             for (int t = 0; t < a.Router.Tokens; t++) MoeKernels.RouteToken(a.Router, t, scores, choice, scratch, bestValue, bestIndex);
-            return;
         }
-        MatMulKernels.SwiGluRows(a.Mlp, Grid.IdxX - 1, Grid.DimX - 1, scratch4);
+        else MatMulKernels.SwiGluRows(a.Mlp, Grid.IdxX - 1, Grid.DimX - 1, scratch4);
+        if (DeviceMath.Emulated) Group.Barrier();                 // see the class remarks
     }
 
     internal struct MlpExpertArgs<TW> where TW : struct, IWeightView
@@ -55,13 +63,10 @@ internal static class FusedKernels
         if (g < a.MlpGroups) MatMulKernels.SwiGluRows(a.Mlp, g, a.MlpGroups, scratch);
         else
         {
-            // ILGPU's CPU accelerator runs several groups per emulated multiprocessor on the same threads and corrupted memory when
-            // these groups passed fewer group barriers than the SwiGLU groups beside them: on the emulator only (a compile-time
-            // constant, absent from the PTX), pass the same barriers as SwiGLU's norm prologue.
-            if (DeviceMath.Emulated) DeviceMath.GroupSum(default(Float4), scratch);
             int i = g - a.MlpGroups, slot = i / a.ExpertGroups;
             MoeKernels.GateUpTile(a.Experts, slot, i - slot * a.ExpertGroups, a.ExpertGroups);
         }
+        if (DeviceMath.Emulated) Group.Barrier();                 // see the class remarks
     }
 
     /// <summary>
