@@ -43,10 +43,19 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
     public void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale, AttentionMetadata meta, DeviceTensor oLat) =>
         Time("MlaAttention", () => inner.MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat));
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o) => Time("MlaValue", () => inner.MlaValue(oLat, kvB, shape, o));
+    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o) =>
+        Time("MlaAttentionValue", () => inner.MlaAttentionValue(qLat, qRot, cache, kvB, shape, softmaxScale, meta, oLat, o));
     public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
         DeviceTensor normed) => Time("RouterTopK", () => inner.RouterTopK(x, classifier, bias, topK, scaling, ids, weights, normed));
     public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false) =>
         Time("MoeExperts", () => inner.MoeExperts(x, ids, weights, experts, output, accumulate));
+    public void RouterTopKAndSwiGlu(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed, DeviceTensor gate, DeviceTensor up, DeviceTensor hidden) =>
+        Time("RouterTopKAndSwiGlu", () => inner.RouterTopKAndSwiGlu(x, classifier, bias, topK, scaling, ids, weights, normed, gate, up, hidden));
+    public void MlpAndMoeExperts(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor down, DeviceTensor mlpHidden, DeviceTensor moeX,
+        DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor h) =>
+        Time("MlpAndMoeExperts", () => inner.MlpAndMoeExperts(x, gate, up, down, mlpHidden, moeX, ids, weights, experts, h));
     public void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output) => Time("ConcatColumns", () => inner.ConcatColumns(a, b, output));
     public void GatherRows(DeviceTensor x, DeviceTensor rows, DeviceTensor output) => Time("GatherRows", () => inner.GatherRows(x, rows, output));
     public void Synchronize() => inner.Synchronize();

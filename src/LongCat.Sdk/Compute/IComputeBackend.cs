@@ -134,6 +134,14 @@ public interface IComputeBackend : IDisposable
     void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o);
 
     /// <summary>
+    /// <see cref="MlaAttention"/> followed by <see cref="MlaValue"/> as one op (W_UV as the attention's epilogue): o [T, nH·v].
+    /// <paramref name="oLat"/> [T, nH·L] is workspace for backends that materialize the latent output; its contents afterwards are
+    /// unspecified.
+    /// </summary>
+    void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o);
+
+    /// <summary>
     /// Router over x̂ = RmsNorm(x), which is also written to <paramref name="normed"/> [T, H] (the experts' input): scores =
     /// softmax(x̂·Cᵀ) in F32 over all experts; the top <paramref name="topK"/> of scores + <paramref name="bias"/> are selected
     /// (bias for selection only) and weighted by score × <paramref name="scaling"/>. ids I32 [T, k], weights F32 [T, k].
@@ -147,6 +155,24 @@ public interface IComputeBackend : IDisposable
     /// Tokens are grouped by expert so each expert's weights are read once; the sum runs in slot order.
     /// </summary>
     void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false);
+
+    /// <summary>
+    /// Two computations of one normed input in one op (ScMoE's overlap window, LONGCAT.md §2): <see cref="RouterTopK"/> of
+    /// <paramref name="x"/> (ids, weights, normed), then <see cref="MatMulSwiGlu"/> of the same <paramref name="x"/> into
+    /// <paramref name="hidden"/>. The results are those of the two ops in that order; a backend may run them side by side.
+    /// </summary>
+    void RouterTopKAndSwiGlu(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed, DeviceTensor gate, DeviceTensor up, DeviceTensor hidden);
+
+    /// <summary>
+    /// A dense SwiGLU MLP and the MoE experts added to one residual stream (ScMoE's end of block, LONGCAT.md §2):
+    /// <paramref name="h"/> += down(silu(gate·x) ⊙ up·x) with <paramref name="mlpHidden"/> [T, F] as its hidden, then
+    /// <paramref name="h"/> += Σ_k w_k·E_k(<paramref name="moeX"/>) as <see cref="MoeExperts"/> with accumulate. The results are those
+    /// of <see cref="MatMulSwiGlu"/>, <see cref="MatMul"/> (accumulate) and <see cref="MoeExperts"/> in that order; a backend may run the
+    /// MLP's and the experts' halves side by side.
+    /// </summary>
+    void MlpAndMoeExperts(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor down, DeviceTensor mlpHidden, DeviceTensor moeX,
+        DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor h);
 
     /// <summary>output [T, a+b] = [a ‖ b] row by row.</summary>
     void ConcatColumns(DeviceTensor a, DeviceTensor b, DeviceTensor output);

@@ -42,12 +42,15 @@ internal sealed class DecoderBlock
         var h = s.Hidden; var x = s.Normed;
         // ---- sublayer 0 ----
         _attention[0].Forward(b, Norm(h, _inputNorm[0]), h, cache.Layer(2 * _layer), meta, s);      // h += attn0(input_layernorm[0](h)); cache layer 2L
-        _moe.Route(b, Norm(h, _postNorm[0]), x, s);                                                 // x = post_attention_layernorm[0](h): the MoE branch's input
-        _mlp[0].Forward(b, Norm(h, _postNorm[0]), h, s.MlpHidden);                                  // h += mlp0(x), x renormalized in the prologue
+        // x = post_attention_layernorm[0](h), the MoE branch's input, is routed beside mlp0's SwiGLU of the same x (one op: ScMoE's
+        // branch does not depend on mlp0, so the two share a launch on the GPU)
+        _moe.RouteWithSwiGlu(b, Norm(h, _postNorm[0]), x, _mlp[0], s.MlpHidden, s);                 // router(x) ∥ silu(gate0·x) ⊙ up0·x
+        _mlp[0].Down(b, s.MlpHidden, h);                                                            // h += mlp0(x)
         // ---- sublayer 1 ----
         _attention[1].Forward(b, Norm(h, _inputNorm[1]), h, cache.Layer(2 * _layer + 1), meta, s);  // h += attn1(input_layernorm[1](h))
-        _mlp[1].Forward(b, Norm(h, _postNorm[1]), h, s.MlpHidden);                                  // h += mlp1(post_attention_layernorm[1](h))
-        _moe.Experts(b, x, h, s);                                                                   // h = residual + mlp1 + moe_out (ScMoE: from sublayer 0's x)
+        // h = residual + mlp1(post_attention_layernorm[1](h)) + moe_out(x): the experts (ScMoE: from sublayer 0's x) run beside mlp1,
+        // SwiGLU ∥ experts' gate/up, then down ⊕ experts' down and combine, both added to h in one store per element on the GPU
+        _mlp[1].ForwardWithExperts(b, Norm(h, _postNorm[1]), h, s.MlpHidden, _moe, x, s);
     }
 
     private RmsNormed Norm(DeviceTensor h, DeviceTensor weight) => new(h, weight, _eps);

@@ -41,8 +41,7 @@ internal sealed class MlaAttention
     {
         b.MatMulPair(x, _qA, s.QA, _kvA, s.Ckv);                                            // q_a: [T, q_lora]; kv_a: [T, L+R] = [c | k_rot]
         b.MlaQueryAndCache(s.QA, s.Ckv, _latent, _shape, _rope, meta, cache, s.QLat, s.QRot); // q_lat = (s_q·q_b(norm(q_a)))_nope·W_UK; cache ← [norm(c)·s_kv | rope(k_rot)]
-        b.MlaAttention(s.QLat, s.QRot, cache, _shape, _softmaxScale, meta, s.OLat);         // [T, nH·L]
-        b.MlaValue(s.OLat, _kvB, _shape, s.O);                                              // [T, nH·v]
+        b.MlaAttentionValue(s.QLat, s.QRot, cache, _kvB, _shape, _softmaxScale, meta, s.OLat, s.O); // o_lat [T, nH·L] → o = o_lat·W_UV [T, nH·v]
         b.MatMul(s.O, _o, h, accumulate: true);                                             // h += o_proj(o)
     }
 }

@@ -34,15 +34,15 @@ internal sealed class MoeBlock
         _scaling = c.RoutedScalingFactor;
     }
 
-    /// <summary>normed [T, H] = the branch's input RmsNorm(x); the router picks its experts into the step's ids and weights [T, K].</summary>
-    public void Route(IComputeBackend b, RmsNormed x, DeviceTensor normed, in StepBuffers s)
+    /// <summary>
+    /// The router and <paramref name="mlp"/>'s SwiGLU of the same normed input x in one backend op: normed [T, H] = x (the experts'
+    /// input), the step's ids and weights [T, K] = the router's picks, hidden [T, F] = silu(gate·x) ⊙ up·x.
+    /// </summary>
+    public void RouteWithSwiGlu(IComputeBackend b, RmsNormed x, DeviceTensor normed, DenseMlp mlp, DeviceTensor hidden, in StepBuffers s)
     {
-        b.RouterTopK(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights, normed);
+        b.RouterTopKAndSwiGlu(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights, normed, mlp.Gate, mlp.Up, hidden);
     }
 
-    /// <summary>h [T, H] += Σ_k w_k·E_k(x) over the experts <see cref="Route"/> picked for x, the normed input it wrote.</summary>
-    public void Experts(IComputeBackend b, DeviceTensor x, DeviceTensor h, in StepBuffers s)
-    {
-        b.MoeExperts(x, s.RouterIds, s.RouterWeights, _experts, h, accumulate: true);
-    }
+    /// <summary>The routed experts' weights (run beside the second dense MLP by <see cref="DenseMlp.ForwardWithExperts"/>).</summary>
+    public ExpertWeights ExpertWeights => _experts;
 }

@@ -127,6 +127,14 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o)
+    {
+        MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat);
+        MlaValue(oLat, kvB, shape, o);
+    }
+
+    /// <inheritdoc/>
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o)
     {
         var lat = Cpu(oLat); var w = Cpu(kvB); var os = Cpu(o);

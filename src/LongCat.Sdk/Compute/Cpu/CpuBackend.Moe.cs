@@ -38,6 +38,23 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <inheritdoc/>
+    public void RouterTopKAndSwiGlu(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,
+        DeviceTensor normed, DeviceTensor gate, DeviceTensor up, DeviceTensor hidden)
+    {
+        RouterTopK(x, classifier, bias, topK, scaling, ids, weights, normed);
+        MatMulSwiGlu(x, gate, up, hidden);
+    }
+
+    /// <inheritdoc/>
+    public void MlpAndMoeExperts(RmsNormed x, DeviceTensor gate, DeviceTensor up, DeviceTensor down, DeviceTensor mlpHidden, DeviceTensor moeX,
+        DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor h)
+    {
+        MatMulSwiGlu(x, gate, up, mlpHidden);
+        MatMul(mlpHidden, down, h, accumulate: true);
+        MoeExperts(moeX, ids, weights, experts, h, accumulate: true);
+    }
+
+    /// <inheritdoc/>
     public void MoeExperts(DeviceTensor x, DeviceTensor ids, DeviceTensor weights, ExpertWeights experts, DeviceTensor output, bool accumulate = false)
     {
         ArgumentNullException.ThrowIfNull(experts);

@@ -69,6 +69,39 @@ public sealed partial class IlgpuBackend
     }
 
     /// <inheritdoc/>
+    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o)
+    {
+        var lat = Own(qLat); var rot = Own(qRot); var kv = Own(cache); var w = Own(kvB); var os = Own(o);
+        var pos = Own(meta.Positions); var seqOf = Own(meta.TokenSequence); var tables = Own(meta.BlockTables);
+        Require(lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim && os.Columns == shape.Heads * shape.VDim
+            && os.Rows >= lat.Rows && kv.Columns == shape.CacheWidth && pos.ElementCount >= lat.Rows && seqOf.ElementCount >= lat.Rows
+            && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent, nameof(MlaAttentionValue),
+            $"qLat {lat}, kv_b {w}, o {os}, cache {kv}");
+        Require(shape.Latent <= MlaKernels.MaxLatent && shape.RopeDim <= MlaKernels.MaxRope && _accelerator.WarpSize * 8 == MlaKernels.AttentionThreads,
+            nameof(MlaAttentionValue), $"latent {shape.Latent} (at most {MlaKernels.MaxLatent}), rope {shape.RopeDim}, warp {_accelerator.WarpSize} (needs 32)");
+        var body = new AttentionValueOp(this, os, shape, new MlaKernels.AttentionArgs
+        {
+            QLat = lat.F32, QRot = rot.F32, Cache = kv.F32, Positions = pos.I32, TokenSequence = seqOf.I32,
+            BlockTables = tables.I32, Status = _status.View, Tokens = lat.Rows, Heads = shape.Heads, Latent = shape.Latent, Rope = shape.RopeDim,
+            BlockSize = meta.BlockSize, MaxBlocks = tables.Columns, CacheRows = kv.Rows, SoftmaxScale = softmaxScale,
+        });
+        WeightDispatch.Run(nameof(MlaAttentionValue), ref body, WeightRegion.Of(w, nameof(MlaAttentionValue)));
+    }
+
+    private readonly struct AttentionValueOp(IlgpuBackend b, IlgpuTensor o, MlaShape shape, MlaKernels.AttentionArgs args) : IWeightOp
+    {
+        public void Run<TW>(TW w, TW unused1, TW unused2) where TW : struct, IWeightView
+        {
+            var grid = new Index3D(CeilDiv(shape.Heads, MlaKernels.HeadsPerGroup), b.TokenGrid(args.Tokens), 1);
+            b.Launch(MlaKernels.AttentionValue<TW>, grid, MlaKernels.AttentionThreads, new MlaKernels.AttentionValueArgs<TW>
+            {
+                KvB = w, A = args, O = o.F32, Nope = shape.NopeDim, VDim = shape.VDim,
+            });
+        }
+    }
+
+    /// <inheritdoc/>
     public void MlaValue(DeviceTensor oLat, DeviceTensor kvB, MlaShape shape, DeviceTensor o)
     {
         var lat = Own(oLat); var w = Own(kvB); var os = Own(o);

@@ -5,12 +5,12 @@ namespace LongCat.Sdk.Compute.Ilgpu;
 
 /// <summary>One compiled kernel: a kernel method, instantiated for a weight format when it is generic.</summary>
 /// <param name="Name">File-safe name, e.g. "MatMul.MatVec.Bf16".</param>
-/// <param name="Family">Op family (the static class in Kernels/): Elementwise, Norm, MatMul, Mla, Moe.</param>
+/// <param name="Family">Op family (the static class in Kernels/): Elementwise, Norm, MatMul, Mla, Moe, Fused.</param>
 /// <param name="Method">The entry point (a closed generic method for per-format kernels).</param>
 internal sealed record KernelEntry(string Name, string Family, MethodInfo Method)
 {
-    /// <summary>Matrix, attention and MoE kernels: the hot loops that must not spill registers.</summary>
-    public bool IsHot => Family is "MatMul" or "Mla" or "Moe";
+    /// <summary>Matrix, attention, MoE and fused kernels: the hot loops that must not spill registers.</summary>
+    public bool IsHot => Family is "MatMul" or "Mla" or "Moe" or "Fused";
 }
 
 /// <summary>
@@ -33,6 +33,16 @@ internal static class KernelCatalog
         .. PerFormat<Bf16Weights>("Bf16"),
         .. PerFormat<F16Weights>("F16"),
         .. PerFormat<Fp8Weights>("Fp8"),
+        .. F32Router<Bf16Weights>("Bf16"),
+        .. F32Router<F16Weights>("F16"),
+        .. F32Router<Fp8Weights>("Fp8"),
+    ];
+
+    /// <summary>The fused router ∥ SwiGLU with an F32 classifier (LongCat's router_dtype) beside <typeparamref name="TW"/> MLP weights.</summary>
+    private static IEnumerable<KernelEntry> F32Router<TW>(string format) where TW : struct, IWeightView =>
+    [
+        Entry("Fused", $"RouterAndSwiGlu.{format}.F32Router",
+            (Action<FusedKernels.RouterSwiGluArgs<TW, F32Weights>>)FusedKernels.RouterAndSwiGlu<TW, F32Weights>),
     ];
 
     private static KernelEntry Entry(string family, string name, Delegate kernel) => new($"{family}.{name}", family, kernel.Method);
@@ -46,9 +56,13 @@ internal static class KernelCatalog
         Entry("MatMul", $"MatMulTiledSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiledSwiGlu<TW>),
         Entry("Mla", $"QueryAndCache.{format}", (Action<MlaKernels.QueryCacheArgs<TW>>)MlaKernels.QueryAndCache<TW>),
         Entry("Mla", $"Value.{format}", (Action<MlaKernels.ValueArgs<TW>>)MlaKernels.Value<TW>),
+        Entry("Mla", $"AttentionValue.{format}", (Action<MlaKernels.AttentionValueArgs<TW>>)MlaKernels.AttentionValue<TW>),
         Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
         Entry("Moe", $"GateUp.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.GateUp<TW>),
         Entry("Moe", $"Down.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.Down<TW>),
         Entry("Moe", $"DownCombine.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.DownCombine<TW>),
+        Entry("Fused", $"RouterAndSwiGlu.{format}", (Action<FusedKernels.RouterSwiGluArgs<TW, TW>>)FusedKernels.RouterAndSwiGlu<TW, TW>),
+        Entry("Fused", $"SwiGluAndGateUp.{format}", (Action<FusedKernels.MlpExpertArgs<TW>>)FusedKernels.SwiGluAndGateUp<TW>),
+        Entry("Fused", $"DownAndDownCombine.{format}", (Action<FusedKernels.MlpExpertArgs<TW>>)FusedKernels.DownAndDownCombine<TW>),
     ];
 }

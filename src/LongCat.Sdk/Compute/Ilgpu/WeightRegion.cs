@@ -53,4 +53,17 @@ internal static class WeightDispatch
             default: throw new NotSupportedException($"{op}: weight '{a.Name}' has dtype {a.DType}, which the GPU kernels cannot compute with.");
         }
     }
+
+    /// <summary>
+    /// <paramref name="r"/> as the view <typeparamref name="TW"/> of an op already dispatched on another weight's format (a fused op's
+    /// second set of weights); the caller has checked that the formats match.
+    /// </summary>
+    public static TW View<TW>(string op, WeightRegion r) where TW : struct, IWeightView => r.DType switch
+    {
+        DType.F32 when typeof(TW) == typeof(F32Weights) => (TW)(object)r.AsF32(),
+        DType.BF16 when typeof(TW) == typeof(Bf16Weights) => (TW)(object)r.AsBf16(),
+        DType.F16 when typeof(TW) == typeof(F16Weights) => (TW)(object)r.AsF16(),
+        DType.F8E4M3 when typeof(TW) == typeof(Fp8Weights) => (TW)(object)r.AsFp8(),
+        _ => throw new NotSupportedException($"{op}: weight '{r.Name}' ({r.DType}) does not match the op's other weights ({typeof(TW).Name})."),
+    };
 }

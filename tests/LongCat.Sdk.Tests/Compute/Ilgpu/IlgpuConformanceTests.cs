@@ -215,6 +215,13 @@ public sealed class IlgpuConformanceTests
         p.Cpu.MlaValue(oLat.Cpu, kvB.Cpu, shape, o.Cpu);
         p.Gpu.MlaValue(oLat.Gpu, kvB.Gpu, shape, o.Gpu);
         p.AssertClose(o, 2e-6 * latent, 1e-5, "o");
+
+        // The fused op (W_UV as the attention's epilogue on the GPU) against the CPU's attention then value.
+        var fused = p.Zeros(DType.F32, tokens, shape.Heads * shape.VDim);
+        var scratch = p.Zeros(DType.F32, tokens, shape.Heads * latent);
+        p.Cpu.MlaAttentionValue(qLat.Cpu, qRot.Cpu, cache.Cpu, kvB.Cpu, shape, 0.3f, metaCpu, scratch.Cpu, fused.Cpu);
+        p.Gpu.MlaAttentionValue(qLat.Gpu, qRot.Gpu, cache.Gpu, kvB.Gpu, shape, 0.3f, metaGpu, scratch.Gpu, fused.Gpu);
+        p.AssertClose(fused, 2e-6 * latent + 1e-4, 1e-4, "o from MlaAttentionValue");
     }
 
     [TestMethod]

@@ -14,10 +14,10 @@ namespace LongCat.Sdk.Tests.Compute.Ilgpu;
 public sealed class IlgpuLaunchBudgetTests
 {
     /// <summary>
-    /// docs/GPU.md: per block, 2 × 5 (MLA: q_a‖kv_a, q_b + absorb + cache, attention, W_UV, o_proj) + 2 × 2 (MLP: SwiGLU, down) + 1 router
-    /// + 2 (MoE, one token: GateUp, DownCombine); norms run in the prologues and residual adds in the epilogues of these.
+    /// docs/GPU.md: per block, 2 × 4 (MLA: q_a‖kv_a, q_b + absorb + cache, attention + W_UV, o_proj) + router ∥ MLP0's SwiGLU + MLP0's down
+    /// + MLP1's SwiGLU ∥ the experts' GateUp + MLP1's down ⊕ DownCombine; norms run in the prologues and residual adds in the epilogues.
     /// </summary>
-    public const int LaunchesPerBlock = 17;
+    public const int LaunchesPerBlock = 12;
 
     [TestMethod]
     public void DecodeStep_LaunchesPerDecoderBlock_MatchBudgetAndIgnoreRouting()

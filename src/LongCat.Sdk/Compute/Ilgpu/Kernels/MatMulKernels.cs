@@ -117,10 +117,16 @@ internal static class MatMulKernels
     public static void MatVecSwiGlu<TW>(MatMulArgs<TW> a) where TW : struct, IWeightView
     {
         var scratch = SharedMemory.Allocate<Float4>(DeviceMath.MaxWarps);
+        SwiGluRows(a, Grid.IdxX, Grid.DimX, scratch);
+    }
+
+    /// <summary><see cref="MatVecSwiGlu{TW}"/> as group <paramref name="group"/> of <paramref name="groups"/> (a fused grid's share).</summary>
+    internal static void SwiGluRows<TW>(MatMulArgs<TW> a, int group, int groups, ArrayView<Float4> scratch) where TW : struct, IWeightView
+    {
         var inv = RowNormFactors(a, scratch);
         int warps = Group.DimX / Warp.WarpSize, count = a.Tokens;
         long o0 = RowOffset(0, 0, count, a.In), o1 = RowOffset(0, 1, count, a.In), o2 = RowOffset(0, 2, count, a.In), o3 = RowOffset(0, 3, count, a.In);
-        for (int r = Grid.IdxX * warps + Warp.WarpIdx; r < a.Out; r += Grid.DimX * warps)
+        for (int r = group * warps + Warp.WarpIdx; r < a.Out; r += groups * warps)
         {
             var g = RowDot(a.W, 0, r, a.X, a.X4, a.In, a.Vec, o0, o1, o2, o3, count, a.Norm, a.HasNorm) * inv;
             var u = RowDot(a.W2, 0, r, a.X, a.X4, a.In, a.Vec, o0, o1, o2, o3, count, a.Norm, a.HasNorm) * inv;

@@ -42,7 +42,7 @@ internal static class MoeKernels
         for (int t = Grid.IdxX; t < a.Tokens; t += Grid.DimX) RouteToken(a, t, scores, choice, scratch, bestValue, bestIndex);
     }
 
-    private static void RouteToken<TW>(RouterArgs<TW> a, int t, ArrayView<float> scores, ArrayView<float> choice, ArrayView<float> scratch,
+    internal static void RouteToken<TW>(RouterArgs<TW> a, int t, ArrayView<float> scores, ArrayView<float> choice, ArrayView<float> scratch,
         ArrayView<float> bestValue, ArrayView<int> bestIndex) where TW : struct, IWeightView
     {
         int tid = Group.IdxX, warps = Group.DimX / Warp.WarpSize;
@@ -168,9 +168,12 @@ internal static class MoeKernels
     }
 
     /// <summary>hidden[slot, f] = silu(G_e[f]·x[t])·(U_e[f]·x[t]) for the slots of each tile: grid (F / warps or fewer, tiles).</summary>
-    public static void GateUp<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
+    public static void GateUp<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView => GateUpTile(a, Grid.IdxY, Grid.IdxX, Grid.DimX);
+
+    /// <summary><see cref="GateUp{TW}"/> for one tile as group <paramref name="group"/> of the <paramref name="groups"/> serving it.</summary>
+    internal static void GateUpTile<TW>(ExpertArgs<TW> a, int tile, int group, int groups) where TW : struct, IWeightView
     {
-        int tile = Grid.IdxY, e, first, n, s0, s1, s2, s3;
+        int e, first, n, s0, s1, s2, s3;
         if (a.SingleToken != 0)
         {
             // Decode: slot k is its own tile (one token), so no Route pass is needed.
@@ -187,7 +190,7 @@ internal static class MoeKernels
         }
         long o0 = (long)(s0 / a.TopK) * a.H, o1 = (long)(s1 / a.TopK) * a.H, o2 = (long)(s2 / a.TopK) * a.H, o3 = (long)(s3 / a.TopK) * a.H;
         int warps = Group.DimX / Warp.WarpSize;
-        for (int f = Grid.IdxX * warps + Warp.WarpIdx; f < a.F; f += Grid.DimX * warps)
+        for (int f = group * warps + Warp.WarpIdx; f < a.F; f += groups * warps)
         {
         var g = MatMulKernels.RowDot(a.Gate, e, f, a.X, a.X4, a.H, a.Vec, o0, o1, o2, o3, n);
         var u = MatMulKernels.RowDot(a.Up, e, f, a.X, a.X4, a.H, a.Vec, o0, o1, o2, o3, n);
@@ -229,20 +232,28 @@ internal static class MoeKernels
     /// </summary>
     public static void DownCombine<TW>(ExpertArgs<TW> a) where TW : struct, IWeightView
     {
-        int vec = (a.F & 3) == 0 ? 1 : 0, warps = Group.DimX / Warp.WarpSize;
+        int warps = Group.DimX / Warp.WarpSize;
         for (int i = Grid.IdxX * warps + Warp.WarpIdx; i < a.H; i += Grid.DimX * warps)
         {
-            float acc = 0;
-            for (int k = 0; k < a.TopK; k++)
-            {
-                int e = a.Ids[k];
-                float v = (uint)e < (uint)a.RealExperts
-                    ? MatMulKernels.RowDot(a.Down, e, i, a.Hidden, a.Hidden4, a.F, vec, (long)k * a.F, 0, 0, 0, 1).X
-                    : a.X[i];
-                acc += v * a.Weights[k];
-            }
+            float acc = DownCombineRow(a, i);
             if (Warp.IsFirstLane) a.Output[i] = a.Accumulate != 0 ? a.Output[i] + acc : acc;
         }
+    }
+
+    /// <summary>Σ_k w_k·(real ? D_{e_k}[i]·hidden[k] : x[i]) in slot order (the whole warp; every lane gets the sum).</summary>
+    internal static float DownCombineRow<TW>(ExpertArgs<TW> a, int i) where TW : struct, IWeightView
+    {
+        int vec = (a.F & 3) == 0 ? 1 : 0;
+        float acc = 0;
+        for (int k = 0; k < a.TopK; k++)
+        {
+            int e = a.Ids[k];
+            float v = (uint)e < (uint)a.RealExperts
+                ? MatMulKernels.RowDot(a.Down, e, i, a.Hidden, a.Hidden4, a.F, vec, (long)k * a.F, 0, 0, 0, 1).X
+                : a.X[i];
+            acc += v * a.Weights[k];
+        }
+        return acc;
     }
 
     internal struct CombineArgs
