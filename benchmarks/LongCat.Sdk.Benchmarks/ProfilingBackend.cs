@@ -13,6 +13,9 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
 
     public void Reset() => _ops.Clear();
 
+    /// <summary>Prepended to op names while set: separates the phases of a step (verify, head).</summary>
+    public string Phase { get; set; } = "";
+
     public IEnumerable<(string Op, double Ms, int Calls)> Report(int steps) =>
         _ops.OrderByDescending(kv => kv.Value.Ticks)
             .Select(kv => (kv.Key, kv.Value.Ticks * 1000.0 / Stopwatch.Frequency / steps, kv.Value.Calls / steps));
@@ -22,8 +25,8 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
         long t0 = Stopwatch.GetTimestamp();
         a();
         long dt = Stopwatch.GetTimestamp() - t0;
-        var (ticks, calls) = _ops.GetValueOrDefault(op);
-        _ops[op] = (ticks + dt, calls + 1);
+        var (ticks, calls) = _ops.GetValueOrDefault(Phase + op);
+        _ops[Phase + op] = (ticks + dt, calls + 1);
     }
 
     public DeviceTensor Allocate(DType dtype, params int[] shape) => inner.Allocate(dtype, shape);

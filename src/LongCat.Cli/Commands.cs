@@ -207,9 +207,9 @@ internal static class Commands
     public static async Task<int> BenchAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("bench")); return 0; }
-        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "prompt");
-        int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64;
-        if (promptTokens <= 0 || tokens <= 0) throw new UsageException("--prompt-tokens and --tokens must be positive");
+        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "prompt", "rounds");
+        int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64, rounds = a.Int("rounds") ?? 5;
+        if (promptTokens <= 0 || tokens <= 0 || rounds <= 0) throw new UsageException("--prompt-tokens, --tokens and --rounds must be positive");
         await using var engine = await LoadAsync(a);
         int[] prompt;
         if (a.Get("prompt") is { } text)
@@ -224,12 +224,11 @@ internal static class Commands
         bool speculate = engine.SpeculationFallbackReason is null && drafts > 0;
         // Warm-up: one whole run of each mode, so both run tier-1 JIT code on touched weights when timed. Then rounds that
         // alternate the modes (whatever else the machine does hits both alike); each mode's median round is reported.
-        const int Rounds = 3;
         await Measure(engine, prompt, options with { DraftTokens = 0 });
         if (speculate) await Measure(engine, prompt, options with { DraftTokens = drafts });
         var plainRuns = new List<GenerationUsage>();
         var specRuns = new List<GenerationUsage>();
-        for (int r = 0; r < Rounds; r++)
+        for (int r = 0; r < rounds; r++)
         {
             plainRuns.Add(await Measure(engine, prompt, options with { DraftTokens = 0 }));
             if (speculate) specRuns.Add(await Measure(engine, prompt, options with { DraftTokens = drafts }));
@@ -237,7 +236,7 @@ internal static class Commands
         var plain = Median(plainRuns);
         Console.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
                           $"({prompt.Length / plain.TimeToFirstToken.TotalSeconds:F1} tokens/s)");
-        Console.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {Rounds})");
+        Console.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})");
         if (!speculate)
         {
             Console.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
@@ -246,7 +245,7 @@ internal static class Commands
         }
         var spec = Median(specRuns);
         Console.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
-                          $"(median of {Rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens}), " +
+                          $"(median of {rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens}), " +
                           $"{spec.MeanAcceptedLength:F2} accepted per verify step, {spec.TokensPerStep:F2} tokens per step");
         Console.WriteLine($"speedup: {spec.TokensPerSecond / plain.TokensPerSecond:F2}");
         return 0;

@@ -79,59 +79,90 @@ public sealed unsafe partial class CpuBackend
 
     /// <inheritdoc/>
     public void MlaAttention(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, MlaShape shape, float softmaxScale,
-        AttentionMetadata meta, DeviceTensor oLat)
+        AttentionMetadata meta, DeviceTensor oLat) =>
+        Attend(Cpu(qLat), Cpu(qRot), Cpu(cache), null, shape, softmaxScale, meta, Cpu(oLat), null, nameof(MlaAttention));
+
+    /// <inheritdoc/>
+    /// <remarks>On the CPU each query head's W_UV product follows its attention in the same work item: one parallel loop, not two.</remarks>
+    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
+        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o)
     {
-        var lat = Cpu(qLat); var rot = Cpu(qRot); var kv = Cpu(cache); var o = Cpu(oLat);
+        var w = Cpu(kvB); var os = Cpu(o);
+        Require(os.Columns == shape.Heads * shape.VDim && os.Rows >= Cpu(qLat).Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
+            nameof(MlaAttentionValue), $"o {os}, kv_b {w}");
+        Attend(Cpu(qLat), Cpu(qRot), Cpu(cache), w, shape, softmaxScale, meta, Cpu(oLat), os, nameof(MlaAttentionValue));
+    }
+
+    /// <summary>Query heads one work item handles at most: a tile shares its cache rows through L1.</summary>
+    private const int MaxQueriesPerTile = 8;
+
+    /// <summary>
+    /// Attention of every (token, head) over its sequence's cached rows [0, position]; with <paramref name="kvB"/>, also
+    /// o = o_lat·W_UVᵀ per head. Query heads of one sequence are split into tiles (consecutive tokens, head-major within a token),
+    /// at least one per thread; each tile reads the sequence's cache rows while they are hot.
+    /// </summary>
+    private void Attend(CpuTensor lat, CpuTensor rot, CpuTensor kv, CpuTensor? kvB, MlaShape shape, float softmaxScale, AttentionMetadata meta,
+        CpuTensor o, CpuTensor? value, string op)
+    {
         var pos = Cpu(meta.Positions); var seqOf = Cpu(meta.TokenSequence); var tables = Cpu(meta.BlockTables);
-        int bs = meta.BlockSize, maxBlocks = tables.Columns, L = shape.Latent, R = shape.RopeDim;
-        Require(lat.Columns == shape.Heads * L && rot.Columns == shape.Heads * R && o.Columns == shape.Heads * L && o.Rows >= lat.Rows
-            && kv.Columns == shape.CacheWidth && pos.ElementCount >= lat.Rows && seqOf.ElementCount >= lat.Rows, nameof(MlaAttention), $"qLat {lat}, oLat {o}, cache {kv}");
-        for (int t = 0; t < lat.Rows; t++)
+        int bs = meta.BlockSize, maxBlocks = tables.Columns, L = shape.Latent, R = shape.RopeDim, nH = shape.Heads, tokens = lat.Rows;
+        Require(lat.Columns == nH * L && rot.Columns == nH * R && o.Columns == nH * L && o.Rows >= tokens && rot.Rows >= tokens
+            && kv.Columns == shape.CacheWidth && pos.ElementCount >= tokens && seqOf.ElementCount >= tokens, op, $"qLat {lat}, oLat {o}, cache {kv}");
+        for (int t = 0; t < tokens; t++)
         {
             int seq = seqOf.I32[t], need = pos.I32[t] / bs;
-            Require((uint)seq < (uint)tables.Rows && need < maxBlocks, nameof(MlaAttention), $"token {t} (sequence {seq}, position {pos.I32[t]}) has no block table entry");
+            Require((uint)seq < (uint)tables.Rows && pos.I32[t] >= 0 && need < maxBlocks, op, $"token {t} (sequence {seq}, position {pos.I32[t]}) has no block table entry");
             for (int b = 0; b <= need; b++)
-                Require((uint)(tables.I32[(long)seq * maxBlocks + b] * bs) < (uint)kv.Rows, nameof(MlaAttention), $"block id {tables.I32[(long)seq * maxBlocks + b]} outside the cache");
+                Require((uint)(tables.I32[(long)seq * maxBlocks + b] * bs) < (uint)kv.Rows, op, $"block id {tables.I32[(long)seq * maxBlocks + b]} outside the cache");
         }
-        For(lat.Rows * shape.Heads, item =>
+        var tiles = new List<(int Token0, int Q0, int Q1)>();
+        for (int t = 0; t < tokens;)
         {
-            int t = item / shape.Heads, h = item % shape.Heads;
-            int ctx = pos.I32[t] + 1;
-            int* table = tables.I32 + (long)seqOf.I32[t] * maxBlocks;
-            float* ql = lat.RowF32(t) + h * L, qr = rot.RowF32(t) + h * R;
-            float[] rented = ArrayPool<float>.Shared.Rent(ctx);
+            int t1 = t + 1;
+            while (t1 < tokens && seqOf.I32[t1] == seqOf.I32[t]) t1++;
+            int queries = (t1 - t) * nH;
+            int size = Math.Clamp((queries + Threads - 1) / Threads, 1, MaxQueriesPerTile);
+            for (int q = 0; q < queries; q += size) tiles.Add((t, q, Math.Min(queries, q + size)));
+            t = t1;
+        }
+        long stride = kv.Columns;
+        For(tiles.Count, i =>
+        {
+            var (t0, q0, q1) = tiles[i];
+            int* table = tables.I32 + (long)seqOf.I32[t0] * maxBlocks;
+            int maxCtx = 0;
+            for (int t = t0 + q0 / nH; t <= t0 + (q1 - 1) / nH; t++) maxCtx = Math.Max(maxCtx, pos.I32[t] + 1);
+            float[] rented = ArrayPool<float>.Shared.Rent(maxCtx);
             try
             {
-                var scores = rented.AsSpan(0, ctx);
-                for (int j = 0; j < ctx; j++)
-                {
-                    float* row = kv.RowF32(table[j / bs] * bs + j % bs);          // [c (L) | k_rot (R)]
-                    scores[j] = softmaxScale * (TensorPrimitives.Dot(new ReadOnlySpan<float>(ql, L), new ReadOnlySpan<float>(row, L))
-                                                + TensorPrimitives.Dot(new ReadOnlySpan<float>(qr, R), new ReadOnlySpan<float>(row + L, R)));
-                }
-                TensorPrimitives.Subtract(scores, TensorPrimitives.Max(scores), scores);   // SoftMax alone overflows above ~88
-                TensorPrimitives.SoftMax(scores, scores);
-                var acc = new Span<float>(o.RowF32(t) + h * L, L);
-                acc.Clear();
-                for (int j = 0; j < ctx; j++)
-                {
-                    float* row = kv.RowF32(table[j / bs] * bs + j % bs);
-                    TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(row, L), scores[j], acc, acc);
-                }
+                fixed (float* scores = rented)
+                    for (int q = q0; q < q1; q++)
+                    {
+                        int t = t0 + q / nH, h = q % nH, ctx = pos.I32[t] + 1;
+                        float* ql = lat.RowF32(t) + h * L, qr = rot.RowF32(t) + h * R;
+                        for (int j = 0; j < ctx;)
+                        {
+                            int n = Math.Min(bs - j % bs, ctx - j);
+                            float* rows = kv.F32 + ((long)table[j / bs] * bs + j % bs) * stride;
+                            LatentAttentionKernels.Scores(ql, qr, rows, stride, n, L, R, softmaxScale, scores + j);
+                            j += n;
+                        }
+                        var s = new Span<float>(scores, ctx);
+                        TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);   // SoftMax alone overflows above ~88
+                        TensorPrimitives.SoftMax(s, s);
+                        float* ol = o.RowF32(t) + h * L;
+                        LatentAttentionKernels.Values(scores, ctx, kv.F32, stride, table, bs, L, ol);
+                        if (kvB is null) continue;
+                        float* dst = value!.RowF32(t) + h * shape.VDim;
+                        int rowBase = h * shape.KvHeadRows + shape.NopeDim;   // W_UV[h] rows
+                        for (int e = 0; e < shape.VDim; e++) dst[e] = SimdKernels.Dot(kvB, rowBase + e, ol, L);
+                    }
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(rented);
             }
         });
-    }
-
-    /// <inheritdoc/>
-    public void MlaAttentionValue(DeviceTensor qLat, DeviceTensor qRot, DeviceTensor cache, DeviceTensor kvB, MlaShape shape, float softmaxScale,
-        AttentionMetadata meta, DeviceTensor oLat, DeviceTensor o)
-    {
-        MlaAttention(qLat, qRot, cache, shape, softmaxScale, meta, oLat);
-        MlaValue(oLat, kvB, shape, o);
     }
 
     /// <inheritdoc/>

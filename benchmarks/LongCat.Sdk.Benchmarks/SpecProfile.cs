@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Model;
+using System.Numerics.Tensors;
+
+namespace LongCat.Sdk.Benchmarks;
+
+/// <summary>Where a speculative step's time goes, op by op, next to a plain step's (a diagnostic, not a benchmark).</summary>
+internal static class SpecProfile
+{
+    public static void Run(string dir, int steps)
+    {
+        var prof = new ProfilingBackend(new LongCat.Sdk.Compute.Cpu.CpuBackend(WeightResidency.Copied));
+        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = prof });
+        int[] prompt = [1, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314];
+        for (int round = 0; round < 3; round++)
+        {
+            // plain
+            using (var s = model.CreateSession())
+            {
+                var l = s.Prefill(prompt);
+                prof.Reset();
+                var sw = Stopwatch.StartNew();
+                for (int i = 0; i < steps; i++) l = s.Decode(TensorPrimitives.IndexOfMax(l));
+                sw.Stop();
+                Console.WriteLine($"plain: {sw.Elapsed.TotalMilliseconds / steps:F4} ms/step");
+                if (round == 2) foreach (var (op, ms, calls) in prof.Report(steps)) Console.WriteLine($"    {op,-28} {ms,7:F4} ms/step  {calls,4} calls/step");
+            }
+            // speculative, k = 1, as the engine does it
+            using (var s = model.CreateSession())
+            {
+                var table = s.BlockTable;
+                var tokens = new List<int>(prompt);
+                var l = model.Forward(new ForwardBatch { KeepAllHidden = true, Chunks = { new SequenceChunk(table, 0, prompt, [], false) } });
+                tokens.Add(TensorPrimitives.IndexOfMax(l));
+                var d = model.ForwardMtp([new MtpChunk(table, tokens.Count - 2, [tokens[^1]], false)], model.LastHidden, [prompt.Length - 1]);
+                int draft = TensorPrimitives.IndexOfMax(d);
+                prof.Reset();
+                long tVerify = 0, tHead = 0; int accepted = 0, produced = 0;
+                for (int i = 0; i < steps; i++)
+                {
+                    prof.Phase = "V ";
+                    long t0 = Stopwatch.GetTimestamp();
+                    int start = tokens.Count - 1;
+                    var lg = model.Forward(new ForwardBatch { KeepAllHidden = true, Chunks = { new SequenceChunk(table, start, [tokens[^1], draft], [], true) } });
+                    int a0 = TensorPrimitives.IndexOfMax(lg.AsSpan(0, lg.Length / 2));
+                    int valid;
+                    if (a0 == draft) { tokens.Add(draft); tokens.Add(TensorPrimitives.IndexOfMax(lg.AsSpan(lg.Length / 2))); valid = 2; accepted++; }
+                    else { tokens.Add(a0); valid = 1; }
+                    produced += valid;
+                    table.Truncate(model.KvCache.Pool, start + valid);
+                    long t1 = Stopwatch.GetTimestamp();
+                    prof.Phase = "H ";
+                    d = model.ForwardMtp([new MtpChunk(table, start, tokens.GetRange(start + 1, valid).ToArray(), false)], model.LastHidden, Enumerable.Range(0, valid).ToArray());
+                    draft = TensorPrimitives.IndexOfMax(d);
+                    long t2 = Stopwatch.GetTimestamp();
+                    tVerify += t1 - t0; tHead += t2 - t1;
+                    prof.Phase = "";
+                }
+                double f = 1000.0 / Stopwatch.Frequency / steps;
+                Console.WriteLine($"spec: verify {tVerify * f:F4} + head {tHead * f:F4} ms/step, accepted {accepted}/{steps}, {(double)produced / steps:F2} tok/step");
+                if (round == 2) foreach (var (op, ms, calls) in prof.Report(steps)) Console.WriteLine($"    {op,-28} {ms,7:F4} ms/step  {calls,4} calls/step");
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+using System.Runtime.Intrinsics;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+/// <summary>
+/// The inner loops of absorbed MLA attention over cached latent rows [c (L) ‖ k_rot (R)], one query head at a time.
+/// Every (query, row) score and every output lane is computed by the same sequence of operations whatever the number of rows
+/// handled together, so a token's attention is bit-identical whether it is decoded alone or verified beside drafts.
+/// </summary>
+internal static unsafe class LatentAttentionKernels
+{
+    /// <summary>
+    /// scores[j] = scale · (q_lat·row_j[0..L) + q_rot·row_j[L..L+R)) for <paramref name="count"/> rows starting at
+    /// <paramref name="rows"/>, <paramref name="stride"/> floats apart.
+    /// </summary>
+    public static void Scores(float* qLat, float* qRot, float* rows, long stride, int count, int L, int R, float scale, float* scores)
+    {
+        int j = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j + 4 <= count; j += 4)
+            {
+                float* r0 = rows + j * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                int i = 0;
+                for (; i + 8 <= L; i += 8)
+                {
+                    var q = Vector256.Load(qLat + i);
+                    a0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r0 + i), a0);
+                    a1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r1 + i), a1);
+                    a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r2 + i), a2);
+                    a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + i), a3);
+                }
+                int k = 0;
+                for (; k + 8 <= R; k += 8)
+                {
+                    var q = Vector256.Load(qRot + k);
+                    a0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r0 + L + k), a0);
+                    a1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r1 + L + k), a1);
+                    a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r2 + L + k), a2);
+                    a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + L + k), a3);
+                }
+                scores[j] = scale * (Vector256.Sum(a0) + Tail(qLat, qRot, r0, i, k, L, R));
+                scores[j + 1] = scale * (Vector256.Sum(a1) + Tail(qLat, qRot, r1, i, k, L, R));
+                scores[j + 2] = scale * (Vector256.Sum(a2) + Tail(qLat, qRot, r2, i, k, L, R));
+                scores[j + 3] = scale * (Vector256.Sum(a3) + Tail(qLat, qRot, r3, i, k, L, R));
+            }
+        }
+        for (; j < count; j++) scores[j] = scale * Score(qLat, qRot, rows + j * stride, L, R);
+    }
+
+    /// <summary>One row's unscaled score, in the same order as the four-row loop.</summary>
+    private static float Score(float* qLat, float* qRot, float* row, int L, int R)
+    {
+        int i = 0, k = 0;
+        float vectorPart = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> a = default;
+            for (; i + 8 <= L; i += 8) a = Vector256.FusedMultiplyAdd(Vector256.Load(qLat + i), Vector256.Load(row + i), a);
+            for (; k + 8 <= R; k += 8) a = Vector256.FusedMultiplyAdd(Vector256.Load(qRot + k), Vector256.Load(row + L + k), a);
+            vectorPart = Vector256.Sum(a);
+        }
+        return vectorPart + Tail(qLat, qRot, row, i, k, L, R);
+    }
+
+    /// <summary>The lanes past the last whole vector of each part, in order.</summary>
+    private static float Tail(float* qLat, float* qRot, float* row, int i, int k, int L, int R)
+    {
+        float s = 0;
+        for (; i < L; i++) s = MathF.FusedMultiplyAdd(qLat[i], row[i], s);
+        for (; k < R; k++) s = MathF.FusedMultiplyAdd(qRot[k], row[L + k], s);
+        return s;
+    }
+
+    /// <summary>
+    /// output[0..L) = Σ_j p[j] · row_j[0..L) over positions j in [0, count) of a paged cache: row j lives at
+    /// cache + (table[j / blockSize] · blockSize + j % blockSize) · stride. Each lane accumulates over j in order with fused
+    /// multiply-adds.
+    /// </summary>
+    public static void Values(float* p, int count, float* cache, long stride, int* table, int blockSize, int L, float* output)
+    {
+        int l = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; l + 64 <= L; l += 64)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
+                for (int j0 = 0; j0 < count; j0 += blockSize)
+                {
+                    float* row = cache + (long)table[j0 / blockSize] * blockSize * stride + l;
+                    int n = Math.Min(blockSize, count - j0);
+                    for (int j = 0; j < n; j++, row += stride)
+                    {
+                        var w = Vector256.Create(p[j0 + j]);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.Load(row), w, a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 8), w, a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 16), w, a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 24), w, a3);
+                        a4 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 32), w, a4);
+                        a5 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 40), w, a5);
+                        a6 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 48), w, a6);
+                        a7 = Vector256.FusedMultiplyAdd(Vector256.Load(row + 56), w, a7);
+                    }
+                }
+                a0.Store(output + l); a1.Store(output + l + 8); a2.Store(output + l + 16); a3.Store(output + l + 24);
+                a4.Store(output + l + 32); a5.Store(output + l + 40); a6.Store(output + l + 48); a7.Store(output + l + 56);
+            }
+            for (; l + 8 <= L; l += 8)
+            {
+                Vector256<float> a = default;
+                for (int j0 = 0; j0 < count; j0 += blockSize)
+                {
+                    float* row = cache + (long)table[j0 / blockSize] * blockSize * stride + l;
+                    int n = Math.Min(blockSize, count - j0);
+                    for (int j = 0; j < n; j++, row += stride) a = Vector256.FusedMultiplyAdd(Vector256.Load(row), Vector256.Create(p[j0 + j]), a);
+                }
+                a.Store(output + l);
+            }
+        }
+        for (; l < L; l++)
+        {
+            float a = 0;
+            for (int j = 0; j < count; j++)
+                a = MathF.FusedMultiplyAdd(cache[((long)table[j / blockSize] * blockSize + j % blockSize) * stride + l], p[j], a);
+            output[l] = a;
+        }
+    }
+}

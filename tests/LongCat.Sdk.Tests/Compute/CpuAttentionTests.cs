@@ -1,0 +1,142 @@
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Cpu;
+using static LongCat.Sdk.Tests.Compute.BackendTensors;
+
+namespace LongCat.Sdk.Tests.Compute;
+
+/// <summary>
+/// The CPU's absorbed MLA attention over a paged latent cache: against a double-precision reference (ragged sequences, block
+/// boundaries, widths with and without vector tails, several thread counts), and bit for bit between a token decoded alone and the
+/// same token verified beside drafts (greedy speculative decoding is exact only if they agree).
+/// </summary>
+[TestClass]
+public sealed class CpuAttentionTests
+{
+    private const int BlockSize = 4, MaxBlocks = 16;
+
+    /// <summary>A cache of random rows and two sequences whose blocks are scattered through it.</summary>
+    private sealed class Setup : IDisposable
+    {
+        public readonly CpuBackend B;
+        public readonly MlaShape Shape;
+        public readonly float[] Cache;
+        public readonly int[][] Blocks = [[9, 2, 14, 5, 11, 0, 7, 12], [3, 13, 1, 8, 6, 10, 4, 15]];
+        public readonly DeviceTensor CacheT, KvB, Tables;
+        public readonly float[] KvBValues;
+
+        public Setup(int threads, int heads, int latent, int rope, int seed)
+        {
+            B = new CpuBackend(WeightResidency.Mapped, threads);
+            Shape = new MlaShape(heads, NopeDim: 5, RopeDim: rope, VDim: 7, Latent: latent);
+            var random = new Random(seed);
+            Cache = TestWeight.Vector(MaxBlocks * BlockSize * Shape.CacheWidth, random);
+            CacheT = Upload(B, Cache, MaxBlocks * BlockSize, Shape.CacheWidth);
+            KvBValues = TestWeight.Vector(heads * Shape.KvHeadRows * latent, random);
+            KvB = Upload(B, KvBValues, heads * Shape.KvHeadRows, latent);
+            var tables = new int[2 * MaxBlocks];
+            for (int s = 0; s < 2; s++) Blocks[s].CopyTo(tables, s * MaxBlocks);
+            Tables = UploadInts(B, tables, 2, MaxBlocks);
+        }
+
+        public float Row(int seq, int position, int column) =>
+            Cache[(Blocks[seq][position / BlockSize] * BlockSize + position % BlockSize) * Shape.CacheWidth + column];
+
+        /// <summary>Runs the fused op for tokens (sequence, position) and returns (o_lat, o).</summary>
+        public (float[] OLat, float[] O) Run(float[] qLat, float[] qRot, (int Seq, int Pos)[] tokens, float scale)
+        {
+            int n = tokens.Length, H = Shape.Heads;
+            using var ql = Upload(B, qLat, n, H * Shape.Latent);
+            using var qr = Upload(B, qRot, n, H * Shape.RopeDim);
+            using var pos = UploadInts(B, tokens.Select(t => t.Pos).ToArray(), n);
+            using var slots = UploadInts(B, new int[n], n);
+            using var seq = UploadInts(B, tokens.Select(t => t.Seq).ToArray(), n);
+            using var oLat = B.Allocate(DType.F32, n, H * Shape.Latent);
+            using var o = B.Allocate(DType.F32, n, H * Shape.VDim);
+            B.MlaAttentionValue(ql, qr, CacheT, KvB, Shape, scale, new AttentionMetadata(pos, slots, seq, Tables, BlockSize), oLat, o);
+            return (Download(B, oLat), Download(B, o));
+        }
+
+        public void Dispose()
+        {
+            CacheT.Dispose(); KvB.Dispose(); Tables.Dispose();
+            B.Dispose();
+        }
+    }
+
+    [TestMethod]
+    [DataRow(1, 3, 20, 6)]      // vector parts and scalar tails in both the latent and the rope part
+    [DataRow(2, 2, 72, 16)]     // a 64-wide register block, then an 8-wide one
+    [DataRow(3, 4, 64, 32)]     // the demo model's widths
+    [DataRow(2, 1, 5, 3)]       // no whole vector at all
+    public void MlaAttentionValue_RaggedPagedSequences_MatchDoubleReference(int threads, int heads, int latent, int rope)
+    {
+        // Arrange: a 3-token run of sequence 0 (a verify step crossing a block boundary), then 2 tokens of sequence 1, then one of 0.
+        using var s = new Setup(threads, heads, latent, rope, seed: latent * 7 + heads);
+        (int Seq, int Pos)[] tokens = [(0, 10), (0, 11), (0, 12), (1, 0), (1, 1), (0, 29)];
+        var random = new Random(11);
+        int n = tokens.Length, L = latent, R = rope, V = s.Shape.VDim;
+        var qLat = TestWeight.Vector(n * heads * L, random);
+        var qRot = TestWeight.Vector(n * heads * R, random);
+        const float scale = 0.4f;
+
+        // Act
+        var (oLat, o) = s.Run(qLat, qRot, tokens, scale);
+
+        // Assert
+        for (int t = 0; t < n; t++)
+            for (int h = 0; h < heads; h++)
+            {
+                var (seq, pos) = tokens[t];
+                var p = new double[pos + 1];
+                for (int j = 0; j <= pos; j++)
+                {
+                    double dot = 0;
+                    for (int i = 0; i < L; i++) dot += (double)qLat[(t * heads + h) * L + i] * s.Row(seq, j, i);
+                    for (int k = 0; k < R; k++) dot += (double)qRot[(t * heads + h) * R + k] * s.Row(seq, j, L + k);
+                    p[j] = scale * dot;
+                }
+                double max = p.Max(), sum = 0;
+                for (int j = 0; j <= pos; j++) sum += p[j] = Math.Exp(p[j] - max);
+                var expected = new double[L];
+                for (int i = 0; i < L; i++)
+                {
+                    for (int j = 0; j <= pos; j++) expected[i] += p[j] / sum * s.Row(seq, j, i);
+                    float actual = oLat[(t * heads + h) * L + i];
+                    Assert.AreEqual(expected[i], actual, 1e-5, $"o_lat[token {t}, head {h}, {i}]");
+                }
+                for (int e = 0; e < V; e++)
+                {
+                    double value = 0;
+                    for (int i = 0; i < L; i++) value += expected[i] * s.KvBValues[(h * s.Shape.KvHeadRows + s.Shape.NopeDim + e) * L + i];
+                    Assert.AreEqual(value, o[(t * heads + h) * V + e], 1e-4, $"o[token {t}, head {h}, {e}]");
+                }
+            }
+    }
+
+    [TestMethod]
+    [DataRow(1)]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void MlaAttentionValue_TokenVerifiedBesideDrafts_IsBitIdenticalToDecodingItAlone(int threads)
+    {
+        // Arrange: positions 13..15 of sequence 1 in one call (a verify step: the pending token and two drafts, across a block
+        // boundary), against each token alone (plain decoding).
+        using var s = new Setup(threads, heads: 4, latent: 64, rope: 32, seed: 5);
+        var random = new Random(3);
+        int H = 4, L = 64, R = 32, V = s.Shape.VDim;
+        (int Seq, int Pos)[] verify = [(1, 13), (1, 14), (1, 15)];
+        var qLat = TestWeight.Vector(3 * H * L, random);
+        var qRot = TestWeight.Vector(3 * H * R, random);
+
+        // Act
+        var (oLatAll, oAll) = s.Run(qLat, qRot, verify, 0.25f);
+
+        // Assert
+        for (int t = 0; t < 3; t++)
+        {
+            var (oLat, o) = s.Run(qLat[(t * H * L)..((t + 1) * H * L)], qRot[(t * H * R)..((t + 1) * H * R)], [verify[t]], 0.25f);
+            CollectionAssert.AreEqual(oLat, oLatAll[(t * H * L)..((t + 1) * H * L)], $"o_lat of token {t}");
+            CollectionAssert.AreEqual(o, oAll[(t * H * V)..((t + 1) * H * V)], $"o of token {t}");
+        }
+    }
+}
