@@ -14,6 +14,7 @@ if (args.Length > 1 && args[0] == "spec-profile")
     LongCat.Sdk.Benchmarks.SpecProfile.Run(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200);
     return;
 }
+if (args.Length > 0 && args[0] == "attn-micro") { LongCat.Sdk.Benchmarks.AttnMicro.Run(); return; }
 if (args.Length > 0 && args[0] == "kernel-peak") { LongCat.Sdk.Benchmarks.KernelPeak.Run(); return; }
 // gpu-check: the ILGPU conformance, golden and launch-budget tests on CUDA, without a test host (for GPU machines without the SDK).
 if (args.Length > 0 && args[0] == "gpu-check")

@@ -278,11 +278,15 @@ public sealed class LongCatModel : IDisposable
         return ForwardMtpCore(chunks, picked);
     }
 
-    /// <summary>The MTP head's own final-normed output rows of its last run (in chunk order): the hidden input for chained drafts.</summary>
+    /// <summary>
+    /// The MTP head's own final-normed output rows of its last run, one per logits row it returned (in chunk order: every position
+    /// of chunks that asked for all logits, else the last): the hidden input for chained drafts.
+    /// </summary>
     public DeviceTensor LastMtpHidden => _lastMtpHidden?.SliceRows(0, _lastMtpRows) ?? throw new InvalidOperationException("The MTP head has not run yet.");
 
     private DeviceTensor? _lastMtpHidden;
     private int _lastMtpRows;
+    private Workspace? _mtpRowsWorkspace;
 
     private float[] ForwardMtpCore(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden)
     {
@@ -322,12 +326,27 @@ public sealed class LongCatModel : IDisposable
             _lastMtpHidden?.Dispose();
             _lastMtpHidden = b.Allocate(DType.F32, Math.Max(tokens, _workspace.Capacity), c.HiddenSize);
         }
+        var cache = KvCache.Layer(c.NumAttentionSublayers);
+        if (logitRows.Count < tokens)
+        {
+            // Only the rows that give logits need the whole layer; the others just leave their latents in the head's cache.
+            int n = logitRows.Count;
+            if (_mtpRowsWorkspace is null || _mtpRowsWorkspace.Capacity < n)
+            {
+                _mtpRowsWorkspace?.Dispose();
+                _mtpRowsWorkspace = new Workspace(b, c, Math.Max(n, 16));          // one row per sequence in the step
+            }
+            using var lastMeta = StepMetadata.Build(b, chunks.Select(ch => (ch.Table, ch.StartPosition + ch.NextTokens.Length - 1, 1)), KvCache.Pool.BlockSize);
+            var outRows = new MtpOutputRows(rowsT, lastMeta.Meta, new StepBuffers(_mtpRowsWorkspace, n));
+            var normed = _lastMtpHidden.SliceRows(0, n);
+            _lastMtpRows = n;
+            mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), normed, outRows);
+            return Logits(normed);
+        }
         var final = _lastMtpHidden.SliceRows(0, tokens);
         _lastMtpRows = tokens;
-        mtp.Forward(b, idT, hidden, KvCache.Layer(c.NumAttentionSublayers), stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
-        using var gathered = b.Allocate(DType.F32, logitRows.Count, c.HiddenSize);
-        b.GatherRows(final, rowsT, gathered);
-        return Logits(gathered);
+        mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
+        return Logits(final);
     }
 
     private DeviceTensor Upload(int[] values, params int[] shape)
@@ -358,6 +377,7 @@ public sealed class LongCatModel : IDisposable
         _lastHidden?.Dispose();
         _mtpConcat?.Dispose();
         _lastMtpHidden?.Dispose();
+        _mtpRowsWorkspace?.Dispose();
         _identityRows?.Dispose();
         KvCache.Dispose();
         _invFreq.Dispose();

@@ -39,8 +39,20 @@ internal sealed class MlaAttention
     /// <summary>h [T, H] += MLA(x), x the sublayer's normed input over h; the step's latents are written into <paramref name="cache"/> first.</summary>
     public void Forward(IComputeBackend b, RmsNormed x, DeviceTensor h, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s)
     {
+        QueryAndCache(b, x, cache, meta, s);
+        Attend(b, h, cache, meta, s);
+    }
+
+    /// <summary>The first half of <see cref="Forward"/>: q for every row into s.QLat/s.QRot, and every row's latent into the cache.</summary>
+    public void QueryAndCache(IComputeBackend b, RmsNormed x, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s)
+    {
         b.MatMulPair(x, _qA, s.QA, _kvA, s.Ckv);                                            // q_a: [T, q_lora]; kv_a: [T, L+R] = [c | k_rot]
         b.MlaQueryAndCache(s.QA, s.Ckv, _latent, _shape, _rope, meta, cache, s.QLat, s.QRot); // q_lat = (s_q·q_b(norm(q_a)))_nope·W_UK; cache ← [norm(c)·s_kv | rope(k_rot)]
+    }
+
+    /// <summary>The second half: h [T, H] += o_proj(attention of s.QLat/s.QRot over the cache), T the rows of <paramref name="meta"/>.</summary>
+    public void Attend(IComputeBackend b, DeviceTensor h, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s)
+    {
         b.MlaAttentionValue(s.QLat, s.QRot, cache, _kvB, _shape, _softmaxScale, meta, s.OLat, s.O); // o_lat [T, nH·L] → o = o_lat·W_UV [T, nH·v]
         b.MatMul(s.O, _o, h, accumulate: true);                                             // h += o_proj(o)
     }

@@ -35,7 +35,15 @@ internal sealed class MtpHead
     /// final-normed hidden states [T, H]; the layer's latents go to <paramref name="cache"/>.
     /// </summary>
     public void Forward(IComputeBackend b, DeviceTensor ids, DeviceTensor hidden, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s,
-        DeviceTensor concat, DeviceTensor normed)
+        DeviceTensor concat, DeviceTensor normed) => Forward(b, ids, hidden, cache, meta, s, concat, normed, null);
+
+    /// <summary>
+    /// As the overload above, but with <paramref name="output"/> only its rows go past the cache write: every row's latent is
+    /// cached (later drafts attend to it), while attention, the MLP and the norm run for the output rows alone, into
+    /// <paramref name="normed"/> [n, H]. A step that accepted drafts needs draft logits at its last position only.
+    /// </summary>
+    public void Forward(IComputeBackend b, DeviceTensor ids, DeviceTensor hidden, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s,
+        DeviceTensor concat, DeviceTensor normed, MtpOutputRows? output)
     {
         var x = s.Hidden; var xn = s.Normed; var delta = s.Delta;
         b.Embedding(_embedding, ids, 0, delta);                     // e: [T, H]
@@ -43,8 +51,24 @@ internal sealed class MtpHead
         b.RmsNorm(hidden, _hNorm, _eps, delta);
         b.ConcatColumns(xn, delta, concat);                         // [T, 2H] = [enorm(e) ‖ hnorm(h)]: embedding first
         b.MatMul(concat, _ehProj, x);                               // x: [T, H]
-        _attention.Forward(b, new RmsNormed(x, _inputNorm, _eps), x, cache, meta, s);   // x += attn(input_layernorm(x))
-        _mlp.Forward(b, new RmsNormed(x, _postNorm, _eps), x, s.MlpHidden);             // x += mlp(post_attention_layernorm(x))
+        _attention.QueryAndCache(b, new RmsNormed(x, _inputNorm, _eps), cache, meta, s);   // every row's latent → cache
+        var o = s;
+        var attentionMeta = meta;
+        if (output is { } only)
+        {
+            o = only.Buffers;
+            b.GatherRows(x, only.Rows, o.Hidden);
+            b.GatherRows(s.QLat, only.Rows, o.QLat);
+            b.GatherRows(s.QRot, only.Rows, o.QRot);
+            x = o.Hidden;
+            attentionMeta = only.Meta;
+        }
+        _attention.Attend(b, x, cache, attentionMeta, o);                              // x += attn(input_layernorm(x))
+        _mlp.Forward(b, new RmsNormed(x, _postNorm, _eps), x, o.MlpHidden);             // x += mlp(post_attention_layernorm(x))
         b.RmsNorm(x, _norm, _eps, normed);
     }
 }
+
+/// <summary>The rows of an MTP step that need the whole layer: their indices among the step's rows, their attention metadata, and
+/// buffers of their count.</summary>
+internal readonly record struct MtpOutputRows(DeviceTensor Rows, AttentionMetadata Meta, StepBuffers Buffers);

@@ -174,18 +174,16 @@ internal sealed class EngineLoop : IDisposable
         }
         // Chain: draft j+1 comes from the head at the position of draft j, fed the head's own output state.
         var chain = new List<(Sequence Seq, int HiddenRow)>();
-        int lastRow = -1;
         for (int i = 0; i < heads.Count; i++)
         {
             var s = heads[i].Seq;
-            lastRow += heads[i].Chunk.NextTokens.Length;
             if (s.Tokens.Count - s.Cached != 1) continue;                       // still prefilling: no drafts yet
             int room = Math.Min(s.DraftTokens, s.MaxLength - s.Tokens.Count);
             if (room <= 0) continue;
             draftLogits.AsSpan(i * vocab, vocab).CopyTo(_logitsRow);
             s.Drafts.Add(SpeculativeDecoder.Draft(s, _logitsRow, s.Drafts, out var q));
             if (q is not null) s.DraftProbabilities.Add(q);
-            if (room > 1) chain.Add((s, lastRow));
+            if (room > 1) chain.Add((s, i));                                // LastMtpHidden: one row per chunk, its last
         }
         for (int j = 1; chain.Count > 0; j++)
         {

@@ -182,6 +182,34 @@ public sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void DotBf16RowN_EachVector_IsBitIdenticalToTheOneVectorKernel(int vectors)
+    {
+        // A verify step's rows must get the bits plain decoding gets, or greedy speculative output could part from plain output.
+        var random = new Random(4200 + vectors);
+        foreach (int n in Sizes)
+        {
+            using var w = TestWeight.Create(DType.BF16, 1, n, random);
+            var permuted = Enumerable.Range(0, 3).Select(_ => new float[n]).ToArray();
+            for (int j = 0; j < 3; j++)
+                fixed (float* src = TestWeight.Vector(n, random), dst = permuted[j]) SimdKernels.PermuteEvenOdd(src, dst, n);
+            var result = new float[3];
+            ushort* wr = (ushort*)w.Tensor.Data;
+            fixed (float* p0 = permuted[0], p1 = permuted[1], p2 = permuted[2], pr = result)
+            {
+                if (vectors == 2) SimdKernels.DotBf16Row2(wr, p0, p1, n, pr);
+                else SimdKernels.DotBf16Row3(wr, p0, p1, p2, n, pr);
+                for (int k = 0; k < vectors; k++)
+                {
+                    float alone = SimdKernels.DotBf16Row(wr, k == 0 ? p0 : k == 1 ? p1 : p2, n);
+                    Assert.AreEqual(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(result[k]), $"n={n} vector {k}: {alone:R} alone, {result[k]:R} together");
+                }
+            }
+        }
+    }
+
+    [TestMethod]
     public void DotBf16x4_RandomRows_MatchesReferencePerVector()
     {
         var random = new Random(4000);

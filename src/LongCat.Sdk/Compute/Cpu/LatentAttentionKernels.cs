@@ -18,11 +18,25 @@ internal static unsafe class LatentAttentionKernels
         int j = 0;
         if (Vector256.IsHardwareAccelerated)
         {
+            // Two accumulators per row (alternate 8-lane chunks of each part): eight short chains in flight, not four long ones.
             for (; j + 4 <= count; j += 4)
             {
                 float* r0 = rows + j * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
-                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
                 int i = 0;
+                for (; i + 16 <= L; i += 16)
+                {
+                    var q = Vector256.Load(qLat + i);
+                    a0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r0 + i), a0);
+                    a1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r1 + i), a1);
+                    a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r2 + i), a2);
+                    a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + i), a3);
+                    var p = Vector256.Load(qLat + i + 8);
+                    b0 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r0 + i + 8), b0);
+                    b1 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r1 + i + 8), b1);
+                    b2 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r2 + i + 8), b2);
+                    b3 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r3 + i + 8), b3);
+                }
                 for (; i + 8 <= L; i += 8)
                 {
                     var q = Vector256.Load(qLat + i);
@@ -32,6 +46,19 @@ internal static unsafe class LatentAttentionKernels
                     a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + i), a3);
                 }
                 int k = 0;
+                for (; k + 16 <= R; k += 16)
+                {
+                    var q = Vector256.Load(qRot + k);
+                    a0 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r0 + L + k), a0);
+                    a1 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r1 + L + k), a1);
+                    a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r2 + L + k), a2);
+                    a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + L + k), a3);
+                    var p = Vector256.Load(qRot + k + 8);
+                    b0 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r0 + L + k + 8), b0);
+                    b1 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r1 + L + k + 8), b1);
+                    b2 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r2 + L + k + 8), b2);
+                    b3 = Vector256.FusedMultiplyAdd(p, Vector256.Load(r3 + L + k + 8), b3);
+                }
                 for (; k + 8 <= R; k += 8)
                 {
                     var q = Vector256.Load(qRot + k);
@@ -40,26 +67,36 @@ internal static unsafe class LatentAttentionKernels
                     a2 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r2 + L + k), a2);
                     a3 = Vector256.FusedMultiplyAdd(q, Vector256.Load(r3 + L + k), a3);
                 }
-                scores[j] = scale * (Vector256.Sum(a0) + Tail(qLat, qRot, r0, i, k, L, R));
-                scores[j + 1] = scale * (Vector256.Sum(a1) + Tail(qLat, qRot, r1, i, k, L, R));
-                scores[j + 2] = scale * (Vector256.Sum(a2) + Tail(qLat, qRot, r2, i, k, L, R));
-                scores[j + 3] = scale * (Vector256.Sum(a3) + Tail(qLat, qRot, r3, i, k, L, R));
+                scores[j] = scale * (Vector256.Sum(a0 + b0) + Tail(qLat, qRot, r0, i, k, L, R));
+                scores[j + 1] = scale * (Vector256.Sum(a1 + b1) + Tail(qLat, qRot, r1, i, k, L, R));
+                scores[j + 2] = scale * (Vector256.Sum(a2 + b2) + Tail(qLat, qRot, r2, i, k, L, R));
+                scores[j + 3] = scale * (Vector256.Sum(a3 + b3) + Tail(qLat, qRot, r3, i, k, L, R));
             }
         }
         for (; j < count; j++) scores[j] = scale * Score(qLat, qRot, rows + j * stride, L, R);
     }
 
-    /// <summary>One row's unscaled score, in the same order as the four-row loop.</summary>
+    /// <summary>One row's unscaled score, in exactly the four-row loop's order.</summary>
     private static float Score(float* qLat, float* qRot, float* row, int L, int R)
     {
         int i = 0, k = 0;
         float vectorPart = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            Vector256<float> a = default;
+            Vector256<float> a = default, b = default;
+            for (; i + 16 <= L; i += 16)
+            {
+                a = Vector256.FusedMultiplyAdd(Vector256.Load(qLat + i), Vector256.Load(row + i), a);
+                b = Vector256.FusedMultiplyAdd(Vector256.Load(qLat + i + 8), Vector256.Load(row + i + 8), b);
+            }
             for (; i + 8 <= L; i += 8) a = Vector256.FusedMultiplyAdd(Vector256.Load(qLat + i), Vector256.Load(row + i), a);
+            for (; k + 16 <= R; k += 16)
+            {
+                a = Vector256.FusedMultiplyAdd(Vector256.Load(qRot + k), Vector256.Load(row + L + k), a);
+                b = Vector256.FusedMultiplyAdd(Vector256.Load(qRot + k + 8), Vector256.Load(row + L + k + 8), b);
+            }
             for (; k + 8 <= R; k += 8) a = Vector256.FusedMultiplyAdd(Vector256.Load(qRot + k), Vector256.Load(row + L + k), a);
-            vectorPart = Vector256.Sum(a);
+            vectorPart = Vector256.Sum(a + b);
         }
         return vectorPart + Tail(qLat, qRot, row, i, k, L, R);
     }

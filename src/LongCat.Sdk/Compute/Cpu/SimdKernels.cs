@@ -331,42 +331,74 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>result[0..2) = w·x_j for 2 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight
-    /// row converted once for all of them (a verify step over 2 rows).</summary>
+    /// row converted once for both (a verify step over 2 rows). Each vector's sum is formed exactly as <see cref="DotBf16Row"/>
+    /// forms it (same accumulators, same order), so a token verified beside a draft gets the bits it would get decoded alone; eight
+    /// independent accumulator chains also keep this as short in latency as the one-vector kernel.</summary>
     public static void DotBf16Row2(ushort* w, float* xp0, float* xp1, int n, float* result)
     {
         int i = 0;
-        float s0 = 0; float s1 = 0;
+        float s0 = 0, s1 = 0;
         if (Vector512.IsHardwareAccelerated)
         {
             var mask = Vector512.Create(0xFFFF0000u);
-            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, f0 = default, p0 = default, f1 = default, p1 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                var r0 = Vector512.Load((uint*)(w + i));
+                var r1 = Vector512.Load((uint*)(w + i + 32));
+                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+                var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
+                e0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e0);
+                o0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o0);
+                e1 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e1);
+                o1 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o1);
+                f0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), f0);
+                p0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), p0);
+                f1 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), f1);
+                p1 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), p1);
+            }
             for (; i <= n - 32; i += 32)
             {
-                var r = Vector512.Load((uint*)(w + i));
-                var even = (r << 16).AsSingle();
-                var odd = (r & mask).AsSingle();
-                e0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp0 + i), e0);
-                o0 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp0 + i + 16), o0);
-                e1 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp1 + i), e1);
-                o1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp1 + i + 16), o1);
+                var r0 = Vector512.Load((uint*)(w + i));
+                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+                e0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e0);
+                o0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o0);
+                f0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), f0);
+                p0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), p0);
             }
-            s0 = Vector512.Sum(e0 + o0); s1 = Vector512.Sum(e1 + o1);
+            s0 = Vector512.Sum((e0 + o0) + (e1 + o1));
+            s1 = Vector512.Sum((f0 + p0) + (f1 + p1));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             var mask = Vector256.Create(0xFFFF0000u);
-            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default, f0 = default, p0 = default, f1 = default, p1 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                var r0 = Vector256.Load((uint*)(w + i));
+                var r1 = Vector256.Load((uint*)(w + i + 16));
+                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+                e0 = Vector256.FusedMultiplyAdd(ev0, Vector256.Load(xp0 + i), e0);
+                o0 = Vector256.FusedMultiplyAdd(od0, Vector256.Load(xp0 + i + 8), o0);
+                f0 = Vector256.FusedMultiplyAdd(ev0, Vector256.Load(xp1 + i), f0);
+                p0 = Vector256.FusedMultiplyAdd(od0, Vector256.Load(xp1 + i + 8), p0);
+                var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
+                e1 = Vector256.FusedMultiplyAdd(ev1, Vector256.Load(xp0 + i + 16), e1);
+                o1 = Vector256.FusedMultiplyAdd(od1, Vector256.Load(xp0 + i + 24), o1);
+                f1 = Vector256.FusedMultiplyAdd(ev1, Vector256.Load(xp1 + i + 16), f1);
+                p1 = Vector256.FusedMultiplyAdd(od1, Vector256.Load(xp1 + i + 24), p1);
+            }
             for (; i <= n - 16; i += 16)
             {
-                var r = Vector256.Load((uint*)(w + i));
-                var even = (r << 16).AsSingle();
-                var odd = (r & mask).AsSingle();
-                e0 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp0 + i), e0);
-                o0 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp0 + i + 8), o0);
-                e1 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp1 + i), e1);
-                o1 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp1 + i + 8), o1);
+                var r0 = Vector256.Load((uint*)(w + i));
+                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+                e0 = Vector256.FusedMultiplyAdd(ev0, Vector256.Load(xp0 + i), e0);
+                o0 = Vector256.FusedMultiplyAdd(od0, Vector256.Load(xp0 + i + 8), o0);
+                f0 = Vector256.FusedMultiplyAdd(ev0, Vector256.Load(xp1 + i), f0);
+                p0 = Vector256.FusedMultiplyAdd(od0, Vector256.Load(xp1 + i + 8), p0);
             }
-            s0 = Vector256.Sum(e0 + o0); s1 = Vector256.Sum(e1 + o1);
+            s0 = Vector256.Sum((e0 + o0) + (e1 + o1));
+            s1 = Vector256.Sum((f0 + p0) + (f1 + p1));
         }
         for (; i < n; i++)
         {
@@ -376,54 +408,13 @@ internal static unsafe class SimdKernels
         result[0] = s0; result[1] = s1;
     }
 
-    /// <summary>result[0..3) = w·x_j for 3 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight
-    /// row converted once for all of them (a verify step over 3 rows).</summary>
+    /// <summary>result[0..3) = w·x_j for 3 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row2"/> for the first
+    /// two and <see cref="DotBf16Row"/> for the third (twelve accumulators would not fit the registers), each bit-identical to
+    /// <see cref="DotBf16Row"/>.</summary>
     public static void DotBf16Row3(ushort* w, float* xp0, float* xp1, float* xp2, int n, float* result)
     {
-        int i = 0;
-        float s0 = 0; float s1 = 0; float s2 = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var mask = Vector512.Create(0xFFFF0000u);
-            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                var r = Vector512.Load((uint*)(w + i));
-                var even = (r << 16).AsSingle();
-                var odd = (r & mask).AsSingle();
-                e0 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp0 + i), e0);
-                o0 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp0 + i + 16), o0);
-                e1 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp1 + i), e1);
-                o1 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp1 + i + 16), o1);
-                e2 = Vector512.FusedMultiplyAdd(even, Vector512.Load(xp2 + i), e2);
-                o2 = Vector512.FusedMultiplyAdd(odd, Vector512.Load(xp2 + i + 16), o2);
-            }
-            s0 = Vector512.Sum(e0 + o0); s1 = Vector512.Sum(e1 + o1); s2 = Vector512.Sum(e2 + o2);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            var mask = Vector256.Create(0xFFFF0000u);
-            Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default, e2 = default, o2 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var r = Vector256.Load((uint*)(w + i));
-                var even = (r << 16).AsSingle();
-                var odd = (r & mask).AsSingle();
-                e0 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp0 + i), e0);
-                o0 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp0 + i + 8), o0);
-                e1 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp1 + i), e1);
-                o1 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp1 + i + 8), o1);
-                e2 = Vector256.FusedMultiplyAdd(even, Vector256.Load(xp2 + i), e2);
-                o2 = Vector256.FusedMultiplyAdd(odd, Vector256.Load(xp2 + i + 8), o2);
-            }
-            s0 = Vector256.Sum(e0 + o0); s1 = Vector256.Sum(e1 + o1); s2 = Vector256.Sum(e2 + o2);
-        }
-        for (; i < n; i++)
-        {
-            float v = WeightFormats.Bf16ToFloat(w[i]);   // the tail is not permuted
-            s0 += v * xp0[i]; s1 += v * xp1[i]; s2 += v * xp2[i];
-        }
-        result[0] = s0; result[1] = s1; result[2] = s2;
+        DotBf16Row2(w, xp0, xp1, n, result);
+        result[2] = DotBf16Row(w, xp2, n);
     }
 
     /// <summary>acc += alpha · BF16 row.</summary>
