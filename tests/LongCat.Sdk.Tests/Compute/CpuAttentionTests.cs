@@ -68,6 +68,8 @@ public sealed class CpuAttentionTests
     [DataRow(2, 2, 72, 16)]     // a 64-wide register block, then an 8-wide one
     [DataRow(3, 4, 64, 32)]     // the demo model's widths
     [DataRow(2, 1, 5, 3)]       // no whole vector at all
+    [DataRow(2, 8, 72, 16)]     // groups of four heads: 16-lane value blocks, then 8 lanes one query at a time
+    [DataRow(1, 4, 20, 6)]      // a group of four heads with scalar tails
     public void MlaAttentionValue_RaggedPagedSequences_MatchDoubleReference(int threads, int heads, int latent, int rope)
     {
         // Arrange: a 3-token run of sequence 0 (a verify step crossing a block boundary), then 2 tokens of sequence 1, then one of 0.
@@ -111,6 +113,48 @@ public sealed class CpuAttentionTests
                     Assert.AreEqual(value, o[(t * heads + h) * V + e], 1e-4, $"o[token {t}, head {h}, {e}]");
                 }
             }
+    }
+
+    [TestMethod]
+    [DataRow(64, 32)]
+    [DataRow(20, 6)]
+    public void MlaAttention_FourHeadsTogether_AreBitIdenticalToEachHeadAlone(int latent, int rope)
+    {
+        // Arrange: four heads share a group kernel that reads each cached row once for all of them; a one-head shape takes the
+        // one-query path. The cache is the same; each head's query is sliced out.
+        const int H = 4;
+        using var s = new Setup(threads: 2, heads: H, latent, rope, seed: 9);
+        var random = new Random(8);
+        (int Seq, int Pos)[] tokens = [(0, 17), (0, 18)];
+        var qLat = TestWeight.Vector(2 * H * latent, random);
+        var qRot = TestWeight.Vector(2 * H * rope, random);
+        using var pos = UploadInts(s.B, [17, 18], 2);
+        using var slots = UploadInts(s.B, new int[2], 2);
+        using var seq = UploadInts(s.B, [0, 0], 2);
+        var meta = new AttentionMetadata(pos, slots, seq, s.Tables, BlockSize);
+
+        // Act
+        var (together, _) = s.Run(qLat, qRot, tokens, 0.3f);
+
+        // Assert
+        var one = s.Shape with { Heads = 1 };
+        for (int h = 0; h < H; h++)
+        {
+            var ql = new float[2 * latent]; var qr = new float[2 * rope];
+            for (int t = 0; t < 2; t++)
+            {
+                Array.Copy(qLat, (t * H + h) * latent, ql, t * latent, latent);
+                Array.Copy(qRot, (t * H + h) * rope, qr, t * rope, rope);
+            }
+            using var qlT = Upload(s.B, ql, 2, latent);
+            using var qrT = Upload(s.B, qr, 2, rope);
+            using var oLat = s.B.Allocate(DType.F32, 2, latent);
+            s.B.MlaAttention(qlT, qrT, s.CacheT, one, 0.3f, meta, oLat);
+            var alone = Download(s.B, oLat);
+            for (int t = 0; t < 2; t++)
+                CollectionAssert.AreEqual(alone[(t * latent)..((t + 1) * latent)], together[((t * H + h) * latent)..((t * H + h + 1) * latent)],
+                    $"token {t}, head {h}");
+        }
     }
 
     [TestMethod]

@@ -101,6 +101,116 @@ internal static unsafe class LatentAttentionKernels
         return vectorPart + Tail(qLat, qRot, row, i, k, L, R);
     }
 
+    /// <summary>
+    /// <see cref="Scores"/> for four query heads of one token at once (MLA's heads share the cached rows): each row is read once
+    /// for all four, and each (query, row) score is formed exactly as <see cref="Score"/> forms it.
+    /// </summary>
+    public static void Scores4(float* qLat, float* qRot, int latStride, int rotStride, float* rows, long stride, int count, int L, int R,
+        float scale, float* scores, int scoreStride)
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            for (int g = 0; g < 4; g++) Scores(qLat + g * latStride, qRot + g * rotStride, rows, stride, count, L, R, scale, scores + g * scoreStride);
+            return;
+        }
+        float* q0 = qLat, q1 = q0 + latStride, q2 = q1 + latStride, q3 = q2 + latStride;
+        float* k0 = qRot, k1 = k0 + rotStride, k2 = k1 + rotStride, k3 = k2 + rotStride;
+        for (int j = 0; j < count; j++)
+        {
+            float* row = rows + j * stride;
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+            int i = 0;
+            for (; i + 16 <= L; i += 16)
+            {
+                var r = Vector256.Load(row + i);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(q0 + i), r, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(q1 + i), r, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(q2 + i), r, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(q3 + i), r, a3);
+                var u = Vector256.Load(row + i + 8);
+                b0 = Vector256.FusedMultiplyAdd(Vector256.Load(q0 + i + 8), u, b0);
+                b1 = Vector256.FusedMultiplyAdd(Vector256.Load(q1 + i + 8), u, b1);
+                b2 = Vector256.FusedMultiplyAdd(Vector256.Load(q2 + i + 8), u, b2);
+                b3 = Vector256.FusedMultiplyAdd(Vector256.Load(q3 + i + 8), u, b3);
+            }
+            for (; i + 8 <= L; i += 8)
+            {
+                var r = Vector256.Load(row + i);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(q0 + i), r, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(q1 + i), r, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(q2 + i), r, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(q3 + i), r, a3);
+            }
+            int k = 0;
+            float* rr = row + L;
+            for (; k + 16 <= R; k += 16)
+            {
+                var r = Vector256.Load(rr + k);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(k0 + k), r, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(k1 + k), r, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(k2 + k), r, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(k3 + k), r, a3);
+                var u = Vector256.Load(rr + k + 8);
+                b0 = Vector256.FusedMultiplyAdd(Vector256.Load(k0 + k + 8), u, b0);
+                b1 = Vector256.FusedMultiplyAdd(Vector256.Load(k1 + k + 8), u, b1);
+                b2 = Vector256.FusedMultiplyAdd(Vector256.Load(k2 + k + 8), u, b2);
+                b3 = Vector256.FusedMultiplyAdd(Vector256.Load(k3 + k + 8), u, b3);
+            }
+            for (; k + 8 <= R; k += 8)
+            {
+                var r = Vector256.Load(rr + k);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.Load(k0 + k), r, a0);
+                a1 = Vector256.FusedMultiplyAdd(Vector256.Load(k1 + k), r, a1);
+                a2 = Vector256.FusedMultiplyAdd(Vector256.Load(k2 + k), r, a2);
+                a3 = Vector256.FusedMultiplyAdd(Vector256.Load(k3 + k), r, a3);
+            }
+            scores[j] = scale * (Vector256.Sum(a0 + b0) + Tail(q0, k0, row, i, k, L, R));
+            scores[scoreStride + j] = scale * (Vector256.Sum(a1 + b1) + Tail(q1, k1, row, i, k, L, R));
+            scores[2 * scoreStride + j] = scale * (Vector256.Sum(a2 + b2) + Tail(q2, k2, row, i, k, L, R));
+            scores[3 * scoreStride + j] = scale * (Vector256.Sum(a3 + b3) + Tail(q3, k3, row, i, k, L, R));
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Values"/> for four queries with the same <paramref name="count"/>: outputs g·outputStride, weights p + g·pStride;
+    /// each row is read once for all four, and every lane accumulates exactly as <see cref="Values"/> accumulates it.
+    /// </summary>
+    public static void Values4(float* p, int pStride, int count, float* cache, long stride, int* table, int blockSize, int L, float* output, int outputStride)
+    {
+        int l = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            float* p0 = p, p1 = p0 + pStride, p2 = p1 + pStride, p3 = p2 + pStride;
+            for (; l + 16 <= L; l += 16)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
+                for (int j0 = 0; j0 < count; j0 += blockSize)
+                {
+                    float* row = cache + (long)table[j0 / blockSize] * blockSize * stride + l;
+                    int n = Math.Min(blockSize, count - j0);
+                    for (int j = j0; j < j0 + n; j++, row += stride)
+                    {
+                        var r = Vector256.Load(row);
+                        var u = Vector256.Load(row + 8);
+                        var w0 = Vector256.Create(p0[j]); var w1 = Vector256.Create(p1[j]);
+                        var w2 = Vector256.Create(p2[j]); var w3 = Vector256.Create(p3[j]);
+                        a0 = Vector256.FusedMultiplyAdd(r, w0, a0); b0 = Vector256.FusedMultiplyAdd(u, w0, b0);
+                        a1 = Vector256.FusedMultiplyAdd(r, w1, a1); b1 = Vector256.FusedMultiplyAdd(u, w1, b1);
+                        a2 = Vector256.FusedMultiplyAdd(r, w2, a2); b2 = Vector256.FusedMultiplyAdd(u, w2, b2);
+                        a3 = Vector256.FusedMultiplyAdd(r, w3, a3); b3 = Vector256.FusedMultiplyAdd(u, w3, b3);
+                    }
+                }
+                a0.Store(output + l); b0.Store(output + l + 8);
+                a1.Store(output + outputStride + l); b1.Store(output + outputStride + l + 8);
+                a2.Store(output + 2 * outputStride + l); b2.Store(output + 2 * outputStride + l + 8);
+                a3.Store(output + 3 * outputStride + l); b3.Store(output + 3 * outputStride + l + 8);
+            }
+        }
+        if (l == L) return;
+        // The lanes left over (fewer than 16): one query at a time, same per-lane order.
+        for (int g = 0; g < 4; g++) ValuesFrom(p + g * pStride, count, cache, stride, table, blockSize, l, L, output + g * outputStride);
+    }
+
     /// <summary>The lanes past the last whole vector of each part, in order.</summary>
     private static float Tail(float* qLat, float* qRot, float* row, int i, int k, int L, int R)
     {
@@ -115,9 +225,13 @@ internal static unsafe class LatentAttentionKernels
     /// cache + (table[j / blockSize] · blockSize + j % blockSize) · stride. Each lane accumulates over j in order with fused
     /// multiply-adds.
     /// </summary>
-    public static void Values(float* p, int count, float* cache, long stride, int* table, int blockSize, int L, float* output)
+    public static void Values(float* p, int count, float* cache, long stride, int* table, int blockSize, int L, float* output) =>
+        ValuesFrom(p, count, cache, stride, table, blockSize, 0, L, output);
+
+    /// <summary><see cref="Values"/> for lanes [l0, L) only.</summary>
+    private static void ValuesFrom(float* p, int count, float* cache, long stride, int* table, int blockSize, int l0, int L, float* output)
     {
-        int l = 0;
+        int l = l0;
         if (Vector256.IsHardwareAccelerated)
         {
             for (; l + 64 <= L; l += 64)
