@@ -4,6 +4,10 @@ using LongCat.Sdk.Compute.Cpu;
 
 namespace LongCat.Sdk.Benchmarks;
 
+/// <summary>
+/// The CPU attention at the demo model's shape (4 heads, L = 64, R = 32, 220 cached rows): its inner loops per cached row, then
+/// the whole op per call for 1 and 2 tokens on 1 and 2 threads (a diagnostic; figures in docs/PERFORMANCE.md).
+/// </summary>
 internal static class AttnMicro
 {
     public static unsafe void Parts()

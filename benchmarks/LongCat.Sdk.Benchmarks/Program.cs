@@ -2,6 +2,8 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spec-profile models/longcat-demo [steps]  (ops of a plain and a k=1 speculative step)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- attn-micro                       (the CPU attention kernels and op, demo shape)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens]             (CUDA through ILGPU; skips without a GPU)
 if (args.Length > 0 && args[0] == "quick-decode")
 {
