@@ -204,60 +204,81 @@ internal static class Commands
         _ => value.ToString() ?? "",
     };
 
-    public static async Task<int> BenchAsync(CliArgs a)
+    public static Task<int> BenchAsync(CliArgs a) => BenchAsync(a, Console.Out);
+
+    /// <summary>`longcat bench`, writing its report to <paramref name="output"/>.</summary>
+    public static async Task<int> BenchAsync(CliArgs a, TextWriter output)
     {
-        if (a.Has("help")) { Console.WriteLine(Help.For("bench")); return 0; }
-        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "prompt", "rounds");
+        if (a.Has("help")) { output.WriteLine(Help.For("bench")); return 0; }
+        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "prompt", "chat", "rounds");
         int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64, rounds = a.Int("rounds") ?? 5;
         if (promptTokens <= 0 || tokens <= 0 || rounds <= 0) throw new UsageException("--prompt-tokens, --tokens and --rounds must be positive");
         await using var engine = await LoadAsync(a);
         int[] prompt;
         if (a.Get("prompt") is { } text)
-            prompt = engine.TokenizeChat([ChatMessage.User(text)]).ToArray();       // a real prompt: drafts can be accepted
+        {
+            // A real prompt, so that drafts can be accepted: continued as is (like `generate`), or as a chat turn with --chat.
+            if (engine.Tokenizer is null) throw new UsageException($"--prompt needs the model's tokenizer.json in '{engine.ModelDirectory}'");
+            prompt = a.Has("chat") ? engine.TokenizeChat([ChatMessage.User(text)]).ToArray() : engine.Tokenizer.Encode(text);
+        }
         else
         {
+            if (a.Has("chat")) throw new UsageException("--chat needs --prompt");
             var rng = new Random(1);
             prompt = Enumerable.Range(0, promptTokens).Select(_ => rng.Next(4, engine.Config.VocabSize)).ToArray();
         }
+        // The decode figures need exactly --tokens tokens, so the end-of-sequence token does not stop the run; what comes after
+        // it is not text the model would serve (a chat answer ends in a few tokens, then the model repeats the end token, which
+        // drafts trivially), so the bench says when that happened.
         var options = new GenerationOptions { Temperature = 0, MaxTokens = tokens, IgnoreEos = true };
         int drafts = a.Int("draft-tokens") ?? engine.Options.Speculative.DraftTokens;
         bool speculate = engine.SpeculationFallbackReason is null && drafts > 0;
         // Warm-up: one whole run of each mode, so both run tier-1 JIT code on touched weights when timed. Then rounds that
         // alternate the modes (whatever else the machine does hits both alike); each mode's median round is reported.
-        await Measure(engine, prompt, options with { DraftTokens = 0 });
+        var (_, greedy) = await Measure(engine, prompt, options with { DraftTokens = 0 });
         if (speculate) await Measure(engine, prompt, options with { DraftTokens = drafts });
         var plainRuns = new List<GenerationUsage>();
         var specRuns = new List<GenerationUsage>();
         for (int r = 0; r < rounds; r++)
         {
-            plainRuns.Add(await Measure(engine, prompt, options with { DraftTokens = 0 }));
-            if (speculate) specRuns.Add(await Measure(engine, prompt, options with { DraftTokens = drafts }));
+            plainRuns.Add((await Measure(engine, prompt, options with { DraftTokens = 0 })).Usage);
+            if (speculate) specRuns.Add((await Measure(engine, prompt, options with { DraftTokens = drafts })).Usage);
         }
         var plain = Median(plainRuns);
-        Console.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
+        output.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
                           $"({prompt.Length / plain.TimeToFirstToken.TotalSeconds:F1} tokens/s)");
-        Console.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})");
+        int eos = greedy.FindIndex(engine.EosTokenIds.Contains);
+        if (eos >= 0)
+            output.WriteLine($"warning: the greedy output reaches an end-of-sequence token at generated token {eos + 1} of {greedy.Count}; " +
+                              "the figures below include the tokens after it, which the model would not serve (a prompt that runs longer, " +
+                              "or fewer --tokens, measures real text)");
+        output.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})");
         if (!speculate)
         {
-            Console.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
-            Console.WriteLine("speedup: 1.00");
+            output.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
+            output.WriteLine("speedup: 1.00");
             return 0;
         }
         var spec = Median(specRuns);
-        Console.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
+        output.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
                           $"(median of {rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens}), " +
                           $"{spec.MeanAcceptedLength:F2} accepted per verify step, {spec.TokensPerStep:F2} tokens per step");
-        Console.WriteLine($"speedup: {spec.TokensPerSecond / plain.TokensPerSecond:F2}");
+        output.WriteLine($"speedup: {spec.TokensPerSecond / plain.TokensPerSecond:F2}");
         return 0;
     }
 
     private static GenerationUsage Median(List<GenerationUsage> runs) => runs.OrderBy(u => u.TokensPerSecond).ElementAt(runs.Count / 2);
 
-    private static async Task<GenerationUsage> Measure(LongCatEngine engine, int[] prompt, GenerationOptions options)
+    private static async Task<(GenerationUsage Usage, List<int> Tokens)> Measure(LongCatEngine engine, int[] prompt, GenerationOptions options)
     {
         GenerationUsage? usage = null;
-        await foreach (var u in engine.GenerateAsync(prompt, options)) usage = u.Usage ?? usage;
-        return usage ?? throw new InvalidOperationException("the run produced no usage");
+        var tokens = new List<int>(options.MaxTokens);
+        await foreach (var u in engine.GenerateAsync(prompt, options))
+        {
+            tokens.AddRange(u.TokenIds);
+            usage = u.Usage ?? usage;
+        }
+        return (usage ?? throw new InvalidOperationException("the run produced no usage"), tokens);
     }
 }
 

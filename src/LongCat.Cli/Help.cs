@@ -71,9 +71,10 @@ internal static class Help
             {Model}
             """,
         "bench" => $"""
-            usage: longcat bench [--model DIR] [--prompt TEXT | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--rounds N]
-            Measures prefill tokens/s (one forward over the prompt: TEXT through the chat template, or N random tokens, default 128)
-            and greedy decode tokens/s (default 64 tokens) without and with MTP speculative decoding, in the same run: after a
+            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--rounds N]
+            Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
+            random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
+            output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
             warm-up run of each, N rounds (default 5) alternate the two and each reports its median round;
             the last line is `speedup: X.XX`.
             {Model}

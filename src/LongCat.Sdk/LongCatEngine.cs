@@ -46,6 +46,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>The end-of-sequence token ids a generation stops at unless <see cref="GenerationOptions.IgnoreEos"/> is set
+    /// (config.json's eos_token_id and generation_config.json's).</summary>
+    public IReadOnlySet<int> EosTokenIds => _eosTokens;
+
     /// <summary>Why speculative decoding was requested but is not used (no MTP weights), or null.</summary>
     public string? SpeculationFallbackReason { get; }
 

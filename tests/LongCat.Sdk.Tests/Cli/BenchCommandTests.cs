@@ -1,0 +1,52 @@
+using LongCat.Cli;
+
+namespace LongCat.Sdk.Tests.Cli;
+
+/// <summary>`longcat bench` on the demo model: its report, and its warning when the timed output runs past the end-of-sequence token.</summary>
+[TestClass]
+public sealed class BenchCommandTests
+{
+    private static async Task<string[]> BenchAsync(params string[] extra)
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var output = new StringWriter();
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--tokens", "24", "--rounds", "1", "--draft-tokens", "1", .. extra], Help.Switches);
+
+        Assert.AreEqual(0, await Commands.BenchAsync(args, output));
+        return output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    [TestMethod]
+    public async Task Bench_ChatAnswerEndsEarly_WarnsThatTheFiguresIncludeTokensAfterTheEnd()
+    {
+        // The demo model answers this in a few tokens and ends its turn; the bench times 24 tokens all the same.
+        var lines = await BenchAsync("--prompt", "Continue: And God said, Let there be light", "--chat");
+
+        Assert.IsTrue(lines.Any(l => l.StartsWith("warning: the greedy output reaches an end-of-sequence token", StringComparison.Ordinal)),
+            string.Join('\n', lines));
+        StringAssert.StartsWith(lines[^1], "speedup: ");
+    }
+
+    [TestMethod]
+    public async Task Bench_PlainTextPrompt_IsContinuedAsIs_NoWarning()
+    {
+        // Without --chat the prompt is continued as text: the demo model writes verses, no end-of-sequence token.
+        var lines = await BenchAsync("--prompt", "And God said, Let there be light");
+
+        Assert.IsFalse(lines.Any(l => l.StartsWith("warning:", StringComparison.Ordinal)), string.Join('\n', lines));
+        StringAssert.StartsWith(lines[0], "prefill: 8 tokens");
+        Assert.IsTrue(lines.Any(l => l.StartsWith("decode with MTP (1 draft token(s) per step): 24 tokens", StringComparison.Ordinal)), string.Join('\n', lines));
+        StringAssert.StartsWith(lines[^1], "speedup: ");
+    }
+
+    [TestMethod]
+    public async Task Bench_ChatWithoutPrompt_IsAUsageError()
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--chat"], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.BenchAsync(args, TextWriter.Null));
+
+        StringAssert.Contains(e.Message, "--chat");
+    }
+}
