@@ -43,7 +43,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new InvalidCheckpointException(path, "file not found");
-        long length = new FileInfo(path).Length;
+        // The length of what the path names, through symbolic links (a Hugging Face cache snapshot links every file to a blob):
+        // FileInfo.Length of a link is the link's own size.
+        var info = new FileInfo(path);
+        long length = (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
         if (length < 8) throw new InvalidCheckpointException(path, $"file is {length} bytes, too short for the 8-byte header length (truncated?)");
 
         var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
