@@ -8,11 +8,15 @@ namespace LongCat.Sdk.Benchmarks;
 /// <summary>Where a speculative step's time goes, op by op, next to a plain step's (a diagnostic, not a benchmark).</summary>
 internal static class SpecProfile
 {
-    public static void Run(string dir, int steps)
+    /// <summary>Profiles <paramref name="steps"/> greedy steps after <paramref name="promptText"/> (tokenized with the model's
+    /// tokenizer.json; null: a fixed id prompt).</summary>
+    public static void Run(string dir, int steps, string? promptText = null)
     {
         var prof = new ProfilingBackend(new LongCat.Sdk.Compute.Cpu.CpuBackend(WeightResidency.Copied));
         using var model = LongCatModel.Load(dir, new ModelOptions { Backend = prof });
-        int[] prompt = [1, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314];
+        int[] prompt = promptText is null
+            ? [1, 300, 301, 302, 303, 304, 305, 306, 307, 308, 309, 310, 311, 312, 313, 314]
+            : LongCat.Sdk.Text.Tokenizer.FromFile(Path.Combine(dir, "tokenizer.json")).Encode(promptText);
         for (int round = 0; round < 3; round++)
         {
             // plain

@@ -17,6 +17,8 @@ internal static class Help
       --stop TEXT              stop sequence (repeatable)
       --stop-id N              stop token id (repeatable)
       --draft-tokens N         MTP draft tokens per step (0 = no speculation; default: the engine's, 1)
+      --draft-vocab N          draft from the N most frequent tokens of the model's mtp_draft_vocab.json (0 = the whole
+                               vocabulary; default: the file's own size, or the whole vocabulary without the file)
     """;
 
     private const string Model = """
@@ -36,6 +38,7 @@ internal static class Help
       generate    continue one prompt (text or token ids)
       tokenize    text to token ids (or back with --decode)
       inspect     config, tensors with dtypes and bytes, memory estimate
+      draft-vocab rank the tokens of sample text: the MTP head's draft vocabulary
       bench       prefill and decode tokens/s
     """;
 
@@ -70,13 +73,20 @@ internal static class Help
             Prints the config, every tensor with dtype, shape and bytes, and the memory estimate.
             {Model}
             """,
+        "draft-vocab" => $"""
+            usage: longcat draft-vocab [--model DIR] --text FILE [--text FILE ...] [--size N] [--out FILE]
+            Counts the tokens of text like the model's output (each line encoded with a newline, special tokens parsed), ranks
+            them by count and writes mtp_draft_vocab.json into the model folder (or FILE). Speculative decoding then drafts
+            from the first N (default: a quarter of the vocabulary); the output stays exactly the model's.
+            {Model}
+            """,
         "bench" => $"""
-            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--rounds N]
+            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--draft-vocab N] [--rounds N]
             Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
             random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
             warm-up run of each, N rounds (default 5) alternate the two and each reports its median round;
-            the last line is `speedup: X.XX`.
+            the last line is `speedup: X.XX`. --draft-vocab N: as for generate.
             {Model}
             {Device}
             """,

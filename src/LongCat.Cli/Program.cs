@@ -1,4 +1,4 @@
-// The `longcat` command: chat, generate, tokenize, inspect, bench. `longcat COMMAND --help` describes each.
+// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench. `longcat COMMAND --help` describes each.
 using LongCat.Cli;
 using LongCat.Sdk;
 
@@ -17,6 +17,7 @@ try
         "generate" => await Commands.GenerateAsync(new CliArgs(rest, Help.Switches)),
         "tokenize" => Commands.Tokenize(new CliArgs(rest, Help.Switches)),
         "inspect" => Commands.Inspect(new CliArgs(rest, Help.Switches)),
+        "draft-vocab" => Commands.DraftVocab(new CliArgs(rest, Help.Switches)),
         "bench" => await Commands.BenchAsync(new CliArgs(rest, Help.Switches)),
         _ => throw new UsageException($"unknown command '{command}'"),
     };

@@ -132,6 +132,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         KvBlockSize = o.KvBlockSize,
         KvCacheMemory = o.KvCacheMemory,
         KvCacheBlocks = o.KvCacheBlocks,
+        DraftVocabularySize = o.Speculative.DraftVocabularySize,
     };
 
     /// <summary>End-of-turn tokens: config.json's eos_token_id and generation_config.json's (an id or a list).</summary>

@@ -20,9 +20,11 @@ public sealed class LongCatModel : IDisposable
     private readonly MtpHead? _mtp;
     private Workspace? _workspace;
     private DeviceTensor? _lastHidden, _mtpConcat;
+    private readonly DeviceTensor? _draftHead;
+    private readonly int[]? _draftIds;
 
     private LongCatModel(LongCatConfig config, CheckpointIndex checkpoint, IComputeBackend backend, bool ownsBackend, ModelOptions options,
-        IProgress<LoadProgress>? progress, CancellationToken cancellation)
+        int[]? draftVocabulary, IProgress<LoadProgress>? progress, CancellationToken cancellation)
     {
         Config = config;
         _checkpoint = checkpoint;
@@ -47,6 +49,16 @@ public sealed class LongCatModel : IDisposable
         _finalNorm = w.Vector(WeightNames.FinalNorm, h);
         _lmHead = config.TieWordEmbeddings ? _embedding : w.Linear(WeightNames.LmHead, config.VocabSize, h);
         if (loadMtp) _mtp = new MtpHead(w, config, rope, Rope.SoftmaxScaleMultiplier, _embedding);
+        if (_mtp is not null && draftVocabulary is not null)
+        {
+            // The head's logits over the draft tokens only: those rows of lm_head, copied (an FP8 lm_head keeps the full vocabulary).
+            string name = config.TieWordEmbeddings ? WeightNames.Embedding : WeightNames.LmHead;
+            if (checkpoint.Get(name).Info.DType is DType.F32 or DType.BF16 or DType.F16)
+            {
+                _draftHead = w.Rows(name, config.VocabSize, h, draftVocabulary);
+                _draftIds = draftVocabulary;
+            }
+        }
         WeightBytes = w.LoadedBytes;
 
         int blockSize = options.KvBlockSize;
@@ -76,6 +88,13 @@ public sealed class LongCatModel : IDisposable
     /// <summary>Whether the MTP head is loaded (<see cref="ForwardMtp(IReadOnlyList{MtpChunk}, DeviceTensor)"/> available).</summary>
     public bool HasMtp => _mtp is not null;
 
+    /// <summary>The token ids the MTP head drafts from (<see cref="Model.DraftVocabulary"/>), or null: the whole vocabulary.
+    /// Draft logits from <see cref="ForwardMtp(IReadOnlyList{MtpChunk}, DeviceTensor, int[], bool)"/> with <c>draftVocabulary</c>
+    /// are in this order.</summary>
+    public IReadOnlyList<int>? DraftVocabulary => _draftIds;
+
+    internal int[]? DraftIds => _draftIds;
+
     /// <summary>
     /// Final-normed hidden states of the last <see cref="Forward"/>: [T, H] for every token when the batch asked for
     /// <see cref="ForwardBatch.KeepAllHidden"/>, else [logit rows, H]. The MTP head's input.
@@ -100,11 +119,12 @@ public sealed class LongCatModel : IDisposable
         progress?.Report(new LoadProgress("config", 0, 0));
         var config = LongCatConfig.Load(Path.Combine(directory, "config.json"));
         progress?.Report(new LoadProgress("checkpoint", 0, 0));
+        var draftVocabulary = options.LoadMtp ? Model.DraftVocabulary.Resolve(directory, config.VocabSize, options.DraftVocabularySize) : null;
         var checkpoint = CheckpointIndex.Open(directory);
         var backend = options.Backend ?? new CpuBackend(options.Residency, options.Threads);
         try
         {
-            return new LongCatModel(config, checkpoint, backend, options.Backend is null, options, progress, cancellation);
+            return new LongCatModel(config, checkpoint, backend, options.Backend is null, options, draftVocabulary, progress, cancellation);
         }
         catch
         {
@@ -226,11 +246,13 @@ public sealed class LongCatModel : IDisposable
     }
 
     /// <summary>lm_head over final-normed rows [n, H] → host logits [n, V].</summary>
-    private float[] Logits(DeviceTensor normed)
+    private float[] Logits(DeviceTensor normed) => Logits(normed, _lmHead);
+
+    private float[] Logits(DeviceTensor normed, DeviceTensor head)
     {
-        using var logits = Backend.Allocate(DType.F32, normed.Rows, Config.VocabSize);
-        Backend.MatMul(normed, _lmHead, logits);
-        var result = new float[normed.Rows * Config.VocabSize];
+        using var logits = Backend.Allocate(DType.F32, normed.Rows, head.Rows);
+        Backend.MatMul(normed, head, logits);
+        var result = new float[normed.Rows * head.Rows];
         Backend.Download<float>(logits, result);
         return result;
     }
@@ -266,16 +288,23 @@ public sealed class LongCatModel : IDisposable
     /// final-normed hidden state at p (rows of <paramref name="hidden"/>, in chunk order) and returns draft logits for position p+2.
     /// The positions must already be in the target's cache; the head writes its own latents at the same slots.
     /// </summary>
-    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden) => ForwardMtp(chunks, hidden, null);
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden) => ForwardMtp(chunks, hidden, null, false);
 
     /// <summary>As <see cref="ForwardMtp(IReadOnlyList{MtpChunk}, DeviceTensor)"/>, taking the hidden rows <paramref name="rows"/> of <paramref name="source"/>.</summary>
-    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor source, int[]? rows)
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor source, int[]? rows) => ForwardMtp(chunks, source, rows, false);
+
+    /// <summary>
+    /// As above; with <paramref name="draftVocabulary"/> (and a <see cref="DraftVocabulary"/> loaded) each logits row has one
+    /// value per draft token, in <see cref="DraftVocabulary"/> order, each bit-identical to that token's full-vocabulary logit.
+    /// </summary>
+    public float[] ForwardMtp(IReadOnlyList<MtpChunk> chunks, DeviceTensor source, int[]? rows, bool draftVocabulary)
     {
-        if (rows is null) return ForwardMtpCore(chunks, source);
+        var head = draftVocabulary && _draftHead is not null ? _draftHead : _lmHead;
+        if (rows is null) return ForwardMtpCore(chunks, source, head);
         using var rowT = Upload(rows, rows.Length);
         using var picked = Backend.Allocate(DType.F32, rows.Length, Config.HiddenSize);
         Backend.GatherRows(source, rowT, picked);
-        return ForwardMtpCore(chunks, picked);
+        return ForwardMtpCore(chunks, picked, head);
     }
 
     /// <summary>
@@ -288,7 +317,7 @@ public sealed class LongCatModel : IDisposable
     private int _lastMtpRows;
     private Workspace? _mtpRowsWorkspace;
 
-    private float[] ForwardMtpCore(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden)
+    private float[] ForwardMtpCore(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden, DeviceTensor head)
     {
         var mtp = _mtp ?? throw new InvalidOperationException("The checkpoint has no MTP head (model.mtp.*) or it was not loaded.");
         int tokens = chunks.Sum(ch => ch.NextTokens.Length);
@@ -341,12 +370,12 @@ public sealed class LongCatModel : IDisposable
             var normed = _lastMtpHidden.SliceRows(0, n);
             _lastMtpRows = n;
             mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), normed, outRows);
-            return Logits(normed);
+            return Logits(normed, head);
         }
         var final = _lastMtpHidden.SliceRows(0, tokens);
         _lastMtpRows = tokens;
         mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
-        return Logits(final);
+        return Logits(final, head);
     }
 
     private DeviceTensor Upload(int[] values, params int[] shape)
@@ -379,6 +408,7 @@ public sealed class LongCatModel : IDisposable
         _lastMtpHidden?.Dispose();
         _mtpRowsWorkspace?.Dispose();
         _identityRows?.Dispose();
+        _draftHead?.Dispose();
         KvCache.Dispose();
         _invFreq.Dispose();
         if (_ownsBackend) Backend.Dispose();

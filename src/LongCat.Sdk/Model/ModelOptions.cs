@@ -26,12 +26,19 @@ public sealed record ModelOptions
     /// <summary>Load the MTP head (model.mtp.*) when the checkpoint has one (speculative decoding needs it).</summary>
     public bool LoadMtp { get; init; } = true;
 
+    /// <summary>
+    /// Tokens the MTP head drafts from (<see cref="DraftVocabulary"/>): null, the model folder's mtp_draft_vocab.json at its own
+    /// size when there is one, else the whole vocabulary; 0, the whole vocabulary; N, the file's N most frequent tokens.
+    /// </summary>
+    public int? DraftVocabularySize { get; init; }
+
     /// <summary>Validates the options; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()
     {
         if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "must be positive");
         if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "must be positive");
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "must be positive");
+        if (DraftVocabularySize is < 0) throw new ArgumentOutOfRangeException(nameof(DraftVocabularySize), DraftVocabularySize, "must not be negative");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must not be negative");
     }
 }

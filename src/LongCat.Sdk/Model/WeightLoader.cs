@@ -31,6 +31,27 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         return Load(name, [outDim, inDim], LinearFormats, scales);
     }
 
+    /// <summary>
+    /// Rows <paramref name="rows"/> of a weight [outDim, inDim] (F32, BF16 or F16), in that order, as a new [rows, inDim] tensor
+    /// of the same format: a product with it gives exactly those outputs of the whole weight's product.
+    /// </summary>
+    public unsafe DeviceTensor Rows(string name, int outDim, int inDim, int[] rows)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var (info, file) = checkpoint.Get(name, [outDim, inDim], Floats);
+        long rowBytes = (long)inDim * info.DType.SizeOf();
+        var bytes = new byte[rows.Length * rowBytes];
+        byte* src = file.Pointer(info);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            if ((uint)rows[i] >= (uint)outDim) throw new ArgumentOutOfRangeException(nameof(rows), rows[i], $"row of '{name}' outside [0, {outDim})");
+            new ReadOnlySpan<byte>(src + rows[i] * rowBytes, (int)rowBytes).CopyTo(bytes.AsSpan((int)(i * rowBytes)));
+        }
+        var tensor = backend.Allocate(info.DType, rows.Length, inDim);
+        backend.Upload<byte>(tensor, bytes);
+        return tensor;
+    }
+
     /// <summary>An embedding table [rows, dim] (F32, BF16 or F16).</summary>
     public DeviceTensor Table(string name, int rows, int dim) => Load(name, [rows, dim], Floats);
 

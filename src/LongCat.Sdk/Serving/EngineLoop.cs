@@ -165,7 +165,7 @@ internal sealed class EngineLoop : IDisposable
         float[] draftLogits;
         try
         {
-            draftLogits = _model.ForwardMtp(heads.Select(h => h.Chunk).ToList(), _model.LastHidden, rows);
+            draftLogits = _model.ForwardMtp(heads.Select(h => h.Chunk).ToList(), _model.LastHidden, rows, draftVocabulary: true);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -180,7 +180,7 @@ internal sealed class EngineLoop : IDisposable
             if (s.Tokens.Count - s.Cached != 1) continue;                       // still prefilling: no drafts yet
             int room = Math.Min(s.DraftTokens, s.MaxLength - s.Tokens.Count);
             if (room <= 0) continue;
-            draftLogits.AsSpan(i * vocab, vocab).CopyTo(_logitsRow);
+            LoadDraftRow(draftLogits, i);
             s.Drafts.Add(SpeculativeDecoder.Draft(s, _logitsRow, s.Drafts, out var q));
             if (q is not null) s.DraftProbabilities.Add(q);
             if (room > 1) chain.Add((s, i));                                // LastMtpHidden: one row per chunk, its last
@@ -206,7 +206,7 @@ internal sealed class EngineLoop : IDisposable
             float[] more;
             try
             {
-                more = _model.ForwardMtp(chunks, _model.LastMtpHidden, hiddenRows.ToArray());
+                more = _model.ForwardMtp(chunks, _model.LastMtpHidden, hiddenRows.ToArray(), draftVocabulary: true);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
@@ -217,12 +217,31 @@ internal sealed class EngineLoop : IDisposable
             for (int i = 0; i < next.Count; i++)
             {
                 var s = next[i].Seq;
-                more.AsSpan(i * vocab, vocab).CopyTo(_logitsRow);
+                LoadDraftRow(more, i);
                 s.Drafts.Add(SpeculativeDecoder.Draft(s, _logitsRow, s.Drafts, out var q));
                 if (q is not null) s.DraftProbabilities.Add(q);
                 if (s.Drafts.Count < Math.Min(s.DraftTokens, s.MaxLength - s.Tokens.Count)) chain.Add(next[i]);
             }
         }
+    }
+
+    /// <summary>
+    /// Row <paramref name="row"/> of the head's logits into the full-vocabulary buffer: as is, or, with a draft vocabulary, its
+    /// tokens' logits and −∞ elsewhere, so the sampler drafts from the draft tokens alone and its distribution q is zero outside
+    /// them (rejection sampling stays exact).
+    /// </summary>
+    private void LoadDraftRow(float[] logits, int row)
+    {
+        var ids = _model.DraftIds;
+        if (ids is null)
+        {
+            logits.AsSpan(row * _logitsRow.Length, _logitsRow.Length).CopyTo(_logitsRow);
+            return;
+        }
+        int n = ids.Length;
+        var values = logits.AsSpan(row * n, n);
+        Array.Fill(_logitsRow, float.NegativeInfinity);
+        for (int j = 0; j < n; j++) _logitsRow[ids[j]] = values[j];
     }
 
     /// <summary>Drafted and accepted tokens over the engine's lifetime.</summary>

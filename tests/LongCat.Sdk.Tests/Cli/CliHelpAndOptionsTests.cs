@@ -12,6 +12,7 @@ public sealed class CliHelpAndOptionsTests
     [DataRow("tokenize")]
     [DataRow("inspect")]
     [DataRow("bench")]
+    [DataRow("draft-vocab")]
     public void Help_EveryOptionStartsItsOwnLine(string command)
     {
         string help = Help.For(command) ?? throw new AssertFailedException($"no help for {command}");

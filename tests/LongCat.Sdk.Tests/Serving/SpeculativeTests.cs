@@ -74,6 +74,8 @@ public sealed class SpeculativeTests
     [TestMethod]
     [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.1f, 0.1f, 0.2f, 0.3f, 0.3f })]
     [DataRow(new[] { 0.25f, 0.25f, 0.25f, 0.125f, 0.125f }, new[] { 0.7f, 0.05f, 0.05f, 0.1f, 0.1f })]
+    // A draft vocabulary: the head drafts only tokens 0 and 2 (q is zero elsewhere); tokens 1, 3 and 4 come from the residual alone.
+    [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.6f, 0f, 0.4f, 0f, 0f })]
     public void RejectionSampling_EmittedTokens_FollowTheTargetDistribution(float[] p, float[] q)
     {
         const int trials = 20000;
