@@ -301,6 +301,8 @@ public sealed class LongCatModel : IDisposable
     {
         var head = draftVocabulary && _draftHead is not null ? _draftHead : _lmHead;
         if (rows is null) return ForwardMtpCore(chunks, source, head);
+        if (rows.Length > 0 && IsRun(rows) && rows[^1] < source.Rows)
+            return ForwardMtpCore(chunks, source.SliceRows(rows[0], rows.Length), head);    // one sequence's rows: a view, no copy
         using var rowT = Upload(rows, rows.Length);
         using var picked = Backend.Allocate(DType.F32, rows.Length, Config.HiddenSize);
         Backend.GatherRows(source, rowT, picked);
@@ -316,6 +318,14 @@ public sealed class LongCatModel : IDisposable
     private DeviceTensor? _lastMtpHidden;
     private int _lastMtpRows;
     private Workspace? _mtpRowsWorkspace;
+
+    /// <summary>Whether <paramref name="rows"/> are consecutive ascending indices.</summary>
+    private static bool IsRun(int[] rows)
+    {
+        for (int i = 1; i < rows.Length; i++)
+            if (rows[i] != rows[0] + i) return false;
+        return rows[0] >= 0;
+    }
 
     private float[] ForwardMtpCore(IReadOnlyList<MtpChunk> chunks, DeviceTensor hidden, DeviceTensor head)
     {
