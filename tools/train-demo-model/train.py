@@ -9,6 +9,7 @@ golden tests -> tokenizer and chat-template samples for the C# tests -> README r
 See tools/train-demo-model/README.md.
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -23,7 +24,7 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from demo import bpe, chatdata, data, evaluate, export, golden, kjv, report, samples, template  # noqa: E402
+from demo import bpe, chatdata, data, distill, draftvocab, evaluate, export, golden, kjv, report, samples, template  # noqa: E402
 from demo.model import Config, LongCatFlash  # noqa: E402
 
 
@@ -57,7 +58,15 @@ def parse_args():
     a.add_argument("--zero-experts", type=int, default=4)
     a.add_argument("--topk", type=int, default=3)
     a.add_argument("--tool-eval", type=int, default=100, help="held-out tool questions to evaluate")
+    a.add_argument("--distill-steps", type=int, default=3000,
+                   help="MTP head self-distillation steps after training (0: none); see demo/distill.py")
+    a.add_argument("--distill-lr", type=float, default=1e-3)
+    a.add_argument("--distill-batch", type=int, default=8)
+    a.add_argument("--distill-seq", type=int, default=256)
     a.add_argument("--skip-train", action="store_true", help="reuse WORK/trained.pt and only export/evaluate")
+    a.add_argument("--from-model", metavar="DIR",
+                   help="take the tokenizer and the trained model from an exported model folder instead of training "
+                        "(then distil its MTP head as it is, export, evaluate); loss.png is kept")
     a.add_argument("--quick", action="store_true", help="pipeline smoke test: tiny data and a few steps")
     return a.parse_args()
 
@@ -78,7 +87,9 @@ def main():
     log(f"kjv: {len(verses)} verses; train {len(train_v)}, held out {len(held_v)} ({', '.join(kjv.HELD_OUT_BOOKS)})")
 
     tok_path = os.path.join(work, "tokenizer.json")
-    if args.skip_train and os.path.exists(tok_path):
+    if args.from_model:
+        tok_path = os.path.join(os.path.abspath(args.from_model), "tokenizer.json")
+    if (args.skip_train or args.from_model) and os.path.exists(tok_path):
         with open(tok_path, encoding="utf-8") as f:
             tok_doc = json.load(f)
     else:
@@ -91,7 +102,17 @@ def main():
                  expert_ffn_hidden_size=args.expert_ffn, num_layers=args.layers, n_routed_experts=args.experts,
                  zero_expert_num=args.zero_experts, moe_topk=args.topk)
     ckpt = os.path.join(work, "trained.pt")
-    if args.skip_train:
+    if args.from_model:
+        src = os.path.abspath(args.from_model)
+        model = export.load_checkpoint(src, torch.float32)
+        cfg = model.cfg
+        with open(os.path.join(src, "metrics.json")) as f:
+            src_metrics = json.load(f)
+        history = {"train_seconds": src_metrics.get("train_seconds")}
+        if args.distill_steps == 0 and "distill" in src_metrics:
+            # The source's head was distilled already: keep that record in the report.
+            history["distill"] = {k: src_metrics[k] for k in ("distill", "mtp_accept_greedy_before_distill")}
+    elif args.skip_train:
         state = torch.load(ckpt)
         model = LongCatFlash(Config(**state["config"]))
         model.load_state_dict(state["model"])
@@ -103,8 +124,26 @@ def main():
     log("export")
     export.write_model_files(model, tok_doc, out)
     shipped = export.load_checkpoint(out, torch.float32)
+    before = None
+    if args.distill_steps > 0:
+        # Distilled from the stored (BF16) weights, so a run from --from-model of the same export gives the same head.
+        log(f"model.safetensors before distillation: sha256 {sha256(os.path.join(out, 'model.safetensors'))[:16]}")
+        before = evaluate.mtp_acceptance_on_greedy(shipped, tok, acceptance_starts(held_v, args.quick), 16 if args.quick else 48)
+        log(f"MTP greedy acceptance before distillation {before:.4f}")
+        dh = distill_head(shipped, tok, train_v, args)
+        export.write_model_files(shipped, tok_doc, out)
+        shipped = export.load_checkpoint(out, torch.float32)
+    log("draft vocabulary")
+    metrics_vocab = draft_vocab_stage(out, tok, train_v, args.seed, args.mix, args.quick)
+    log(f"draft vocabulary {metrics_vocab}")
     metrics = measure(shipped, tok, held_v, args)
     metrics["train_seconds"] = history.get("train_seconds")
+    metrics["draft_vocab"] = metrics_vocab
+    if "distill" in history:
+        metrics.update(history["distill"])
+    if before is not None:
+        metrics["mtp_accept_greedy_before_distill"] = before
+        metrics["distill"] = {"steps": dh["steps"], "batch": dh["batch"], "seq": dh["seq"], "lr": args.distill_lr, "seconds": dh["seconds"], "kl_first": dh["kl"][0], "kl_last": dh["kl"][-1]}
     log(json.dumps({k: v for k, v in metrics.items() if k not in ("samples", "tool", "real_expert_load")}))
 
     log("goldens")
@@ -115,6 +154,32 @@ def main():
     samples.write_template_samples(os.path.join(out, "template_samples.json"))
     report.write(out, cfg, args, history, metrics, gdoc)
     log(f"done in {time.time() - t_start:.0f} s")
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def acceptance_starts(held_v, quick):
+    """Prompts of the greedy acceptance measure: the first four words of evenly spaced held-out verses."""
+    return [" ".join(v.text.split(" ")[:4]) for v in held_v[:: max(1, len(held_v) // (4 if quick else 24))]]
+
+
+def distill_head(model, tok, train_v, args):
+    """MTP head self-distillation (demo/distill.py) on the training mixture, drawn with its own seed."""
+    steps, B, T = args.distill_steps, args.distill_batch, args.distill_seq
+    if args.quick:
+        steps, B, T = min(steps, 10), 2, 96
+    torch.manual_seed(args.seed + 5)
+    mix = data.Mixture(tok, train_v, args.seed + 5, *((400, 300, 30) if args.quick else (12000, 6000, 600)), progress=log)
+    return distill.distill_mtp(model, mix, [float(x) for x in args.mix.split(",")], steps, B, T, args.distill_lr, 20, log)
+
+
+def draft_vocab_stage(out, tok, train_v, seed, mix, quick):
+    """mtp_draft_vocab.json (demo/draftvocab.py) from the training mixture, drawn with its own seed."""
+    m = data.Mixture(tok, train_v, seed + 6, *((400, 300, 30) if quick else (12000, 6000, 600)), progress=log)
+    return draftvocab.write(out, m, [float(x) for x in mix.split(",")], len(tok), rows=80 if quick else 2000)
 
 
 def train_tokenizer(train_v, args):
@@ -232,8 +297,7 @@ def measure(model, tok, held_v, args):
     log("eval: held-out text")
     m = evaluate.heldout_metrics(model, rows)
     log("eval: MTP acceptance on greedy output")
-    starts = [" ".join(v.text.split(" ")[:4]) for v in held_v[:: max(1, len(held_v) // (4 if quick else 24))]]
-    m["mtp_accept_greedy"] = evaluate.mtp_acceptance_on_greedy(model, tok, starts, 16 if quick else 48)
+    m["mtp_accept_greedy"] = evaluate.mtp_acceptance_on_greedy(model, tok, acceptance_starts(held_v, quick), 16 if quick else 48)
     log("eval: tool questions")
     m["tool"] = evaluate.tool_eval(model, tok, 4 if quick else args.tool_eval, args.seed + 2000)
     log("eval: tool questions, Semantic Kernel-style tool set")

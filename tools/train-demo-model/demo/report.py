@@ -55,7 +55,8 @@ def plot(out_dir, history):
 
 
 def write(out_dir, cfg, args, history, metrics, gdoc):
-    plot(out_dir, history)
+    if "step" in history:
+        plot(out_dir, history)                # a run from --from-model has no training curve: loss.png stays
     with open(os.path.join(out_dir, "metrics.json"), "w") as f:
         json.dump(metrics, f, indent=2, ensure_ascii=False)
         f.write("\n")
@@ -79,6 +80,11 @@ def write(out_dir, cfg, args, history, metrics, gdoc):
     w("| golden.safetensors, golden.json | expected outputs of the PyTorch forward of the training script (the SDK's golden tests run on them) |")
     w("| tokenizer_samples.json | texts and their ids under this tokenizer (special tokens parsed), for the C# tokenizer's tests |")
     w("| template_samples.json | conversations and their exact rendering by the chat template, for the C# ChatTemplate test |")
+    dv = metrics.get("draft_vocab")
+    if dv:
+        w(f"| mtp_draft_vocab.json | the tokens the model is trained to write, ranked by count over {dv['tokens_counted']} trained positions of the "
+          f"training mixture; speculative decoding drafts from the first {dv['size']}, which cover {100 * dv['coverage']:.1f}% of them "
+          "(LongCat.Sdk's DraftVocabulary) |")
     w("| metrics.json, loss.png | the measurements below |\n")
     w("## Model\n")
     w("| | |\n|---|---|")
@@ -130,7 +136,16 @@ def write(out_dir, cfg, args, history, metrics, gdoc):
       f"real expert's `e_score_correction_bias` moves by u x (target/N - its share of the top-k slots), u = {args.bias_rate}, "
       f"N = {cfg.n_routed_experts}; identity experts' biases stay 0. Target: {args.real_target:.3f} of the slots on real "
       f"experts, i.e. {1 - args.real_target:.3f} on identity experts. The bias only steers selection; weights are the "
-      "unbiased softmax scores x routed_scaling_factor.\n")
+      "unbiased softmax scores x routed_scaling_factor.")
+    d = metrics.get("distill")
+    if d:
+        w(f"- **MTP head self-distillation** (tools/train-demo-model/demo/distill.py), after training, from the exported BF16 "
+          f"weights: the main model frozen, the head alone trained for {d['steps']} steps of {d['batch']} x {d['seq']} tokens of "
+          f"the same mixture (AdamW, lr {d['lr']}, warmup 20, cosine to 10%) to match the main model's own distribution for "
+          f"token t+2 (KL to softmax of the main logits at t+1), as draft heads are trained for speculative decoding: "
+          f"KL {d['kl_first']:.3f} -> {d['kl_last']:.3f}; greedy k=1 acceptance {metrics['mtp_accept_greedy_before_distill']:.3f} "
+          f"-> {metrics['mtp_accept_greedy']:.3f}. {d['seconds'] / 60:.0f} minutes.")
+    w("")
     w("![training loss](loss.png)\n")
     w("## Results (measured on the exported BF16 weights)\n")
     w("| Measure | Value |\n|---|---|")
