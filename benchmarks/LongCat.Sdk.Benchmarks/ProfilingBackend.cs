@@ -20,8 +20,16 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
         _ops.OrderByDescending(kv => kv.Value.Ticks)
             .Select(kv => (kv.Key, kv.Value.Ticks * 1000.0 / Stopwatch.Frequency / steps, kv.Value.Calls / steps));
 
+    /// <summary>Off: ops run untimed (step totals without the profiler's per-op cost).</summary>
+    public bool Enabled { get; set; } = true;
+
     private void Time(string op, Action a)
     {
+        if (!Enabled)
+        {
+            a();
+            return;
+        }
         long t0 = Stopwatch.GetTimestamp();
         a();
         long dt = Stopwatch.GetTimestamp() - t0;

@@ -17,18 +17,48 @@ public sealed unsafe partial class CpuBackend
         var qaNormed = Normalize(new RmsNormed(qa, weights.QANorm, weights.NormEps), 0, nameof(MlaQueryAndCache));
         var q = _scratch.Rows(1, qas.Rows, qb.Rows);                      // [T, nH·(nope+R)]
         ForRanges(qb.Rows, 16, (r0, r1) => MatMulRows(qaNormed, qb, q, r0, r1, accumulate: false));
-        AbsorbQuery(q, Cpu(weights.KvB), shape, weights.QScale, Cpu(meta.Positions), rope, Cpu(qLat), Cpu(qRot));
-        CacheLatent(Cpu(ckv), Cpu(weights.KvANorm), weights.NormEps, weights.KvScale, shape, rope, meta, Cpu(cache));
+        // Every head of a row and its cached k_rot turn by the same angles: cos and sin once per row, not once per head.
+        var pos = Cpu(meta.Positions);
+        int rows = Math.Max(qas.Rows, Cpu(ckv).Rows);
+        Require(pos.ElementCount >= rows, nameof(MlaQueryAndCache), $"positions {pos} for {rows} rows");
+        var angles = ArrayPool<float>.Shared.Rent(rows * shape.RopeDim);
+        try
+        {
+            fixed (float* cs = angles)
+            {
+                RopeCosSin(pos, rows, Cpu(rope.InvFreq).F32, rope.AttentionFactor, shape.RopeDim, cs);
+                AbsorbQuery(q, Cpu(weights.KvB), shape, weights.QScale, cs, Cpu(qLat), Cpu(qRot));
+                CacheLatent(Cpu(ckv), Cpu(weights.KvANorm), weights.NormEps, weights.KvScale, shape, cs, meta, Cpu(cache));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(angles);
+        }
+    }
+
+    /// <summary>cosSin[t·dim + 2i, +1] = (cos, sin)(position_t · invFreq[i]) · attentionFactor, in F32.</summary>
+    internal static void RopeCosSin(CpuTensor positions, int rows, float* invFreq, float attentionFactor, int dim, float* cosSin)
+    {
+        for (int t = 0; t < rows; t++)
+        {
+            int position = positions.I32[t];
+            float* row = cosSin + (long)t * dim;
+            for (int i = 0; i < dim / 2; i++)
+            {
+                float angle = position * invFreq[i];
+                row[2 * i] = MathF.Cos(angle) * attentionFactor;
+                row[2 * i + 1] = MathF.Sin(angle) * attentionFactor;
+            }
+        }
     }
 
     /// <summary>q_lat = (s_q·q_nope)·W_UK and q_rot = rope(s_q·q_rot) per (token, head).</summary>
-    private void AbsorbQuery(CpuTensor qs, CpuTensor w, MlaShape shape, float qScale, CpuTensor pos, RopeParams rope, CpuTensor lat, CpuTensor rot)
+    private void AbsorbQuery(CpuTensor qs, CpuTensor w, MlaShape shape, float qScale, float* cosSin, CpuTensor lat, CpuTensor rot)
     {
-        var invFreq = Cpu(rope.InvFreq);
         Require(qs.Columns == shape.Heads * shape.QHeadDim && lat.Columns == shape.Heads * shape.Latent && rot.Columns == shape.Heads * shape.RopeDim
-            && lat.Rows >= qs.Rows && rot.Rows >= qs.Rows && pos.ElementCount >= qs.Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
+            && lat.Rows >= qs.Rows && rot.Rows >= qs.Rows && w.Rows == shape.Heads * shape.KvHeadRows && w.Columns == shape.Latent,
             nameof(MlaQueryAndCache), $"q {qs}, kv_b {w}, qLat {lat}, qRot {rot}");
-        float af = rope.AttentionFactor;
         int tokens = qs.Rows;
         For(tokens * shape.Heads, item =>
         {
@@ -40,17 +70,17 @@ public sealed unsafe partial class CpuBackend
             int rowBase = h * shape.KvHeadRows;
             for (int d = 0; d < shape.NopeDim; d++)
                 SimdKernels.Axpy(w, rowBase + d, qh[d] * qScale, l, shape.Latent);
-            RotateInterleaved(qh + shape.NopeDim, qScale, pos.I32[t], invFreq.F32, af, rot.RowF32(t) + h * shape.RopeDim, shape.RopeDim);
+            RotateInterleaved(qh + shape.NopeDim, qScale, cosSin + (long)t * shape.RopeDim, rot.RowF32(t) + h * shape.RopeDim, shape.RopeDim);
         });
     }
 
-    /// <summary>Interleaved (GPT-J) rotary: (x[2i], x[2i+1]) rotated by pos·invFreq[i]; angles, cos and sin in F32.</summary>
-    internal static void RotateInterleaved(float* x, float scale, int position, float* invFreq, float attentionFactor, float* output, int dim)
+    /// <summary>Interleaved (GPT-J) rotary: (x[2i], x[2i+1]) · scale rotated by the angle whose (cos, sin) are cosSin[2i, 2i+1]
+    /// (<see cref="RopeCosSin"/>).</summary>
+    internal static void RotateInterleaved(float* x, float scale, float* cosSin, float* output, int dim)
     {
         for (int i = 0; i < dim / 2; i++)
         {
-            float angle = position * invFreq[i];
-            float c = MathF.Cos(angle) * attentionFactor, s = MathF.Sin(angle) * attentionFactor;
+            float c = cosSin[2 * i], s = cosSin[2 * i + 1];
             float x0 = x[2 * i] * scale, x1 = x[2 * i + 1] * scale;
             output[2 * i] = x0 * c - x1 * s;
             output[2 * i + 1] = x1 * c + x0 * s;
@@ -58,11 +88,10 @@ public sealed unsafe partial class CpuBackend
     }
 
     /// <summary>cache[slots[t]] = [RmsNorm(c)·s_kv ‖ rope(k_rot)] for each row of ckv.</summary>
-    private static void CacheLatent(CpuTensor c, CpuTensor w, float eps, float kvScale, MlaShape shape, RopeParams rope, AttentionMetadata meta, CpuTensor kv)
+    private static void CacheLatent(CpuTensor c, CpuTensor w, float eps, float kvScale, MlaShape shape, float* cosSin, AttentionMetadata meta, CpuTensor kv)
     {
-        var pos = Cpu(meta.Positions); var slots = Cpu(meta.Slots);
-        var invFreq = Cpu(rope.InvFreq);
-        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && pos.ElementCount >= c.Rows && slots.ElementCount >= c.Rows
+        var slots = Cpu(meta.Slots);
+        Require(c.Columns == shape.CacheWidth && kv.Columns == shape.CacheWidth && slots.ElementCount >= c.Rows
             && w.Columns == shape.Latent, nameof(MlaQueryAndCache), $"ckv {c}, cache {kv}, kv_a norm {w}");
         var wf = WeightAsFloats(w);
         for (int t = 0; t < c.Rows; t++)
@@ -73,7 +102,7 @@ public sealed unsafe partial class CpuBackend
             // cache = [RmsNorm(c) · s_kv (L) ‖ rope(k_rot) (R)]: the latent carries the kv-lora scale, k_rot does not.
             NormRow(src, wf, eps, dst, shape.Latent);
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(dst, shape.Latent), kvScale, new Span<float>(dst, shape.Latent));
-            RotateInterleaved(src + shape.Latent, 1f, pos.I32[t], invFreq.F32, rope.AttentionFactor, dst + shape.Latent, shape.RopeDim);
+            RotateInterleaved(src + shape.Latent, 1f, cosSin + (long)t * shape.RopeDim, dst + shape.Latent, shape.RopeDim);
         }
     }
 
