@@ -85,8 +85,8 @@ internal static class Help
             Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
             random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
-            warm-up run of each, N rounds (default 5) alternate the two and each reports its median round;
-            the last line is `speedup: X.XX`. --draft-vocab N: as for generate.
+            warm-up run of each, N rounds (default 5) alternate the two and each reports its median round; the speed-up is
+            the median over rounds of MTP tokens/s over the plain tokens/s of the same round; the last line is `speedup: X.XX`. --draft-vocab N: as for generate.
             {Model}
             {Device}
             """,
