@@ -313,9 +313,11 @@ public sealed class LongCatModel : IDisposable
     /// The MTP head's own final-normed output rows of its last run, one per logits row it returned (in chunk order: every position
     /// of chunks that asked for all logits, else the last): the hidden input for chained drafts.
     /// </summary>
-    public DeviceTensor LastMtpHidden => _lastMtpHidden?.SliceRows(0, _lastMtpRows) ?? throw new InvalidOperationException("The MTP head has not run yet.");
+    public DeviceTensor LastMtpHidden => _mtpHidden[_mtpHiddenLast]?.SliceRows(0, _lastMtpRows) ?? throw new InvalidOperationException("The MTP head has not run yet.");
 
-    private DeviceTensor? _lastMtpHidden;
+    // Two buffers, used in turn: a chained draft reads the previous call's output (possibly as a view) while writing its own.
+    private readonly DeviceTensor?[] _mtpHidden = new DeviceTensor?[2];
+    private int _mtpHiddenLast;
     private int _lastMtpRows;
     private Workspace? _mtpRowsWorkspace;
 
@@ -360,11 +362,13 @@ public sealed class LongCatModel : IDisposable
         using var idT = Upload(ids, tokens, 1);
         using var rowsT = Upload(logitRows.ToArray(), logitRows.Count);
         using var stepMeta = StepMetadata.Build(b, chunks.Select(ch => (ch.Table, ch.StartPosition, ch.NextTokens.Length)), KvCache.Pool.BlockSize);
-        if (_lastMtpHidden is null || _lastMtpHidden.Rows < tokens)
+        int outIndex = 1 - _mtpHiddenLast;
+        if (_mtpHidden[outIndex] is not { } outBuffer || outBuffer.Rows < tokens)
         {
-            _lastMtpHidden?.Dispose();
-            _lastMtpHidden = b.Allocate(DType.F32, Math.Max(tokens, _workspace.Capacity), c.HiddenSize);
+            _mtpHidden[outIndex]?.Dispose();
+            _mtpHidden[outIndex] = outBuffer = b.Allocate(DType.F32, Math.Max(tokens, _workspace.Capacity), c.HiddenSize);
         }
+        _mtpHiddenLast = outIndex;
         var cache = KvCache.Layer(c.NumAttentionSublayers);
         if (logitRows.Count < tokens)
         {
@@ -377,12 +381,12 @@ public sealed class LongCatModel : IDisposable
             }
             using var lastMeta = StepMetadata.Build(b, chunks.Select(ch => (ch.Table, ch.StartPosition + ch.NextTokens.Length - 1, 1)), KvCache.Pool.BlockSize);
             var outRows = new MtpOutputRows(rowsT, lastMeta.Meta, new StepBuffers(_mtpRowsWorkspace, n));
-            var normed = _lastMtpHidden.SliceRows(0, n);
+            var normed = outBuffer.SliceRows(0, n);
             _lastMtpRows = n;
             mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), normed, outRows);
             return Logits(normed, head);
         }
-        var final = _lastMtpHidden.SliceRows(0, tokens);
+        var final = outBuffer.SliceRows(0, tokens);
         _lastMtpRows = tokens;
         mtp.Forward(b, idT, hidden, cache, stepMeta.Meta, step, _mtpConcat.SliceRows(0, tokens), final);
         return Logits(final, head);
@@ -415,7 +419,7 @@ public sealed class LongCatModel : IDisposable
         _workspace?.Dispose();
         _lastHidden?.Dispose();
         _mtpConcat?.Dispose();
-        _lastMtpHidden?.Dispose();
+        foreach (var t in _mtpHidden) t?.Dispose();
         _mtpRowsWorkspace?.Dispose();
         _identityRows?.Dispose();
         _draftHead?.Dispose();
