@@ -106,8 +106,10 @@ def main():
         src = os.path.abspath(args.from_model)
         model = export.load_checkpoint(src, torch.float32)
         cfg = model.cfg
-        with open(os.path.join(src, "metrics.json")) as f:
-            src_metrics = json.load(f)
+        src_metrics = {}
+        if os.path.exists(os.path.join(src, "metrics.json")):        # an export whose run stopped before its report has none
+            with open(os.path.join(src, "metrics.json")) as f:
+                src_metrics = json.load(f)
         history = {"train_seconds": src_metrics.get("train_seconds")}
         if args.distill_steps == 0 and "distill" in src_metrics:
             # The source's head was distilled already: keep that record in the report.
