@@ -299,14 +299,21 @@ internal static class Commands
         bool speculate = engine.SpeculationFallbackReason is null && drafts > 0;
         // Warm-up: one whole run of each mode, so both run tier-1 JIT code on touched weights when timed. Then rounds that
         // alternate the modes (whatever else the machine does hits both alike); each mode's median round is reported.
-        var (_, greedy) = await Measure(engine, prompt, options with { DraftTokens = 0 });
+        var (_, greedy, _) = await Measure(engine, prompt, options with { DraftTokens = 0 });
         if (speculate) await Measure(engine, prompt, options with { DraftTokens = drafts });
         var plainRuns = new List<GenerationUsage>();
         var specRuns = new List<GenerationUsage>();
+        var plainCosts = new List<StepCost>();
+        var specCosts = new List<StepCost>();
         for (int r = 0; r < rounds; r++)
         {
-            plainRuns.Add((await Measure(engine, prompt, options with { DraftTokens = 0 })).Usage);
-            if (speculate) specRuns.Add((await Measure(engine, prompt, options with { DraftTokens = drafts })).Usage);
+            var (usage, _, cost) = await Measure(engine, prompt, options with { DraftTokens = 0 });
+            plainRuns.Add(usage);
+            plainCosts.Add(cost);
+            if (!speculate) continue;
+            (usage, _, cost) = await Measure(engine, prompt, options with { DraftTokens = drafts });
+            specRuns.Add(usage);
+            specCosts.Add(cost);
         }
         var plain = Median(plainRuns);
         output.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
@@ -332,22 +339,46 @@ internal static class Commands
         var ratios = specRuns.Zip(plainRuns, (sp, pl) => sp.TokensPerSecond / pl.TokensPerSecond).Order().ToArray();
         output.WriteLine($"speedup per round: median {ratios[ratios.Length / 2]:F3}, quartiles {ratios[ratios.Length / 4]:F3}-{ratios[3 * ratios.Length / 4]:F3}, " +
                          $"ratio of the medians {spec.TokensPerSecond / plain.TokensPerSecond:F3}");
+        // Where a step goes: the model's forward in plain decode steps and in verify steps, and the head, each the median over
+        // rounds of its mean per step. A k-draft step emits `tokens per step` tokens for (verify + head) / plain plain steps of
+        // work, so that quotient predicts the speed-up up to the loop's own work (sampling, verification, streaming).
+        double plainUs = MedianOf(plainCosts, c => c.ForwardMicroseconds), verifyUs = MedianOf(specCosts, c => c.ForwardMicroseconds);
+        double headUs = MedianOf(specCosts, c => c.DraftMicroseconds);
+        output.WriteLine($"step cost: plain forward {plainUs:F0} µs; with MTP, verify forward ({drafts + 1} rows) {verifyUs:F0} µs " +
+                         $"({verifyUs / plainUs:F2} plain) + head {headUs:F0} µs ({headUs / plainUs:F2}) = {(verifyUs + headUs) / plainUs:F2} plain steps " +
+                         $"for {spec.TokensPerStep:F2} tokens: predicted speedup {spec.TokensPerStep * plainUs / (verifyUs + headUs):F2} before the loop's own work");
         output.WriteLine($"speedup: {ratios[ratios.Length / 2]:F2}");
         return 0;
     }
 
     private static GenerationUsage Median(List<GenerationUsage> runs) => runs.OrderBy(u => u.TokensPerSecond).ElementAt(runs.Count / 2);
 
-    private static async Task<(GenerationUsage Usage, List<int> Tokens)> Measure(LongCatEngine engine, int[] prompt, GenerationOptions options)
+    private static double MedianOf(List<StepCost> costs, Func<StepCost, double> value) => costs.Select(value).Order().ElementAt(costs.Count / 2);
+
+    /// <summary>One run's decode steps: their count and mean forward and head time per step (engine statistics before and after).</summary>
+    private readonly record struct StepCost(long Steps, double ForwardMicroseconds, double DraftMicroseconds)
+    {
+        public static StepCost Between(EngineStatistics before, EngineStatistics after)
+        {
+            long steps = after.DecodeForwards - before.DecodeForwards;
+            if (steps == 0) return default;
+            return new(steps, (after.DecodeForwardTime - before.DecodeForwardTime).TotalMicroseconds / steps,
+                (after.DraftTime - before.DraftTime).TotalMicroseconds / steps);
+        }
+    }
+
+    private static async Task<(GenerationUsage Usage, List<int> Tokens, StepCost Cost)> Measure(LongCatEngine engine, int[] prompt, GenerationOptions options)
     {
         GenerationUsage? usage = null;
         var tokens = new List<int>(options.MaxTokens);
+        var before = engine.Statistics;
         await foreach (var u in engine.GenerateAsync(prompt, options))
         {
             tokens.AddRange(u.TokenIds);
             usage = u.Usage ?? usage;
         }
-        return (usage ?? throw new InvalidOperationException("the run produced no usage"), tokens);
+        var cost = StepCost.Between(before, engine.Statistics);
+        return (usage ?? throw new InvalidOperationException("the run produced no usage"), tokens, cost);
     }
 }
 

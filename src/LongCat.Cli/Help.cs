@@ -86,7 +86,9 @@ internal static class Help
             random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
             warm-up run of each, N rounds (default 5) alternate the two and each reports its median round; the speed-up is
-            the median over rounds of MTP tokens/s over the plain tokens/s of the same round; the last line is `speedup: X.XX`. --draft-vocab N: as for generate.
+            the median over rounds of MTP tokens/s over the plain tokens/s of the same round. A `step cost` line splits a step: the
+            model's forward in plain and in verify steps and the MTP head, in µs and in plain steps, and the speed-up they
+            predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate.
             {Model}
             {Device}
             """,

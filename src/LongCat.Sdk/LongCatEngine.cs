@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LongCat.Sdk.Checkpoints;
@@ -58,6 +59,11 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     {
         PrefixCacheHitTokens = _loop.PrefixCache?.HitTokens ?? 0,
         VerifySteps = _loop.VerifySteps,
+        DecodeForwards = _loop.DecodeForwards,
+        DecodeForwardTime = Stopwatch.GetElapsedTime(0, _loop.DecodeForwardTicks),
+        VerifyForwards = _loop.VerifyForwards,
+        VerifyForwardTime = Stopwatch.GetElapsedTime(0, _loop.VerifyForwardTicks),
+        DraftTime = Stopwatch.GetElapsedTime(0, _loop.DraftTicks),
     };
 
     /// <summary>The model's folder.</summary>

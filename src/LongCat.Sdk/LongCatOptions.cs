@@ -68,4 +68,15 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
     public long VerifySteps { get; init; }
     /// <summary>Drafts accepted per verify step (0 without speculation).</summary>
     public double MeanAcceptedLength => VerifySteps == 0 ? 0 : (double)AcceptedDraftTokens / VerifySteps;
+
+    /// <summary>Forward steps in which every sequence decoded (one new token, plus its drafts when speculating): no prompt rows.</summary>
+    public long DecodeForwards { get; init; }
+    /// <summary>Time spent in the model's forward over the <see cref="DecodeForwards"/> steps.</summary>
+    public TimeSpan DecodeForwardTime { get; init; }
+    /// <summary>Of <see cref="DecodeForwards"/>, the steps that verified drafts (k + 1 rows per speculating sequence).</summary>
+    public long VerifyForwards { get; init; }
+    /// <summary>Time spent in the model's forward over the <see cref="VerifyForwards"/> steps.</summary>
+    public TimeSpan VerifyForwardTime { get; init; }
+    /// <summary>Time spent in the MTP head drafting (every chained draft included).</summary>
+    public TimeSpan DraftTime { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using LongCat.Sdk.KvCache;
 using LongCat.Sdk.Model;
@@ -90,11 +91,24 @@ internal sealed class EngineLoop : IDisposable
             row += n;
             logitRow += drafts > 0 ? n : 1;
         }
+        bool decode = chunks.All(c => c.Count - c.Drafts == 1), verify = chunks.Any(c => c.Drafts > 0);
         float[] logits;
         try
         {
+            long t0 = Stopwatch.GetTimestamp();
             logits = _model.Forward(batch);
             Steps++;
+            if (decode)
+            {
+                long ticks = Stopwatch.GetTimestamp() - t0;
+                DecodeForwards++;
+                DecodeForwardTicks += ticks;
+                if (verify)
+                {
+                    VerifyForwards++;
+                    VerifyForwardTicks += ticks;
+                }
+            }
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -155,7 +169,12 @@ internal sealed class EngineLoop : IDisposable
                 Fail(s, e);
             }
         }
-        if (heads.Count > 0) Draft(heads, vocab);
+        if (heads.Count > 0)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            Draft(heads, vocab);
+            DraftTicks += Stopwatch.GetTimestamp() - t0;
+        }
     }
 
     /// <summary>Runs the MTP head over the step's new positions and proposes each decoding sequence's drafts for the next step.</summary>
@@ -249,6 +268,15 @@ internal sealed class EngineLoop : IDisposable
     public long AcceptedDrafts { get; private set; }
     /// <summary>Sequence steps that verified drafts, over the engine's lifetime.</summary>
     public long VerifySteps { get; private set; }
+
+    /// <summary>Forward steps in which every sequence decodes (one new token, plus its drafts if any), and their time in Stopwatch ticks.</summary>
+    public long DecodeForwards { get; private set; }
+    public long DecodeForwardTicks { get; private set; }
+    /// <summary>Of the decode steps, those in which some sequence verified drafts.</summary>
+    public long VerifyForwards { get; private set; }
+    public long VerifyForwardTicks { get; private set; }
+    /// <summary>Time in the MTP head (first and chained drafts), in Stopwatch ticks.</summary>
+    public long DraftTicks { get; private set; }
 
     /// <summary>Masks every logit but the allowed ones to -inf (the allowed ids are in the vocabulary; the set is small).</summary>
     private static void KeepOnly(float[] logits, int[] allowed)

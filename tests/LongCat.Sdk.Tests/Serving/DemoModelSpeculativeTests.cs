@@ -49,6 +49,7 @@ public sealed class DemoModelSpeculativeTests
             ? Engine.TokenizeChat([ChatMessage.User("Continue: And God said, Let there be light")])
             : Engine.Tokenizer!.Encode("In the beginning God created the heaven and the earth. And the earth was");
 
+        var start = Engine.Statistics;
         var plain = await Run(prompt, 0);
         var before = Engine.Statistics;
         var spec = await Run(prompt, draftTokens);
@@ -68,6 +69,13 @@ public sealed class DemoModelSpeculativeTests
         Assert.AreEqual((double)spec.Usage.AcceptedDraftTokens / spec.Usage.VerifySteps, spec.Usage.MeanAcceptedLength, 1e-12);
         Assert.AreEqual(160.0 / spec.Usage.DecodeSteps, spec.Usage.TokensPerStep, 1e-12);
         Assert.AreEqual(Engine.TotalKvBlocks, Engine.FreeKvBlocks, "every block back in the pool");
+        // Step timing: the prompt's step is not a decode step; plain decode never verifies nor drafts; with MTP every decode step verifies.
+        Assert.AreEqual((159L, 0L, TimeSpan.Zero), (before.DecodeForwards - start.DecodeForwards, before.VerifyForwards - start.VerifyForwards, before.DraftTime - start.DraftTime));
+        Assert.IsTrue(before.DecodeForwardTime > start.DecodeForwardTime);
+        Assert.AreEqual(((long)spec.Usage.VerifySteps, (long)spec.Usage.VerifySteps), (after.DecodeForwards - before.DecodeForwards, after.VerifyForwards - before.VerifyForwards));
+        Assert.AreEqual((after.DecodeForwardTime - before.DecodeForwardTime).TotalMicroseconds, (after.VerifyForwardTime - before.VerifyForwardTime).TotalMicroseconds,
+            0.2, "the same steps (each total is rounded to 100 ns)");
+        Assert.IsTrue(after.DraftTime > before.DraftTime, "the head ran");
     }
 
     /// <summary>
