@@ -213,7 +213,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         bool tools = options.Tools is { Count: > 0 };
         string forced = "";
         if (tools && options.ToolChoice.Mode == ToolChoiceMode.Required)
-            forced = ChatTemplate.RenderToolCallPrefix(options.ToolChoice.FunctionName);
+            forced = options.ToolChoice.FunctionName is { } required
+                ? ChatTemplate.RenderToolCallPrefix(options.Tools!.First(t => t.Name == required))      // Validate: it is offered
+                : ChatTemplate.RenderToolCallPrefix();
         else if (tools && options.ToolChoice.Mode == ToolChoiceMode.None)
             options = options with { StopSequences = [.. options.StopSequences, ToolCallParser.OpenTag] };
         // Special-token text inside messages stays text: a user cannot end the turn or fake a tool result by typing markup.

@@ -167,14 +167,49 @@ public static class ChatTemplate
     /// </summary>
     /// <remarks>The opening ends where a byte-level pre-tokenizer ends a piece (after the tag's line break, or after
     /// <c>":</c>, before the space the model writes with <c>{</c>), so the prompt tokenizes as the training text did.</remarks>
-    public static string RenderToolCallPrefix(string? functionName = null)
+    public static string RenderToolCallPrefix(string? functionName = null) => RenderToolCallPrefix(functionName, default);
+
+    /// <summary>
+    /// As <see cref="RenderToolCallPrefix(string?)"/> for <paramref name="tool"/>, and when its schema requires parameters, the
+    /// arguments object is opened with the first required one: <c>{"city": "</c> for a string (the model writes the value),
+    /// <c>{"a":</c> for any other type. A small model that does not read the schema then still writes the key the function
+    /// needs (the guided decoding serving engines apply to a named tool choice, here for the first key); later keys and
+    /// every value are the model's.
+    /// </summary>
+    /// <remarks>Like the name, the opening ends where a byte-level pre-tokenizer ends a piece: after <c>":</c>, or after the
+    /// space-and-quote piece that precedes a string value's first letter.</remarks>
+    public static string RenderToolCallPrefix(ToolDefinition tool)
+    {
+        ArgumentNullException.ThrowIfNull(tool);
+        return RenderToolCallPrefix(tool.Name, tool.Parameters);
+    }
+
+    private static string RenderToolCallPrefix(string? functionName, JsonElement parameters)
     {
         var sb = new StringBuilder(ToolCallOpen).Append('\n');
         if (functionName is null) return sb.ToString();
         if (functionName.Length == 0) throw new ArgumentException("The function name is empty.", nameof(functionName));
         sb.Append("{\"name\": ");
         PythonJson.WriteString(sb, functionName, ensureAscii: false);
-        return sb.Append(", \"arguments\":").ToString();
+        sb.Append(", \"arguments\":");
+        if (FirstRequiredParameter(parameters) is not { } first) return sb.ToString();
+        sb.Append(" {");
+        PythonJson.WriteString(sb, first.Name, ensureAscii: false);
+        return sb.Append(first.IsString ? ": \"" : ":").ToString();
+    }
+
+    /// <summary>The first name in the schema's <c>required</c> list, and whether its property's <c>type</c> is <c>"string"</c>.</summary>
+    private static (string Name, bool IsString)? FirstRequiredParameter(JsonElement schema)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("required", out var required)
+            || required.ValueKind != JsonValueKind.Array || required.GetArrayLength() == 0 || required[0].ValueKind != JsonValueKind.String)
+            return null;
+        string name = required[0].GetString()!;
+        if (name.Length == 0) return null;
+        bool isString = schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
+            && properties.TryGetProperty(name, out var property) && property.ValueKind == JsonValueKind.Object
+            && property.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "string";
+        return (name, isString);
     }
 
     private static void AppendAssistant(StringBuilder sb, ChatMessage message, int index)

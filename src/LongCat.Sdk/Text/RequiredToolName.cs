@@ -2,7 +2,7 @@ namespace LongCat.Sdk.Text;
 
 /// <summary>
 /// Picks the function a <see cref="ToolChoiceMode.Required"/> call names when no one function is required: constrained
-/// decoding over the offered names. Each name's call opening (<see cref="ChatTemplate.RenderToolCallPrefix"/>) is tokenized
+/// decoding over the offered names. Each name's call opening (<see cref="ChatTemplate.RenderToolCallPrefix(string?)"/>) is tokenized
 /// after the prompt; the token sequences form a trie, walked from the forced <c>&lt;longcat_tool_call&gt;\n</c>: where every
 /// remaining name continues with the same token it is taken as is, and where they differ the model chooses among exactly those
 /// tokens (the others masked out). So the model's preference decides, and the call always names an offered tool.

@@ -19,9 +19,9 @@ public enum ToolChoiceMode
 /// </summary>
 /// <remarks>
 /// A local model cannot be told to obey, so the engine enforces the choice: <see cref="ToolChoiceMode.Required"/> starts the
-/// answer with <see cref="ChatTemplate.RenderToolCallPrefix"/> (the opening of a <c>&lt;longcat_tool_call&gt;</c> block, with
+/// answer with <see cref="ChatTemplate.RenderToolCallPrefix(string?)"/> (the opening of a <c>&lt;longcat_tool_call&gt;</c> block, with
 /// a function's name: the required one, or, when any will do, the offered name the model prefers, decoded under a mask that
-/// allows only offered names), which the model continues with the arguments; <see cref="ToolChoiceMode.None"/> ends generation
+/// allows only offered names, and the key of its first required parameter), which the model continues with the arguments; <see cref="ToolChoiceMode.None"/> ends generation
 /// where a call would begin, so no call is made and no markup is shown.
 /// </remarks>
 /// <param name="Mode">Auto, Required or None.</param>
