@@ -51,7 +51,7 @@ def parse_args():
     a.add_argument("--mix", default="0.30,0.30,0.40", help="row proportions kjv,chat,tool")
     a.add_argument("--vocab", type=int, default=4096)
     a.add_argument("--hidden", type=int, default=256)
-    a.add_argument("--layers", type=int, default=2)
+    a.add_argument("--layers", type=int, default=4)
     a.add_argument("--ffn", type=int, default=512)
     a.add_argument("--experts", type=int, default=8)
     a.add_argument("--expert-ffn", type=int, default=128)

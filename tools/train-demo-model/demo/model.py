@@ -19,7 +19,7 @@ class Config:
     hidden_size: int = 256
     ffn_hidden_size: int = 512
     expert_ffn_hidden_size: int = 128
-    num_layers: int = 2
+    num_layers: int = 4
     num_attention_heads: int = 4
     q_lora_rank: int = 128
     kv_lora_rank: int = 64
