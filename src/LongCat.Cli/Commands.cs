@@ -274,9 +274,11 @@ internal static class Commands
     public static async Task<int> BenchAsync(CliArgs a, TextWriter output)
     {
         if (a.Has("help")) { output.WriteLine(Help.For("bench")); return 0; }
-        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "draft-vocab", "prompt", "chat", "rounds");
+        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "draft-vocab", "prompt", "chat", "rounds", "temperature");
         int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64, rounds = a.Int("rounds") ?? 5;
         if (promptTokens <= 0 || tokens <= 0 || rounds <= 0) throw new UsageException("--prompt-tokens, --tokens and --rounds must be positive");
+        float temperature = a.Float("temperature") ?? 0;
+        if (!(temperature >= 0) || float.IsInfinity(temperature)) throw new UsageException($"--temperature must be a finite number >= 0, not {a.Get("temperature")}");
         await using var engine = await LoadAsync(a);
         int[] prompt;
         if (a.Get("prompt") is { } text)
@@ -294,7 +296,9 @@ internal static class Commands
         // The decode figures need exactly --tokens tokens, so the end-of-sequence token does not stop the run; what comes after
         // it is not text the model would serve (a chat answer ends in a few tokens, then the model repeats the end token, which
         // drafts trivially), so the bench says when that happened.
-        var options = new GenerationOptions { Temperature = 0, MaxTokens = tokens, IgnoreEos = true };
+        // With --temperature the modes sample (each round's pair from the same seed): speculation keeps the distribution, not the
+        // tokens, so each run writes its own text of the same length.
+        var options = new GenerationOptions { Temperature = temperature, MaxTokens = tokens, IgnoreEos = true, Seed = temperature > 0 ? 1 : null };
         int drafts = a.Int("draft-tokens") ?? engine.Options.Speculative.DraftTokens;
         bool speculate = engine.SpeculationFallbackReason is null && drafts > 0;
         // Warm-up: one whole run of each mode, so both run tier-1 JIT code on touched weights when timed. Then rounds that
@@ -307,6 +311,7 @@ internal static class Commands
         var specCosts = new List<StepCost>();
         for (int r = 0; r < rounds; r++)
         {
+            if (temperature > 0) options = options with { Seed = r + 2 };
             var (usage, _, cost) = await Measure(engine, prompt, options with { DraftTokens = 0 });
             plainRuns.Add(usage);
             plainCosts.Add(cost);
@@ -320,10 +325,11 @@ internal static class Commands
                           $"({prompt.Length / plain.TimeToFirstToken.TotalSeconds:F1} tokens/s)");
         int eos = greedy.FindIndex(engine.EosTokenIds.Contains);
         if (eos >= 0)
-            output.WriteLine($"warning: the greedy output reaches an end-of-sequence token at generated token {eos + 1} of {greedy.Count}; " +
+            output.WriteLine($"warning: the {(temperature > 0 ? "sampled" : "greedy")} output reaches an end-of-sequence token at generated token {eos + 1} of {greedy.Count}; " +
                               "the figures below include the tokens after it, which the model would not serve (a prompt that runs longer, " +
                               "or fewer --tokens, measures real text)");
-        output.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})");
+        output.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})" +
+                         (temperature > 0 ? $", sampled at temperature {temperature}" : ""));
         if (!speculate)
         {
             output.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");

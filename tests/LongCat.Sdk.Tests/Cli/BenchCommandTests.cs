@@ -43,6 +43,31 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task Bench_Temperature_BothModesSample_DraftsAreStillAccepted()
+    {
+        var lines = await BenchAsync("--prompt", "And God said, Let there be light", "--temperature", "0.7");
+
+        Assert.IsTrue(lines.Any(l => l.StartsWith("decode without MTP: 24 tokens", StringComparison.Ordinal) && l.EndsWith("sampled at temperature 0.7", StringComparison.Ordinal)),
+            string.Join('\n', lines));
+        var accepted = System.Text.RegularExpressions.Regex.Match(string.Join('\n', lines), @"acceptance [\d.]+ % \((\d+)/(\d+)\)");
+        Assert.IsTrue(accepted.Success && int.Parse(accepted.Groups[1].Value) > 0, string.Join('\n', lines));
+        StringAssert.StartsWith(lines[^1], "speedup: ");
+    }
+
+    [TestMethod]
+    [DataRow("-1")]
+    [DataRow("NaN")]
+    public async Task Bench_BadTemperature_IsAUsageError(string value)
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--temperature", value], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.BenchAsync(args, TextWriter.Null));
+
+        StringAssert.Contains(e.Message, "--temperature");
+    }
+
+    [TestMethod]
     public async Task Bench_ChatWithoutPrompt_IsAUsageError()
     {
         string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
