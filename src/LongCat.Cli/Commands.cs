@@ -345,14 +345,17 @@ internal static class Commands
         var ratios = specRuns.Zip(plainRuns, (sp, pl) => sp.TokensPerSecond / pl.TokensPerSecond).Order().ToArray();
         output.WriteLine($"speedup per round: median {ratios[ratios.Length / 2]:F3}, quartiles {ratios[ratios.Length / 4]:F3}-{ratios[3 * ratios.Length / 4]:F3}, " +
                          $"ratio of the medians {spec.TokensPerSecond / plain.TokensPerSecond:F3}");
-        // Where a step goes: the model's forward in plain decode steps and in verify steps, and the head, each the median over
-        // rounds of its mean per step. A k-draft step emits `tokens per step` tokens for (verify + head) / plain plain steps of
-        // work, so that quotient predicts the speed-up up to the loop's own work (sampling, verification, streaming).
-        double plainUs = MedianOf(plainCosts, c => c.ForwardMicroseconds), verifyUs = MedianOf(specCosts, c => c.ForwardMicroseconds);
-        double headUs = MedianOf(specCosts, c => c.DraftMicroseconds);
-        output.WriteLine($"step cost: plain forward {plainUs:F0} µs; with MTP, verify forward ({drafts + 1} rows) {verifyUs:F0} µs " +
-                         $"({verifyUs / plainUs:F2} plain) + head {headUs:F0} µs ({headUs / plainUs:F2}) = {(verifyUs + headUs) / plainUs:F2} plain steps " +
-                         $"for {spec.TokensPerStep:F2} tokens: predicted speedup {spec.TokensPerStep * plainUs / (verifyUs + headUs):F2} before the loop's own work");
+        // Where a step goes, each the median over rounds of its mean per decode step: the model's forward, the MTP head, and the
+        // loop's own work (sampling and verification, streaming). A speculative step emits `tokens per step` tokens for
+        // (its cost / a plain step's cost) plain steps of work: that quotient predicts the speed-up.
+        double plainForward = MedianOf(plainCosts, c => c.ForwardMicroseconds), plainRest = MedianOf(plainCosts, c => c.RestMicroseconds);
+        double verify = MedianOf(specCosts, c => c.ForwardMicroseconds), head = MedianOf(specCosts, c => c.DraftMicroseconds);
+        double specRest = MedianOf(specCosts, c => c.RestMicroseconds);
+        double plainStep = plainForward + plainRest, specStep = verify + head + specRest;
+        output.WriteLine($"step cost: plain forward {plainForward:F0} µs + rest {plainRest:F0} µs = {plainStep:F0} µs; with MTP, " +
+                         $"verify forward ({drafts + 1} rows) {verify:F0} µs ({verify / plainStep:F2} plain steps) + head {head:F0} µs ({head / plainStep:F2}) " +
+                         $"+ rest {specRest:F0} µs ({specRest / plainStep:F2}) = {specStep / plainStep:F2} plain steps for {spec.TokensPerStep:F2} tokens: " +
+                         $"predicted speedup {spec.TokensPerStep * plainStep / specStep:F2}");
         output.WriteLine($"speedup: {ratios[ratios.Length / 2]:F2}");
         return 0;
     }
@@ -361,15 +364,16 @@ internal static class Commands
 
     private static double MedianOf(List<StepCost> costs, Func<StepCost, double> value) => costs.Select(value).Order().ElementAt(costs.Count / 2);
 
-    /// <summary>One run's decode steps: their count and mean forward and head time per step (engine statistics before and after).</summary>
-    private readonly record struct StepCost(long Steps, double ForwardMicroseconds, double DraftMicroseconds)
+    /// <summary>One run's decode steps: their count and mean forward, head and other time per step (engine statistics before and after).</summary>
+    private readonly record struct StepCost(long Steps, double ForwardMicroseconds, double DraftMicroseconds, double RestMicroseconds)
     {
         public static StepCost Between(EngineStatistics before, EngineStatistics after)
         {
             long steps = after.DecodeForwards - before.DecodeForwards;
             if (steps == 0) return default;
-            return new(steps, (after.DecodeForwardTime - before.DecodeForwardTime).TotalMicroseconds / steps,
-                (after.DraftTime - before.DraftTime).TotalMicroseconds / steps);
+            var forward = after.DecodeForwardTime - before.DecodeForwardTime;
+            return new(steps, forward.TotalMicroseconds / steps, (after.DraftTime - before.DraftTime).TotalMicroseconds / steps,
+                (after.DecodeStepTime - before.DecodeStepTime - forward).TotalMicroseconds / steps);
         }
     }
 

@@ -87,8 +87,8 @@ internal static class Help
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
             warm-up run of each, N rounds (default 5) alternate the two and each reports its median round; the speed-up is
             the median over rounds of MTP tokens/s over the plain tokens/s of the same round. A `step cost` line splits a step: the
-            model's forward in plain and in verify steps and the MTP head, in µs and in plain steps, and the speed-up they
-            predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate. --temperature T (default 0, greedy):
+            model's forward in plain and in verify steps, the MTP head and the rest (sampling, verification, streaming), in
+            µs and in plain steps, and the speed-up they predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate. --temperature T (default 0, greedy):
             both modes sample, each round's pair from the same seed (speculation keeps the distribution, not the tokens).
             {Model}
             {Device}

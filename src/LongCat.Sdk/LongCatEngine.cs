@@ -64,6 +64,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         VerifyForwards = _loop.VerifyForwards,
         VerifyForwardTime = Stopwatch.GetElapsedTime(0, _loop.VerifyForwardTicks),
         DraftTime = Stopwatch.GetElapsedTime(0, _loop.DraftTicks),
+        DecodeStepTime = Stopwatch.GetElapsedTime(0, _loop.DecodeStepTicks),
     };
 
     /// <summary>The model's folder.</summary>

@@ -79,4 +79,7 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
     public TimeSpan VerifyForwardTime { get; init; }
     /// <summary>Time spent in the MTP head drafting (every chained draft included).</summary>
     public TimeSpan DraftTime { get; init; }
+    /// <summary>Wall time of the <see cref="DecodeForwards"/> steps but for their drafting (in <see cref="DraftTime"/>): the forward,
+    /// sampling and verification, streaming the tokens. Less <see cref="DecodeForwardTime"/>, the engine loop's own work.</summary>
+    public TimeSpan DecodeStepTime { get; init; }
 }

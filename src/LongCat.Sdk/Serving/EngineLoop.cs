@@ -74,6 +74,7 @@ internal sealed class EngineLoop : IDisposable
 
     private void Step(List<(Sequence Seq, int Count)> plan)
     {
+        long stepStart = Stopwatch.GetTimestamp();
         bool speculate = _model.HasMtp && plan.Any(p => p.Seq.DraftTokens > 0);
         var batch = new ForwardBatch { KeepAllHidden = speculate };
         int history = _model.NgramHistoryLength;
@@ -169,11 +170,12 @@ internal sealed class EngineLoop : IDisposable
                 Fail(s, e);
             }
         }
+        long draftStart = Stopwatch.GetTimestamp();
+        if (decode) DecodeStepTicks += draftStart - stepStart;
         if (heads.Count > 0)
         {
-            long t0 = Stopwatch.GetTimestamp();
             Draft(heads, vocab);
-            DraftTicks += Stopwatch.GetTimestamp() - t0;
+            DraftTicks += Stopwatch.GetTimestamp() - draftStart;
         }
     }
 
@@ -277,6 +279,8 @@ internal sealed class EngineLoop : IDisposable
     public long VerifyForwardTicks { get; private set; }
     /// <summary>Time in the MTP head (first and chained drafts), in Stopwatch ticks.</summary>
     public long DraftTicks { get; private set; }
+    /// <summary>Decode steps up to the drafting (forward, sampling and verification, streaming), in Stopwatch ticks.</summary>
+    public long DecodeStepTicks { get; private set; }
 
     /// <summary>Masks every logit but the allowed ones to -inf (the allowed ids are in the vocabulary; the set is small).</summary>
     private static void KeepOnly(float[] logits, int[] allowed)

@@ -76,6 +76,7 @@ public sealed class DemoModelSpeculativeTests
         Assert.AreEqual((after.DecodeForwardTime - before.DecodeForwardTime).TotalMicroseconds, (after.VerifyForwardTime - before.VerifyForwardTime).TotalMicroseconds,
             0.2, "the same steps (each total is rounded to 100 ns)");
         Assert.IsTrue(after.DraftTime > before.DraftTime, "the head ran");
+        Assert.IsTrue(after.DecodeStepTime - before.DecodeStepTime >= after.DecodeForwardTime - before.DecodeForwardTime, "a step holds its forward");
     }
 
     /// <summary>
