@@ -18,6 +18,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly Thread _thread;
     private readonly CancellationTokenSource _stop = new();
     private float[] _logitsRow = [];
+    private float[] _probabilitiesRow = [];                     // the target's distribution of a sampled verify row
 
     public EngineLoop(LongCatModel model, int maxBatchTokens, int maxSequences, bool prefixCaching)
     {
@@ -119,7 +120,11 @@ internal sealed class EngineLoop : IDisposable
         }
 
         int vocab = _model.Config.VocabSize;
-        if (_logitsRow.Length != vocab) _logitsRow = new float[vocab];
+        if (_logitsRow.Length != vocab)
+        {
+            _logitsRow = new float[vocab];
+            _probabilitiesRow = new float[vocab];
+        }
         var heads = new List<(Sequence Seq, MtpChunk Chunk, int Row)>();
         foreach (var (s, start, n, drafts, firstRow, firstLogit) in chunks)
         {
@@ -140,7 +145,7 @@ internal sealed class EngineLoop : IDisposable
                 else
                 {
                     var emit = SpeculativeDecoder.Verify(s, logits.AsSpan(firstLogit * vocab, (drafts + 1) * vocab), vocab, s.Drafts,
-                        s.DraftProbabilities.Count == drafts ? s.DraftProbabilities : null, _logitsRow, out int accepted);
+                        s.DraftProbabilities.Count == drafts ? s.DraftProbabilities : null, _logitsRow, out int accepted, _probabilitiesRow);
                     s.Drafted += drafts;
                     s.Accepted += accepted;
                     s.DecodeSteps++;

@@ -57,8 +57,17 @@ internal sealed class Sequence
     public int[]? AllowedTokens { get; init; }
     /// <summary>Drafts proposed for the next step (not yet in <see cref="Tokens"/>).</summary>
     public List<int> Drafts { get; } = [];
-    /// <summary>The head's distribution for each draft (sampling only).</summary>
+    /// <summary>The head's distribution for each draft (sampling only): <see cref="DraftBuffer"/>s, valid until the drafts are verified.</summary>
     public List<float[]> DraftProbabilities { get; } = [];
+    private readonly List<float[]> _draftBuffers = [];
+
+    /// <summary>The reusable [vocab] row for draft <paramref name="index"/>'s distribution (one per draft position, kept across steps).</summary>
+    public float[] DraftBuffer(int index, int vocab)
+    {
+        while (_draftBuffers.Count <= index) _draftBuffers.Add(new float[vocab]);
+        if (_draftBuffers[index].Length != vocab) _draftBuffers[index] = new float[vocab];
+        return _draftBuffers[index];
+    }
     public Random Random { get; }
     public int Drafted { get; set; }
     public int Accepted { get; set; }

@@ -13,9 +13,11 @@ internal static class SpeculativeDecoder
     /// <summary>
     /// Verifies <paramref name="drafts"/> against the target's logits rows (k + 1 rows: one per draft, plus the bonus row) and returns the
     /// tokens to emit: the accepted drafts followed by one token of the target's. <paramref name="accepted"/> counts accepted drafts.
+    /// <paramref name="scratch"/> and <paramref name="probabilities"/> ([vocab] each; the latter allocated when null) are workspace:
+    /// the engine passes the same ones every step, so a sampled step allocates no vocabulary-sized array.
     /// </summary>
     public static List<int> Verify(Sequence s, ReadOnlySpan<float> logits, int vocab, IReadOnlyList<int> drafts, IReadOnlyList<float[]>? draftProbs,
-        float[] scratch, out int accepted)
+        float[] scratch, out int accepted, float[]? probabilities = null)
     {
         var emitted = new List<int>(drafts.Count + 1);
         var history = new List<int>(s.Generated.Length + drafts.Count);
@@ -36,7 +38,8 @@ internal static class SpeculativeDecoder
                 history.Add(target);
                 continue;
             }
-            var p = s.Sampler.Probabilities(scratch, s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history));
+            var p = probabilities ??= new float[vocab];
+            s.Sampler.Probabilities(scratch.AsSpan(0, vocab), s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), p.AsSpan(0, vocab));
             if (i == drafts.Count)
             {
                 emitted.Add(Draw(p, s.Random));                                  // every draft accepted: a bonus token from p
@@ -51,10 +54,11 @@ internal static class SpeculativeDecoder
                 history.Add(d);
                 continue;
             }
-            var residual = new float[vocab];
-            for (int v = 0; v < vocab; v++) residual[v] = MathF.Max(p[v] - q[v], 0);
+            var residual = scratch.AsSpan(0, vocab);                         // the row's logits are spent: max(p − q, 0) goes there
+            TensorPrimitives.Subtract(p.AsSpan(0, vocab), q, residual);
+            TensorPrimitives.Max(residual, 0f, residual);
             float sum = TensorPrimitives.Sum(residual);
-            emitted.Add(sum > 0 ? Draw(residual, s.Random, sum) : Draw(p, s.Random));
+            emitted.Add(sum > 0 ? Draw(residual, s.Random, sum) : Draw(p.AsSpan(0, vocab), s.Random));
             break;
         }
         return emitted;
@@ -70,7 +74,8 @@ internal static class SpeculativeDecoder
             probabilities = null;
             return s.Sampler.Sample(logits, s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history));
         }
-        probabilities = s.Sampler.Probabilities(logits, s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history));
+        probabilities = s.DraftBuffer(pendingDrafts.Count, logits.Length);      // kept until the drafts are verified
+        s.Sampler.Probabilities(logits, s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), probabilities);
         return Draw(probabilities, s.Random);
     }
 

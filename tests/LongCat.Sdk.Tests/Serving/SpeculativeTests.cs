@@ -102,6 +102,28 @@ public sealed class SpeculativeTests
     }
 
     [TestMethod]
+    public void SampledDrafts_EachKeepsItsOwnDistribution_RowsReusedNextStep()
+    {
+        var sequence = NewSequence(seed: 7);
+        float[] rising = [0, 1, 2, 3], falling = [3, 2, 1, 0];
+        var pending = new List<int>();
+
+        pending.Add(SpeculativeDecoder.Draft(sequence, rising, pending, out float[]? first));
+        Assert.IsNotNull(first);
+        float[] firstBefore = first.ToArray();
+        pending.Add(SpeculativeDecoder.Draft(sequence, falling, pending, out var second));
+
+        Assert.AreNotSame(first, second);
+        CollectionAssert.AreEqual(firstBefore, first, "a chained draft must not overwrite the distribution of the draft before it");
+        Assert.IsTrue(first[3] > first[0] && second![0] > second[3]);
+        Assert.AreEqual(1.0, first.Sum(), 1e-5);
+        // The next step's first draft writes the same row again (the previous drafts are verified by then): no allocation per step.
+        pending.Clear();
+        SpeculativeDecoder.Draft(sequence, falling, pending, out var next);
+        Assert.AreSame(first, next);
+    }
+
+    [TestMethod]
     public void GreedyVerify_AcceptsMatchingPrefix_AndReplacesFirstMismatch()
     {
         var sequence = NewSequence(seed: null, temperature: 0);
