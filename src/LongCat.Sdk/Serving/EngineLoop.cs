@@ -81,9 +81,12 @@ internal sealed class EngineLoop : IDisposable
         int history = _model.NgramHistoryLength;
         var chunks = new List<(Sequence Seq, int Start, int Count, int Drafts, int Row, int LogitRow)>(plan.Count);
         int row = 0, logitRow = 0;
+        bool decode = true, verify = false;                                    // every sequence decodes one token / some verify drafts
         foreach (var (s, n) in plan)
         {
             int start = s.Cached, pending = s.Tokens.Count - start, drafts = n - Math.Min(n, pending);
+            decode &= n - drafts == 1;
+            verify |= drafts > 0;
             var tokens = new int[n];
             s.Tokens.CopyTo(start, tokens, 0, n - drafts);
             s.Drafts.CopyTo(0, tokens, n - drafts, drafts);                     // [pending token | drafts to verify]
@@ -93,7 +96,6 @@ internal sealed class EngineLoop : IDisposable
             row += n;
             logitRow += drafts > 0 ? n : 1;
         }
-        bool decode = chunks.All(c => c.Count - c.Drafts == 1), verify = chunks.Any(c => c.Drafts > 0);
         float[] logits;
         try
         {

@@ -38,8 +38,8 @@ internal static class SpeculativeDecoder
                 history.Add(target);
                 continue;
             }
-            var p = probabilities ??= new float[vocab];
-            s.Sampler.Probabilities(scratch.AsSpan(0, vocab), s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), p.AsSpan(0, vocab));
+            var p = (probabilities ??= new float[vocab]).AsSpan(0, vocab);
+            s.Sampler.Probabilities(scratch.AsSpan(0, vocab), s.Prompt, System.Runtime.InteropServices.CollectionsMarshal.AsSpan(history), p);
             if (i == drafts.Count)
             {
                 emitted.Add(Draw(p, s.Random));                                  // every draft accepted: a bonus token from p
@@ -55,10 +55,10 @@ internal static class SpeculativeDecoder
                 continue;
             }
             var residual = scratch.AsSpan(0, vocab);                         // the row's logits are spent: max(p − q, 0) goes there
-            TensorPrimitives.Subtract(p.AsSpan(0, vocab), q, residual);
+            TensorPrimitives.Subtract(p, q, residual);
             TensorPrimitives.Max(residual, 0f, residual);
             float sum = TensorPrimitives.Sum(residual);
-            emitted.Add(sum > 0 ? Draw(residual, s.Random, sum) : Draw(p.AsSpan(0, vocab), s.Random));
+            emitted.Add(sum > 0 ? Draw(residual, s.Random, sum) : Draw(p, s.Random));
             break;
         }
         return emitted;
