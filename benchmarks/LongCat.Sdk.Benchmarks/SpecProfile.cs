@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LongCat.Sdk.Compute;
+using LongCat.Sdk.KvCache;
 using LongCat.Sdk.Model;
 using System.Numerics.Tensors;
 
@@ -33,15 +34,23 @@ internal static class SpecProfile
                 Console.WriteLine($"plain: {sw.Elapsed.TotalMilliseconds / steps:F4} ms/step");
                 if (round == 4) foreach (var (op, ms, calls) in prof.Report(steps)) Console.WriteLine($"    {op,-28} {ms,7:F4} ms/step  {calls,4} calls/step");
             }
-            // speculative, k = 1, as the engine does it
-            using (var s = model.CreateSession())
+            // speculative, k = 1, as the engine does it (reserve, forward, commit, roll back through the sessions' block manager)
             {
-                var table = s.BlockTable;
+                var kv = model.SessionBlocks;
+                var table = new BlockTable();
+                ForwardResult Run(int start, int[] chunk, bool all)
+                {
+                    kv.TryReserve(table, start + chunk.Length);
+                    var r = model.Forward(new ForwardBatch { ReturnHidden = true, Chunks = { new SequenceChunk(table.Blocks, start, chunk, [], all) } });
+                    kv.Commit(table, start + chunk.Length);
+                    return r;
+                }
                 var tokens = new List<int>(prompt);
-                var l = model.Forward(new ForwardBatch { KeepAllHidden = true, Chunks = { new SequenceChunk(table, 0, prompt, [], false) } });
-                tokens.Add(TensorPrimitives.IndexOfMax(l));
-                var d = model.ForwardMtp([new MtpChunk(table, tokens.Count - 2, [tokens[^1]], false)], model.LastHidden, [prompt.Length - 1], draftVocabulary: true);
-                int draft = DraftToken(model, d);
+                var l = Run(0, prompt, false);
+                tokens.Add(TensorPrimitives.IndexOfMax(l.Logits));
+                kv.TryReserve(table, tokens.Count - 1);
+                var d = model.Mtp!.Forward([new MtpChunk(table.Blocks, tokens.Count - 2, [tokens[^1]], false)], l.Hidden!, [prompt.Length - 1], draftVocabulary: true);
+                int draft = DraftToken(model, d.Logits);
                 prof.Reset();
                 long tVerify = 0, tHead = 0; int accepted = 0, produced = 0;
                 for (int i = 0; i < steps; i++)
@@ -49,22 +58,23 @@ internal static class SpecProfile
                     prof.Phase = "V ";
                     long t0 = Stopwatch.GetTimestamp();
                     int start = tokens.Count - 1;
-                    var lg = model.Forward(new ForwardBatch { KeepAllHidden = true, Chunks = { new SequenceChunk(table, start, [tokens[^1], draft], [], true) } });
-                    int a0 = TensorPrimitives.IndexOfMax(lg.AsSpan(0, lg.Length / 2));
+                    var lg = Run(start, [tokens[^1], draft], true);
+                    int a0 = TensorPrimitives.IndexOfMax(lg.Row(0));
                     int valid;
-                    if (a0 == draft) { tokens.Add(draft); tokens.Add(TensorPrimitives.IndexOfMax(lg.AsSpan(lg.Length / 2))); valid = 2; accepted++; }
+                    if (a0 == draft) { tokens.Add(draft); tokens.Add(TensorPrimitives.IndexOfMax(lg.Row(1))); valid = 2; accepted++; }
                     else { tokens.Add(a0); valid = 1; }
                     produced += valid;
-                    table.Truncate(model.KvCache.Pool, start + valid);
+                    kv.Truncate(table, start + valid);
                     long t1 = Stopwatch.GetTimestamp();
                     prof.Phase = "H ";
-                    d = model.ForwardMtp([new MtpChunk(table, start, tokens.GetRange(start + 1, valid).ToArray(), false)], model.LastHidden,
+                    d = model.Mtp.Forward([new MtpChunk(table.Blocks, start, tokens.GetRange(start + 1, valid).ToArray(), false)], lg.Hidden!,
                         Enumerable.Range(0, valid).ToArray(), draftVocabulary: true);
-                    draft = DraftToken(model, d);
+                    draft = DraftToken(model, d.Logits);
                     long t2 = Stopwatch.GetTimestamp();
                     tVerify += t1 - t0; tHead += t2 - t1;
                     prof.Phase = "";
                 }
+                kv.Free(table);
                 double f = 1000.0 / Stopwatch.Frequency / steps;
                 Console.WriteLine($"spec: verify {tVerify * f:F4} + head {tHead * f:F4} ms/step, accepted {accepted}/{steps}, {(double)produced / steps:F2} tok/step");
                 if (round == 4) foreach (var (op, ms, calls) in prof.Report(steps)) Console.WriteLine($"    {op,-28} {ms,7:F4} ms/step  {calls,4} calls/step");
@@ -73,7 +83,7 @@ internal static class SpecProfile
     }
 
     /// <summary>The greedy draft: the argmax of the head's logits, over the draft vocabulary when the model has one.</summary>
-    private static int DraftToken(LongCatModel model, float[] logits)
+    private static int DraftToken(LongCatModel model, ReadOnlySpan<float> logits)
     {
         int best = TensorPrimitives.IndexOfMax(logits);
         return model.DraftVocabulary is { } ids ? ids[best] : best;

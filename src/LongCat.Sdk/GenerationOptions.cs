@@ -44,14 +44,26 @@ public sealed record GenerationOptions
         PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, Seed = Seed,
     };
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> (or a subclass) naming the first invalid option.</summary>
     public void Validate()
     {
         ToSampling().Validate();
-        if (DraftTokens is < 0 or > 8) throw new ArgumentOutOfRangeException(nameof(DraftTokens), DraftTokens, "DraftTokens must be between 0 and 8.");
+        if (DraftTokens is < 0 or > 8) throw new ArgumentOutOfRangeException(nameof(DraftTokens), DraftTokens, "DraftTokens must be between 0 and 8 (null: the engine's setting).");
         if (MaxTokens <= 0) throw new ArgumentOutOfRangeException(nameof(MaxTokens), MaxTokens, "MaxTokens must be positive.");
-        if (StopSequences.Any(string.IsNullOrEmpty)) throw new ArgumentException("StopSequences must not contain empty strings.", nameof(StopSequences));
-        ArgumentNullException.ThrowIfNull(ToolChoice, nameof(ToolChoice));
+        if (StopSequences is null) throw new ArgumentNullException(nameof(StopSequences), "StopSequences must not be null (use an empty list).");
+        for (int i = 0; i < StopSequences.Count; i++)
+            if (string.IsNullOrEmpty(StopSequences[i])) throw new ArgumentException($"StopSequences[{i}] is null or empty.", nameof(StopSequences));
+        if (StopTokenIds is null) throw new ArgumentNullException(nameof(StopTokenIds), "StopTokenIds must not be null (use an empty list).");
+        if (Tools is not null)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < Tools.Count; i++)
+            {
+                var tool = Tools[i] ?? throw new ArgumentException($"Tools[{i}] is null.", nameof(Tools));
+                if (!names.Add(tool.Name)) throw new ArgumentException($"Tools[{i}]: a tool named '{tool.Name}' is already offered; names must be unique.", nameof(Tools));
+            }
+        }
+        if (ToolChoice is null) throw new ArgumentNullException(nameof(ToolChoice), "ToolChoice must not be null (ToolChoice.Auto is the default).");
         ToolChoice.Validate(Tools);
     }
 }

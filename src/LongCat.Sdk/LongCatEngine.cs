@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
@@ -54,18 +52,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// <summary>Why speculative decoding was requested but is not used (no MTP weights), or null.</summary>
     public string? SpeculationFallbackReason { get; }
 
-    /// <summary>Engine-wide counters: forward steps, drafted and accepted tokens.</summary>
-    public EngineStatistics Statistics => new(_loop.Steps, _loop.Drafted, _loop.AcceptedDrafts)
-    {
-        PrefixCacheHitTokens = _loop.PrefixCache?.HitTokens ?? 0,
-        VerifySteps = _loop.VerifySteps,
-        DecodeForwards = _loop.DecodeForwards,
-        DecodeForwardTime = Stopwatch.GetElapsedTime(0, _loop.DecodeForwardTicks),
-        VerifyForwards = _loop.VerifyForwards,
-        VerifyForwardTime = Stopwatch.GetElapsedTime(0, _loop.VerifyForwardTicks),
-        DraftTime = Stopwatch.GetElapsedTime(0, _loop.DraftTicks),
-        DecodeStepTime = Stopwatch.GetElapsedTime(0, _loop.DecodeStepTicks),
-    };
+    /// <summary>Engine-wide counters (forward steps, drafted and accepted tokens, timings, free KV blocks) as of the end of the
+    /// last engine step; thread-safe.</summary>
+    public EngineStatistics Statistics => _loop.Statistics;
 
     /// <summary>The model's folder.</summary>
     public string ModelDirectory { get; }
@@ -82,11 +71,12 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// <summary>The options the engine was loaded with.</summary>
     public LongCatOptions Options { get; }
 
-    /// <summary>Free pages of the KV cache (all sequences share the pool).</summary>
-    public int FreeKvBlocks => _loop.FreeBlocks;
+    /// <summary>Free pages of the KV cache (all sequences share the pool; blocks only the prefix cache keeps count as free),
+    /// as of the end of the last engine step; thread-safe.</summary>
+    public int FreeKvBlocks => _loop.Statistics.FreeKvBlocks;
 
     /// <summary>Total pages of the KV cache.</summary>
-    public int TotalKvBlocks => _model.KvCache.Pool.BlockCount;
+    public int TotalKvBlocks => _model.KvCacheBlocks;
 
     /// <summary>Loads a model folder (config.json, safetensors, optional tokenizer.json and generation_config.json).</summary>
     /// <exception cref="InvalidConfigException">config.json is missing or inconsistent.</exception>
@@ -183,6 +173,13 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Continues a text prompt (tokenized as is: no chat template, no BOS).</summary>
+    /// <remarks>Everything is validated at the call; the returned stream runs the request when it is enumerated, once (a second
+    /// enumeration throws <see cref="InvalidOperationException"/>). Cancelling (<paramref name="cancellationToken"/>, the
+    /// enumerator's token, or breaking out of the <c>await foreach</c>) ends the stream within one engine step with a last update
+    /// whose <see cref="GenerationUpdate.FinishReason"/> is <see cref="FinishReason.Cancelled"/>: it never throws for it.</remarks>
+    /// <exception cref="ArgumentException">An option or token is invalid (the message names it).</exception>
+    /// <exception cref="ContextOverflowException">The prompt does not fit in the context window.</exception>
+    /// <exception cref="KvCacheExhaustedException">The prompt needs more KV blocks than the cache has.</exception>
     /// <exception cref="InvalidOperationException">The model folder has no tokenizer.json.</exception>
     public IAsyncEnumerable<GenerationUpdate> GenerateAsync(string prompt, GenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -190,11 +187,23 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         return GenerateAsync(RequireTokenizer().Encode(prompt), options, cancellationToken);
     }
 
-    /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>).</summary>
-    /// <remarks>With <see cref="ToolChoiceMode.Required"/> the answer starts with the forced opening of a tool call, which is part
-    /// of the output (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>), and names
-    /// the required function, or, when any tool will do, the one the model prefers among the offered names (decoded with every
-    /// other token masked out, so a small model cannot call a tool that is not there); with
+    /// <summary>Continues a prompt given as token ids (see <see cref="GenerateAsync(string, GenerationOptions?, CancellationToken)"/>
+    /// for validation, streaming and cancellation).</summary>
+    public IAsyncEnumerable<GenerationUpdate> GenerateAsync(IReadOnlyList<int> promptTokens, GenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(promptTokens);
+        options ??= new GenerationOptions();
+        options.Validate();
+        return Generate([.. promptTokens], options, parseToolCalls: false, constraint: null, cancellationToken);
+    }
+
+    /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>);
+    /// validation, streaming and cancellation as <see cref="GenerateAsync(string, GenerationOptions?, CancellationToken)"/>.</summary>
+    /// <remarks>With <see cref="ToolChoiceMode.Required"/> the answer is constrained to open a tool call naming the required
+    /// function, or, when any tool will do, the offered name the model prefers (decoded with every token that does not continue
+    /// an offered name masked out, so a small model cannot call a tool that is not there); the opening is part of the output
+    /// (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>). With
     /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.</remarks>
     public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
@@ -202,53 +211,21 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(messages);
         options ??= new GenerationOptions();
         options.Validate();
-        bool tools = options.Tools is { Count: > 0 };
-        // Required without a named function: the name is decoded first, constrained to the offered ones (RequiredToolName).
-        return tools && options.ToolChoice is { Mode: ToolChoiceMode.Required, FunctionName: null }
-            ? ChatWithChosenToolAsync(messages, options, cancellationToken)
-            : Chat(messages, options, cancellationToken);
-    }
-
-    private IAsyncEnumerable<GenerationUpdate> Chat(IReadOnlyList<ChatMessage> messages, GenerationOptions options, CancellationToken cancellationToken)
-    {
-        bool tools = options.Tools is { Count: > 0 };
-        string forced = "";
-        if (tools && options.ToolChoice.Mode == ToolChoiceMode.Required)
-            forced = options.ToolChoice.FunctionName is { } required
-                ? ChatTemplate.RenderToolCallPrefix(options.Tools!.First(t => t.Name == required))      // Validate: it is offered
-                : ChatTemplate.RenderToolCallPrefix();
-        else if (tools && options.ToolChoice.Mode == ToolChoiceMode.None)
+        var tokenizer = RequireTokenizer();
+        var tools = options.Tools is { Count: > 0 } offered ? offered : null;
+        if (tools is not null && options.ToolChoice.Mode == ToolChoiceMode.None)
             options = options with { StopSequences = [.. options.StopSequences, ToolCallParser.OpenTag] };
         // Special-token text inside messages stays text: a user cannot end the turn or fake a tool result by typing markup.
-        var prompt = ChatTemplate.RenderPrompt(messages, options.Tools);
-        var ids = RequireTokenizer().Encode(prompt.Text + forced, prompt.PlainTextRanges);
-        return Generate(ids, options, parseToolCalls: tools, cancellationToken, forced);
+        var prompt = ChatTemplate.RenderPrompt(messages, tools);
+        var ids = tokenizer.Encode(prompt.Text, prompt.PlainTextRanges);
+        TokenConstraint? constraint = null;
+        if (tools is not null && options.ToolChoice.Mode == ToolChoiceMode.Required)
+        {
+            var callable = options.ToolChoice.FunctionName is { } name ? tools.Where(t => t.Name == name) : tools;
+            constraint = new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable));
+        }
+        return Generate(ids, options, parseToolCalls: tools is not null, constraint, cancellationToken);
     }
-
-    private async IAsyncEnumerable<GenerationUpdate> ChatWithChosenToolAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var prompt = ChatTemplate.RenderPrompt(messages, options.Tools);
-        string? name = await RequiredToolName.ChooseAsync(RequireTokenizer(), prompt, [.. options.Tools!.Select(t => t.Name)],
-            (context, allowed, ct) => NextTokenAsync(context, allowed, options, ct), cancellationToken).ConfigureAwait(false);
-        // null (names that do not tokenize apart from the opening): only the tag is forced, the model writes the name.
-        var chosen = name is null ? options : options with { ToolChoice = ToolChoice.Required(name) };
-        await foreach (var update in Chat(messages, chosen, cancellationToken).ConfigureAwait(false)) yield return update;
-    }
-
-    // One constrained token with the request's sampling settings (no drafts, no stops): a step of RequiredToolName's walk.
-    private async Task<int> NextTokenAsync(int[] context, int[] allowed, GenerationOptions options, CancellationToken cancellationToken)
-    {
-        var one = options with { MaxTokens = 1, DraftTokens = 0, IgnoreEos = true, StopSequences = [], StopTokenIds = [], Tools = null, ToolChoice = ToolChoice.Auto };
-        await foreach (var update in Generate(context, one, parseToolCalls: false, cancellationToken, allowedTokens: allowed).ConfigureAwait(false))
-            if (update.TokenIds.Count > 0) return update.TokenIds[0];
-        throw new InvalidOperationException("The constrained step produced no token.");
-    }
-
-    /// <summary>Continues a prompt given as token ids.</summary>
-    public IAsyncEnumerable<GenerationUpdate> GenerateAsync(IReadOnlyList<int> promptTokens, GenerationOptions? options = null,
-        CancellationToken cancellationToken = default) =>
-        Generate(promptTokens, options ?? new GenerationOptions(), parseToolCalls: false, cancellationToken);
 
     /// <summary>Renders and tokenizes a conversation exactly as <see cref="ChatAsync"/> would.</summary>
     public IReadOnlyList<int> TokenizeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null) =>
@@ -257,47 +234,27 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private Tokenizer RequireTokenizer() =>
         Tokenizer ?? throw new InvalidOperationException($"The model folder '{ModelDirectory}' has no tokenizer.json; use the token-id overloads.");
 
-    // forcedOutput: text at the end of the prompt that belongs to the answer (a forced tool-call opening); it goes through the
-    // output pipeline first, so the stream reads as if the model had written it.
-    private IAsyncEnumerable<GenerationUpdate> Generate(IReadOnlyList<int> promptTokens, GenerationOptions options, bool parseToolCalls,
-        CancellationToken cancellationToken, string forcedOutput = "", int[]? allowedTokens = null)
+    // Admission: everything that can be known before the first step is checked here, so the call throws, not the stream.
+    private GenerationStream Generate(int[] prompt, GenerationOptions options, bool parseToolCalls, TokenConstraint? constraint,
+        CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        ArgumentNullException.ThrowIfNull(promptTokens);
-        options.Validate();
-        var prompt = promptTokens.ToArray();
-        if (prompt.Length == 0) throw new ArgumentException("The prompt has no tokens.", nameof(promptTokens));
+        if (prompt.Length == 0) throw new ArgumentException("The prompt has no tokens.", "promptTokens");
         foreach (int id in prompt)
-            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException(nameof(promptTokens), id, $"Token id outside the vocabulary [0, {Config.VocabSize}).");
-        // Admission: a prompt that cannot fit is a typed error now, not a failure mid-generation.
+            if ((uint)id >= (uint)Config.VocabSize) throw new ArgumentOutOfRangeException("promptTokens", id, $"Token id outside the vocabulary [0, {Config.VocabSize}).");
+        foreach (int id in options.StopTokenIds)
+            if ((uint)id >= (uint)Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(GenerationOptions.StopTokenIds), id, $"StopTokenIds: token id {id} is outside the vocabulary [0, {Config.VocabSize}).");
         if (prompt.Length >= Config.MaxPositionEmbeddings) throw new ContextOverflowException(prompt.Length + 1, Config.MaxPositionEmbeddings);
         int blocksNeeded = (prompt.Length + 1 + Options.KvBlockSize - 1) / Options.KvBlockSize;
         if (blocksNeeded > TotalKvBlocks) throw new KvCacheExhaustedException(blocksNeeded, TotalKvBlocks);
 
         var stops = options.IgnoreEos ? new HashSet<int>() : new HashSet<int>(_eosTokens);
         stops.UnionWith(options.StopTokenIds);
-        int drafts = _model.HasMtp && allowedTokens is null ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
-        var sequence = new Sequence(prompt, options, new Sampler(options.ToSampling()),
-            new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls, forcedOutput), stops, Config.MaxPositionEmbeddings, drafts)
-        { AllowedTokens = allowedTokens };
-        return Stream(sequence, cancellationToken);
-    }
-
-    // Submitted when enumeration starts, so an unread stream costs nothing.
-    private async IAsyncEnumerable<GenerationUpdate> Stream(Sequence sequence, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        _loop.Submit(sequence);
-        using var registration = cancellationToken.Register(sequence.RequestCancel);
-        try
-        {
-            await foreach (var update in sequence.Updates.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
-                yield return update;
-        }
-        finally
-        {
-            // The caller stopped reading (or the stream ended): the loop frees the sequence at its next step.
-            sequence.RequestCancel();
-        }
+        int drafts = _model.HasMtp ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
+        var output = new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls);
+        var sequence = new Sequence(prompt, options, output, stops, Config.MaxPositionEmbeddings, drafts, constraint);
+        return new GenerationStream(_loop, sequence, cancellationToken);
     }
 
     /// <inheritdoc/>

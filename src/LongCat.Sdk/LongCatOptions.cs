@@ -54,7 +54,7 @@ public sealed record MemoryEstimate(long WeightBytes, long KvCacheBytes, long Kv
     public long TotalBytes => WeightBytes + KvCacheBytes + ActivationBytes;
 }
 
-/// <summary>Engine-wide counters.</summary>
+/// <summary>Engine-wide counters: a snapshot the engine loop publishes at the end of each step (reading it is thread-safe).</summary>
 /// <param name="Steps">Forward steps run.</param>
 /// <param name="DraftedTokens">Tokens the MTP head drafted.</param>
 /// <param name="AcceptedDraftTokens">Drafts the target accepted.</param>
@@ -62,6 +62,8 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
 {
     /// <summary>Prompt tokens served from the prefix cache instead of being recomputed.</summary>
     public long PrefixCacheHitTokens { get; init; }
+    /// <summary>Pages of the KV cache no request holds (blocks kept only by the prefix cache count as free).</summary>
+    public int FreeKvBlocks { get; init; }
     /// <summary>AcceptedDraftTokens / DraftedTokens.</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
     /// <summary>Sequence steps that verified drafts (a batched step counts once per sequence in it).</summary>

@@ -4,7 +4,7 @@ namespace LongCat.Sdk.KvCache;
 /// Integer ids of fixed-size KV pages with reference counts and a free list; holds no tensors.
 /// Allocate and release are O(1). Not thread-safe: owned by the engine loop.
 /// </summary>
-public sealed class BlockPool
+internal sealed class BlockPool
 {
     private readonly int[] _refCounts;
     private readonly Stack<int> _free;

@@ -1,7 +1,10 @@
 namespace LongCat.Sdk.KvCache;
 
-/// <summary>The KV blocks of one sequence, in position order: position p lives in block Blocks[p / BlockSize] at row p % BlockSize.</summary>
-public sealed class BlockTable
+/// <summary>
+/// The KV blocks of one sequence, in position order: position p lives in block Blocks[p / BlockSize] at row p % BlockSize.
+/// Only a <see cref="KvCacheManager"/> changes it; everyone else reads it.
+/// </summary>
+internal sealed class BlockTable
 {
     private readonly List<int> _blocks = [];
 
@@ -36,7 +39,10 @@ public sealed class BlockTable
     }
 
     /// <summary>Cache row of a position.</summary>
-    public int Slot(int position, int blockSize) => _blocks[position / blockSize] * blockSize + position % blockSize;
+    public int Slot(int position, int blockSize) => Slot(_blocks, position, blockSize);
+
+    /// <summary>Cache row of a position in a sequence whose blocks are <paramref name="blocks"/>.</summary>
+    public static int Slot(IReadOnlyList<int> blocks, int position, int blockSize) => blocks[position / blockSize] * blockSize + position % blockSize;
 
     /// <summary>Forgets positions from <paramref name="tokens"/> on, releasing blocks no longer needed (speculative rollback).</summary>
     public void Truncate(BlockPool pool, int tokens)

@@ -3,24 +3,31 @@ using LongCat.Sdk.Compute;
 namespace LongCat.Sdk.KvCache;
 
 /// <summary>
-/// The MLA latent cache: one device tensor per attention sublayer, [blocks × blockSize, L + R] F32
-/// (L scaled latent values and R RoPE'd key values per token), and the <see cref="BlockPool"/> that hands out its pages.
+/// The MLA latent cache's memory: one device tensor per attention sublayer, [blocks × blockSize, L + R] F32 (L scaled latent
+/// values and R RoPE'd key values per token). It holds no ownership of pages: which sequence owns which block is a
+/// <see cref="KvCacheManager"/>'s business, and the forward pass only writes the slots its batch names.
 /// </summary>
-public sealed class PagedKvCache : IDisposable
+internal sealed class PagedKvCache : IDisposable
 {
     private readonly DeviceTensor[] _layers;
 
     /// <summary>Allocates <paramref name="blockCount"/> blocks for each of <paramref name="sublayers"/> attention sublayers.</summary>
     public PagedKvCache(IComputeBackend backend, int sublayers, int width, int blockCount, int blockSize)
     {
-        Pool = new BlockPool(blockCount, blockSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockCount);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockSize);
+        BlockCount = blockCount;
+        BlockSize = blockSize;
         Width = width;
         _layers = new DeviceTensor[sublayers];
         for (int i = 0; i < sublayers; i++) _layers[i] = backend.Allocate(DType.F32, blockCount * blockSize, width);
     }
 
-    /// <summary>Page ids and reference counts.</summary>
-    public BlockPool Pool { get; }
+    /// <summary>Pages in the cache.</summary>
+    public int BlockCount { get; }
+
+    /// <summary>Tokens per page.</summary>
+    public int BlockSize { get; }
 
     /// <summary>Values per token per sublayer (576 in the released models).</summary>
     public int Width { get; }

@@ -10,7 +10,7 @@ namespace LongCat.Sdk.KvCache;
 /// never return wrong latents. A block's latents depend only on the tokens up to its end, which is what makes sharing exact.
 /// Owned by the engine loop (not thread-safe).
 /// </remarks>
-public sealed class PrefixCache(BlockPool pool)
+internal sealed class PrefixCache(BlockPool pool)
 {
     private readonly Dictionary<ulong, Entry> _byKey = [];
     private readonly LinkedList<Entry> _lru = new();                // front: most recently used

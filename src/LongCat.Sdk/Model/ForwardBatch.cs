@@ -1,33 +1,31 @@
-using LongCat.Sdk.KvCache;
-
 namespace LongCat.Sdk.Model;
 
 /// <summary>One sequence's part of a forward step: new tokens appended after the cached ones.</summary>
-/// <param name="Table">The sequence's KV blocks; positions [StartPosition, StartPosition + Tokens.Length) are written this step.</param>
+/// <param name="Blocks">The sequence's KV block ids in position order (read only: the caller reserved them for every position written).</param>
 /// <param name="StartPosition">Position of the first new token (= tokens already cached).</param>
-/// <param name="Tokens">New token ids.</param>
+/// <param name="Tokens">New token ids; their latents are written at positions [StartPosition, StartPosition + Tokens.Length).</param>
 /// <param name="NgramHistory">Up to N−1 token ids immediately before <paramref name="Tokens"/> (Flash-Lite's N-gram context; empty otherwise).</param>
 /// <param name="AllLogits">True to return logits at every new position; false for the last one only.</param>
-public sealed record SequenceChunk(BlockTable Table, int StartPosition, int[] Tokens, int[] NgramHistory, bool AllLogits);
+public sealed record SequenceChunk(IReadOnlyList<int> Blocks, int StartPosition, int[] Tokens, int[] NgramHistory, bool AllLogits);
 
 /// <summary>An MTP step for one sequence: positions [StartPosition, StartPosition + NextTokens.Length), each paired with the token after it.</summary>
-/// <param name="Table">The sequence's KV blocks (already holding the target's latents for these positions).</param>
+/// <param name="Blocks">The sequence's KV block ids (already holding the target's latents for these positions).</param>
 /// <param name="StartPosition">First position.</param>
 /// <param name="NextTokens">Token p+1 for each position p.</param>
 /// <param name="AllLogits">Draft logits for every position, or only the last.</param>
-public sealed record MtpChunk(BlockTable Table, int StartPosition, int[] NextTokens, bool AllLogits);
+internal sealed record MtpChunk(IReadOnlyList<int> Blocks, int StartPosition, int[] NextTokens, bool AllLogits);
 
 /// <summary>
 /// A step's work: chunks of one or more sequences (prefill chunks and decode tokens alike) run through one forward.
-/// The model never sees requests, only this.
+/// The model never sees requests, only this; it reads the chunks' block ids and never changes who owns a block.
 /// </summary>
 public sealed class ForwardBatch
 {
     /// <summary>The sequences' chunks, in output order.</summary>
     public List<SequenceChunk> Chunks { get; } = [];
 
-    /// <summary>Keep every token's final-normed hidden state in <see cref="LongCatModel.LastHidden"/> (the MTP head needs them).</summary>
-    public bool KeepAllHidden { get; init; }
+    /// <summary>Return every token's final-normed hidden state in <see cref="ForwardResult.Hidden"/> (the MTP head's input).</summary>
+    public bool ReturnHidden { get; init; }
 
     /// <summary>Optional capture of intermediate values (tests, diagnostics).</summary>
     public ForwardTrace? Trace { get; init; }

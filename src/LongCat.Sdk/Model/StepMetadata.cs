@@ -16,23 +16,29 @@ internal sealed class StepMetadata : IDisposable
 
     public AttentionMetadata Meta { get; }
 
-    /// <summary>For each (table, first position, count): rows for positions [first, first + count) of that sequence.</summary>
-    public static StepMetadata Build(IComputeBackend b, IEnumerable<(BlockTable Table, int Start, int Count)> chunks, int blockSize)
+    /// <summary>For each (blocks, first position, count): rows for positions [first, first + count) of that sequence.</summary>
+    /// <exception cref="ArgumentException">A sequence's blocks do not cover the positions it writes.</exception>
+    public static StepMetadata Build(IComputeBackend b, IReadOnlyList<(IReadOnlyList<int> Blocks, int Start, int Count)> chunks, int blockSize)
     {
-        var list = chunks.ToList();
-        int tokens = list.Sum(c => c.Count), seqs = list.Count;
-        int maxBlocks = Math.Max(1, list.Max(c => c.Table.Blocks.Count));
+        int tokens = 0, seqs = chunks.Count, maxBlocks = 1;
+        foreach (var (blocks, start, count) in chunks)
+        {
+            if ((long)start + count > (long)blocks.Count * blockSize)
+                throw new ArgumentException($"A chunk writes positions [{start}, {start + count}) but its sequence holds {blocks.Count} block(s) of {blockSize}: reserve them first.");
+            tokens += count;
+            maxBlocks = Math.Max(maxBlocks, blocks.Count);
+        }
         var positions = new int[tokens]; var slots = new int[tokens]; var seqOf = new int[tokens];
         var tables = new int[seqs * maxBlocks];
         int row = 0;
         for (int s = 0; s < seqs; s++)
         {
-            var (table, start, count) = list[s];
-            for (int i = 0; i < table.Blocks.Count; i++) tables[s * maxBlocks + i] = table.Blocks[i];
+            var (blocks, start, count) = chunks[s];
+            for (int i = 0; i < blocks.Count; i++) tables[s * maxBlocks + i] = blocks[i];
             for (int i = 0; i < count; i++, row++)
             {
                 positions[row] = start + i;
-                slots[row] = table.Slot(start + i, blockSize);
+                slots[row] = BlockTable.Slot(blocks, start + i, blockSize);
                 seqOf[row] = s;
             }
         }
@@ -43,7 +49,7 @@ internal sealed class StepMetadata : IDisposable
         return new StepMetadata(new AttentionMetadata(posT, slotT, seqT, tableT, blockSize), posT, slotT, seqT, tableT);
     }
 
-    private static DeviceTensor Upload(IComputeBackend b, int[] values, params int[] shape)
+    public static DeviceTensor Upload(IComputeBackend b, int[] values, params int[] shape)
     {
         var t = b.Allocate(DType.I32, shape);
         b.Upload<int>(t, values);

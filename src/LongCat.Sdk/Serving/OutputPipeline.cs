@@ -13,19 +13,15 @@ internal sealed class OutputPipeline
     private readonly StopSequenceMatcher? _stops;
     private readonly ToolCallStreamFilter? _tools;
     private readonly StringBuilder _raw = new();
-    private string _carry = "";   // text released by the forced output, shown with the first token's text
 
     /// <param name="tokenizer">Detokenizes the tokens; null streams no text (token-id requests).</param>
     /// <param name="stopSequences">Strings that end the output.</param>
     /// <param name="parseToolCalls">Capture <c>&lt;longcat_tool_call&gt;</c> blocks instead of showing them.</param>
-    /// <param name="forcedOutput">Text the answer starts with that the prompt already holds (a forced tool-call opening):
-    /// filtered as if generated, so a call it opens is captured whole.</param>
-    public OutputPipeline(Tokenizer? tokenizer, IReadOnlyList<string> stopSequences, bool parseToolCalls, string forcedOutput = "")
+    public OutputPipeline(Tokenizer? tokenizer, IReadOnlyList<string> stopSequences, bool parseToolCalls)
     {
         if (tokenizer is not null) _detokenizer = new StreamingDetokenizer(tokenizer.TokenBytes);
         if (stopSequences.Count > 0) _stops = new StopSequenceMatcher(stopSequences);
         if (parseToolCalls) _tools = new ToolCallStreamFilter();
-        if (forcedOutput.Length > 0 && _detokenizer is not null) _carry = Filter(forcedOutput, final: false).Text;
     }
 
     /// <summary>Everything the model produced as text (stop sequence excluded), tool markup included.</summary>
@@ -40,19 +36,13 @@ internal sealed class OutputPipeline
     /// <summary>Feeds one token; returns the text to show now and whether a stop sequence ended the output.</summary>
     public (string Text, bool Stopped) Push(int token)
     {
-        if (_detokenizer is null) return ("", false);
-        var (text, stopped) = Filter(_detokenizer.Push(token), final: false);
-        if (_carry.Length > 0) (text, _carry) = (_carry + text, "");
-        return (text, stopped);
+        return _detokenizer is null ? ("", false) : Filter(_detokenizer.Push(token), final: false);
     }
 
     /// <summary>Releases all held-back text at the end of the stream.</summary>
     public string Finish()
     {
-        if (_detokenizer is null) return "";
-        string text = _carry + Filter(_detokenizer.Flush(), final: true).Text;
-        _carry = "";
-        return text;
+        return _detokenizer is null ? "" : Filter(_detokenizer.Flush(), final: true).Text;
     }
 
     private (string Text, bool Stopped) Filter(string text, bool final)

@@ -35,6 +35,27 @@ internal struct Pcg32
         return (xorShifted >> rot) | (xorShifted << (-rot & 31));
     }
 
+    /// <summary>
+    /// Skips <paramref name="delta"/> outputs in O(log delta) steps (Brown's LCG jump-ahead, as the reference
+    /// <c>pcg32_advance_r</c>): output number n of a stream is reachable without drawing the n before it.
+    /// </summary>
+    public void Advance(ulong delta)
+    {
+        ulong accMult = 1, accPlus = 0, curMult = Multiplier, curPlus = _increment;
+        while (delta > 0)
+        {
+            if ((delta & 1) != 0)
+            {
+                accMult = unchecked(accMult * curMult);
+                accPlus = unchecked(accPlus * curMult + curPlus);
+            }
+            curPlus = unchecked((curMult + 1) * curPlus);
+            curMult = unchecked(curMult * curMult);
+            delta >>= 1;
+        }
+        _state = unchecked(accMult * _state + accPlus);
+    }
+
     /// <summary>A double uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble()
     {

@@ -10,28 +10,31 @@ namespace LongCat.Sdk.Serving;
 /// </summary>
 /// <remarks>
 /// <para>Top-k keeps exactly K tokens, ties at the K-th value going to the lower id (vLLM's rule; HF keeps every tie), so
-/// top-k 1 is greedy. The draw walks the surviving tokens in id order against one uniform number from a PCG32 seeded
-/// with <see cref="SamplingOptions.Seed"/> (not <see cref="System.Random"/>, whose sequence may change between .NET versions).</para>
+/// top-k 1 is greedy. The draw is an exponential race over the surviving tokens (<see cref="SamplingNoise"/>): token v wins
+/// with score w_v / E_v, where E_v = −ln U(n, v) and U(n, v) depends only on the seed, the draw's index n and v. The engine
+/// passes a token's position in its sequence as n, so a seeded request's tokens do not depend on what else ran, and a
+/// speculative draft raced against the same noise is accepted exactly when it equals the token plain decoding would draw.</para>
 /// <para>Cost per token: one pass for the maximum and one for the exponentials over the vocabulary V; top-k is a
 /// size-K heap (O(V log K)); top-p buckets the probability mass and sorts only the bucket where the nucleus ends
-/// (<see cref="NucleusFilter"/>); min-p needs no sort; the draw walks chunk sums, then one chunk. Buffers are
-/// vocabulary-sized, allocated on first use and reused: nothing is allocated per token.</para>
+/// (<see cref="NucleusFilter"/>); min-p needs no sort; the race hashes, takes a logarithm of and divides by each survivor.
+/// Buffers are vocabulary-sized, allocated on first use and reused: nothing is allocated per token.</para>
 /// <para>Reproducibility: the same seed gives the same tokens on every run of the same build and hardware. The
-/// exponentials and sums are vectorised, so on a machine with another vector width a draw that falls within rounding
-/// (about 1e-7 relative) of a boundary between two tokens may pick its neighbour.</para>
-/// <para>One instance per sequence (it owns the random state); not thread-safe.</para>
+/// exponentials, logarithms and sums are vectorised, so on a machine with another vector width a draw that falls within
+/// rounding (about 1e-7 relative) of a tie between two tokens may pick its neighbour.</para>
+/// <para>One instance per sequence; not thread-safe.</para>
 /// </remarks>
 public sealed class Sampler
 {
     private readonly LogitPenalties _penalties;
-    private Pcg32 _rng;
+    private readonly ulong _seed;
+    private long _draws;             // draws taken through the index-free Sample
     private float[] _penalized = []; // [V] copy for the read-only entry points
     private float[] _weights = [];   // [V] exp((logit - max) / T) of the candidates, compacted alongside _ids
     private int[] _ids = [];         // [V] candidate ids
-    private double[] _chunkSums = []; // [ceil(n / Chunk)] sums of _weights by chunk, for the draw
+    private float[] _noise = [];     // [V] the race's exponentials, then the scores
     private NucleusFilter? _nucleus;
 
-    // The draw finds its chunk from the chunk sums, then walks at most one chunk.
+    // Sums are taken vectorised within a chunk and in double across chunks.
     private const int Chunk = 1024;
 
     /// <summary>Creates a sampler; the options are validated first.</summary>
@@ -42,29 +45,42 @@ public sealed class Sampler
         options.Validate();
         Options = options;
         _penalties = new LogitPenalties(options);
-        ulong seed = options.Seed is int s ? (ulong)(uint)s : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
-        _rng = new Pcg32(seed);
+        _seed = options.Seed is int s ? (ulong)(uint)s : BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
     }
 
     /// <summary>The options this sampler applies.</summary>
     public SamplingOptions Options { get; }
 
-    /// <summary>Picks the next token. The penalties are applied to <paramref name="logits"/> in place.</summary>
+    /// <summary>Picks the next token with the next draw of this sampler (draw 0, 1, 2, … in call order). The penalties are
+    /// applied to <paramref name="logits"/> in place.</summary>
     /// <param name="logits">[V] the model's logits for the next position; overwritten by the penalised values.</param>
     /// <param name="promptTokens">The prompt (for the repetition penalty).</param>
     /// <param name="generatedTokens">The tokens generated so far (for all penalties).</param>
     /// <exception cref="ArgumentException">The logits are empty or have no finite maximum, or a token id is outside the vocabulary.</exception>
-    public int Sample(Span<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens)
+    public int Sample(Span<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens) =>
+        Sample(logits, promptTokens, generatedTokens, _draws++);
+
+    /// <summary>
+    /// Picks a token with draw number <paramref name="drawIndex"/> of the seed's stream, whatever was drawn before: the same
+    /// logits and index always give the same token. An engine passes the token's position in its sequence, so a token does not
+    /// depend on batching, preemption or speculative drafts.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="drawIndex"/> is negative.</exception>
+    public int Sample(Span<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens, long drawIndex)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(drawIndex);
         _penalties.Apply(logits, promptTokens, generatedTokens);
         if (Options.IsGreedy) return ArgMax(logits);
 
-        int n = Filter(logits, out double total);
-        return Draw(n, _rng.NextDouble() * total);
+        int n = Filter(logits, out _);
+        return Race(n, drawIndex);
     }
 
-    /// <summary>The final distribution after every processor: what <see cref="Sample"/> draws from (one-hot when greedy).
-    /// For speculative decoding's rejection sampling. Consumes no randomness.</summary>
+    /// <summary>Whether the penalties read the generated tokens (a drafter must then pass its pending drafts as history).</summary>
+    internal bool ReadsHistory => _penalties.IsActive;
+
+    /// <summary>The final distribution after every processor: what <c>Sample</c> draws from (one-hot when greedy).
+    /// Consumes no randomness.</summary>
     public float[] Probabilities(ReadOnlySpan<float> logits, ReadOnlySpan<int> promptTokens, ReadOnlySpan<int> generatedTokens)
     {
         var probs = new float[logits.Length];
@@ -82,22 +98,15 @@ public sealed class Sampler
         for (int i = 0; i < n; i++) destination[_ids[i]] = (float)(_weights[i] / total);
     }
 
-    // Inverse CDF over the candidates in id order; u is uniform in [0, total).
-    private int Draw(int n, double u)
+    // The exponential race over the candidates _ids/_weights[0..n): the highest w / E wins, the lowest id on ties.
+    private int Race(int n, long drawIndex)
     {
-        int chunks = (n + Chunk - 1) / Chunk;
-        int c = 0;
-        double cumulative = 0;
-        while (c < chunks - 1 && u >= cumulative + _chunkSums[c]) cumulative += _chunkSums[c++];
-        for (int i = c * Chunk; i < n; i++)
-        {
-            cumulative += _weights[i];
-            if (u < cumulative) return _ids[i];
-        }
-        // u landed in the rounding gap at the very top: the last token with any weight.
-        int last = n - 1;
-        while (last > 0 && _weights[last] == 0f) last--;
-        return _ids[last];
+        Grow(ref _noise, n);
+        var (k0, k1) = SamplingNoise.Key(_seed, drawIndex);
+        var scores = _noise.AsSpan(0, n);
+        SamplingNoise.Exponentials(k0, k1, _ids.AsSpan(0, n), scores);
+        TensorPrimitives.Divide(_weights.AsSpan(0, n), scores, scores);
+        return _ids[TensorPrimitives.IndexOfMax(scores)];
     }
 
     /// <summary>For tests: the surviving token ids in ascending order and their renormalised probabilities.</summary>
@@ -186,17 +195,11 @@ public sealed class Sampler
         return kept;
     }
 
-    // Sums _weights[0..n] by chunk (vectorised within a chunk, double across chunks) and keeps the chunk sums.
+    // Sums _weights[0..n] by chunk: vectorised within a chunk, double across chunks.
     private double SumChunks(int n)
     {
-        Grow(ref _chunkSums, (n + Chunk - 1) / Chunk);
         double total = 0;
-        for (int c = 0, start = 0; start < n; c++, start += Chunk)
-        {
-            double sum = TensorPrimitives.Sum(_weights.AsSpan(start, Math.Min(Chunk, n - start)));
-            _chunkSums[c] = sum;
-            total += sum;
-        }
+        for (int start = 0; start < n; start += Chunk) total += TensorPrimitives.Sum(_weights.AsSpan(start, Math.Min(Chunk, n - start)));
         return total;
     }
 

@@ -3,115 +3,121 @@ using LongCat.Sdk.KvCache;
 namespace LongCat.Sdk.Serving;
 
 /// <summary>
-/// Picks each step's work (continuous batching): every running sequence's pending token first, then prefill chunks of waiting
-/// sequences within the token budget. KV blocks are reserved here, before the forward; when a running sequence needs a block and
-/// none is free, the most recently admitted one is preempted (its blocks freed, recomputed later from its tokens).
+/// Picks each step's work (continuous batching) and owns the KV cache manager: the only code that reserves, commits, rolls
+/// back, frees, evicts or preempts. Every running sequence's pending tokens come first, then prefill chunks of waiting
+/// sequences within the token budget. When a running sequence needs a block and none is free, the most recently admitted one
+/// is preempted (its blocks freed, recomputed later from its tokens). Owned by the engine loop thread.
 /// </summary>
-internal sealed class Scheduler(BlockPool pool, int maxBatchTokens, int maxSequences, PrefixCache? prefixCache)
+internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSequences)
 {
     private readonly List<Sequence> _running = [];
     private readonly LinkedList<Sequence> _waiting = new();
 
-    public IReadOnlyList<Sequence> Running => _running;
-    public int WaitingCount => _waiting.Count;
     public bool Idle => _running.Count == 0 && _waiting.Count == 0;
-
-    public void Add(Sequence s) => _waiting.AddLast(s);
-
     public IEnumerable<Sequence> All => _running.Concat(_waiting);
 
-    /// <summary>Removes a finished or failed sequence and frees its blocks (after offering its full blocks to the prefix cache).</summary>
-    public void Remove(Sequence s, bool keepPrefix)
+    /// <summary>Free KV blocks (those only the prefix cache holds count as free).</summary>
+    public int FreeBlocks => kv.FreeBlocks;
+    public int BlockCount => kv.BlockCount;
+    public long PrefixHitTokens => kv.PrefixHitTokens;
+
+    public void Add(Sequence s)
     {
-        // A step that accepted drafts past the end (a stop token or the length limit inside them) leaves cached rows beyond the
-        // tokens; only blocks that the tokens fill are known by their key.
-        if (keepPrefix && prefixCache is not null)
-            prefixCache.Register(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Tokens), s.Table.Blocks, Math.Min(s.Cached, s.Tokens.Count));
-        s.Table.Release(pool);
-        if (!_running.Remove(s)) _waiting.Remove(s);
+        s.Status = SequenceStatus.Waiting;
+        _waiting.AddLast(s);
     }
 
-    /// <summary>The step's chunks: (sequence, number of its pending tokens to run). Sequences that can never fit are returned in <paramref name="impossible"/>.</summary>
-    public List<(Sequence Seq, int Count)> Schedule(List<Sequence> impossible)
+    /// <summary>
+    /// The step's entries, blocks reserved for every row. Sequences that can never fit (more blocks than the cache has, or alone
+    /// and still short of blocks) are moved to <paramref name="impossible"/>, removed.
+    /// </summary>
+    public StepPlan Schedule(List<Sequence> impossible)
     {
-        var plan = new List<(Sequence, int)>();
-        int budget = maxBatchTokens;
-
-        // Running sequences: one pending token each (the last sampled one), or a recompute chunk after preemption.
-        for (int i = 0; i < _running.Count && budget > 0; i++)
+        var plan = new StepPlan(maxBatchTokens);
+        // Running sequences: their pending token (decoding), or the next chunk of a prompt or of forced tokens.
+        for (int i = 0; i < _running.Count && plan.Budget > 0; i++)
         {
             var s = _running[i];
-            int pending = s.Tokens.Count - s.Cached;
-            // A decoding sequence with drafts verifies them in the same forward: its pending token plus the drafts.
-            if (pending != 1 || s.Drafts.Count + 1 > budget) ClearDrafts(s);
-            int n = pending == 1 ? 1 + s.Drafts.Count : Math.Min(pending, budget);
-            if (n <= 0) continue;
+            int n = Math.Min(s.Pending, plan.Budget);
             bool reserved;
-            while (!(reserved = TryReserve(s, n)) && _running[^1] != s) Preempt(_running[^1]);
+            while (!(reserved = kv.TryReserve(s.Blocks, s.Cached + n)) && _running[^1] != s) Preempt(_running[^1]);
             if (!reserved)
             {
-                // s is now the newest running sequence. Make room by waiting (if others run) or give up (if it is alone).
+                // s is now the newest running sequence: make room by waiting (if others run) or give up (if it is alone).
                 _running.RemoveAt(i--);
-                if (_running.Count > 0) { ClearDrafts(s); s.Table.Release(pool); _waiting.AddFirst(s); }
-                else impossible.Add(s);
+                if (_running.Count > 0) Requeue(s);
+                else Drop(s, impossible);
                 continue;
             }
-            plan.Add((s, n));
-            budget -= n;
+            plan.Entries.Add(new StepEntry(s, s.Cached, n));
+            plan.Budget -= n;
         }
 
         // Waiting sequences: admitted in order while budget, sequence slots and blocks last.
-        while (budget > 0 && _waiting.First is { } node && _running.Count < maxSequences)
+        while (plan.Budget > 0 && _waiting.First is { } node && _running.Count < maxSequences)
         {
             var s = node.Value;
-            int blocksForAll = (s.Tokens.Count + 1 + pool.BlockSize - 1) / pool.BlockSize;
-            if (blocksForAll > pool.BlockCount)
+            if (kv.BlocksFor(s.Count + 1) > kv.BlockCount)
             {
                 _waiting.RemoveFirst();
-                impossible.Add(s);
+                Drop(s, impossible);
                 continue;
             }
-            if (s.Cached == 0 && prefixCache is not null)
+            if (s.Cached == 0) kv.AdoptPrefix(s.Blocks, s.Tokens);              // reuse cached full blocks of the prefix
+            int n = Math.Min(s.Pending, plan.Budget);
+            if (!kv.TryReserve(s.Blocks, s.Cached + n))
             {
-                // Reuse cached full blocks of the prompt's prefix; at least the last token is computed, for its logits.
-                var shared = new List<int>();
-                int hit = prefixCache.Match(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(s.Tokens), s.Tokens.Count - 1, shared);
-                if (hit > 0) s.Table.Adopt(shared, hit);
-            }
-            int n = Math.Min(s.Tokens.Count - s.Cached, budget);
-            if (!TryReserve(s, n))
-            {
-                s.Table.Release(pool);                           // do not hold shared blocks while waiting
+                kv.Free(s.Blocks);                                               // do not hold shared blocks while waiting
                 break;
             }
             _waiting.RemoveFirst();
             _running.Add(s);
-            plan.Add((s, n));
-            budget -= n;
+            s.Status = SequenceStatus.Running;
+            plan.Entries.Add(new StepEntry(s, s.Cached, n));
+            plan.Budget -= n;
         }
         return plan;
     }
 
-    private static void ClearDrafts(Sequence s)
+    /// <summary>The forward wrote every row of the plan: each entry's positions are now in the cache.</summary>
+    public void Commit(StepPlan plan)
     {
-        s.Drafts.Clear();
-        s.DraftProbabilities.Clear();
+        foreach (var e in plan.Entries) kv.Commit(e.Sequence.Blocks, e.Start + e.Rows);
     }
 
-    private bool TryReserve(Sequence s, int n)
+    /// <summary>Grows a running sequence's blocks to hold <paramref name="tokens"/> positions without preempting anyone
+    /// (drafts and their verification); false when the room is not there.</summary>
+    public bool TryReserve(Sequence s, int tokens) => s.Status == SequenceStatus.Running && kv.TryReserve(s.Blocks, tokens);
+
+    /// <summary>Forgets positions from <paramref name="tokens"/> on (rejected drafts).</summary>
+    public void Rollback(Sequence s, int tokens) => kv.Truncate(s.Blocks, tokens);
+
+    /// <summary>Removes an ended sequence and frees its blocks; with <paramref name="keepPrefix"/>, its full blocks go to the prefix cache.</summary>
+    public void Remove(Sequence s, bool keepPrefix)
     {
-        int needed = (s.Cached + n + pool.BlockSize - 1) / pool.BlockSize - s.Table.Blocks.Count;
-        while (needed > pool.FreeCount && prefixCache is not null && prefixCache.EvictOne()) { }
-        if (needed > pool.FreeCount) return false;
-        s.Table.Reserve(pool, s.Cached + n);
-        return true;
+        // Accepted drafts past a stop leave cached rows beyond the tokens: only blocks that the tokens fill are known by their key.
+        kv.Free(s.Blocks, s.Tokens, keepPrefix ? Math.Min(s.Cached, s.Count) : 0);
+        if (!_running.Remove(s)) _waiting.Remove(s);
+        s.Status = SequenceStatus.Finished;
     }
 
     private void Preempt(Sequence s)
     {
-        ClearDrafts(s);
-        s.Table.Release(pool);
         _running.Remove(s);
+        Requeue(s);
+    }
+
+    private void Requeue(Sequence s)
+    {
+        kv.Free(s.Blocks);
+        s.Status = SequenceStatus.Waiting;
         _waiting.AddFirst(s);
+    }
+
+    // Out of the queues for good; the loop fails its request.
+    private void Drop(Sequence s, List<Sequence> impossible)
+    {
+        kv.Free(s.Blocks);
+        impossible.Add(s);
     }
 }

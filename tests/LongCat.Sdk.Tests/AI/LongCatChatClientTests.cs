@@ -126,8 +126,8 @@ public sealed class LongCatChatClientTests
     [TestMethod]
     public async Task ToolModeRequired_ForcesTheCallOpeningIntoTheAnswer()
     {
-        // The tiny model cannot finish a call, but the answer it continues must start with the forced opening (LongCat's own
-        // tool-call format with the required name), and the prompt must hold it.
+        // The tiny model cannot finish a call, but its answer must start with the forced opening (LongCat's own tool-call format
+        // with the required name): output tokens that MaxTokens, which counts the model's own choices, does not spend.
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
         var client = engine.AsChatClient(Greedy with { MaxTokens = 4 });
         var clock = AIFunctionFactory.Create(() => "12:00", "clock", "The time.");
@@ -141,8 +141,10 @@ public sealed class LongCatChatClientTests
         Assert.AreEqual(1, last.MalformedToolCalls!.Count, "an unfinished call is reported, never silently dropped");
         StringAssert.StartsWith(last.MalformedToolCalls[0], forced);
         var tools = new[] { ChatOptionsConverter.ToToolDefinition(clock) };
-        Assert.AreEqual(engine.Tokenizer!.Encode(ChatTemplate.Render([LongCatMessage.User("What time is it?")], tools) + forced).Length,
-            last.Usage!.PromptTokens);
+        string prompt = ChatTemplate.Render([LongCatMessage.User("What time is it?")], tools);
+        int promptTokens = engine.Tokenizer!.Encode(prompt).Length, forcedTokens = engine.Tokenizer.Encode(prompt + forced).Length - promptTokens;
+        Assert.AreEqual(promptTokens, last.Usage!.PromptTokens);
+        Assert.AreEqual(forcedTokens + 4, last.Usage.CompletionTokens, "the forced opening and the four tokens the model chose");
     }
 
     [TestMethod]

@@ -110,13 +110,13 @@ public sealed class DraftVocabularyTests
         float[] full, restricted;
         using (var session = model.CreateSession())
         {
-            session.Prefill(prompt, allLogits: true);
-            full = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next, AllLogits: true)], model.LastHidden, null, draftVocabulary: false);
+            var target = session.Run(prompt, allLogits: true, returnHidden: true);
+            full = model.Mtp!.Forward([new MtpChunk(session.Blocks, 0, next, AllLogits: true)], target.Hidden!, null, draftVocabulary: false).Logits.ToArray();
         }
         using (var session = model.CreateSession())
         {
-            session.Prefill(prompt, allLogits: true);
-            restricted = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next, AllLogits: true)], model.LastHidden, null, draftVocabulary: true);
+            var target = session.Run(prompt, allLogits: true, returnHidden: true);
+            restricted = model.Mtp!.Forward([new MtpChunk(session.Blocks, 0, next, AllLogits: true)], target.Hidden!, null, draftVocabulary: true).Logits.ToArray();
         }
 
         Assert.AreEqual(next.Length * draft.Length, restricted.Length);

@@ -106,9 +106,9 @@ public sealed class GoldenTests
         }
         Assert.IsTrue(model.HasMtp, "the MTP head is loaded");
         using var session = model.CreateSession();
-        session.Prefill(golden.Ints($"prompt_p{prompt}"), allLogits: true);     // the target's final-normed hidden states at every position
+        var target = session.Run(golden.Ints($"prompt_p{prompt}"), allLogits: true, returnHidden: true);   // final-normed hidden states at every position
         var next = golden.Ints($"mtp_input_ids_p{prompt}");
-        var draft = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next, AllLogits: true)], model.LastHidden);
+        var draft = model.Mtp!.Forward([new MtpChunk(session.Blocks, 0, next, AllLogits: true)], target.Hidden!).Logits.ToArray();
         Compare.Close(golden.Floats($"mtp_logits_p{prompt}"), draft, golden.MtpTolerance!.Value, $"{Fixtures.Name(dir)} mtp_logits_p{prompt}");
     }
 
@@ -125,13 +125,13 @@ public sealed class GoldenTests
         var expected = golden.Floats($"mtp_logits_p{prompt}");
         int vocab = model.Config.VocabSize, k = Math.Min(3, tokens.Length);
         // Prefill k positions (and the head over them), then one position at a time: the head's own cache carries the context.
-        session.Prefill(tokens.AsSpan(0, k), allLogits: true);
-        var first = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, next[..k], AllLogits: true)], model.LastHidden);
+        var target = session.Run(tokens.AsSpan(0, k), allLogits: true, returnHidden: true);
+        var first = model.Mtp!.Forward([new MtpChunk(session.Blocks, 0, next[..k], AllLogits: true)], target.Hidden!).Logits.ToArray();
         Compare.Close(expected.AsSpan(0, k * vocab), first, golden.MtpTolerance!.Value, "MTP over the first chunk");
         for (int p = k; p < tokens.Length; p++)
         {
-            session.Decode(tokens[p]);
-            var step = model.ForwardMtp([new MtpChunk(session.BlockTable, p, [next[p]], AllLogits: false)], model.LastHidden);
+            var decoded = session.Run([tokens[p]], returnHidden: true);
+            var step = model.Mtp!.Forward([new MtpChunk(session.Blocks, p, [next[p]], AllLogits: false)], decoded.Hidden!).Logits.ToArray();
             Compare.Close(expected.AsSpan(p * vocab, vocab), step, golden.MtpTolerance!.Value, $"MTP at position {p}");
         }
     }

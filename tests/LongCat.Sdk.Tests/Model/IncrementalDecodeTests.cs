@@ -29,7 +29,7 @@ public sealed class IncrementalDecodeTests
                 var step = session.Decode(prompt[p]);
                 Compare.Close(full.AsSpan(p * vocab, vocab), step, golden.LogitsTolerance, $"decode at position {p} after prefill of {k}");
             }
-            Assert.AreEqual((prompt.Length + 4) / 5, session.BlockTable.Blocks.Count, "blocks held");
+            Assert.AreEqual((prompt.Length + 4) / 5, session.Blocks.Count, "blocks held");
         }
     }
 
@@ -39,13 +39,13 @@ public sealed class IncrementalDecodeTests
     {
         using var golden = new Golden(dir);
         using var model = LongCatModel.Load(dir, new ModelOptions { KvBlockSize = 4, KvCacheBlocks = 64 });
-        int free = model.KvCache.Pool.FreeCount;
+        int free = model.SessionBlocks.FreeBlocks;
         var prompt = golden.Ints("prompt_p1");
         using (var s = model.CreateSession())
         {
             s.Prefill(prompt);
-            Assert.AreEqual(free - (prompt.Length + 3) / 4, model.KvCache.Pool.FreeCount, $"{prompt.Length} tokens in 4-token blocks");
+            Assert.AreEqual(free - (prompt.Length + 3) / 4, model.SessionBlocks.FreeBlocks, $"{prompt.Length} tokens in 4-token blocks");
         }
-        Assert.AreEqual(free, model.KvCache.Pool.FreeCount);
+        Assert.AreEqual(free, model.SessionBlocks.FreeBlocks);
     }
 }

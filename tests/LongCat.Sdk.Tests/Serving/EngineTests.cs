@@ -161,7 +161,7 @@ public sealed class EngineTests
         var m = LongCatEngine.EstimateMemory(Fixtures.Dir("tiny-a"), options);
         using var model = LongCatModel.Load(Fixtures.Dir("tiny-a"), new ModelOptions { KvCacheMemory = 1 << 20, KvBlockSize = 16 });
         Assert.AreEqual(model.WeightBytes, m.WeightBytes);
-        Assert.AreEqual((long)model.KvCache.Pool.BlockCount * 16, m.KvCacheTokens);
+        Assert.AreEqual((long)model.KvCacheBlocks * 16, m.KvCacheTokens);
         Assert.IsTrue(m.KvCacheBytes <= 1 << 20 && m.KvCacheBytes > (1 << 20) / 2);
     }
 

@@ -3,7 +3,7 @@ using LongCat.Sdk.Text;
 
 namespace LongCat.Sdk.Tests.Serving;
 
-/// <summary>The forced opening of a required tool call goes through the output pipeline as if the model had written it.</summary>
+/// <summary>The forced opening of a required tool call is output like any generated text: captured with the call it opens.</summary>
 [TestClass]
 public sealed class ForcedOutputTests
 {
@@ -12,9 +12,9 @@ public sealed class ForcedOutputTests
     private static (string Text, OutputPipeline Pipeline) Run(string forced, string generated)
     {
         var tokenizer = Load();
-        var pipeline = new OutputPipeline(tokenizer, [], parseToolCalls: true, forced);
+        var pipeline = new OutputPipeline(tokenizer, [], parseToolCalls: true);
         var text = new System.Text.StringBuilder();
-        foreach (int id in tokenizer.Encode(generated)) text.Append(pipeline.Push(id).Text);
+        foreach (int id in tokenizer.Encode(forced).Concat(tokenizer.Encode(generated))) text.Append(pipeline.Push(id).Text);
         text.Append(pipeline.Finish());
         return (text.ToString(), pipeline);
     }

@@ -35,12 +35,12 @@ public sealed class RollbackTests
             int start = specTokens.Count;
             int wrong = (continuation[i] + 1) % specModel.Config.VocabSize;
             Run(specModel, spec, start, [continuation[i], wrong, wrong, wrong], Ctx(specTokens, history));
-            spec.Truncate(specModel.KvCache.Pool, start + 1);                     // only the pending token is kept
+            specModel.SessionBlocks.Truncate(spec, start + 1);                    // only the pending token is kept
             specTokens.Add(continuation[i]);
         }
 
         Assert.AreEqual(plain.TokenCount, spec.TokenCount);
-        Assert.AreEqual(plainModel.KvCache.Pool.FreeCount, specModel.KvCache.Pool.FreeCount, "free blocks");
+        Assert.AreEqual(plainModel.SessionBlocks.FreeBlocks, specModel.SessionBlocks.FreeBlocks, "free blocks");
         int sublayers = 2 * plainModel.Config.NumLayers + (plainModel.HasMtp ? 1 : 0);
         int width = plainModel.Config.KvCacheWidth;
         for (int layer = 0; layer < 2 * plainModel.Config.NumLayers; layer++)
@@ -55,16 +55,18 @@ public sealed class RollbackTests
 
     private static void Run(LongCatModel model, BlockTable table, int start, int[] tokens, int[] ctx, List<int>? record = null)
     {
+        Assert.IsTrue(model.SessionBlocks.TryReserve(table, start + tokens.Length));
         var batch = new ForwardBatch();
-        batch.Chunks.Add(new SequenceChunk(table, start, tokens, ctx, AllLogits: true));
+        batch.Chunks.Add(new SequenceChunk(table.Blocks, start, tokens, ctx, AllLogits: true));
         model.Forward(batch);
+        model.SessionBlocks.Commit(table, start + tokens.Length);
         record?.AddRange(tokens);
     }
 
     /// <summary>The sequence's cached rows of one sublayer, in position order.</summary>
     private static float[] ReadRows(LongCatModel model, int layer, BlockTable table, int blockSize, int width)
     {
-        var all = new float[model.KvCache.Pool.BlockCount * blockSize * width];
+        var all = new float[model.KvCache.BlockCount * blockSize * width];
         model.Backend.Download<float>(model.KvCache.Layer(layer), all);
         var rows = new float[table.TokenCount * width];
         for (int p = 0; p < table.TokenCount; p++)

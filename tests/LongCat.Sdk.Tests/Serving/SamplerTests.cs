@@ -173,27 +173,71 @@ public sealed class SamplerTests
     }
 
     [TestMethod]
-    public void Sample_LargeVocabulary_IsTheInverseCdfInIdOrderOfOneUniformDraw()
+    public void Sample_LargeVocabulary_IsTheExponentialRaceOfTheDrawsNoise()
     {
         var random = new Random(8);
         float[] logits = Enumerable.Range(0, 5000).Select(_ => (float)(random.NextDouble() * 8)).ToArray();
         var options = new SamplingOptions { Temperature = 0.8f, MinP = 0.01f, Seed = 77 };
         var sampler = new Sampler(options);
-        var rng = new Pcg32(77); // the sampler's generator for seed 77
         float[] probs = sampler.Probabilities(logits, [], []);
 
         for (int draw = 0; draw < 1000; draw++)
         {
-            double u = rng.NextDouble(), cumulative = 0;
+            // Draw n races every surviving token v with score p(v) / E(n, v), E = −ln U(n, v), U from the seed's stream at n.
+            var (k0, k1) = SamplingNoise.Key(77, draw);
             int expected = -1;
-            for (int id = 0; id < probs.Length && expected < 0; id++)
+            double best = double.NegativeInfinity;
+            for (int id = 0; id < probs.Length; id++)
             {
-                cumulative += probs[id];
-                if (u < cumulative) expected = id;
+                if (probs[id] <= 0) continue;
+                double score = probs[id] / -Math.Log(SamplingNoise.Uniform(k0, k1, id));
+                if (score > best) (best, expected) = (score, id);
             }
 
-            Assert.AreEqual(expected, sampler.Sample((float[])logits.Clone(), [], []), $"draw {draw}, u = {u}");
+            Assert.AreEqual(expected, sampler.Sample((float[])logits.Clone(), [], []), $"draw {draw}");
         }
+    }
+
+    [TestMethod]
+    public void Sample_AtAnIndex_DependsOnlyOnTheIndex_NotOnEarlierDraws()
+    {
+        float[] logits = Enumerable.Range(0, 64).Select(i => MathF.Cos(i) * 3).ToArray();
+        var options = new SamplingOptions { Temperature = 1.2f, TopK = 20, Seed = 11 };
+        var inOrder = new Sampler(options);
+        int[] sequential = Enumerable.Range(0, 50).Select(_ => inOrder.Sample((float[])logits.Clone(), [], [])).ToArray();
+        var skipping = new Sampler(options);
+
+        for (int n = 49; n >= 0; n -= 3) Assert.AreEqual(sequential[n], skipping.Sample((float[])logits.Clone(), [], [], n), $"index {n}");
+        Assert.IsTrue(sequential.Distinct().Count() > 5, "the draws vary");
+    }
+
+    [TestMethod]
+    public void Noise_VectorAndScalarForms_AgreeBitForBit()
+    {
+        var (k0, k1) = SamplingNoise.Key(123456789, 4242);
+        int[] ids = Enumerable.Range(0, 1037).Select(i => i * 7 + 3).ToArray();
+        var e = new float[ids.Length];
+        SamplingNoise.Exponentials(k0, k1, ids, e);
+
+        for (int i = 0; i < ids.Length; i++)
+        {
+            float u = SamplingNoise.Uniform(k0, k1, ids[i]);
+            Assert.IsTrue(u > 0f && u < 1f, $"U({ids[i]}) = {u}");
+            float scalar = -MathF.Log(u);
+            Assert.AreEqual(scalar, e[i], Math.Abs(scalar) * 2e-7f + 1e-30f, $"id {ids[i]}");
+        }
+    }
+
+    [TestMethod]
+    public void Pcg32_Advance_EqualsSteppingThatManyTimes()
+    {
+        var stepped = new Pcg32(2024, 7);
+        for (int i = 0; i < 1000; i++) stepped.NextUInt32();
+        var jumped = new Pcg32(2024, 7);
+        jumped.Advance(1000);
+
+        Assert.AreEqual(stepped.NextUInt32(), jumped.NextUInt32());
+        Assert.AreEqual(stepped.NextUInt32(), jumped.NextUInt32());
     }
 
     [TestMethod]

@@ -1,3 +1,4 @@
+using LongCat.Sdk.Model;
 using LongCat.Sdk.Serving;
 
 namespace LongCat.Sdk.Tests.Serving;
@@ -67,87 +68,88 @@ public sealed class SpeculativeTests
         Assert.AreEqual(0, usage.DraftedTokens);
     }
 
-    /// <summary>
-    /// The rejection rule on a hand-made 5-token vocabulary: drafts drawn from q, verified against p; the first emitted token must be
-    /// distributed as p. Chi-square goodness of fit at α = 0.001 (critical value 18.47 for 4 degrees of freedom), fixed seeds.
-    /// </summary>
     [TestMethod]
-    [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.1f, 0.1f, 0.2f, 0.3f, 0.3f })]
-    [DataRow(new[] { 0.25f, 0.25f, 0.25f, 0.125f, 0.125f }, new[] { 0.7f, 0.05f, 0.05f, 0.1f, 0.1f })]
-    // A draft vocabulary: the head drafts only tokens 0 and 2 (q is zero elsewhere); tokens 1, 3 and 4 come from the residual alone.
-    [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.6f, 0f, 0.4f, 0f, 0f })]
-    public void RejectionSampling_EmittedTokens_FollowTheTargetDistribution(float[] p, float[] q)
+    public void Choose_GreedyDrafts_AcceptsTheMatchingPrefix_AndReplacesTheFirstMismatch()
     {
-        const int trials = 20000;
-        var logits = p.Select(v => MathF.Log(v)).ToArray();
-        var counts = new int[p.Length];
-        var draws = new Random(12345);
-        var sequence = NewSequence(seed: 99);
-        var scratch = new float[p.Length];
-        for (int t = 0; t < trials; t++)
-        {
-            int d = Draw(q, draws);
-            // Row 0 verifies the draft; row 1 would give the bonus token (same p here).
-            var rows = logits.Concat(logits).ToArray();
-            var emitted = SpeculativeDecoder.Verify(sequence, rows, p.Length, [d], [q], scratch, out _);
-            counts[emitted[0]]++;
-        }
-        double chi2 = 0;
-        for (int v = 0; v < p.Length; v++)
-        {
-            double expected = p[v] * trials;
-            chi2 += (counts[v] - expected) * (counts[v] - expected) / expected;
-        }
-        Assert.IsTrue(chi2 < 18.47, $"chi-square {chi2:F2} (counts {string.Join(", ", counts)})");
-    }
-
-    [TestMethod]
-    public void SampledDrafts_EachKeepsItsOwnDistribution_RowsReusedNextStep()
-    {
-        var sequence = NewSequence(seed: 7);
-        float[] rising = [0, 1, 2, 3], falling = [3, 2, 1, 0];
-        var pending = new List<int>();
-
-        pending.Add(SpeculativeDecoder.Draft(sequence, rising, pending, out float[]? first));
-        Assert.IsNotNull(first);
-        float[] firstBefore = first.ToArray();
-        pending.Add(SpeculativeDecoder.Draft(sequence, falling, pending, out var second));
-
-        Assert.AreNotSame(first, second);
-        CollectionAssert.AreEqual(firstBefore, first, "a chained draft must not overwrite the distribution of the draft before it");
-        Assert.IsTrue(first[3] > first[0] && second![0] > second[3]);
-        Assert.AreEqual(1.0, first.Sum(), 1e-5);
-        // The next step's first draft writes the same row again (the previous drafts are verified by then): no allocation per step.
-        pending.Clear();
-        SpeculativeDecoder.Draft(sequence, falling, pending, out var next);
-        Assert.AreSame(first, next);
-    }
-
-    [TestMethod]
-    public void GreedyVerify_AcceptsMatchingPrefix_AndReplacesFirstMismatch()
-    {
-        var sequence = NewSequence(seed: null, temperature: 0);
         // Three rows over a 4-token vocabulary: argmaxes 2, 1, 3.
         float[] rows = [0, 0, 5, 0, /**/ 0, 5, 0, 0, /**/ 0, 0, 0, 5];
-        var scratch = new float[4];
-        CollectionAssert.AreEqual(new[] { 2, 1, 3 }, SpeculativeDecoder.Verify(sequence, rows, 4, [2, 1], null, scratch, out int all));
+
+        CollectionAssert.AreEqual(new[] { 2, 1, 3 }, Choose(temperature: 0, seed: null, rows, 4, [2, 1], out int all));
         Assert.AreEqual(2, all);
-        CollectionAssert.AreEqual(new[] { 2, 1 }, SpeculativeDecoder.Verify(sequence, rows, 4, [2, 0], null, scratch, out int one));
+        CollectionAssert.AreEqual(new[] { 2, 1 }, Choose(temperature: 0, seed: null, rows, 4, [2, 0], out int one));
         Assert.AreEqual(1, one);
-        CollectionAssert.AreEqual(new[] { 2 }, SpeculativeDecoder.Verify(sequence, rows, 4, [3, 1], null, scratch, out int none));
+        CollectionAssert.AreEqual(new[] { 2 }, Choose(temperature: 0, seed: null, rows, 4, [3, 1], out int none));
         Assert.AreEqual(0, none);
     }
 
-    private static Sequence NewSequence(int? seed, float temperature = 1f)
+    /// <summary>
+    /// Sampled verification emits exactly what plain seeded sampling emits at the same token indices, whatever the drafts: each
+    /// row's token is the target's own draw at its index, drafts are accepted while they equal it.
+    /// </summary>
+    [TestMethod]
+    public void Choose_SampledDrafts_TokensAreThePlainDrawsAtTheSameIndices()
     {
-        var options = new GenerationOptions { Temperature = temperature, Seed = seed };
-        return new Sequence([0], options, new Sampler(options.ToSampling()), new OutputPipeline(null, [], false), new HashSet<int>(), 1000, 1);
+        const int vocab = 50, k = 3;
+        var random = new Random(17);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            float[] rows = Enumerable.Range(0, (k + 1) * vocab).Select(_ => (float)(random.NextDouble() * 4)).ToArray();
+            // What plain decoding draws at indices 1..k+1 (the prompt is one token), each from its own row.
+            var plain = new Sampler(new SamplingOptions { Temperature = 0.9f, TopP = 0.95f, Seed = trial });
+            int[] expected = Enumerable.Range(0, k + 1).Select(i => plain.Sample(rows.AsSpan(i * vocab, vocab).ToArray(), [0], [], 1 + i)).ToArray();
+            // Drafts that agree for a random prefix, then (usually) do not.
+            int agree = random.Next(0, k + 1);
+            int[] drafts = Enumerable.Range(0, k).Select(i => i < agree ? expected[i] : random.Next(vocab)).ToArray();
+
+            var tokens = Choose(0.9f, trial, rows, vocab, drafts, out int accepted, topP: 0.95f);
+
+            int expectAccepted = Enumerable.Range(0, k).TakeWhile(i => drafts[i] == expected[i]).Count();
+            Assert.AreEqual(expectAccepted, accepted, $"trial {trial}");
+            CollectionAssert.AreEqual(expected[..(expectAccepted + 1)], tokens, $"trial {trial}");
+        }
     }
 
-    private static int Draw(float[] w, Random rng)
+    /// <summary>
+    /// A draft raced against the same noise as the target (drafter-invariant coupling) agrees with it at least (1 − TV)/(1 + TV) of
+    /// the time, and the target's draws are distributed as p whatever the drafter does. Fixed seeds; the bounds leave six standard
+    /// deviations.
+    /// </summary>
+    [TestMethod]
+    [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.4f, 0.25f, 0.15f, 0.1f, 0.1f })]
+    [DataRow(new[] { 0.25f, 0.25f, 0.25f, 0.125f, 0.125f }, new[] { 0.7f, 0.05f, 0.05f, 0.1f, 0.1f })]
+    [DataRow(new[] { 0.5f, 0.2f, 0.15f, 0.1f, 0.05f }, new[] { 0.6f, 0f, 0.4f, 0f, 0f })]
+    public void CoupledDrafts_AgreeWithTheTargetAsTheCouplingPromises(float[] p, float[] q)
     {
-        double u = rng.NextDouble(), c = 0;
-        for (int i = 0; i < w.Length; i++) if (u < (c += w[i])) return i;
-        return w.Length - 1;
+        const int trials = 20000;
+        var target = new Sampler(new SamplingOptions { Seed = 5 });
+        var drafter = new Sampler(new SamplingOptions { Seed = 5 });
+        var pLogits = p.Select(v => MathF.Log(v)).ToArray();
+        var qLogits = q.Select(v => v > 0 ? MathF.Log(v) : float.NegativeInfinity).ToArray();
+        int agree = 0;
+        var counts = new int[p.Length];
+        for (int n = 0; n < trials; n++)
+        {
+            int t = target.Sample(pLogits.ToArray(), [], [], n);
+            counts[t]++;
+            if (drafter.Sample(qLogits.ToArray(), [], [], n) == t) agree++;
+        }
+        double tv = 0.5 * p.Zip(q, (a, b) => Math.Abs(a - b)).Sum();
+        double bound = (1 - tv) / (1 + tv), sd = Math.Sqrt(bound * (1 - bound) / trials);
+        Assert.IsTrue(agree / (double)trials > bound - 6 * sd, $"agreement {agree / (double)trials:F4}, bound {bound:F4} (TV {tv:F3})");
+        for (int v = 0; v < p.Length; v++) Assert.AreEqual(p[v], counts[v] / (double)trials, 6 * Math.Sqrt(p[v] * (1 - p[v]) / trials), $"token {v}");
+    }
+
+    private static int[] Choose(float temperature, int? seed, float[] rows, int vocab, int[] drafts, out int accepted, float topP = 1f)
+    {
+        var options = new GenerationOptions { Temperature = temperature, TopP = topP, Seed = seed };
+        var sequence = new Sequence([0], options, new OutputPipeline(null, [], false), new HashSet<int>(), 1000, draftTokens: drafts.Length);
+        var entry = new StepEntry(sequence, start: 0, pending: 1);
+        entry.AttachDrafts(drafts);
+        var buffers = new ResultBuffers();
+        rows.CopyTo(buffers.Next(rows.Length), 0);
+        var result = new ForwardResult(buffers, rows.Length / vocab, vocab, null);
+        var tokens = new List<int>();
+        accepted = new SpeculativeDecoder(null, vocab).Choose(entry, result, tokens);
+        return [.. tokens];
     }
 }

@@ -66,8 +66,8 @@ public sealed class IlgpuGoldenTests
         using var model = LongCatModel.Load(dir, new ModelOptions { Backend = _gpu, KvBlockSize = 4 });
         Assert.IsTrue(model.HasMtp, "the MTP head is loaded");
         using var session = model.CreateSession();
-        session.Prefill(golden.Ints("prompt_p0"), allLogits: true);
-        var draft = model.ForwardMtp([new MtpChunk(session.BlockTable, 0, golden.Ints("mtp_input_ids_p0"), AllLogits: true)], model.LastHidden);
+        var target = session.Run(golden.Ints("prompt_p0"), allLogits: true, returnHidden: true);
+        var draft = model.Mtp!.Forward([new MtpChunk(session.Blocks, 0, golden.Ints("mtp_input_ids_p0"), AllLogits: true)], target.Hidden!).Logits.ToArray();
         Compare.Close(golden.Floats("mtp_logits_p0"), draft, golden.MtpTolerance!.Value, $"{Fixtures.Name(dir)} mtp_logits_p0 on {_gpu.Name}");
     }
 
