@@ -64,6 +64,9 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
     public long PrefixCacheHitTokens { get; init; }
     /// <summary>Pages of the KV cache no request holds (blocks kept only by the prefix cache count as free).</summary>
     public int FreeKvBlocks { get; init; }
+    /// <summary>Times a running request gave up its KV blocks for others and waited to be recomputed (a sign of a KV cache too
+    /// small for the load).</summary>
+    public long Preemptions { get; init; }
     /// <summary>AcceptedDraftTokens / DraftedTokens.</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
     /// <summary>Sequence steps that verified drafts (a batched step counts once per sequence in it).</summary>

@@ -20,6 +20,8 @@ internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSe
     public int FreeBlocks => kv.FreeBlocks;
     public int BlockCount => kv.BlockCount;
     public long PrefixHitTokens => kv.PrefixHitTokens;
+    /// <summary>Running sequences sent back to wait (their blocks freed) so that others could go on.</summary>
+    public long Preemptions { get; private set; }
 
     public void Add(Sequence s)
     {
@@ -45,7 +47,11 @@ internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSe
             {
                 // s is now the newest running sequence: make room by waiting (if others run) or give up (if it is alone).
                 _running.RemoveAt(i--);
-                if (_running.Count > 0) Requeue(s);
+                if (_running.Count > 0)
+                {
+                    Requeue(s);
+                    Preemptions++;
+                }
                 else Drop(s, impossible);
                 continue;
             }
@@ -103,6 +109,7 @@ internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSe
 
     private void Preempt(Sequence s)
     {
+        Preemptions++;
         _running.Remove(s);
         Requeue(s);
     }

@@ -42,6 +42,7 @@ internal sealed class StatisticsCollector
         {
             PrefixCacheHitTokens = scheduler.PrefixHitTokens,
             FreeKvBlocks = scheduler.FreeBlocks,
+            Preemptions = scheduler.Preemptions,
             VerifySteps = _verifySteps,
             DecodeForwards = _decodeForwards,
             DecodeForwardTime = Stopwatch.GetElapsedTime(0, _decodeForwardTicks),
