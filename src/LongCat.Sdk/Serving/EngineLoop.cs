@@ -87,65 +87,68 @@ internal sealed class EngineLoop : IDisposable
         _impossible.Clear();
         if (plan.Entries.Count == 0) return;
         _speculative.Attach(plan, _scheduler);                              // last step's drafts, where budget and KV allow
-
-        ForwardResult result;
         bool speculating = _speculative.NeedsHidden(plan);
+
+        if (Forward(plan, speculating) is not { } result) return;           // schedule → forward
+        foreach (var entry in plan.Entries)                                 // → sample / verify (a prompt chunk short of its end waits)
+            if (entry.Samples) Emit(entry, result);
+        Post();                                                             // → post: the tokens go out before drafting
+        long draft = Stopwatch.GetTimestamp();
+        if (speculating) Draft(plan, result);                               // → the next step's drafts
+        _stats.Step(plan, draft - start, speculating ? Stopwatch.GetTimestamp() - draft : 0);
+    }
+
+    // The plan's forward, its rows committed to the cache; null when it failed (its sequences fail, the engine goes on).
+    private ForwardResult? Forward(StepPlan plan, bool returnHidden)
+    {
         Interlocked.Increment(ref _stepsStarted);
-        long forward = Stopwatch.GetTimestamp();
+        long start = Stopwatch.GetTimestamp();
         try
         {
-            result = _model.Forward(plan.ToBatch(_model.NgramHistoryLength, speculating));
+            var result = _model.Forward(plan.ToBatch(_model.NgramHistoryLength, returnHidden));
+            _scheduler.Commit(plan);
+            _stats.Forward(plan, Stopwatch.GetTimestamp() - start);
+            return result;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            foreach (var entry in plan.Entries) Fail(entry.Sequence, e);   // one bad step fails its sequences, not the engine
-            return;
+            foreach (var entry in plan.Entries) Fail(entry.Sequence, e);
+            return null;
         }
-        _scheduler.Commit(plan);
-        _stats.Forward(plan, Stopwatch.GetTimestamp() - forward);
+    }
 
-        foreach (var entry in plan.Entries)
+    private void Draft(StepPlan plan, ForwardResult result)
+    {
+        try
         {
-            if (!entry.Samples) continue;                                   // a prompt chunk short of its end
-            try
-            {
-                Emit(entry, result);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                Fail(entry.Sequence, e);
-            }
+            _speculative.Propose(plan, result, _scheduler);
         }
-        Post();                                                             // the tokens go out before drafting
-
-        long draft = Stopwatch.GetTimestamp();
-        if (speculating)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            try
-            {
-                _speculative.Propose(plan, result, _scheduler);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                foreach (var entry in plan.Entries.Where(en => en.Sequence.DraftTokens > 0)) Fail(entry.Sequence, e);
-            }
+            foreach (var entry in plan.Entries.Where(en => en.Sequence.DraftTokens > 0)) Fail(entry.Sequence, e);
         }
-        _stats.Step(plan, draft - start, speculating ? Stopwatch.GetTimestamp() - draft : 0);
     }
 
     // An entry's tokens from the step's logits: rejected drafts rolled back, then each token appended and streamed.
     private void Emit(StepEntry e, ForwardResult result)
     {
         var s = e.Sequence;
-        int accepted = _speculative.Choose(e, result, _chosen);
-        if (e.Drafts.Count > 0)
+        try
         {
-            _scheduler.Rollback(s, e.Start + 1 + accepted);                // the pending token and the accepted drafts stay
-            _stats.Verified();
+            int accepted = _speculative.Choose(e, result, _chosen);
+            if (e.Drafts.Count > 0)
+            {
+                _scheduler.Rollback(s, e.Start + 1 + accepted);            // the pending token and the accepted drafts stay
+                _stats.Verified();
+            }
+            s.RecordStep(e.Drafts.Count, accepted);
+            foreach (int token in _chosen)
+                if (!Advance(s, token)) break;
         }
-        s.RecordStep(e.Drafts.Count, accepted);
-        foreach (int token in _chosen)
-            if (!Advance(s, token)) break;
+        catch (Exception error) when (error is not OutOfMemoryException)
+        {
+            Fail(s, error);                                                 // one sequence's bad logits fail it alone
+        }
     }
 
     // Admission: a constraint that forces the answer's first tokens (a tool call's opening) has them appended now.
