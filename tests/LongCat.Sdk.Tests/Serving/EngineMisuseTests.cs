@@ -13,31 +13,18 @@ public sealed class EngineMisuseTests
 {
     private static readonly GenerationOptions Greedy = new() { Temperature = 0, MaxTokens = 12, IgnoreEos = true };
 
-    private static async Task<(List<int> Tokens, GenerationUpdate Last)> Collect(IAsyncEnumerable<GenerationUpdate> stream)
-    {
-        var tokens = new List<int>();
-        GenerationUpdate? last = null;
-        await foreach (var u in stream)
-        {
-            tokens.AddRange(u.TokenIds);
-            last = u;
-        }
-        Assert.IsNotNull(last, "the stream produced no update");
-        return (tokens, last);
-    }
-
     [TestMethod]
     public async Task Stream_EnumeratedTwice_SecondThrows_AndTheEngineServesOthers()
     {
         await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), new LongCatOptions { KvBlockSize = 4 });
         var stream = engine.GenerateAsync([1, 5, 9], Greedy);
-        var first = await Collect(stream);
+        var first = await Streams.Collect(stream);
 
-        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => Collect(stream));
+        await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => Streams.Collect(stream));
 
         Assert.AreEqual(12, first.Tokens.Count);
         Assert.AreEqual(FinishReason.Length, first.Last.FinishReason);
-        var next = await Collect(engine.GenerateAsync([1, 5, 9], Greedy));
+        var next = await Streams.Collect(engine.GenerateAsync([1, 5, 9], Greedy));
         CollectionAssert.AreEqual(first.Tokens, next.Tokens, "the engine is unharmed");
         Assert.AreEqual(engine.TotalKvBlocks, engine.FreeKvBlocks);
     }
@@ -62,7 +49,7 @@ public sealed class EngineMisuseTests
         Assert.AreEqual(12, tokens);
         Assert.AreEqual(FinishReason.Length, last.FinishReason);
         await a.DisposeAsync();
-        var (again, _) = await Collect(engine.GenerateAsync([1, 5, 9], Greedy));
+        var (again, _) = await Streams.Collect(engine.GenerateAsync([1, 5, 9], Greedy));
         Assert.AreEqual(12, again.Count);
         Assert.AreEqual(engine.TotalKvBlocks, engine.FreeKvBlocks);
     }
@@ -154,10 +141,10 @@ public sealed class EngineMisuseTests
         })).ToArray();
         var alone = new List<List<int>>();
         await using (var quiet = TestModels.RequireDemo(await TestModels.LoadDemoAsync()))
-            foreach (var (prompt, options) in requests) alone.Add((await Collect(quiet.GenerateAsync(prompt, options))).Tokens);
+            foreach (var (prompt, options) in requests) alone.Add((await Streams.Collect(quiet.GenerateAsync(prompt, options))).Tokens);
         await using var engine = TestModels.RequireDemo(await TestModels.LoadDemoAsync(new LongCatOptions { KvBlockSize = 8, KvCacheBlocks = 12, PrefixCaching = false }));
 
-        var crowded = await Task.WhenAll(requests.Select(r => Task.Run(() => Collect(engine.GenerateAsync(r.Prompt, r.Options)))));
+        var crowded = await Task.WhenAll(requests.Select(r => Task.Run(() => Streams.Collect(engine.GenerateAsync(r.Prompt, r.Options)))));
 
         for (int i = 0; i < requests.Length; i++) CollectionAssert.AreEqual(alone[i], crowded[i].Tokens, $"request {i}");
         Assert.IsTrue(crowded.Sum(c => c.Last.Usage!.DraftedTokens) > 0, "drafts were verified");
@@ -181,7 +168,7 @@ public sealed class EngineMisuseTests
             }
         });
         // Shared prefixes fill the prefix cache, whose entries the reads once walked while the loop changed them.
-        var requests = Enumerable.Range(0, 24).Select(i => Task.Run(() => Collect(engine.GenerateAsync($"And God said, Let there be {i % 3}",
+        var requests = Enumerable.Range(0, 24).Select(i => Task.Run(() => Streams.Collect(engine.GenerateAsync($"And God said, Let there be {i % 3}",
             Greedy with { MaxTokens = 16 + i % 5 })))).ToList();
         await Task.WhenAll(requests);
         done.Cancel();

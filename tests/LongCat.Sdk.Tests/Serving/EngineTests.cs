@@ -8,19 +8,6 @@ public sealed class EngineTests
 {
     private static readonly GenerationOptions Greedy = new() { Temperature = 0, MaxTokens = 16, IgnoreEos = true };
 
-    private static async Task<(List<int> Tokens, GenerationUpdate Last)> Collect(IAsyncEnumerable<GenerationUpdate> stream)
-    {
-        var tokens = new List<int>();
-        GenerationUpdate? last = null;
-        await foreach (var u in stream)
-        {
-            tokens.AddRange(u.TokenIds);
-            last = u;
-        }
-        Assert.IsNotNull(last, "the stream produced no update");
-        return (tokens, last);
-    }
-
     [TestMethod]
     [DataRow("tiny-a")]
     [DataRow("tiny-lite-a")]
@@ -28,7 +15,7 @@ public sealed class EngineTests
     {
         using var golden = new Golden(Fixtures.Dir(fixture));
         await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir(fixture));
-        var (tokens, last) = await Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), Greedy));
+        var (tokens, last) = await Streams.Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), Greedy));
         CollectionAssert.AreEqual(golden.Ints("greedy_p1"), tokens);
         Assert.AreEqual(FinishReason.Length, last.FinishReason);
         Assert.AreEqual(17, last.Usage!.PromptTokens);
@@ -45,7 +32,7 @@ public sealed class EngineTests
         // 24 blocks of 4 tokens: the longest request alone needs 20 (64 + 16 tokens), all three together 31.
         await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir(fixture), new LongCatOptions { KvBlockSize = 4, KvCacheBlocks = 24, MaxBatchTokens = 24 });
         Assert.AreEqual(24, engine.TotalKvBlocks);
-        var runs = Enumerable.Range(0, 3).Select(p => Task.Run(() => Collect(engine.GenerateAsync(golden.Ints($"prompt_p{p}"), Greedy)))).ToArray();
+        var runs = Enumerable.Range(0, 3).Select(p => Task.Run(() => Streams.Collect(engine.GenerateAsync(golden.Ints($"prompt_p{p}"), Greedy)))).ToArray();
         var results = await Task.WhenAll(runs);
         for (int p = 0; p < 3; p++) CollectionAssert.AreEqual(golden.Ints($"greedy_p{p}"), results[p].Tokens, $"prompt {p}");
         Assert.AreEqual(engine.TotalKvBlocks, engine.FreeKvBlocks, "every block is back in the pool");
@@ -98,7 +85,7 @@ public sealed class EngineTests
         var expected = golden.Ints("greedy_p0");
         int stopAt = Enumerable.Range(3, expected.Length - 3).First(i => Array.IndexOf(expected, expected[i]) == i);   // first new token from step 3 on
         await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"));
-        var (tokens, last) = await Collect(engine.GenerateAsync(golden.Ints("prompt_p0"), Greedy with { StopTokenIds = [expected[stopAt]] }));
+        var (tokens, last) = await Streams.Collect(engine.GenerateAsync(golden.Ints("prompt_p0"), Greedy with { StopTokenIds = [expected[stopAt]] }));
         Assert.AreEqual(FinishReason.Stop, last.FinishReason);
         CollectionAssert.AreEqual(expected[..stopAt], tokens, "output up to, not including, the stop token");
     }
@@ -109,9 +96,9 @@ public sealed class EngineTests
         using var golden = new Golden(Fixtures.Dir("tiny-a"));
         await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"));
         var sampled = new GenerationOptions { Temperature = 1.5f, MaxTokens = 24, Seed = 7, IgnoreEos = true };
-        var a = await Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled));
-        var b = await Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled));
-        var c = await Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled with { Seed = 8 }));
+        var a = await Streams.Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled));
+        var b = await Streams.Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled));
+        var c = await Streams.Collect(engine.GenerateAsync(golden.Ints("prompt_p1"), sampled with { Seed = 8 }));
         CollectionAssert.AreEqual(a.Tokens, b.Tokens);
         CollectionAssert.AreNotEqual(a.Tokens, c.Tokens);
     }
@@ -123,7 +110,7 @@ public sealed class EngineTests
         var prompt = Enumerable.Repeat(5, engine.Config.MaxPositionEmbeddings).ToArray();
         Assert.ThrowsExactly<ContextOverflowException>(() => engine.GenerateAsync(prompt, Greedy));
         // The engine still serves others.
-        var (tokens, _) = await Collect(engine.GenerateAsync([1, 2, 3], Greedy with { MaxTokens = 3 }));
+        var (tokens, _) = await Streams.Collect(engine.GenerateAsync([1, 2, 3], Greedy with { MaxTokens = 3 }));
         Assert.AreEqual(3, tokens.Count);
     }
 
