@@ -15,6 +15,7 @@ internal sealed class SpinWorkerPool : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private Job? _job;
     private int _sleepers;
+    private long _wakeups;
     private volatile bool _stopping;
 
     public SpinWorkerPool(int threads)
@@ -30,6 +31,21 @@ internal sealed class SpinWorkerPool : IDisposable
 
     /// <summary>Participating threads, the caller included.</summary>
     public int Threads { get; }
+
+    /// <summary>Diagnostics: workers counted as asleep (blocked, or about to block, on the wake semaphore).</summary>
+    internal int SleepingWorkers => Volatile.Read(ref _sleepers);
+
+    /// <summary>Diagnostics: wake-ups released and not yet taken by a worker (the semaphore's count).</summary>
+    internal int PendingWakeups => _wake.CurrentCount;
+
+    /// <summary>Diagnostics: times a worker has returned from waiting on the wake semaphore.</summary>
+    internal long Wakeups => Interlocked.Read(ref _wakeups);
+
+    /// <summary>Diagnostics: worker threads still running (0 after <see cref="Dispose"/>).</summary>
+    internal int LiveWorkers => _workers.Count(w => w.IsAlive);
+
+    /// <summary>Test seam: runs on a worker after it has counted itself asleep and before it re-checks for a job.</summary>
+    internal Action? SleepRegistered { get; set; }
 
     /// <summary>Runs body(i) for every i in [0, count) and returns when all are done; rethrows the first exception.</summary>
     public void For(int count, Action<int> body)
@@ -71,8 +87,13 @@ internal sealed class SpinWorkerPool : IDisposable
             }
             if (found) continue;
             Interlocked.Increment(ref _sleepers);                    // full fence: either the publisher sees us, or we see its job
+            SleepRegistered?.Invoke();
             var again = Volatile.Read(ref _job);
-            if ((again is null || again == last) && !_stopping) _wake.Wait();
+            if ((again is null || again == last) && !_stopping)
+            {
+                _wake.Wait();
+                Interlocked.Increment(ref _wakeups);
+            }
             Interlocked.Decrement(ref _sleepers);
         }
     }
