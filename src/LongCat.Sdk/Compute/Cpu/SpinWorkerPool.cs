@@ -24,7 +24,10 @@ namespace LongCat.Sdk.Compute.Cpu;
 /// </remarks>
 internal sealed class SpinWorkerPool : IDisposable
 {
-    /// <summary>Spin after a job before blocking: longer than decode's gaps between ops, far under the 1 ms idle promise.</summary>
+    /// <summary>
+    /// Spin after a job before blocking: covers most of decode's gaps between ops (about 11 per lite-mini token are longer,
+    /// mostly a caller finishing a long last item), far under the 1 ms idle promise.
+    /// </summary>
     public static readonly TimeSpan DefaultSpinBudget = TimeSpan.FromMicroseconds(50);
 
     private readonly Thread[] _workers;
