@@ -6,6 +6,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- engine-overhead [tokens [rounds]]   (single-stream decode: engine vs TokenSession, same run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- attn-micro                       (the CPU attention kernels and op, demo shape)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens]             (CUDA through ILGPU; skips without a GPU)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spin-pool [rounds [tokens]]     (the CPU worker pool's spin after a job; wake-ups per decoded token)
 if (args.Length > 0 && args[0] == "quick-decode")
 {
     LongCat.Sdk.Benchmarks.QuickDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32,
@@ -22,6 +23,12 @@ if (args.Length > 0 && args[0] == "engine-overhead")
 {
     LongCat.Sdk.Benchmarks.EngineOverhead.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128,
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 10);
+    return;
+}
+if (args.Length > 0 && args[0] == "spin-pool")
+{
+    LongCat.Sdk.Benchmarks.SpinPoolProbe.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 200,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 64);
     return;
 }
 if (args.Length > 0 && args[0] == "attn-micro") { LongCat.Sdk.Benchmarks.AttnMicro.Run(); return; }
