@@ -270,33 +270,6 @@ public sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
-    public void DotBf16x4_RandomRows_MatchesReferencePerVector()
-    {
-        var random = new Random(4000);
-        foreach (int n in Sizes)
-        {
-            // Arrange
-            using var w = TestWeight.Create(DType.BF16, 3, n, random);
-            var xs = Enumerable.Range(0, 4).Select(_ => TestWeight.Vector(n, random)).ToArray();
-            var result = new float[4];
-
-            for (int row = 0; row < 3; row++)
-            {
-                // Act
-                fixed (float* x0 = xs[0], x1 = xs[1], x2 = xs[2], x3 = xs[3], pr = result)
-                    SimdKernels.DotBf16x4((ushort*)w.Tensor.Data + (long)row * n, x0, x1, x2, x3, n, pr);
-
-                // Assert
-                for (int k = 0; k < 4; k++)
-                {
-                    double expected = Reference(w.Row(row), xs[k], out double magnitude);
-                    AssertDotClose(expected, magnitude, result[k], n, $"n={n} row={row} vector {k}");
-                }
-            }
-        }
-    }
-
-    [TestMethod]
     [DataRow((byte)0x00, 0f)]
     [DataRow((byte)0x38, 1f)]
     [DataRow((byte)0xB8, -1f)]

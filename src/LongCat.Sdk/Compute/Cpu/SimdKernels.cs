@@ -153,51 +153,6 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Four dots of one BF16 row with four F32 vectors: the row is loaded and widened once (prefill reuses weights across tokens).
-    /// </summary>
-    public static void DotBf16x4(ushort* w, float* x0, float* x1, float* x2, float* x3, int n, float* result)
-    {
-        int i = 0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                var r = Vector512.Load(w + i);
-                var lo = Vector512.ShiftLeft(Vector512.WidenLower(r), 16).AsSingle();
-                var hi = Vector512.ShiftLeft(Vector512.WidenUpper(r), 16).AsSingle();
-                a0 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x0 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x0 + i), a0));
-                a1 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x1 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x1 + i), a1));
-                a2 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x2 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x2 + i), a2));
-                a3 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x3 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x3 + i), a3));
-            }
-            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var r = Vector256.Load(w + i);
-                var lo = Vector256.ShiftLeft(Vector256.WidenLower(r), 16).AsSingle();
-                var hi = Vector256.ShiftLeft(Vector256.WidenUpper(r), 16).AsSingle();
-                a0 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x0 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x0 + i), a0));
-                a1 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x1 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x1 + i), a1));
-                a2 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x2 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x2 + i), a2));
-                a3 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x3 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x3 + i), a3));
-            }
-            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
-        }
-        for (; i < n; i++)
-        {
-            float v = WeightFormats.Bf16ToFloat(w[i]);
-            s0 += v * x0[i]; s1 += v * x1[i]; s2 += v * x2[i]; s3 += v * x3[i];
-        }
-        result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
-    }
-
-    /// <summary>
     /// Reorders x for the BF16 row kernels: within each block of 2·lanes values (32 with Vector512, 16 with Vector256, else no
     /// blocks), even-indexed values first, then odd ones. A tail shorter than a block is copied as is.
     /// </summary>
