@@ -146,7 +146,7 @@ public sealed unsafe class CpuKernelTests
     }
 
     /// <summary>Widths that end in each of the BF16 row kernels' tails: the 64-value step, the 32-value one, the scalar one.</summary>
-    private static readonly int[] RowKernelSizes = [1, 7, 31, 33, 64, 95, 100, 257, 1000, 4097];
+    private static readonly int[] RowKernelSizes = [1, 7, 31, 33, 64, 95, 100, 257, 1000, 1050, 4097];
 
     /// <summary><paramref name="count"/> random vectors of <paramref name="n"/> values, and the same permuted as the backend does, one after another.</summary>
     private static (float[][] Vectors, float[] Permuted) PermutedVectors(int count, int n, Random random)

@@ -190,9 +190,8 @@ internal static unsafe class SimdKernels
         ushort* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
         if (!Vector512.IsHardwareAccelerated)
         {
-            // Sixteen Vector256 accumulators would spill (16 ymm registers): two rows at a time.
-            DotBf16Rows2(w0, w1, xp, n, result);
-            DotBf16Rows2(w2, w3, xp, n, result + 2);
+            if (Vector256.IsHardwareAccelerated) DotBf16Rows4Vector256(w0, w1, w2, w3, xp, n, result);
+            else for (int k = 0; k < 4; k++) result[k] = DotBf16Row(w + k * stride, xp, n);
             return;
         }
         int i = 0;
@@ -251,50 +250,69 @@ internal static unsafe class SimdKernels
         result[3] = ScalarTail(w3, xp, i, n, Vector512.Sum((e30 + o30) + (e31 + o31)));
     }
 
-    /// <summary><see cref="DotBf16Rows4"/> for two rows on the Vector256 path (eight accumulators, x loaded once for both).</summary>
-    private static void DotBf16Rows2(ushort* w0, ushort* w1, float* xp, int n, float* result)
+    /// <summary>
+    /// <see cref="DotBf16Rows4"/> on the Vector256 path: DotBf16Row's four accumulators for each row, sixteen in all, which is every
+    /// ymm register, so the JIT keeps a few of them on the stack between iterations (a store and a load round nothing: the sums
+    /// are still DotBf16Row's). The odd halves are (lane &gt;&gt;&gt; 16) &lt;&lt; 16, the same bits as lane &amp; 0xFFFF0000 without a
+    /// mask register.
+    /// </summary>
+    private static void DotBf16Rows4Vector256(ushort* w0, ushort* w1, ushort* w2, ushort* w3, float* xp, int n, float* result)
     {
         int i = 0;
-        float s0 = 0, s1 = 0;
-        if (Vector256.IsHardwareAccelerated)
+        Vector256<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector256<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
+        for (; i <= n - 32; i += 32)
         {
-            var mask = Vector256.Create(0xFFFF0000u);
-            Vector256<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                var xe0 = Vector256.Load(xp + i);
-                var xo0 = Vector256.Load(xp + i + 8);
-                var a = Vector256.Load((uint*)(w0 + i));
-                var b = Vector256.Load((uint*)(w1 + i));
-                e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
-                o00 = Vector256.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o00);
-                e10 = Vector256.FusedMultiplyAdd((b << 16).AsSingle(), xe0, e10);
-                o10 = Vector256.FusedMultiplyAdd((b & mask).AsSingle(), xo0, o10);
-                var xe1 = Vector256.Load(xp + i + 16);
-                var xo1 = Vector256.Load(xp + i + 24);
-                a = Vector256.Load((uint*)(w0 + i + 16));
-                b = Vector256.Load((uint*)(w1 + i + 16));
-                e01 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e01);
-                o01 = Vector256.FusedMultiplyAdd((a & mask).AsSingle(), xo1, o01);
-                e11 = Vector256.FusedMultiplyAdd((b << 16).AsSingle(), xe1, e11);
-                o11 = Vector256.FusedMultiplyAdd((b & mask).AsSingle(), xo1, o11);
-            }
-            for (; i <= n - 16; i += 16)
-            {
-                var xe0 = Vector256.Load(xp + i);
-                var xo0 = Vector256.Load(xp + i + 8);
-                var a = Vector256.Load((uint*)(w0 + i));
-                var b = Vector256.Load((uint*)(w1 + i));
-                e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
-                o00 = Vector256.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o00);
-                e10 = Vector256.FusedMultiplyAdd((b << 16).AsSingle(), xe0, e10);
-                o10 = Vector256.FusedMultiplyAdd((b & mask).AsSingle(), xo0, o10);
-            }
-            s0 = Vector256.Sum((e00 + o00) + (e01 + o01));
-            s1 = Vector256.Sum((e10 + o10) + (e11 + o11));
+            var xe0 = Vector256.Load(xp + i);
+            var xo0 = Vector256.Load(xp + i + 8);
+            var a = Vector256.Load((uint*)(w0 + i));
+            e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
+            o00 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o00);
+            a = Vector256.Load((uint*)(w1 + i));
+            e10 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e10);
+            o10 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o10);
+            a = Vector256.Load((uint*)(w2 + i));
+            e20 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e20);
+            o20 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o20);
+            a = Vector256.Load((uint*)(w3 + i));
+            e30 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e30);
+            o30 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o30);
+            var xe1 = Vector256.Load(xp + i + 16);
+            var xo1 = Vector256.Load(xp + i + 24);
+            a = Vector256.Load((uint*)(w0 + i + 16));
+            e01 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e01);
+            o01 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o01);
+            a = Vector256.Load((uint*)(w1 + i + 16));
+            e11 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e11);
+            o11 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o11);
+            a = Vector256.Load((uint*)(w2 + i + 16));
+            e21 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e21);
+            o21 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o21);
+            a = Vector256.Load((uint*)(w3 + i + 16));
+            e31 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e31);
+            o31 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o31);
         }
-        result[0] = ScalarTail(w0, xp, i, n, s0);
-        result[1] = ScalarTail(w1, xp, i, n, s1);
+        for (; i <= n - 16; i += 16)
+        {
+            var xe0 = Vector256.Load(xp + i);
+            var xo0 = Vector256.Load(xp + i + 8);
+            var a = Vector256.Load((uint*)(w0 + i));
+            e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
+            o00 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o00);
+            a = Vector256.Load((uint*)(w1 + i));
+            e10 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e10);
+            o10 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o10);
+            a = Vector256.Load((uint*)(w2 + i));
+            e20 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e20);
+            o20 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o20);
+            a = Vector256.Load((uint*)(w3 + i));
+            e30 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e30);
+            o30 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o30);
+        }
+        result[0] = ScalarTail(w0, xp, i, n, Vector256.Sum((e00 + o00) + (e01 + o01)));
+        result[1] = ScalarTail(w1, xp, i, n, Vector256.Sum((e10 + o10) + (e11 + o11)));
+        result[2] = ScalarTail(w2, xp, i, n, Vector256.Sum((e20 + o20) + (e21 + o21)));
+        result[3] = ScalarTail(w3, xp, i, n, Vector256.Sum((e30 + o30) + (e31 + o31)));
     }
 
     /// <summary>The scalar tail of <see cref="DotBf16Row"/> (values from <paramref name="i"/> on, not permuted) added to <paramref name="sum"/>.</summary>
