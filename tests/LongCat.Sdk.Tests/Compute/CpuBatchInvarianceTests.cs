@@ -8,7 +8,8 @@ namespace LongCat.Sdk.Tests.Compute;
 /// Batch invariance of the CPU backend's BF16 products: a token row's outputs have the same bits whatever else is in the call
 /// (1 row or 64, first or last), so a request's tokens do not depend on what is batched with it. Each op over T rows is compared
 /// bit for bit with the same op over each row alone, and with a double reference at the usual tolerance (1e-5·√K relative to
-/// Σ|products|). Run on the Vector512 path and, with DOTNET_EnableAVX512F=0, on the Vector256 one.
+/// Σ|products|). Run on the Vector512 path and, with DOTNET_EnableAVX512=0, on the Vector256 one (.NET 10 ignores the older
+/// DOTNET_EnableAVX512F=0: Vector512.IsHardwareAccelerated stays true under it).
 /// </summary>
 [TestClass]
 public sealed class CpuBatchInvarianceTests

@@ -161,7 +161,7 @@ public sealed unsafe class CpuKernelTests
     [TestMethod]
     public void PermuteEvenOdd_AnyLength_IsTheBlockwiseEvenOddOrderWithTheTailAsIs()
     {
-        // One block is two vectors' worth of lanes on the path this process runs (rerun with DOTNET_EnableAVX512F=0 for Vector256).
+        // One block is two vectors' worth of lanes on the path this process runs (rerun with DOTNET_EnableAVX512=0 for Vector256).
         int block = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 32 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 16 : 1;
         var random = new Random(4400);
         foreach (int n in RowKernelSizes)
