@@ -2,6 +2,8 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]]  (prefill and the BF16 product over many rows, a fast sanity run)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- kernel-ab [rounds]          (the BF16 kernels before batch invariance against the current ones, one process)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spec-profile models/longcat-demo [steps [prompt [draft-vocab]]]  (ops of a plain and a k=1 speculative step)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- engine-overhead [tokens [rounds]]   (single-stream decode: engine vs TokenSession, same run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- attn-micro                       (the CPU attention kernels and op, demo shape)
@@ -11,6 +13,12 @@ if (args.Length > 0 && args[0] == "quick-decode")
 {
     LongCat.Sdk.Benchmarks.QuickDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32,
         profile: args.Contains("--profile"));
+    return;
+}
+if (args.Length > 0 && args[0] == "quick-prefill")
+{
+    LongCat.Sdk.Benchmarks.QuickPrefill.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
     return;
 }
 if (args.Length > 1 && args[0] == "spec-profile")
@@ -33,6 +41,7 @@ if (args.Length > 0 && args[0] == "spin-pool")
 }
 if (args.Length > 0 && args[0] == "attn-micro") { LongCat.Sdk.Benchmarks.AttnMicro.Run(); return; }
 if (args.Length > 0 && args[0] == "kernel-peak") { LongCat.Sdk.Benchmarks.KernelPeak.Run(); return; }
+if (args.Length > 0 && args[0] == "kernel-ab") { LongCat.Sdk.Benchmarks.KernelAb.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 41); return; }
 // gpu-check: the ILGPU conformance, golden and launch-budget tests on CUDA, without a test host (for GPU machines without the SDK).
 if (args.Length > 0 && args[0] == "gpu-check")
 {

@@ -26,6 +26,7 @@ public sealed unsafe class CpuBackendOpsTests
     [DataRow(DType.BF16, 5, false)]
     [DataRow(DType.BF16, 7, false)]
     [DataRow(DType.BF16, 8, true)]
+    [DataRow(DType.BF16, 13, false)]
     [DataRow(DType.F32, 1, false)]
     [DataRow(DType.F32, 3, false)]
     [DataRow(DType.F32, 5, true)]

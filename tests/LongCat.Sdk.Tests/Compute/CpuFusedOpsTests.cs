@@ -63,6 +63,7 @@ public sealed unsafe class CpuFusedOpsTests
 
     [TestMethod]
     [DataRow(DType.BF16, 1)]
+    [DataRow(DType.BF16, 5)]
     [DataRow(DType.F32, 5)]
     [DataRow(DType.F16, 2)]
     [DataRow(DType.F8E4M3, 3)]
@@ -101,6 +102,7 @@ public sealed unsafe class CpuFusedOpsTests
     [DataRow(DType.BF16, 2)]
     [DataRow(DType.BF16, 3)]
     [DataRow(DType.BF16, 6)]
+    [DataRow(DType.BF16, 13)]
     [DataRow(DType.F32, 3)]
     [DataRow(DType.F8E4M3, 1)]
     public void MatMulSwiGlu_NormedInput_MatchesDoubleReference(DType dtype, int tokens)

@@ -145,31 +145,63 @@ public sealed unsafe class CpuKernelTests
         }
     }
 
+    /// <summary>Widths that end in each of the BF16 row kernels' tails: the 64-value step, the 32-value one, the scalar one.</summary>
+    private static readonly int[] RowKernelSizes = [1, 7, 31, 33, 64, 95, 100, 257, 1000, 1050, 4097];
+
+    /// <summary><paramref name="count"/> random vectors of <paramref name="n"/> values, and the same permuted as the backend does, one after another.</summary>
+    private static (float[][] Vectors, float[] Permuted) PermutedVectors(int count, int n, Random random)
+    {
+        var xs = Enumerable.Range(0, count).Select(_ => TestWeight.Vector(n, random)).ToArray();
+        var permuted = new float[count * n];
+        for (int j = 0; j < count; j++)
+            fixed (float* src = xs[j], dst = permuted) SimdKernels.PermuteEvenOdd(src, dst + j * n, n);
+        return (xs, permuted);
+    }
+
     [TestMethod]
+    public void PermuteEvenOdd_AnyLength_IsTheBlockwiseEvenOddOrderWithTheTailAsIs()
+    {
+        // One block is two vectors' worth of lanes on the path this process runs (rerun with DOTNET_EnableAVX512=0 for Vector256).
+        int block = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 32 : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? 16 : 1;
+        var random = new Random(4400);
+        foreach (int n in RowKernelSizes)
+        {
+            var x = TestWeight.Vector(n, random);
+            var actual = new float[n + 1];
+            actual[n] = -7f;
+
+            fixed (float* px = x, pd = actual) SimdKernels.PermuteEvenOdd(px, pd, n);
+
+            int blocked = block == 1 ? 0 : n / block * block, half = block / 2;
+            for (int i = 0; i < n; i++)
+            {
+                int j = i - i % block, k = i % block;
+                float expected = i >= blocked ? x[i] : k < half ? x[j + 2 * k] : x[j + 2 * (k - half) + 1];
+                Assert.AreEqual(expected, actual[i], $"n={n} [{i}]");
+            }
+            Assert.AreEqual(-7f, actual[n], $"n={n}: wrote past the end");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
+    [DataRow(4)]
     public void DotBf16RowN_PermutedVectors_MatchReferencePerVector(int vectors)
     {
         var random = new Random(4100 + vectors);
-        foreach (int n in Sizes)
+        foreach (int n in RowKernelSizes)
         {
             // Arrange: x permuted as the backend does before calling the kernel
             using var w = TestWeight.Create(DType.BF16, 2, n, random);
-            var xs = Enumerable.Range(0, vectors).Select(_ => TestWeight.Vector(n, random)).ToArray();
-            var permuted = xs.Select(x => new float[n]).ToArray();
-            for (int j = 0; j < vectors; j++)
-                fixed (float* src = xs[j], dst = permuted[j]) SimdKernels.PermuteEvenOdd(src, dst, n);
-            var result = new float[3];
+            var (xs, permuted) = PermutedVectors(vectors, n, random);
+            var result = new float[4];
 
             for (int row = 0; row < 2; row++)
             {
                 // Act
-                ushort* wr = (ushort*)w.Tensor.Data + (long)row * n;
-                fixed (float* p0 = permuted[0], p1 = permuted[1], p2 = permuted[vectors - 1], pr = result)
-                {
-                    if (vectors == 2) SimdKernels.DotBf16Row2(wr, p0, p1, n, pr);
-                    else SimdKernels.DotBf16Row3(wr, p0, p1, p2, n, pr);
-                }
+                fixed (float* p = permuted, pr = result) SimdKernels.DotBf16RowN((ushort*)w.Tensor.Data + (long)row * n, p, n, vectors, n, pr);
 
                 // Assert
                 for (int k = 0; k < vectors; k++)
@@ -184,25 +216,24 @@ public sealed unsafe class CpuKernelTests
     [TestMethod]
     [DataRow(2)]
     [DataRow(3)]
+    [DataRow(4)]
     public void DotBf16RowN_EachVector_IsBitIdenticalToTheOneVectorKernel(int vectors)
     {
-        // A verify step's rows must get the bits plain decoding gets, or greedy speculative output could part from plain output.
+        // A token's row must get the bits it gets alone whatever else is in the batch (and a verify step's rows the bits plain
+        // decoding gets, or greedy speculative output could part from plain output).
         var random = new Random(4200 + vectors);
-        foreach (int n in Sizes)
+        foreach (int n in RowKernelSizes)
         {
             using var w = TestWeight.Create(DType.BF16, 1, n, random);
-            var permuted = Enumerable.Range(0, 3).Select(_ => new float[n]).ToArray();
-            for (int j = 0; j < 3; j++)
-                fixed (float* src = TestWeight.Vector(n, random), dst = permuted[j]) SimdKernels.PermuteEvenOdd(src, dst, n);
-            var result = new float[3];
+            var (_, permuted) = PermutedVectors(vectors, n, random);
+            var result = new float[4];
             ushort* wr = (ushort*)w.Tensor.Data;
-            fixed (float* p0 = permuted[0], p1 = permuted[1], p2 = permuted[2], pr = result)
+            fixed (float* p = permuted, pr = result)
             {
-                if (vectors == 2) SimdKernels.DotBf16Row2(wr, p0, p1, n, pr);
-                else SimdKernels.DotBf16Row3(wr, p0, p1, p2, n, pr);
+                SimdKernels.DotBf16RowN(wr, p, n, vectors, n, pr);
                 for (int k = 0; k < vectors; k++)
                 {
-                    float alone = SimdKernels.DotBf16Row(wr, k == 0 ? p0 : k == 1 ? p1 : p2, n);
+                    float alone = SimdKernels.DotBf16Row(wr, p + k * n, n);
                     Assert.AreEqual(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(result[k]), $"n={n} vector {k}: {alone:R} alone, {result[k]:R} together");
                 }
             }
@@ -210,27 +241,29 @@ public sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
-    public void DotBf16x4_RandomRows_MatchesReferencePerVector()
+    public void DotBf16Rows4_EachRow_MatchesReferenceAndIsBitIdenticalToTheOneRowKernel()
     {
-        var random = new Random(4000);
-        foreach (int n in Sizes)
+        // Decode's wide rows go four at a time; the last rows of a range and every row of a batch go one at a time.
+        var random = new Random(4300);
+        foreach (int n in RowKernelSizes)
         {
             // Arrange
-            using var w = TestWeight.Create(DType.BF16, 3, n, random);
-            var xs = Enumerable.Range(0, 4).Select(_ => TestWeight.Vector(n, random)).ToArray();
+            using var w = TestWeight.Create(DType.BF16, 4, n, random);
+            var (xs, permuted) = PermutedVectors(1, n, random);
             var result = new float[4];
-
-            for (int row = 0; row < 3; row++)
+            ushort* w0 = (ushort*)w.Tensor.Data;
+            fixed (float* p = permuted, pr = result)
             {
                 // Act
-                fixed (float* x0 = xs[0], x1 = xs[1], x2 = xs[2], x3 = xs[3], pr = result)
-                    SimdKernels.DotBf16x4((ushort*)w.Tensor.Data + (long)row * n, x0, x1, x2, x3, n, pr);
+                SimdKernels.DotBf16Rows4(w0, n, p, n, pr);
 
                 // Assert
-                for (int k = 0; k < 4; k++)
+                for (int row = 0; row < 4; row++)
                 {
-                    double expected = Reference(w.Row(row), xs[k], out double magnitude);
-                    AssertDotClose(expected, magnitude, result[k], n, $"n={n} row={row} vector {k}");
+                    double expected = Reference(w.Row(row), xs[0], out double magnitude);
+                    AssertDotClose(expected, magnitude, result[row], n, $"n={n} row={row}");
+                    float alone = SimdKernels.DotBf16Row(w0 + (long)row * n, p, n);
+                    Assert.AreEqual(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(result[row]), $"n={n} row {row}: {alone:R} alone, {result[row]:R} four at a time");
                 }
             }
         }

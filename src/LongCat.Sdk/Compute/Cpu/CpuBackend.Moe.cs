@@ -78,16 +78,21 @@ public sealed unsafe partial class CpuBackend
         {
             int e = active[a];
             var pairs = byExpert[e]!;
-            int n = pairs.Count, ffn = Cpu(experts.Gate[e]).Rows;
-            float* buf = (float*)NativeMemory.AlignedAlloc((nuint)(((long)n * hidden + (long)n * ffn + (long)n * hidden) * 4), 64);
+            CpuTensor gate = Cpu(experts.Gate[e]), up = Cpu(experts.Up[e]), down = Cpu(experts.Down[e]);
+            int n = pairs.Count, ffn = gate.Rows;
+            // xin [n, H], hmid [n, F], yout [n, H], then both inputs again in even/odd order for BF16 weights.
+            long floats = (long)n * (hidden + ffn + hidden) * 2;
+            float* buf = (float*)NativeMemory.AlignedAlloc((nuint)(floats * 4), 64);
             try
             {
                 var xin = new CpuTensor(DType.F32, [n, hidden], (byte*)buf, owned: false);
                 var hmid = new CpuTensor(DType.F32, [n, ffn], (byte*)(buf + (long)n * hidden), owned: false);
                 var yout = new CpuTensor(DType.F32, [n, hidden], (byte*)(buf + (long)n * (hidden + ffn)), owned: false);
+                float* xinPermuted = buf + (long)n * (hidden + ffn + hidden), hmidPermuted = xinPermuted + (long)n * hidden;
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(xs.RowF32(pairs[i] / k), xin.RowF32(i), hidden * 4L, hidden * 4L);
-                SwiGluRows(xin, Cpu(experts.Gate[e]), Cpu(experts.Up[e]), hmid, 0, ffn);
-                MatMulRows(hmid, Cpu(experts.Down[e]), yout, 0, hidden, accumulate: false);
+                // The expert's product for a token has the same bits whichever other tokens chose the expert (see MatMulRows).
+                SwiGluRows(Input(xin, gate.DType == DType.BF16 || up.DType == DType.BF16 ? xinPermuted : null), gate, up, hmid, 0, ffn);
+                MatMulRows(Input(hmid, down.DType == DType.BF16 ? hmidPermuted : null), down, yout, 0, hidden, accumulate: false);
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(yout.RowF32(i), results.RowF32(pairs[i]), hidden * 4L, hidden * 4L);
             }
             finally

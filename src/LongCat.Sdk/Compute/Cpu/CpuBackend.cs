@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Compute.Cpu;
@@ -130,7 +129,8 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
         int tokens = xs.Rows, inDim = w.Columns, outDim = w.Rows;
         if (xs.Columns != inDim || ys.Columns != outDim || ys.Rows != tokens)
             throw new ArgumentException($"MatMul shapes: x [{tokens}, {xs.Columns}], {w}, y [{ys.Rows}, {ys.Columns}].");
-        ForRanges(outDim, 16, (r0, r1) => MatMulRows(xs, w, ys, r0, r1, accumulate));
+        var input = Input(xs, w.DType == DType.BF16);
+        ForRanges(outDim, 16, (r0, r1) => MatMulRows(input, w, ys, r0, r1, accumulate));
     }
 
     /// <inheritdoc/>
@@ -140,7 +140,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
         int tokens = x.X.Rows, inDim = w1.Columns, out1 = w1.Rows;
         Require(x.X.Columns == inDim && w2.Columns == inDim && o1.Rows == tokens && o2.Rows == tokens && o1.Columns == out1 && o2.Columns == w2.Rows,
             nameof(MatMulPair), $"x {x.X}, {w1}, {w2}, y1 {o1}, y2 {o2}");
-        var xn = Normalize(x, 0, nameof(MatMulPair));
+        var xn = Input(Normalize(x, 0, nameof(MatMulPair)), w1.DType == DType.BF16 || w2.DType == DType.BF16);
         // One pass over the rows of both weights: one parallel dispatch, not two.
         ForRanges(out1 + w2.Rows, 16, (r0, r1) =>
         {
@@ -149,16 +149,43 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
         });
     }
 
-    private static void MatMulRows(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    /// <summary>
+    /// The token rows x [T, K] a product reads and, for BF16 weights, the same rows in <see cref="SimdKernels.PermuteEvenOdd"/>
+    /// order: permuted once per op, then read by every row range and every weight row.
+    /// </summary>
+    private readonly struct MatMulInput(CpuTensor x, float* permuted)
+    {
+        public CpuTensor X { get; } = x;
+
+        /// <summary>[T, K] in even/odd order; null when no BF16 weight reads these rows.</summary>
+        public float* Permuted { get; } = permuted;
+
+        public int Rows => X.Rows;
+
+        public float* PermutedRow(int t) => Permuted + (long)t * X.Columns;
+    }
+
+    /// <summary><paramref name="x"/> as the product kernels read it; a permuted copy (for BF16 weights) in scratch slot 2.</summary>
+    private MatMulInput Input(CpuTensor x, bool bf16) => Input(x, bf16 ? _scratch.Rows(2, x.Rows, x.Columns).F32 : null);
+
+    /// <summary><paramref name="x"/> as the product kernels read it, permuted into <paramref name="permuted"/> [T, K] unless null.</summary>
+    private static MatMulInput Input(CpuTensor x, float* permuted)
+    {
+        if (permuted != null)
+            for (int t = 0; t < x.Rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), permuted + (long)t * x.Columns, x.Columns);
+        return new MatMulInput(x, permuted);
+    }
+
+    /// <summary>
+    /// y[t, r] (+)= W[r]·x[t] for r in [r0, r1) and every token row t. Batch invariant: a row's result has the same bits whatever
+    /// T is and wherever the row sits (BF16 rows are all summed in <see cref="SimdKernels.DotBf16Row"/>'s order, other formats by
+    /// <see cref="SimdKernels.Dot"/> one row at a time), so a request's tokens do not depend on what is batched with it.
+    /// </summary>
+    private static void MatMulRows(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
         if (w.DType == DType.BF16 && x.Rows == 1)
         {
-            MatVecBf16(x, w, y, r0, r1, accumulate);
-            return;
-        }
-        if (w.DType == DType.BF16 && PermutedRows.Fits(x.Rows))
-        {
-            MatMulFewBf16(x, w, y, r0, r1, accumulate);
+            MatVecBf16(x.Permuted, w, y, r0, r1, accumulate);
             return;
         }
         int tokens = x.Rows, outDim = w.Rows;
@@ -177,49 +204,28 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary>
-    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill, four token rows at a time). A BF16 row is widened once for all
-    /// the vectors; other formats go vector by vector.
+    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill and verify, four token rows at a time). A BF16 weight row is widened
+    /// once for all the token rows, and each dot is bit-identical to the one-row kernel's; other formats go row by row.
     /// </summary>
-    private static void RowDots(CpuTensor w, int r, CpuTensor x, int t0, int count, float* result)
+    private static void RowDots(CpuTensor w, int r, MatMulInput x, int t0, int count, float* result)
     {
-        if (w.DType != DType.BF16 || count == 1)
+        int inDim = w.Columns;
+        if (w.DType == DType.BF16)
         {
-            for (int k = 0; k < count; k++) result[k] = SimdKernels.Dot(w, r, x.RowF32(t0 + k), w.Columns);
+            SimdKernels.DotBf16RowN((ushort*)w.Data + (long)r * inDim, x.PermutedRow(t0), inDim, count, inDim, result);
             return;
         }
-        // Two or three vectors: the four-vector kernel with the last one repeated (the extra results are dropped).
-        ushort* row = (ushort*)w.Data + (long)r * w.Columns;
-        SimdKernels.DotBf16x4(row, x.RowF32(t0), x.RowF32(t0 + 1), x.RowF32(t0 + Math.Min(2, count - 1)), x.RowF32(t0 + count - 1), w.Columns, result);
+        for (int k = 0; k < count; k++) result[k] = SimdKernels.Dot(w, r, x.X.RowF32(t0 + k), inDim);
     }
 
-    /// <summary>
-    /// A verify step's BF16 product over 2-3 token rows: each x row permuted once (even/odd lanes), then each weight row converted
-    /// once for all of them, as decode does for one row (see <see cref="PermutedRows"/>).
-    /// </summary>
-    private static void MatMulFewBf16(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    /// <summary>Decode's BF16 matrix-vector product, x in even/odd order: four weight rows per pass.</summary>
+    private static void MatVecBf16(float* xp, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
-        using var xp = new PermutedRows(x);
-        float* res = stackalloc float[3];
-        for (int r = r0; r < r1; r++)
-        {
-            xp.Dots(w, r, res);
-            for (int t = 0; t < x.Rows; t++)
-            {
-                float* dst = y.F32 + (long)t * y.Columns + r;
-                *dst = accumulate ? *dst + res[t] : res[t];
-            }
-        }
-    }
-
-    /// <summary>Decode's BF16 matrix-vector product: x permuted once (even/odd lanes), then four rows per pass.</summary>
-    private static void MatVecBf16(CpuTensor x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
-    {
-        using var xp = new PermutedVector(x.F32, w.Columns);
         float* res = stackalloc float[4];
         for (int r = r0; r < r1; r += 4)
         {
             int n = Math.Min(4, r1 - r);
-            RowsDotBf16(w, r, n, xp.Pointer, res);
+            RowsDotBf16(w, r, n, xp, res);
             for (int k = 0; k < n; k++) y.F32[r + k] = accumulate ? y.F32[r + k] + res[k] : res[k];
         }
     }
@@ -227,7 +233,7 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>Up to this width x stays in L1 beside the weight stream, and one sequential stream per row reads DRAM fastest.</summary>
     private const int SingleStreamMaxColumns = 4096;
 
-    /// <summary>result[0..count) = W[r..r+count)·x for count ≤ 4, x in even/odd order.</summary>
+    /// <summary>result[0..count) = W[r..r+count)·x for count ≤ 4, x in even/odd order; every path sums in DotBf16Row's order.</summary>
     /// <remarks>
     /// Measured (benchmarks kernel-peak, one thread, 128 MiB of weights): 1024-wide rows read one at a time reach 35 GB/s against
     /// 26 GB/s for four interleaved streams; for 8192-wide rows x no longer fits in L1 and sharing its loads across four rows pays.
@@ -236,63 +242,12 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
     {
         int inDim = w.Columns;
         ushort* row = (ushort*)w.Data + (long)r * inDim;
-        if (inDim <= SingleStreamMaxColumns)
+        if (inDim > SingleStreamMaxColumns && count == 4)
         {
-            for (int k = 0; k < count; k++) result[k] = SimdKernels.DotBf16Row(row + (long)k * inDim, xp, inDim);
+            SimdKernels.DotBf16Rows4(row, inDim, xp, inDim, result);
             return;
         }
-        if (count == 4) { SimdKernels.DotBf16Rows4(row, inDim, xp, inDim, result); return; }
-        // Fewer than four rows left: a zero stride reads the same (in-bounds) row four times.
-        float* tmp = stackalloc float[4];
-        for (int k = 0; k < count; k++)
-        {
-            SimdKernels.DotBf16Rows4(row + (long)k * inDim, 0, xp, inDim, tmp);
-            result[k] = tmp[0];
-        }
-    }
-
-    /// <summary>2 or 3 token rows reordered like <see cref="PermutedVector"/>, in one native buffer freed on dispose.</summary>
-    private readonly ref struct PermutedRows
-    {
-        private readonly float* _p;
-        private readonly int _n, _rows;
-
-        public static bool Fits(int rows) => rows is 2 or 3;
-
-        public PermutedRows(CpuTensor x)
-        {
-            _rows = x.Rows;
-            _n = x.Columns;
-            _p = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, _rows * _n) * 4, 64);
-            for (int t = 0; t < _rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), _p + (long)t * _n, _n);
-        }
-
-        /// <summary>result[t] = W[r]·x[t] for every row t.</summary>
-        public void Dots(CpuTensor w, int r, float* result)
-        {
-            ushort* row = (ushort*)w.Data + (long)r * _n;
-            if (_rows == 2) SimdKernels.DotBf16Row2(row, _p, _p + _n, _n, result);
-            else SimdKernels.DotBf16Row3(row, _p, _p + _n, _p + 2L * _n, _n, result);
-        }
-
-        public void Dispose() => NativeMemory.AlignedFree(_p);
-    }
-
-    /// <summary>x reordered for <see cref="SimdKernels.DotBf16Rows4"/> in a native buffer freed on dispose.</summary>
-    private readonly ref struct PermutedVector
-    {
-        public readonly float* Pointer;
-
-        public PermutedVector(float* x, int n)
-        {
-            Pointer = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, n) * 4, 64);
-            SimdKernels.PermuteEvenOdd(x, Pointer, n);
-        }
-
-        public void Dispose()
-        {
-            NativeMemory.AlignedFree(Pointer);
-        }
+        for (int k = 0; k < count; k++) result[k] = SimdKernels.DotBf16Row(row + (long)k * inDim, xp, inDim);
     }
 
     /// <inheritdoc/>
@@ -302,38 +257,27 @@ public sealed unsafe partial class CpuBackend : IComputeBackend
         int inDim = g.Columns, outDim = g.Rows;
         if (x.X.Columns != inDim || u.Rows != outDim || u.Columns != inDim || hs.Columns != outDim || hs.Rows != x.X.Rows)
             throw new ArgumentException($"MatMulSwiGlu shapes: x [{x.X.Rows}, {x.X.Columns}], {g}, {u}, h [{hs.Rows}, {hs.Columns}].");
-        var xs = Normalize(x, 0, nameof(MatMulSwiGlu));
+        var xs = Input(Normalize(x, 0, nameof(MatMulSwiGlu)), g.DType == DType.BF16 || u.DType == DType.BF16);
         ForRanges(outDim, 8, (r0, r1) => SwiGluRows(xs, g, u, hs, r0, r1));
     }
 
-    private static void SwiGluRows(CpuTensor x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
+    /// <summary>h[t, r] = silu(G[r]·x[t]) · (U[r]·x[t]) for r in [r0, r1): both dots batch invariant, as in <see cref="MatMulRows"/>.</summary>
+    private static void SwiGluRows(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
-        int tokens = x.Rows, inDim = g.Columns, outDim = g.Rows;
+        int tokens = x.Rows, outDim = g.Rows;
         if (tokens == 1 && g.DType == DType.BF16 && u.DType == DType.BF16)
         {
-            using var xp = new PermutedVector(x.F32, inDim);
             float* gs = stackalloc float[4], us = stackalloc float[4];
             for (int r = r0; r < r1; r += 4)
             {
                 int n = Math.Min(4, r1 - r);
-                RowsDotBf16(g, r, n, xp.Pointer, gs);
-                RowsDotBf16(u, r, n, xp.Pointer, us);
+                RowsDotBf16(g, r, n, x.Permuted, gs);
+                RowsDotBf16(u, r, n, x.Permuted, us);
                 for (int k = 0; k < n; k++) h.F32[r + k] = SimdKernels.SiluMul(gs[k], us[k]);
             }
             return;
         }
         float* gd = stackalloc float[4], ud = stackalloc float[4];
-        if (g.DType == DType.BF16 && u.DType == DType.BF16 && PermutedRows.Fits(tokens))
-        {
-            using var xp = new PermutedRows(x);
-            for (int r = r0; r < r1; r++)
-            {
-                xp.Dots(g, r, gd);
-                xp.Dots(u, r, ud);
-                for (int t = 0; t < tokens; t++) h.F32[(long)t * outDim + r] = SimdKernels.SiluMul(gd[t], ud[t]);
-            }
-            return;
-        }
         for (int r = r0; r < r1; r++)
             for (int t = 0; t < tokens; t += 4)
             {

@@ -1,12 +1,13 @@
 namespace LongCat.Sdk.Compute.Cpu;
 
 /// <summary>
-/// Intermediate rows the fused ops need on the CPU (normed inputs, MLA's q): a few F32 buffers that grow to the largest step and
-/// are reused. The backend is driven from one thread, so each slot has one user at a time.
+/// Intermediate rows the fused ops need on the CPU (slot 0: normed inputs; 1: MLA's q; 2: a product's x in even/odd order):
+/// a few F32 buffers that grow to the largest step and are reused. The backend is driven from one thread, so each slot has one
+/// user at a time.
 /// </summary>
 internal sealed class CpuScratch : IDisposable
 {
-    public const int Slots = 2;
+    public const int Slots = 3;
     private readonly CpuTensor?[] _buffers = new CpuTensor?[Slots];
 
     /// <summary>A [rows, columns] F32 view of slot <paramref name="slot"/>; its contents are whatever the slot's last user left.</summary>

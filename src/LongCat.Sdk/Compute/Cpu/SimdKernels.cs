@@ -153,130 +153,174 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Four dots of one BF16 row with four F32 vectors: the row is loaded and widened once (prefill reuses weights across tokens).
-    /// </summary>
-    public static void DotBf16x4(ushort* w, float* x0, float* x1, float* x2, float* x3, int n, float* result)
-    {
-        int i = 0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                var r = Vector512.Load(w + i);
-                var lo = Vector512.ShiftLeft(Vector512.WidenLower(r), 16).AsSingle();
-                var hi = Vector512.ShiftLeft(Vector512.WidenUpper(r), 16).AsSingle();
-                a0 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x0 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x0 + i), a0));
-                a1 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x1 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x1 + i), a1));
-                a2 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x2 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x2 + i), a2));
-                a3 = Vector512.FusedMultiplyAdd(hi, Vector512.Load(x3 + i + 16), Vector512.FusedMultiplyAdd(lo, Vector512.Load(x3 + i), a3));
-            }
-            s0 = Vector512.Sum(a0); s1 = Vector512.Sum(a1); s2 = Vector512.Sum(a2); s3 = Vector512.Sum(a3);
-        }
-        else if (Vector256.IsHardwareAccelerated)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var r = Vector256.Load(w + i);
-                var lo = Vector256.ShiftLeft(Vector256.WidenLower(r), 16).AsSingle();
-                var hi = Vector256.ShiftLeft(Vector256.WidenUpper(r), 16).AsSingle();
-                a0 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x0 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x0 + i), a0));
-                a1 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x1 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x1 + i), a1));
-                a2 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x2 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x2 + i), a2));
-                a3 = Vector256.FusedMultiplyAdd(hi, Vector256.Load(x3 + i + 8), Vector256.FusedMultiplyAdd(lo, Vector256.Load(x3 + i), a3));
-            }
-            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
-        }
-        for (; i < n; i++)
-        {
-            float v = WeightFormats.Bf16ToFloat(w[i]);
-            s0 += v * x0[i]; s1 += v * x1[i]; s2 += v * x2[i]; s3 += v * x3[i];
-        }
-        result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
-    }
-
-    /// <summary>Lanes per F32 vector on this machine (16 with AVX-512, 8 with AVX2, else 1): the unit of <see cref="PermuteEvenOdd"/>.</summary>
-    public static int EvenOddBlock => Vector512.IsHardwareAccelerated ? 32 : Vector256.IsHardwareAccelerated ? 16 : 1;
-
-    /// <summary>
-    /// Reorders x for <see cref="DotBf16Rows4"/>: within each block of 2·lanes values, even-indexed values first, then odd ones.
-    /// A tail shorter than a block is copied as is.
+    /// Reorders x for the BF16 row kernels: within each block of 2·lanes values (32 with Vector512, 16 with Vector256, else no
+    /// blocks), even-indexed values first, then odd ones. A tail shorter than a block is copied as is.
     /// </summary>
     public static void PermuteEvenOdd(float* x, float* dst, int n)
     {
-        int block = EvenOddBlock, half = block / 2, i = 0;
-        if (block > 1)
-            for (; i + block <= n; i += block)
-                for (int j = 0; j < half; j++)
-                {
-                    dst[i + j] = x[i + 2 * j];
-                    dst[i + half + j] = x[i + 2 * j + 1];
-                }
+        int i = 0;
+        // Each 64-bit lane holds an (even, odd) pair: narrowing to 32 bits keeps the evens; shifted right 32 first, the odds.
+        if (Vector512.IsHardwareAccelerated)
+            for (; i <= n - 32; i += 32)
+            {
+                var a = Vector512.Load((ulong*)(x + i));
+                var b = Vector512.Load((ulong*)(x + i + 16));
+                Vector512.Narrow(a, b).Store((uint*)(dst + i));
+                Vector512.Narrow(a >>> 32, b >>> 32).Store((uint*)(dst + i + 16));
+            }
+        else if (Vector256.IsHardwareAccelerated)
+            for (; i <= n - 16; i += 16)
+            {
+                var a = Vector256.Load((ulong*)(x + i));
+                var b = Vector256.Load((ulong*)(x + i + 8));
+                Vector256.Narrow(a, b).Store((uint*)(dst + i));
+                Vector256.Narrow(a >>> 32, b >>> 32).Store((uint*)(dst + i + 8));
+            }
         for (; i < n; i++) dst[i] = x[i];
     }
 
     /// <summary>
-    /// Dots of four BF16 rows (stride <paramref name="stride"/> elements) with one F32 vector given in <see cref="PermuteEvenOdd"/> order.
-    /// Each 32-bit lane of the raw weights holds an even and an odd BF16 value: (lane &lt;&lt; 16) and (lane &amp; 0xFFFF0000) are both
-    /// exact F32 values, so widening costs two plain ALU ops and no shuffles; four streams keep DRAM busy (decode is bandwidth-bound).
+    /// Dots of four BF16 rows (stride <paramref name="stride"/> elements) with one F32 vector given in <see cref="PermuteEvenOdd"/>
+    /// order, each bit-identical to <see cref="DotBf16Row"/> on that row (decode's wide rows: four streams keep DRAM busy and
+    /// share each load of x, which no longer fits L1). Each 32-bit lane of the raw weights holds an even and an odd BF16 value:
+    /// (lane &lt;&lt; 16) and (lane &amp; 0xFFFF0000) are both exact F32 values, so widening costs two plain ALU ops and no shuffles.
     /// </summary>
     public static void DotBf16Rows4(ushort* w, long stride, float* xp, int n, float* result)
     {
-        int i = 0;
-        float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
         ushort* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
-        if (Vector512.IsHardwareAccelerated)
+        if (!Vector512.IsHardwareAccelerated)
         {
-            var mask = Vector512.Create(0xFFFF0000u);
-            // Separate even/odd accumulators: no FMA waits on another inside an iteration.
-            Vector512<float> e0 = default, e1 = default, e2 = default, e3 = default, o0 = default, o1 = default, o2 = default, o3 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                var xe = Vector512.Load(xp + i);
-                var xo = Vector512.Load(xp + i + 16);
-                var r0 = Vector512.Load((uint*)(w0 + i));
-                var r1 = Vector512.Load((uint*)(w1 + i));
-                var r2 = Vector512.Load((uint*)(w2 + i));
-                var r3 = Vector512.Load((uint*)(w3 + i));
-                e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), xe, e0);
-                o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), xo, o0);
-                e1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), xe, e1);
-                o1 = Vector512.FusedMultiplyAdd((r1 & mask).AsSingle(), xo, o1);
-                e2 = Vector512.FusedMultiplyAdd((r2 << 16).AsSingle(), xe, e2);
-                o2 = Vector512.FusedMultiplyAdd((r2 & mask).AsSingle(), xo, o2);
-                e3 = Vector512.FusedMultiplyAdd((r3 << 16).AsSingle(), xe, e3);
-                o3 = Vector512.FusedMultiplyAdd((r3 & mask).AsSingle(), xo, o3);
-            }
-            s0 = Vector512.Sum(e0 + o0); s1 = Vector512.Sum(e1 + o1); s2 = Vector512.Sum(e2 + o2); s3 = Vector512.Sum(e3 + o3);
+            if (Vector256.IsHardwareAccelerated) DotBf16Rows4Vector256(w0, w1, w2, w3, xp, n, result);
+            else for (int k = 0; k < 4; k++) result[k] = DotBf16Row(w + k * stride, xp, n);
+            return;
         }
-        else if (Vector256.IsHardwareAccelerated)
+        int i = 0;
+        var mask = Vector512.Create(0xFFFF0000u);
+        // DotBf16Row's four accumulators for each row: 16 of the 32 zmm registers.
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
+        for (; i <= n - 64; i += 64)
         {
-            var mask = Vector256.Create(0xFFFF0000u);
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 16; i += 16)
-            {
-                var xe = Vector256.Load(xp + i);
-                var xo = Vector256.Load(xp + i + 8);
-                var r0 = Vector256.Load((uint*)(w0 + i));
-                var r1 = Vector256.Load((uint*)(w1 + i));
-                var r2 = Vector256.Load((uint*)(w2 + i));
-                var r3 = Vector256.Load((uint*)(w3 + i));
-                a0 = Vector256.FusedMultiplyAdd((r0 & mask).AsSingle(), xo, Vector256.FusedMultiplyAdd((r0 << 16).AsSingle(), xe, a0));
-                a1 = Vector256.FusedMultiplyAdd((r1 & mask).AsSingle(), xo, Vector256.FusedMultiplyAdd((r1 << 16).AsSingle(), xe, a1));
-                a2 = Vector256.FusedMultiplyAdd((r2 & mask).AsSingle(), xo, Vector256.FusedMultiplyAdd((r2 << 16).AsSingle(), xe, a2));
-                a3 = Vector256.FusedMultiplyAdd((r3 & mask).AsSingle(), xo, Vector256.FusedMultiplyAdd((r3 << 16).AsSingle(), xe, a3));
-            }
-            s0 = Vector256.Sum(a0); s1 = Vector256.Sum(a1); s2 = Vector256.Sum(a2); s3 = Vector256.Sum(a3);
+            // All eight weight loads first: four rows' cache misses in flight before the first FMA waits on one.
+            var a0 = Vector512.Load((uint*)(w0 + i)); var b0 = Vector512.Load((uint*)(w0 + i + 32));
+            var a1 = Vector512.Load((uint*)(w1 + i)); var b1 = Vector512.Load((uint*)(w1 + i + 32));
+            var a2 = Vector512.Load((uint*)(w2 + i)); var b2 = Vector512.Load((uint*)(w2 + i + 32));
+            var a3 = Vector512.Load((uint*)(w3 + i)); var b3 = Vector512.Load((uint*)(w3 + i + 32));
+            var xe0 = Vector512.Load(xp + i);
+            var xo0 = Vector512.Load(xp + i + 16);
+            var xe1 = Vector512.Load(xp + i + 32);
+            var xo1 = Vector512.Load(xp + i + 48);
+            e00 = Vector512.FusedMultiplyAdd((a0 << 16).AsSingle(), xe0, e00);
+            o00 = Vector512.FusedMultiplyAdd((a0 & mask).AsSingle(), xo0, o00);
+            e01 = Vector512.FusedMultiplyAdd((b0 << 16).AsSingle(), xe1, e01);
+            o01 = Vector512.FusedMultiplyAdd((b0 & mask).AsSingle(), xo1, o01);
+            e10 = Vector512.FusedMultiplyAdd((a1 << 16).AsSingle(), xe0, e10);
+            o10 = Vector512.FusedMultiplyAdd((a1 & mask).AsSingle(), xo0, o10);
+            e11 = Vector512.FusedMultiplyAdd((b1 << 16).AsSingle(), xe1, e11);
+            o11 = Vector512.FusedMultiplyAdd((b1 & mask).AsSingle(), xo1, o11);
+            e20 = Vector512.FusedMultiplyAdd((a2 << 16).AsSingle(), xe0, e20);
+            o20 = Vector512.FusedMultiplyAdd((a2 & mask).AsSingle(), xo0, o20);
+            e21 = Vector512.FusedMultiplyAdd((b2 << 16).AsSingle(), xe1, e21);
+            o21 = Vector512.FusedMultiplyAdd((b2 & mask).AsSingle(), xo1, o21);
+            e30 = Vector512.FusedMultiplyAdd((a3 << 16).AsSingle(), xe0, e30);
+            o30 = Vector512.FusedMultiplyAdd((a3 & mask).AsSingle(), xo0, o30);
+            e31 = Vector512.FusedMultiplyAdd((b3 << 16).AsSingle(), xe1, e31);
+            o31 = Vector512.FusedMultiplyAdd((b3 & mask).AsSingle(), xo1, o31);
         }
-        for (; i < n; i++)
+        for (; i <= n - 32; i += 32)
         {
-            float xi = xp[i];   // the tail is not permuted
-            s0 += WeightFormats.Bf16ToFloat(w0[i]) * xi; s1 += WeightFormats.Bf16ToFloat(w1[i]) * xi;
-            s2 += WeightFormats.Bf16ToFloat(w2[i]) * xi; s3 += WeightFormats.Bf16ToFloat(w3[i]) * xi;
+            var xe0 = Vector512.Load(xp + i);
+            var xo0 = Vector512.Load(xp + i + 16);
+            var a = Vector512.Load((uint*)(w0 + i));
+            e00 = Vector512.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
+            o00 = Vector512.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o00);
+            a = Vector512.Load((uint*)(w1 + i));
+            e10 = Vector512.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e10);
+            o10 = Vector512.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o10);
+            a = Vector512.Load((uint*)(w2 + i));
+            e20 = Vector512.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e20);
+            o20 = Vector512.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o20);
+            a = Vector512.Load((uint*)(w3 + i));
+            e30 = Vector512.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e30);
+            o30 = Vector512.FusedMultiplyAdd((a & mask).AsSingle(), xo0, o30);
         }
-        result[0] = s0; result[1] = s1; result[2] = s2; result[3] = s3;
+        result[0] = ScalarTail(w0, xp, i, n, Vector512.Sum((e00 + o00) + (e01 + o01)));
+        result[1] = ScalarTail(w1, xp, i, n, Vector512.Sum((e10 + o10) + (e11 + o11)));
+        result[2] = ScalarTail(w2, xp, i, n, Vector512.Sum((e20 + o20) + (e21 + o21)));
+        result[3] = ScalarTail(w3, xp, i, n, Vector512.Sum((e30 + o30) + (e31 + o31)));
+    }
+
+    /// <summary>
+    /// <see cref="DotBf16Rows4"/> on the Vector256 path: DotBf16Row's four accumulators for each row, sixteen in all, which is every
+    /// ymm register, so the JIT keeps a few of them on the stack between iterations (a store and a load round nothing: the sums
+    /// are still DotBf16Row's). The odd halves are (lane &gt;&gt;&gt; 16) &lt;&lt; 16, the same bits as lane &amp; 0xFFFF0000 without a
+    /// mask register.
+    /// </summary>
+    private static void DotBf16Rows4Vector256(ushort* w0, ushort* w1, ushort* w2, ushort* w3, float* xp, int n, float* result)
+    {
+        int i = 0;
+        Vector256<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector256<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
+        for (; i <= n - 32; i += 32)
+        {
+            var xe0 = Vector256.Load(xp + i);
+            var xo0 = Vector256.Load(xp + i + 8);
+            var a = Vector256.Load((uint*)(w0 + i));
+            e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
+            o00 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o00);
+            a = Vector256.Load((uint*)(w1 + i));
+            e10 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e10);
+            o10 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o10);
+            a = Vector256.Load((uint*)(w2 + i));
+            e20 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e20);
+            o20 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o20);
+            a = Vector256.Load((uint*)(w3 + i));
+            e30 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e30);
+            o30 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o30);
+            var xe1 = Vector256.Load(xp + i + 16);
+            var xo1 = Vector256.Load(xp + i + 24);
+            a = Vector256.Load((uint*)(w0 + i + 16));
+            e01 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e01);
+            o01 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o01);
+            a = Vector256.Load((uint*)(w1 + i + 16));
+            e11 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e11);
+            o11 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o11);
+            a = Vector256.Load((uint*)(w2 + i + 16));
+            e21 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e21);
+            o21 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o21);
+            a = Vector256.Load((uint*)(w3 + i + 16));
+            e31 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe1, e31);
+            o31 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo1, o31);
+        }
+        for (; i <= n - 16; i += 16)
+        {
+            var xe0 = Vector256.Load(xp + i);
+            var xo0 = Vector256.Load(xp + i + 8);
+            var a = Vector256.Load((uint*)(w0 + i));
+            e00 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e00);
+            o00 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o00);
+            a = Vector256.Load((uint*)(w1 + i));
+            e10 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e10);
+            o10 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o10);
+            a = Vector256.Load((uint*)(w2 + i));
+            e20 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e20);
+            o20 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o20);
+            a = Vector256.Load((uint*)(w3 + i));
+            e30 = Vector256.FusedMultiplyAdd((a << 16).AsSingle(), xe0, e30);
+            o30 = Vector256.FusedMultiplyAdd(((a >>> 16) << 16).AsSingle(), xo0, o30);
+        }
+        result[0] = ScalarTail(w0, xp, i, n, Vector256.Sum((e00 + o00) + (e01 + o01)));
+        result[1] = ScalarTail(w1, xp, i, n, Vector256.Sum((e10 + o10) + (e11 + o11)));
+        result[2] = ScalarTail(w2, xp, i, n, Vector256.Sum((e20 + o20) + (e21 + o21)));
+        result[3] = ScalarTail(w3, xp, i, n, Vector256.Sum((e30 + o30) + (e31 + o31)));
+    }
+
+    /// <summary>The scalar tail of <see cref="DotBf16Row"/> (values from <paramref name="i"/> on, not permuted) added to <paramref name="sum"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float ScalarTail(ushort* w, float* xp, int i, int n, float sum)
+    {
+        for (; i < n; i++) sum += WeightFormats.Bf16ToFloat(w[i]) * xp[i];
+        return sum;
     }
 
     /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration.</summary>
@@ -415,6 +459,79 @@ internal static unsafe class SimdKernels
     {
         DotBf16Row2(w, xp0, xp1, n, result);
         result[2] = DotBf16Row(w, xp2, n);
+    }
+
+    /// <summary>result[0..4) = w·x_j for 4 vectors in <see cref="PermuteEvenOdd"/> order (prefill: the weight row converted once
+    /// for four token rows), each bit-identical to <see cref="DotBf16Row"/>. On the Vector512 path the sixteen accumulators take
+    /// half the zmm registers; on the Vector256 path they would spill, so two <see cref="DotBf16Row2"/> passes read the row (from L1).</summary>
+    public static void DotBf16Row4(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* result)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            DotBf16Row2(w, xp0, xp1, n, result);
+            DotBf16Row2(w, xp2, xp3, n, result + 2);
+            return;
+        }
+        int i = 0;
+        var mask = Vector512.Create(0xFFFF0000u);
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
+        for (; i <= n - 64; i += 64)
+        {
+            var r0 = Vector512.Load((uint*)(w + i));
+            var r1 = Vector512.Load((uint*)(w + i + 32));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
+            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
+            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
+            e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
+            o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
+            e21 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp2 + i + 32), e21);
+            o21 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp2 + i + 48), o21);
+            e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
+            o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
+            e31 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp3 + i + 32), e31);
+            o31 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp3 + i + 48), o31);
+        }
+        for (; i <= n - 32; i += 32)
+        {
+            var r0 = Vector512.Load((uint*)(w + i));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+            e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
+            o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
+            e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
+            o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
+        }
+        result[0] = ScalarTail(w, xp0, i, n, Vector512.Sum((e00 + o00) + (e01 + o01)));
+        result[1] = ScalarTail(w, xp1, i, n, Vector512.Sum((e10 + o10) + (e11 + o11)));
+        result[2] = ScalarTail(w, xp2, i, n, Vector512.Sum((e20 + o20) + (e21 + o21)));
+        result[3] = ScalarTail(w, xp3, i, n, Vector512.Sum((e30 + o30) + (e31 + o31)));
+    }
+
+    /// <summary>
+    /// result[0..count) = w·x_k for <paramref name="count"/> ≤ 4 vectors at xp + k·stride in <see cref="PermuteEvenOdd"/> order,
+    /// each bit-identical to <see cref="DotBf16Row"/> whatever the count: the unit a many-row product is built from.
+    /// </summary>
+    public static void DotBf16RowN(ushort* w, float* xp, long stride, int count, int n, float* result)
+    {
+        switch (count)
+        {
+            case 4: DotBf16Row4(w, xp, xp + stride, xp + 2 * stride, xp + 3 * stride, n, result); break;
+            case 3: DotBf16Row3(w, xp, xp + stride, xp + 2 * stride, n, result); break;
+            case 2: DotBf16Row2(w, xp, xp + stride, n, result); break;
+            case 1: result[0] = DotBf16Row(w, xp, n); break;
+            default: throw new ArgumentOutOfRangeException(nameof(count), count, "one to four vectors");
+        }
     }
 
     /// <summary>acc += alpha · BF16 row.</summary>

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Cpu;
+using LongCat.Sdk.Model;
+
+namespace LongCat.Sdk.Benchmarks;
+
+/// <summary>
+/// A quick look at many-row speed (a fast sanity run, not a benchmark): a prompt of T tokens prefilled on lite-mini (Copied) in
+/// a fresh session, and the BF16 product alone, T rows × W [2048, 1024] (the dense MLP's gate) with all cores. Medians of N runs.
+/// </summary>
+internal static unsafe class QuickPrefill
+{
+    public static void Run(int tokens, int runs)
+    {
+        string dir = BenchCheckpoint.EnsureLiteMini();
+        using (var model = LongCatModel.Load(dir, new ModelOptions { Residency = WeightResidency.Copied }))
+        {
+            var prompt = Enumerable.Range(100, tokens).ToArray();
+            double ms = Median(runs + 1, () =>
+            {
+                using var session = model.CreateSession();
+                var sw = Stopwatch.StartNew();
+                session.Prefill(prompt);
+                return sw.Elapsed.TotalMilliseconds;
+            });
+            Console.WriteLine($"prefill {tokens} tokens      median {ms,8:F2} ms  {tokens / ms * 1e3,8:F0} tok/s   ({runs} runs)");
+        }
+
+        using var backend = new CpuBackend();
+        const int rows = 2048, cols = 1024;
+        var storage = (ushort*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(rows * cols * 2, 4096);
+        try
+        {
+            var rng = new Random(1);
+            for (int i = 0; i < rows * cols; i++) storage[i] = WeightFormats.FloatToBf16((float)(rng.NextDouble() - 0.5));
+            var w = new CpuTensor(DType.BF16, [rows, cols], (byte*)storage, owned: false, "bench.weight");
+            foreach (int t in new[] { 1, tokens })
+            {
+                using var x = backend.Allocate(DType.F32, t, cols);
+                using var y = backend.Allocate(DType.F32, t, rows);
+                backend.Upload<float>(x, Enumerable.Range(0, t * cols).Select(i => (float)Math.Sin(i)).ToArray());
+                int reps = Math.Max(1, 512 / t);
+                double ms = Median(runs + 1, () =>
+                {
+                    var sw = Stopwatch.StartNew();
+                    for (int k = 0; k < reps; k++) backend.MatMul(x, w, y);
+                    return sw.Elapsed.TotalMilliseconds / reps;
+                });
+                Console.WriteLine($"matmul {t,3} x [{rows}, {cols}]  median {ms,8:F3} ms  {2.0 * t * rows * cols / ms / 1e6,8:F1} GFLOP/s");
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(storage);
+        }
+    }
+
+    /// <summary>The median of <paramref name="count"/> - 1 timings after one warm-up.</summary>
+    private static double Median(int count, Func<double> run)
+    {
+        run();
+        var times = Enumerable.Range(1, count - 1).Select(_ => run()).Order().ToArray();
+        return times[times.Length / 2];
+    }
+}
