@@ -296,8 +296,8 @@ internal static class Commands
         // The decode figures need exactly --tokens tokens, so the end-of-sequence token does not stop the run; what comes after
         // it is not text the model would serve (a chat answer ends in a few tokens, then the model repeats the end token, which
         // drafts trivially), so the bench says when that happened.
-        // With --temperature the modes sample (each round's pair from the same seed): speculation keeps the distribution, not the
-        // tokens, so each run writes its own text of the same length.
+        // With --temperature the modes sample, each round's pair from the same seed: speculation changes no token (a draw is keyed
+        // by the token's index), so both modes of a round write the same text, which the bench checks.
         var options = new GenerationOptions { Temperature = temperature, MaxTokens = tokens, IgnoreEos = true, Seed = temperature > 0 ? 1 : null };
         int drafts = a.Int("draft-tokens") ?? engine.Options.Speculative.DraftTokens;
         bool speculate = engine.SpeculationFallbackReason is null && drafts > 0;
@@ -309,16 +309,18 @@ internal static class Commands
         var specRuns = new List<GenerationUsage>();
         var plainCosts = new List<StepCost>();
         var specCosts = new List<StepCost>();
+        int differing = 0;
         for (int r = 0; r < rounds; r++)
         {
             if (temperature > 0) options = options with { Seed = r + 2 };
-            var (usage, _, cost) = await Measure(engine, prompt, options with { DraftTokens = 0 });
+            var (usage, plainTokens, cost) = await Measure(engine, prompt, options with { DraftTokens = 0 });
             plainRuns.Add(usage);
             plainCosts.Add(cost);
             if (!speculate) continue;
-            (usage, _, cost) = await Measure(engine, prompt, options with { DraftTokens = drafts });
+            (usage, var specTokens, cost) = await Measure(engine, prompt, options with { DraftTokens = drafts });
             specRuns.Add(usage);
             specCosts.Add(cost);
+            if (!plainTokens.SequenceEqual(specTokens)) differing++;
         }
         var plain = Median(plainRuns);
         output.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
@@ -342,6 +344,8 @@ internal static class Commands
                           $"{spec.MeanAcceptedLength:F2} accepted per verify step, {spec.TokensPerStep:F2} tokens per step");
         // Each round's ratio against the plain run just before it: a drift of the machine's speed hits both halves of a pair
         // alike, so the median of the pairs is steadier than the ratio of the two medians.
+        output.WriteLine(differing == 0 ? $"output: the same tokens with and without MTP in all {rounds} rounds"
+            : $"warning: the output with MTP differs from the output without it in {differing} of {rounds} rounds");
         var ratios = specRuns.Zip(plainRuns, (sp, pl) => sp.TokensPerSecond / pl.TokensPerSecond).Order().ToArray();
         output.WriteLine($"speedup per round: median {ratios[ratios.Length / 2]:F3}, quartiles {ratios[ratios.Length / 4]:F3}-{ratios[3 * ratios.Length / 4]:F3}, " +
                          $"ratio of the medians {spec.TokensPerSecond / plain.TokensPerSecond:F3}");
