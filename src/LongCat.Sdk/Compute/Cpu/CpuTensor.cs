@@ -24,11 +24,17 @@ internal sealed unsafe class CpuTensor : DeviceTensor
 
     /// <summary>
     /// LONGCAT_DEBUG_CANARY=1 (a diagnostic for tests): 256 guard bytes after every allocation, checked on dispose, and freed memory
-    /// poisoned and never returned, checked when the backend is disposed; an overrun or a use after free throws there.
+    /// poisoned and held in a quarantine, checked when the backend is disposed and when it leaves the quarantine; an overrun or a
+    /// use after free throws there.
     /// </summary>
     internal static readonly bool Canary = Environment.GetEnvironmentVariable("LONGCAT_DEBUG_CANARY") == "1";
     private const int Guard = 256;
-    private static readonly List<(nint Ptr, nuint Bytes, string What)> Freed = [];
+
+    /// <summary>Freed bytes the canary holds back before it returns the oldest to the allocator (a use after free is caught while
+    /// the memory is in quarantine; a bound, because a test run that loads many engines would otherwise hold every one of them).</summary>
+    private const long QuarantineBytes = 1L << 30;
+    private static readonly Queue<(nint Ptr, nuint Bytes, string What)> Freed = [];
+    private static long _quarantined;
     private nuint _bytes;
     private string? _origin;
 
@@ -43,13 +49,39 @@ internal sealed unsafe class CpuTensor : DeviceTensor
         return new CpuTensor(dtype, shape, p, owned: true) { _bytes = bytes, _origin = Canary ? Environment.StackTrace : null };
     }
 
-    /// <summary>In canary mode: throws if any freed tensor was written after its release.</summary>
+    /// <summary>In canary mode: throws if any freed tensor still in quarantine was written after its release.</summary>
     internal static void CheckFreed()
     {
         lock (Freed)
-            foreach (var (p, n, what) in Freed)
-                if (new ReadOnlySpan<byte>((void*)p, (int)n).IndexOfAnyExcept((byte)0xDD) >= 0)
-                    throw new InvalidOperationException("Use after free: " + what);
+            foreach (var (p, n, what) in Freed) CheckPoison(p, n, what);
+    }
+
+    private static void CheckPoison(nint p, nuint bytes, string what)
+    {
+        for (nuint offset = 0; offset < bytes; offset += int.MaxValue / 2)
+        {
+            int n = (int)Math.Min(bytes - offset, int.MaxValue / 2);
+            if (new ReadOnlySpan<byte>((byte*)p + offset, n).IndexOfAnyExcept((byte)0xDD) >= 0)
+                throw new InvalidOperationException("Use after free: " + what);
+        }
+    }
+
+    // Poisons a freed block and quarantines it; the oldest blocks past the bound are checked and returned.
+    private static void Quarantine(byte* p, nuint bytes, string what)
+    {
+        NativeMemory.Fill(p, bytes, 0xDD);
+        lock (Freed)
+        {
+            Freed.Enqueue(((nint)p, bytes, what));
+            _quarantined += (long)bytes;
+            while (_quarantined > QuarantineBytes && Freed.Count > 1)
+            {
+                var (old, n, oldWhat) = Freed.Dequeue();
+                _quarantined -= (long)n;
+                CheckPoison(old, n, oldWhat);
+                NativeMemory.AlignedFree((void*)old);
+            }
+        }
     }
 
     public override DeviceTensor SliceRows(int start, int count)
@@ -74,8 +106,7 @@ internal sealed unsafe class CpuTensor : DeviceTensor
         {
             if (new ReadOnlySpan<byte>((byte*)_owned + _bytes, Guard).IndexOfAnyExcept((byte)0xCD) >= 0)
                 throw new InvalidOperationException($"Write past the end of {this}, allocated at {_origin}");
-            new Span<byte>(_owned, (int)_bytes).Fill(0xDD);
-            lock (Freed) Freed.Add(((nint)_owned, _bytes, $"{this} allocated at {_origin}\nfreed at {Environment.StackTrace}"));
+            Quarantine((byte*)_owned, _bytes, $"{this} allocated at {_origin}\nfreed at {Environment.StackTrace}");
             _owned = null;
             return;
         }
