@@ -150,7 +150,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         }
         catch (JsonException ex)
         {
-            throw new InvalidConfigException("generation_config.json", $"not valid JSON ({ex.Message})");
+            throw new InvalidConfigException("(document)", $"not valid JSON ({ex.Message})", "generation_config.json");
         }
         return ids;
     }
@@ -247,7 +247,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                 throw new ArgumentOutOfRangeException(nameof(GenerationOptions.StopTokenIds), id, $"StopTokenIds: token id {id} is outside the vocabulary [0, {Config.VocabSize}).");
         if (prompt.Length >= Config.MaxPositionEmbeddings) throw new ContextOverflowException(prompt.Length + 1, Config.MaxPositionEmbeddings);
         int blocksNeeded = (prompt.Length + 1 + Options.KvBlockSize - 1) / Options.KvBlockSize;
-        if (blocksNeeded > TotalKvBlocks) throw new KvCacheExhaustedException(blocksNeeded, TotalKvBlocks);
+        if (blocksNeeded > TotalKvBlocks) throw new KvCacheExhaustedException(blocksNeeded, FreeKvBlocks, TotalKvBlocks);
 
         var stops = options.IgnoreEos ? new HashSet<int>() : new HashSet<int>(_eosTokens);
         stops.UnionWith(options.StopTokenIds);

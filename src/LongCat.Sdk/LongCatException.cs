@@ -3,54 +3,145 @@ namespace LongCat.Sdk;
 /// <summary>Base type of every error the SDK raises on purpose: bad input, unsupported models, exhausted resources.</summary>
 public class LongCatException : Exception
 {
+    /// <summary>Creates the exception with a generic message.</summary>
+    public LongCatException() { }
+
     /// <summary>Creates the exception with a message that names the offending file, tensor, field or value.</summary>
-    public LongCatException(string message) : base(message) { }
+    public LongCatException(string? message) : base(message) { }
 
     /// <summary>Creates the exception wrapping the low-level cause.</summary>
-    public LongCatException(string message, Exception? inner) : base(message, inner) { }
+    public LongCatException(string? message, Exception? innerException) : base(message, innerException) { }
 }
 
-/// <summary>A checkpoint file is malformed or does not match the model: truncated shard, bad header, wrong dtype or shape, missing tensor.</summary>
+/// <summary>A checkpoint file is malformed or does not match the model: truncated shard, bad header, wrong dtype or shape, missing
+/// tensor, a path that is not a regular file.</summary>
 public sealed class InvalidCheckpointException : LongCatException
 {
-    /// <summary>Creates the exception; <paramref name="file"/> is the file the problem was found in.</summary>
-    public InvalidCheckpointException(string file, string message, Exception? inner = null)
-        : base($"{System.IO.Path.GetFileName(file)}: {message}", inner) => File = file;
+    /// <summary>Creates the exception with a generic message.</summary>
+    public InvalidCheckpointException() { }
 
-    /// <summary>The file in which the problem was found.</summary>
-    public string File { get; }
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public InvalidCheckpointException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public InvalidCheckpointException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception; <paramref name="file"/> is the file the problem was found in.</summary>
+    public InvalidCheckpointException(string file, string message, Exception? innerException = null)
+        : base($"{System.IO.Path.GetFileName(file)}: {message}", innerException) => File = file;
+
+    /// <summary>The file in which the problem was found, when one is known.</summary>
+    public string? File { get; }
 }
 
-/// <summary>config.json is missing a field, has a value of the wrong type, or describes an inconsistent or unsupported model.</summary>
+/// <summary>A configuration file (config.json, generation_config.json) is missing a field, has a value of the wrong type, or
+/// describes an inconsistent or unsupported model.</summary>
 public sealed class InvalidConfigException : LongCatException
 {
-    /// <summary>Creates the exception for <paramref name="field"/>.</summary>
-    public InvalidConfigException(string field, string message)
-        : base($"config.json field '{field}': {message}") => Field = field;
+    /// <summary>Creates the exception with a generic message.</summary>
+    public InvalidConfigException() { }
 
-    /// <summary>The config.json key that is missing or wrong.</summary>
-    public string Field { get; }
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public InvalidConfigException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public InvalidConfigException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for <paramref name="field"/> of <paramref name="file"/>.</summary>
+    public InvalidConfigException(string field, string message, string file = "config.json")
+        : base($"{file} field '{field}': {message}")
+    {
+        Field = field;
+        File = file;
+    }
+
+    /// <summary>The key that is missing or wrong, when one is known.</summary>
+    public string? Field { get; }
+
+    /// <summary>The configuration file, when one is known (config.json unless said otherwise).</summary>
+    public string? File { get; }
 }
 
-/// <summary>The paged KV cache has no free block for a sequence that needs one.</summary>
+/// <summary>The paged KV cache cannot hold what a request needs: no free block now, or more blocks than the cache has in all.</summary>
 public sealed class KvCacheExhaustedException : LongCatException
 {
-    /// <summary>Creates the exception.</summary>
-    public KvCacheExhaustedException(int requested, int free)
-        : base($"KV cache exhausted: {requested} block(s) requested, {free} free. Raise the KV cache memory or shorten the request.") { }
+    /// <summary>Creates the exception with a generic message.</summary>
+    public KvCacheExhaustedException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public KvCacheExhaustedException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public KvCacheExhaustedException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception: <paramref name="requestedBlocks"/> were needed and only <paramref name="freeBlocks"/> are free.</summary>
+    public KvCacheExhaustedException(int requestedBlocks, int freeBlocks)
+        : base($"KV cache exhausted: {requestedBlocks} block(s) requested, {freeBlocks} free. Raise the KV cache memory or shorten the request.")
+    {
+        RequestedBlocks = requestedBlocks;
+        FreeBlocks = freeBlocks;
+    }
+
+    /// <summary>Creates the exception for a request that needs <paramref name="requestedBlocks"/> of a cache of <paramref name="totalBlocks"/> in all.</summary>
+    public KvCacheExhaustedException(int requestedBlocks, int freeBlocks, int totalBlocks)
+        : base(requestedBlocks > totalBlocks
+            ? $"KV cache too small: the request needs {requestedBlocks} block(s); the cache has {totalBlocks} in all. Raise the KV cache memory or shorten the request."
+            : $"KV cache exhausted: {requestedBlocks} block(s) requested, {freeBlocks} free of {totalBlocks}. Raise the KV cache memory or shorten the request.")
+    {
+        RequestedBlocks = requestedBlocks;
+        FreeBlocks = freeBlocks;
+        TotalBlocks = totalBlocks;
+    }
+
+    /// <summary>Blocks the request needed.</summary>
+    public int RequestedBlocks { get; }
+
+    /// <summary>Blocks free when it was refused.</summary>
+    public int FreeBlocks { get; }
+
+    /// <summary>Blocks in the whole cache, when known.</summary>
+    public int? TotalBlocks { get; }
 }
 
 /// <summary>A request does not fit in the model's context window.</summary>
 public sealed class ContextOverflowException : LongCatException
 {
-    /// <summary>Creates the exception.</summary>
+    /// <summary>Creates the exception with a generic message.</summary>
+    public ContextOverflowException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public ContextOverflowException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public ContextOverflowException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception: <paramref name="tokens"/> positions were needed, the model has <paramref name="limit"/>.</summary>
     public ContextOverflowException(int tokens, int limit)
-        : base($"Context overflow: {tokens} tokens exceed the limit of {limit}.") { }
+        : base($"Context overflow: {tokens} tokens exceed the limit of {limit}.")
+    {
+        Tokens = tokens;
+        Limit = limit;
+    }
+
+    /// <summary>Positions the request needed.</summary>
+    public int Tokens { get; }
+
+    /// <summary>The model's context window (max_position_embeddings).</summary>
+    public int Limit { get; }
 }
 
 /// <summary>A tokenizer.json is well formed but uses a component (model type, normalizer, pre-tokenizer, decoder or option) the SDK does not implement.</summary>
 public sealed class UnsupportedTokenizerException : LongCatException
 {
+    /// <summary>Creates the exception with a generic message.</summary>
+    public UnsupportedTokenizerException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public UnsupportedTokenizerException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public UnsupportedTokenizerException(string? message, Exception? innerException) : base(message, innerException) { }
+
     /// <summary>Creates the exception for <paramref name="component"/> (its JSON path, e.g. <c>normalizer.type</c>) in <paramref name="file"/>.</summary>
     public UnsupportedTokenizerException(string file, string component, string message)
         : base($"{System.IO.Path.GetFileName(file)}: {component}: {message}")
@@ -59,19 +150,28 @@ public sealed class UnsupportedTokenizerException : LongCatException
         Component = component;
     }
 
-    /// <summary>The tokenizer file.</summary>
-    public string File { get; }
+    /// <summary>The tokenizer file, when known.</summary>
+    public string? File { get; }
 
-    /// <summary>The JSON path of the unsupported part.</summary>
-    public string Component { get; }
+    /// <summary>The JSON path of the unsupported part, when known.</summary>
+    public string? Component { get; }
 }
 
 /// <summary>The requested compute device is not available (for example <see cref="ComputeDevice.Cuda"/> on a machine without a CUDA GPU).</summary>
 public sealed class DeviceUnavailableException : LongCatException
 {
+    /// <summary>Creates the exception with a generic message.</summary>
+    public DeviceUnavailableException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public DeviceUnavailableException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public DeviceUnavailableException(string? message, Exception? innerException) : base(message, innerException) { }
+
     /// <summary>Creates the exception for <paramref name="device"/>.</summary>
     public DeviceUnavailableException(ComputeDevice device, string message) : base(message) => Device = device;
 
-    /// <summary>The device that was requested.</summary>
-    public ComputeDevice Device { get; }
+    /// <summary>The device that was requested, when known.</summary>
+    public ComputeDevice? Device { get; }
 }

@@ -83,7 +83,7 @@ internal sealed class EngineLoop : IDisposable
     {
         long start = Stopwatch.GetTimestamp();
         var plan = _scheduler.Schedule(_impossible);                        // KV reserved for every row
-        foreach (var s in _impossible) Fail(s, new KvCacheExhaustedException((s.Count + _model.KvCache.BlockSize) / _model.KvCache.BlockSize, _scheduler.FreeBlocks));
+        foreach (var s in _impossible) Fail(s, new KvCacheExhaustedException((s.Count + _model.KvCache.BlockSize) / _model.KvCache.BlockSize, _scheduler.FreeBlocks, _scheduler.BlockCount));
         _impossible.Clear();
         if (plan.Entries.Count == 0) return;
         _speculative.Attach(plan, _scheduler);                              // last step's drafts, where budget and KV allow
