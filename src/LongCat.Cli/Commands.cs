@@ -77,7 +77,7 @@ internal static class Commands
         if (a.Get("prompt-ids") is { } idText)
             stream = engine.GenerateAsync(ParseIds(idText), options);
         else if (a.Get("prompt") is { } prompt)
-            stream = a.Has("chat") ? engine.ChatAsync([ChatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
+            stream = a.Has("chat") ? engine.ChatAsync([LongCatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
         else throw new UsageException("give --prompt TEXT or --prompt-ids 1,2,3");
         await Print(stream, idsOnly: engine.Tokenizer is null);
         return 0;
@@ -90,8 +90,8 @@ internal static class Commands
         var options = Generation(a);
         options.Validate();
         await using var engine = await LoadAsync(a);
-        var history = new List<ChatMessage>();
-        if (a.Get("system") is { } system) history.Add(ChatMessage.System(system));
+        var history = new List<LongCatMessage>();
+        if (a.Get("system") is { } system) history.Add(LongCatMessage.System(system));
         bool interactive = !Console.IsInputRedirected;
         while (true)
         {
@@ -99,9 +99,9 @@ internal static class Commands
             string? line = Console.ReadLine();
             if (string.IsNullOrWhiteSpace(line)) break;
             if (!interactive) Console.WriteLine($"> {line}");
-            history.Add(ChatMessage.User(line));
+            history.Add(LongCatMessage.User(line));
             string answer = await Print(engine.ChatAsync(history, options), idsOnly: false);
-            history.Add(ChatMessage.Assistant(answer));
+            history.Add(LongCatMessage.Assistant(answer));
         }
         return 0;
     }
@@ -285,7 +285,7 @@ internal static class Commands
         {
             // A real prompt, so that drafts can be accepted: continued as is (like `generate`), or as a chat turn with --chat.
             if (engine.Tokenizer is null) throw new UsageException($"--prompt needs the model's tokenizer.json in '{engine.ModelDirectory}'");
-            prompt = a.Has("chat") ? engine.TokenizeChat([ChatMessage.User(text)]).ToArray() : engine.Tokenizer.Encode(text);
+            prompt = a.Has("chat") ? engine.TokenizeChat([LongCatMessage.User(text)]).ToArray() : engine.Tokenizer.Encode(text);
         }
         else
         {

@@ -16,7 +16,7 @@ namespace LongCat.Sdk;
 /// <example>
 /// <code>
 /// await using var engine = await LongCatEngine.LoadAsync(modelDir);
-/// await foreach (var u in engine.ChatAsync([ChatMessage.User("Hello")])) Console.Write(u.Text);
+/// await foreach (var u in engine.ChatAsync([LongCatMessage.User("Hello")])) Console.Write(u.Text);
 /// </code>
 /// </example>
 public sealed class LongCatEngine : IAsyncDisposable, IDisposable
@@ -205,7 +205,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// an offered name masked out, so a small model cannot call a tool that is not there); the opening is part of the output
     /// (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>). With
     /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.</remarks>
-    public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<ChatMessage> messages, GenerationOptions? options = null,
+    public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<LongCatMessage> messages, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -228,7 +228,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Renders and tokenizes a conversation exactly as <see cref="ChatAsync"/> would.</summary>
-    public IReadOnlyList<int> TokenizeChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null) =>
+    public IReadOnlyList<int> TokenizeChat(IReadOnlyList<LongCatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null) =>
         ChatTemplate.RenderPrompt(messages, tools).Encode(RequireTokenizer());
 
     private Tokenizer RequireTokenizer() =>

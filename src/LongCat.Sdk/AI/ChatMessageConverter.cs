@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.AI;
 using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AIChatRole = Microsoft.Extensions.AI.ChatRole;
-using LongCatMessage = LongCat.Sdk.Text.ChatMessage;
+using LongCat.Sdk.Text;
 using ToolCall = LongCat.Sdk.Text.ToolCall;
 
 namespace LongCat.Sdk.AI;
@@ -97,13 +97,13 @@ public static class ChatMessageConverter
         var results = m.Contents.OfType<FunctionResultContent>().ToList();
         if (results.Count == 0)
         {
-            result.Add(new LongCatMessage(Text.ChatRole.Tool, TextOf(m, index)));
+            result.Add(new LongCatMessage(LongCatRole.Tool, TextOf(m, index)));
             return;
         }
         int firstResult = result.Count;
-        while (firstResult > 0 && result[firstResult - 1].Role == Text.ChatRole.Tool) firstResult--;
+        while (firstResult > 0 && result[firstResult - 1].Role == LongCatRole.Tool) firstResult--;
         foreach (var r in results)
-            result.Add(new LongCatMessage(Text.ChatRole.Tool, ResultText(r.Result)) { Name = NameOf(result, firstResult, r.CallId), ToolCallId = r.CallId });
+            result.Add(new LongCatMessage(LongCatRole.Tool, ResultText(r.Result)) { Name = NameOf(result, firstResult, r.CallId), ToolCallId = r.CallId });
 
         // Reorder the run of results by the position of their call in the assistant turn before it (stable for unknown ids).
         if (firstResult > 0 && result[firstResult - 1].ToolCalls is { Count: > 1 } calls)
@@ -123,7 +123,7 @@ public static class ChatMessageConverter
     // Consecutive turns of one role are one turn in LongCat's format.
     private static void AddOrMerge(List<LongCatMessage> result, LongCatMessage next)
     {
-        if (result.Count == 0 || result[^1].Role != next.Role || next.Role == Text.ChatRole.System)
+        if (result.Count == 0 || result[^1].Role != next.Role || next.Role == LongCatRole.System)
         {
             result.Add(next);
             return;

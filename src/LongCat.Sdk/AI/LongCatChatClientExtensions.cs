@@ -9,5 +9,6 @@ public static class LongCatChatClientExtensions
     /// <summary>A <see cref="LongCatChatClient"/> over <paramref name="engine"/> (which it does not own).</summary>
     /// <param name="engine">The loaded engine.</param>
     /// <param name="defaults">Settings used where a request's <see cref="ChatOptions"/> leave them unset.</param>
-    public static IChatClient AsChatClient(this LongCatEngine engine, GenerationOptions? defaults = null) => new LongCatChatClient(engine, defaults);
+    /// <remarks>Named as Microsoft.Extensions.AI's providers name theirs (<c>AsIChatClient</c>).</remarks>
+    public static IChatClient AsIChatClient(this LongCatEngine engine, GenerationOptions? defaults = null) => new LongCatChatClient(engine, defaults);
 }

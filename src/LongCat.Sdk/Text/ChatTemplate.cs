@@ -52,7 +52,7 @@ public static class ChatTemplate
     /// conversation must then end with a user turn or tool results). False renders a finished conversation; a trailing
     /// user turn then ends after its content.</param>
     /// <exception cref="ArgumentException">The conversation is out of order; the message names the offending index.</exception>
-    public static string Render(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true) =>
+    public static string Render(IReadOnlyList<LongCatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true) =>
         RenderCore(messages, tools, addGenerationPrompt, plainText: null);
 
     /// <summary>
@@ -62,14 +62,14 @@ public static class ChatTemplate
     /// Assistant turns in history are the model's own output and are parsed as it wrote them.
     /// </summary>
     /// <exception cref="ArgumentException">The conversation is out of order; the message names the offending index.</exception>
-    public static ChatPrompt RenderPrompt(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
+    public static ChatPrompt RenderPrompt(IReadOnlyList<LongCatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null, bool addGenerationPrompt = true)
     {
         var plainText = new List<Range>();
         string text = RenderCore(messages, tools, addGenerationPrompt, plainText);
         return new ChatPrompt(text, plainText);
     }
 
-    private static string RenderCore(IReadOnlyList<ChatMessage> messages, IReadOnlyList<ToolDefinition>? tools, bool addGenerationPrompt,
+    private static string RenderCore(IReadOnlyList<LongCatMessage> messages, IReadOnlyList<ToolDefinition>? tools, bool addGenerationPrompt,
         List<Range>? plainText)
     {
         ArgumentNullException.ThrowIfNull(messages);
@@ -80,7 +80,7 @@ public static class ChatTemplate
             AppendToolDescription(sb, tools, plainText).Append("\n\n## Messages\n");
 
         int i = 0;
-        if (messages[0].Role == ChatRole.System)
+        if (messages[0].Role == LongCatRole.System)
         {
             AppendPlain(sb.Append("SYSTEM:"), messages[0].Content, plainText).Append(' ');
             i = 1;
@@ -91,14 +91,14 @@ public static class ChatTemplate
         {
             if (round > 0) sb.Append(' ');
             sb.Append("[Round ").Append(round++).Append("] USER:");
-            if (messages[i].Role == ChatRole.User)
+            if (messages[i].Role == LongCatRole.User)
             {
                 AppendPlain(sb, messages[i++].Content, plainText);
             }
             else
             {
                 // A run of tool results is one user-side turn.
-                for (bool first = true; i < messages.Count && messages[i].Role == ChatRole.Tool; i++, first = false)
+                for (bool first = true; i < messages.Count && messages[i].Role == LongCatRole.Tool; i++, first = false)
                 {
                     if (!first) sb.Append('\n');
                     AppendPlain(sb.Append(ToolResponseOpen).Append('\n'), messages[i].Content, plainText).Append('\n').Append(ToolResponseClose);
@@ -212,7 +212,7 @@ public static class ChatTemplate
         return (name, isString);
     }
 
-    private static void AppendAssistant(StringBuilder sb, ChatMessage message, int index)
+    private static void AppendAssistant(StringBuilder sb, LongCatMessage message, int index)
     {
         sb.Append(message.Content);
         if (message.ToolCalls is not { Count: > 0 } calls) return;
@@ -253,24 +253,24 @@ public static class ChatTemplate
         }
     }
 
-    private static void Validate(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt)
+    private static void Validate(IReadOnlyList<LongCatMessage> messages, bool addGenerationPrompt)
     {
-        ChatRole? previous = null;
+        LongCatRole? previous = null;
         for (int i = 0; i < messages.Count; i++)
         {
             var m = messages[i] ?? throw new ArgumentException($"messages[{i}] is null.", nameof(messages));
             if (m.Content is null) throw new ArgumentException($"messages[{i}] ({m.Role}) has null content.", nameof(messages));
             string? problem = (m.Role, previous) switch
             {
-                (ChatRole.System, null) => null,
-                (ChatRole.System, _) => "a system message may only be the first message",
-                (ChatRole.User, null or ChatRole.System or ChatRole.Assistant) => null,
-                (ChatRole.User, _) => "a user turn must follow an assistant turn (two user-side turns in a row)",
-                (ChatRole.Assistant, ChatRole.User or ChatRole.Tool) => null,
-                (ChatRole.Assistant, _) => "an assistant turn must answer a user turn or tool results",
-                (ChatRole.Tool, ChatRole.Tool) => null,
-                (ChatRole.Tool, ChatRole.Assistant) when MadeToolCalls(messages[i - 1]) => null,
-                (ChatRole.Tool, _) => "a tool result must follow an assistant turn that made tool calls, or another tool result",
+                (LongCatRole.System, null) => null,
+                (LongCatRole.System, _) => "a system message may only be the first message",
+                (LongCatRole.User, null or LongCatRole.System or LongCatRole.Assistant) => null,
+                (LongCatRole.User, _) => "a user turn must follow an assistant turn (two user-side turns in a row)",
+                (LongCatRole.Assistant, LongCatRole.User or LongCatRole.Tool) => null,
+                (LongCatRole.Assistant, _) => "an assistant turn must answer a user turn or tool results",
+                (LongCatRole.Tool, LongCatRole.Tool) => null,
+                (LongCatRole.Tool, LongCatRole.Assistant) when MadeToolCalls(messages[i - 1]) => null,
+                (LongCatRole.Tool, _) => "a tool result must follow an assistant turn that made tool calls, or another tool result",
                 _ => $"unknown role {m.Role}",
             };
             if (problem is not null)
@@ -278,15 +278,15 @@ public static class ChatTemplate
             previous = m.Role;
         }
 
-        if (previous is null or ChatRole.System)
+        if (previous is null or LongCatRole.System)
             throw new ArgumentException("The conversation has no user turn.", nameof(messages));
-        if (addGenerationPrompt && previous == ChatRole.Assistant)
+        if (addGenerationPrompt && previous == LongCatRole.Assistant)
             throw new ArgumentException(
                 $"messages[{messages.Count - 1}] (Assistant): the conversation ends with an assistant turn; render it with addGenerationPrompt: false.",
                 nameof(messages));
     }
 
     // An assistant turn kept as raw model output carries its calls in its content instead of ToolCalls.
-    private static bool MadeToolCalls(ChatMessage m) =>
+    private static bool MadeToolCalls(LongCatMessage m) =>
         m.ToolCalls is { Count: > 0 } || m.Content.Contains(ToolCallOpen, StringComparison.Ordinal);
 }

@@ -39,7 +39,7 @@ public sealed class DemoModelToolCallingTests
     [TestMethod]
     public async Task GetResponse_ToolQuestion_ReturnsACallNotText()
     {
-        var response = await Engine.AsChatClient(Greedy).GetResponseAsync("What time is it in Paris?", new ChatOptions { Tools = [Clock([]), Multiply([])] });
+        var response = await Engine.AsIChatClient(Greedy).GetResponseAsync("What time is it in Paris?", new ChatOptions { Tools = [Clock([]), Multiply([])] });
         TestContext.WriteLine($"calls: {string.Join(", ", response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Select(c => $"{c.Name}({JsonSerializer.Serialize(c.Arguments)})"))}; text: '{response.Text}'");
 
         Assert.AreEqual(ChatFinishReason.ToolCalls, response.FinishReason, response.Text);
@@ -53,7 +53,7 @@ public sealed class DemoModelToolCallingTests
         var updates = new List<ChatResponseUpdate>();
         var options = new ChatOptions { Tools = [Multiply([]), Clock([])], ToolMode = ChatToolMode.RequireSpecific("get_current_time") };
 
-        await foreach (var u in Engine.AsChatClient(Greedy).GetStreamingResponseAsync("What time is it in Tokyo?", options)) updates.Add(u);
+        await foreach (var u in Engine.AsIChatClient(Greedy).GetStreamingResponseAsync("What time is it in Tokyo?", options)) updates.Add(u);
 
         string text = string.Concat(updates.Select(u => u.Text));
         Assert.IsFalse(text.Contains("longcat_tool", StringComparison.Ordinal), text);
@@ -65,7 +65,7 @@ public sealed class DemoModelToolCallingTests
     public async Task FunctionInvokingChatClient_RunsTheToolOnceAndTheModelAnswersInText()
     {
         var calls = new List<string>();
-        var client = Engine.AsChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
+        var client = Engine.AsIChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
 
         var response = await client.GetResponseAsync("What time is it in Tokyo?",
             new ChatOptions { Tools = [Clock(calls), Multiply([])], ToolMode = ChatToolMode.RequireAny });
@@ -80,7 +80,7 @@ public sealed class DemoModelToolCallingTests
     [TestMethod]
     public async Task ToolModeNone_ToolsDescribedButNeverCalled()
     {
-        var response = await Engine.AsChatClient(Greedy).GetResponseAsync("What time is it in Paris?",
+        var response = await Engine.AsIChatClient(Greedy).GetResponseAsync("What time is it in Paris?",
             new ChatOptions { Tools = [Clock([])], ToolMode = ChatToolMode.None });
 
         Assert.AreEqual(0, response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Count());

@@ -4,7 +4,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using AIChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using AIChatRole = Microsoft.Extensions.AI.ChatRole;
-using LongCatMessage = LongCat.Sdk.Text.ChatMessage;
 
 namespace LongCat.Sdk.Tests.AI;
 
@@ -27,7 +26,7 @@ public sealed class LongCatChatClientTests
     public async Task GetStreamingResponse_StreamsTheEnginesGreedyAnswerWithUsageAndFinishReason()
     {
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
-        var client = engine.AsChatClient(Greedy);
+        var client = engine.AsIChatClient(Greedy);
         var expected = await EngineChat(engine, [LongCatMessage.System("Be brief."), LongCatMessage.User("Hello there")], Greedy);
 
         var updates = new List<ChatResponseUpdate>();
@@ -50,7 +49,7 @@ public sealed class LongCatChatClientTests
     public async Task GetResponse_AggregatesTheSameStream()
     {
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
-        var client = engine.AsChatClient(Greedy);
+        var client = engine.AsIChatClient(Greedy);
         var expected = await EngineChat(engine, [LongCatMessage.User("Tell me a story")], Greedy with { MaxTokens = 7 });
 
         var response = await client.GetResponseAsync("Tell me a story", new ChatOptions { MaxOutputTokens = 7 });
@@ -66,7 +65,7 @@ public sealed class LongCatChatClientTests
     public async Task ChatOptions_SamplingSeedAndStopSequence_ReachTheEngine()
     {
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
-        var client = engine.AsChatClient(Greedy with { MaxTokens = 24 });
+        var client = engine.AsIChatClient(Greedy with { MaxTokens = 24 });
         var sampled = new ChatOptions { Temperature = 1.5f, Seed = 11, TopK = 200, AdditionalProperties = new() { ["min_p"] = 0.001f } };
 
         string a = (await client.GetResponseAsync("Hi", sampled)).Text;
@@ -90,7 +89,7 @@ public sealed class LongCatChatClientTests
     public async Task GetStreamingResponse_Cancelled_ThrowsAndFreesTheSequence()
     {
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer, new LongCatOptions { KvBlockSize = 4 });
-        var client = engine.AsChatClient(Greedy with { MaxTokens = 2000 });
+        var client = engine.AsIChatClient(Greedy with { MaxTokens = 2000 });
         int free = engine.FreeKvBlocks;
         using var cts = new CancellationTokenSource();
         int seen = 0;
@@ -129,7 +128,7 @@ public sealed class LongCatChatClientTests
         // The tiny model cannot finish a call, but its answer must start with the forced opening (LongCat's own tool-call format
         // with the required name): output tokens that MaxTokens, which counts the model's own choices, does not spend.
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
-        var client = engine.AsChatClient(Greedy with { MaxTokens = 4 });
+        var client = engine.AsIChatClient(Greedy with { MaxTokens = 4 });
         var clock = AIFunctionFactory.Create(() => "12:00", "clock", "The time.");
         var options = new ChatOptions { Tools = [clock], ToolMode = ChatToolMode.RequireSpecific("clock") };
 

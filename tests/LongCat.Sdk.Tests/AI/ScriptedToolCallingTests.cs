@@ -1,7 +1,6 @@
 using LongCat.Sdk.AI;
 using LongCat.Sdk.Text;
 using Microsoft.Extensions.AI;
-using LongCatMessage = LongCat.Sdk.Text.ChatMessage;
 
 namespace LongCat.Sdk.Tests.AI;
 
@@ -40,7 +39,7 @@ public sealed class ScriptedToolCallingTests
         await using var engine = await LongCatEngine.LoadAsync(ScriptedModel.Dir);
         var updates = new List<ChatResponseUpdate>();
 
-        await foreach (var u in engine.AsChatClient(Greedy).GetStreamingResponseAsync("Time?", new ChatOptions { Tools = [Clock([])], ToolMode = ChatToolMode.RequireAny }))
+        await foreach (var u in engine.AsIChatClient(Greedy).GetStreamingResponseAsync("Time?", new ChatOptions { Tools = [Clock([])], ToolMode = ChatToolMode.RequireAny }))
             updates.Add(u);
 
         Assert.AreEqual("", string.Concat(updates.Select(u => u.Text)));
@@ -56,7 +55,7 @@ public sealed class ScriptedToolCallingTests
     {
         await using var engine = await LongCatEngine.LoadAsync(ScriptedModel.Dir);
         var calls = new List<int>();
-        var client = engine.AsChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
+        var client = engine.AsIChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
 
         var response = await client.GetResponseAsync("What time is it?", new ChatOptions { Tools = [Clock(calls)], ToolMode = ChatToolMode.RequireAny });
 
@@ -73,7 +72,7 @@ public sealed class ScriptedToolCallingTests
     {
         // The prompt of the round after the call holds exactly the template's rendering of the call and its result.
         await using var engine = await LongCatEngine.LoadAsync(ScriptedModel.Dir);
-        var client = engine.AsChatClient(Greedy);
+        var client = engine.AsIChatClient(Greedy);
         var first = await client.GetResponseAsync("Time?", new ChatOptions { Tools = [Clock([])], ToolMode = ChatToolMode.RequireAny });
         var call = first.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
         List<Microsoft.Extensions.AI.ChatMessage> history =

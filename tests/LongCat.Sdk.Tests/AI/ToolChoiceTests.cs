@@ -46,7 +46,7 @@ public sealed class ToolChoiceTests
         // The forced opening must end on a token boundary of the full call, or the model would continue from a token split it never saw.
         var tok = Tokenizer.FromFile(Path.Combine(TestModels.TinyWithTokenizer, "tokenizer.json"));
         var tool = ToolDefinition.Create("get_current_time", "The time.", "{\"properties\": {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}");
-        var prompt = ChatTemplate.RenderPrompt([ChatMessage.User("What time is it in Paris?")], [tool]);
+        var prompt = ChatTemplate.RenderPrompt([LongCatMessage.User("What time is it in Paris?")], [tool]);
 
         int[] forced = tok.Encode(prompt.Text + ChatTemplate.RenderToolCallPrefix(tool), prompt.PlainTextRanges);
         int[] full = tok.Encode(prompt.Text + ChatTemplate.RenderToolCall(new ToolCall("get_current_time", "{\"city\": \"Paris\"}")), prompt.PlainTextRanges);

@@ -7,7 +7,6 @@ using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Services;
 using Microsoft.SemanticKernel.TextGeneration;
-using LongCatMessage = LongCat.Sdk.Text.ChatMessage;
 
 namespace LongCat.Sdk.Tests.SemanticKernel;
 

@@ -37,7 +37,7 @@ public sealed class BatchInvarianceTests
     {
         var (prompt, chat, options) = Probes[probe];
         options = options with { DraftTokens = draftTokens };
-        var stream = chat ? engine.ChatAsync([ChatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
+        var stream = chat ? engine.ChatAsync([LongCatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
         var tokens = new List<int>();
         await foreach (var u in stream) tokens.AddRange(u.TokenIds);
         return tokens;
@@ -65,7 +65,7 @@ public sealed class BatchInvarianceTests
             bool chat = random.Next(2) == 0 || options.Tools is not null;
             tasks.Add(Task.Run(async () =>
             {
-                var stream = chat ? engine.ChatAsync([ChatMessage.User(text)], options) : engine.GenerateAsync(text, options);
+                var stream = chat ? engine.ChatAsync([LongCatMessage.User(text)], options) : engine.GenerateAsync(text, options);
                 await foreach (var _ in stream) { }
             }));
         }

@@ -46,7 +46,7 @@ public sealed class DemoModelSpeculativeTests
     {
         Assert.IsNull(Engine.SpeculationFallbackReason, "the demo model has an MTP head");
         IReadOnlyList<int> prompt = chat
-            ? Engine.TokenizeChat([ChatMessage.User("Continue: And God said, Let there be light")])
+            ? Engine.TokenizeChat([LongCatMessage.User("Continue: And God said, Let there be light")])
             : Engine.Tokenizer!.Encode("In the beginning God created the heaven and the earth. And the earth was");
 
         var start = Engine.Statistics;
@@ -92,7 +92,7 @@ public sealed class DemoModelSpeculativeTests
         string[] questions = ["Who are you?", "Hello!", "Continue: In the beginning God"];
         foreach (string q in questions)
         {
-            var prompt = Engine.TokenizeChat([ChatMessage.User(q)]);
+            var prompt = Engine.TokenizeChat([LongCatMessage.User(q)]);
             for (int max = 1; max <= 24; max++)
             {
                 var plain = await Run(prompt, 0, max, ignoreEos: false);
@@ -115,7 +115,7 @@ public sealed class DemoModelSpeculativeTests
     [DataRow("Hello!", 2)]
     public async Task Greedy_Speculative_DraftsPastTheEndFillANewBlock_FinishesCleanly(string question, int draftTokens)
     {
-        ChatMessage[] chat = [ChatMessage.System("You are a helpful assistant."), ChatMessage.User(question)];
+        LongCatMessage[] chat = [LongCatMessage.System("You are a helpful assistant."), LongCatMessage.User(question)];
         var prompt = Engine.TokenizeChat(chat);
         var plain = await Run(prompt, 0, 64, ignoreEos: false);
         int total = prompt.Count + plain.Tokens.Count;

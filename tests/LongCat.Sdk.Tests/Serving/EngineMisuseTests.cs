@@ -1,6 +1,5 @@
 using LongCat.Sdk.Text;
 using Microsoft.Extensions.AI;
-using LongCatMessage = LongCat.Sdk.Text.ChatMessage;
 
 namespace LongCat.Sdk.Tests.Serving;
 
@@ -86,7 +85,7 @@ public sealed class EngineMisuseTests
     public async Task ChatClient_RequireAnyCancelled_ThrowsOperationCanceled()
     {
         await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
-        var client = engine.AsChatClient(new GenerationOptions { Temperature = 1f, Seed = 3, MaxTokens = 500 });
+        var client = engine.AsIChatClient(new GenerationOptions { Temperature = 1f, Seed = 3, MaxTokens = 500 });
         var tools = RequiredAny.Tools!.Select(t => (AITool)AIFunctionFactory.Create(() => "ok", t.Name, t.Description)).ToList();
         using var cts = new CancellationTokenSource();
         cts.Cancel();

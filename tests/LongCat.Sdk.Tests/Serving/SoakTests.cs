@@ -98,9 +98,9 @@ public sealed class SoakTests
         {
             var tools = new[] { ToolDefinition.Create("clock", "The time.", "{}"), ToolDefinition.Create("add", "Adds.", """{"type":"object","properties":{"a":{"type":"number"}},"required":["a"]}""") };
             var choice = r.Next(3) switch { 0 => ToolChoice.Required(), 1 => ToolChoice.Required("add"), _ => ToolChoice.Auto };
-            stream = engine.ChatAsync([ChatMessage.User(Texts[r.Next(Texts.Length)])], options with { Tools = tools, ToolChoice = choice }, cts.Token);
+            stream = engine.ChatAsync([LongCatMessage.User(Texts[r.Next(Texts.Length)])], options with { Tools = tools, ToolChoice = choice }, cts.Token);
         }
-        else if (mode == 1) stream = engine.ChatAsync([ChatMessage.User(Texts[r.Next(Texts.Length)])], options, cts.Token);
+        else if (mode == 1) stream = engine.ChatAsync([LongCatMessage.User(Texts[r.Next(Texts.Length)])], options, cts.Token);
         else if (mode == 2) stream = engine.GenerateAsync(Texts[r.Next(Texts.Length)], options, cts.Token);
         else stream = engine.GenerateAsync(Enumerable.Range(0, r.Next(1, 60)).Select(_ => r.Next(4, 4000)).ToArray(), options, cts.Token);
 
@@ -149,7 +149,7 @@ public sealed class SoakTests
             4 => () => engine.GenerateAsync([1, 2, engine.Config.VocabSize], ok),
             5 => () => engine.GenerateAsync(Array.Empty<int>(), ok),
             6 => () => engine.ChatAsync([], ok),
-            7 => () => engine.ChatAsync([ChatMessage.User("Hi")], ok with { ToolChoice = ToolChoice.Required() }),
+            7 => () => engine.ChatAsync([LongCatMessage.User("Hi")], ok with { ToolChoice = ToolChoice.Required() }),
             8 => () => engine.GenerateAsync(Enumerable.Repeat(5, engine.Config.MaxPositionEmbeddings).ToArray(), ok),
             _ => () => engine.GenerateAsync("Hi", ok with { DraftTokens = 9 }),
         };

@@ -56,20 +56,20 @@ public sealed class ChatTemplateSamplesTests
         return File.Exists(path) ? path : null;
     }
 
-    private static ChatMessage ReadMessage(JsonElement m)
+    private static LongCatMessage ReadMessage(JsonElement m)
     {
         var role = m.GetProperty("role").GetString() switch
         {
-            "system" => ChatRole.System,
-            "user" => ChatRole.User,
-            "assistant" => ChatRole.Assistant,
-            "tool" => ChatRole.Tool,
+            "system" => LongCatRole.System,
+            "user" => LongCatRole.User,
+            "assistant" => LongCatRole.Assistant,
+            "tool" => LongCatRole.Tool,
             var r => throw new InvalidDataException($"unknown role '{r}' in {SamplesFile}"),
         };
         var calls = m.TryGetProperty("tool_calls", out var tc)
             ? tc.EnumerateArray().Select(x => new ToolCall(x.GetProperty("name").GetString()!, x.GetProperty("arguments").GetRawText())).ToList()
             : null;
-        return new ChatMessage(role, m.GetProperty("content").GetString()!) { ToolCalls = calls };
+        return new LongCatMessage(role, m.GetProperty("content").GetString()!) { ToolCalls = calls };
     }
 
     private static ToolDefinition ReadTool(JsonElement t) =>

@@ -25,7 +25,7 @@ public sealed class ChatTemplateTests
     [TestMethod]
     public void Render_OneUserTurn_MatchesHuggingFaceTestVector()
     {
-        string prompt = ChatTemplate.Render([ChatMessage.User("Paris is...")]);
+        string prompt = ChatTemplate.Render([LongCatMessage.User("Paris is...")]);
 
         Assert.AreEqual("[Round 0] USER:Paris is... ASSISTANT:", prompt);
     }
@@ -35,12 +35,12 @@ public sealed class ChatTemplateTests
     {
         var messages = new[]
         {
-            ChatMessage.System("You are a helpful assistant."),
-            ChatMessage.User("Hi"),
-            ChatMessage.Assistant("Hello! How can I help?"),
-            ChatMessage.User("What is 2+2?"),
-            ChatMessage.Assistant("4"),
-            ChatMessage.User("Thanks"),
+            LongCatMessage.System("You are a helpful assistant."),
+            LongCatMessage.User("Hi"),
+            LongCatMessage.Assistant("Hello! How can I help?"),
+            LongCatMessage.User("What is 2+2?"),
+            LongCatMessage.Assistant("4"),
+            LongCatMessage.User("Thanks"),
         };
 
         string prompt = ChatTemplate.Render(messages);
@@ -54,7 +54,7 @@ public sealed class ChatTemplateTests
     [TestMethod]
     public void Render_FinishedConversationWithoutGenerationPrompt_EndsWithEndOfTurn()
     {
-        string prompt = ChatTemplate.Render([ChatMessage.User("q"), ChatMessage.Assistant("a")], addGenerationPrompt: false);
+        string prompt = ChatTemplate.Render([LongCatMessage.User("q"), LongCatMessage.Assistant("a")], addGenerationPrompt: false);
 
         Assert.AreEqual("[Round 0] USER:q ASSISTANT:a</longcat_s>", prompt);
     }
@@ -62,7 +62,7 @@ public sealed class ChatTemplateTests
     [TestMethod]
     public void Render_WithTools_PrefixesToolDescriptionAndMessagesHeader()
     {
-        string prompt = ChatTemplate.Render([ChatMessage.System("Be brief."), ChatMessage.User("Weather in Paris?")], [Weather]);
+        string prompt = ChatTemplate.Render([LongCatMessage.System("Be brief."), LongCatMessage.User("Weather in Paris?")], [Weather]);
 
         Assert.AreEqual(
             "## Tools\nYou have access to the following tools: \n\n### Tool namespace: function\n\n" +
@@ -90,11 +90,11 @@ public sealed class ChatTemplateTests
     {
         var messages = new[]
         {
-            ChatMessage.User("Weather in Zürich?"),
-            ChatMessage.Assistant("", [new ToolCall("get_weather", """{"city":"Zürich","days":2}""", "call_1")]),
-            ChatMessage.ToolResult("get_weather", """{"temp_c": 21}""", "call_1"),
-            ChatMessage.Assistant("It is 21 °C."),
-            ChatMessage.User("Thanks"),
+            LongCatMessage.User("Weather in Zürich?"),
+            LongCatMessage.Assistant("", [new ToolCall("get_weather", """{"city":"Zürich","days":2}""", "call_1")]),
+            LongCatMessage.ToolResult("get_weather", """{"temp_c": 21}""", "call_1"),
+            LongCatMessage.Assistant("It is 21 °C."),
+            LongCatMessage.User("Thanks"),
         };
 
         string prompt = ChatTemplate.Render(messages);
@@ -112,10 +112,10 @@ public sealed class ChatTemplateTests
     {
         var messages = new[]
         {
-            ChatMessage.User("Paris and Rome?"),
-            ChatMessage.Assistant("Checking both.", [new ToolCall("get_weather", """{"city":"Paris"}"""), new ToolCall("get_weather", """{"city":"Rome"}""")]),
-            ChatMessage.ToolResult("get_weather", "18"),
-            ChatMessage.ToolResult("get_weather", "25"),
+            LongCatMessage.User("Paris and Rome?"),
+            LongCatMessage.Assistant("Checking both.", [new ToolCall("get_weather", """{"city":"Paris"}"""), new ToolCall("get_weather", """{"city":"Rome"}""")]),
+            LongCatMessage.ToolResult("get_weather", "18"),
+            LongCatMessage.ToolResult("get_weather", "25"),
         };
 
         string prompt = ChatTemplate.Render(messages);
@@ -143,7 +143,7 @@ public sealed class ChatTemplateTests
     [TestMethod]
     public void Render_EmptyArguments_RenderAsEmptyObject()
     {
-        string prompt = ChatTemplate.Render([ChatMessage.User("time?"), ChatMessage.Assistant("", [new ToolCall("now", "")]), ChatMessage.ToolResult("now", "12:00")]);
+        string prompt = ChatTemplate.Render([LongCatMessage.User("time?"), LongCatMessage.Assistant("", [new ToolCall("now", "")]), LongCatMessage.ToolResult("now", "12:00")]);
 
         Assert.IsTrue(prompt.Contains("{\"name\": \"now\", \"arguments\": {}}", StringComparison.Ordinal), prompt);
     }
@@ -153,7 +153,7 @@ public sealed class ChatTemplateTests
     {
         const string raw = "<longcat_tool_call>\n{\"name\": \"now\", \"arguments\": {}}\n</longcat_tool_call>";
 
-        string prompt = ChatTemplate.Render([ChatMessage.User("time?"), ChatMessage.Assistant(raw), ChatMessage.ToolResult("now", "12:00")]);
+        string prompt = ChatTemplate.Render([LongCatMessage.User("time?"), LongCatMessage.Assistant(raw), LongCatMessage.ToolResult("now", "12:00")]);
 
         Assert.AreEqual($"[Round 0] USER:time? ASSISTANT:{raw}</longcat_s> [Round 1] USER:<longcat_tool_response>\n12:00\n</longcat_tool_response> ASSISTANT:", prompt);
     }
@@ -170,17 +170,17 @@ public sealed class ChatTemplateTests
     [DataRow(8, "messages[0] (Tool)")]               // starts with a tool result
     public void Render_OutOfOrderConversation_ThrowsNamingTheMessage(int scenario, string expected)
     {
-        ChatMessage[] messages = scenario switch
+        LongCatMessage[] messages = scenario switch
         {
-            0 => [ChatMessage.Assistant("hi"), ChatMessage.User("q")],
-            1 => [ChatMessage.User("q"), ChatMessage.Assistant("a"), ChatMessage.System("late")],
-            2 => [ChatMessage.User("q"), ChatMessage.Assistant("a"), ChatMessage.User("q2"), ChatMessage.User("q3")],
-            3 => [ChatMessage.User("q"), ChatMessage.ToolResult("f", "r")],
-            4 => [ChatMessage.User("q"), ChatMessage.Assistant("a"), ChatMessage.Assistant("b")],
-            5 => [ChatMessage.User("q"), ChatMessage.Assistant("a")],
-            6 => [ChatMessage.System("s")],
-            7 => [ChatMessage.User("q"), ChatMessage.Assistant("", [new ToolCall("f", "{not json")]), ChatMessage.ToolResult("f", "r")],
-            _ => [ChatMessage.ToolResult("f", "r"), ChatMessage.User("q")],
+            0 => [LongCatMessage.Assistant("hi"), LongCatMessage.User("q")],
+            1 => [LongCatMessage.User("q"), LongCatMessage.Assistant("a"), LongCatMessage.System("late")],
+            2 => [LongCatMessage.User("q"), LongCatMessage.Assistant("a"), LongCatMessage.User("q2"), LongCatMessage.User("q3")],
+            3 => [LongCatMessage.User("q"), LongCatMessage.ToolResult("f", "r")],
+            4 => [LongCatMessage.User("q"), LongCatMessage.Assistant("a"), LongCatMessage.Assistant("b")],
+            5 => [LongCatMessage.User("q"), LongCatMessage.Assistant("a")],
+            6 => [LongCatMessage.System("s")],
+            7 => [LongCatMessage.User("q"), LongCatMessage.Assistant("", [new ToolCall("f", "{not json")]), LongCatMessage.ToolResult("f", "r")],
+            _ => [LongCatMessage.ToolResult("f", "r"), LongCatMessage.User("q")],
         };
 
         var ex = Assert.ThrowsExactly<ArgumentException>(() => ChatTemplate.Render(messages));
@@ -193,11 +193,11 @@ public sealed class ChatTemplateTests
     public void RenderPrompt_TextEqualsRender_RangesCoverExactlyTheUntrustedContent()
     {
         var tool = new ToolDefinition("get_time", "Current time in a city.", System.Text.Json.JsonDocument.Parse("""{"type": "object"}""").RootElement);
-        ChatMessage[] messages =
+        LongCatMessage[] messages =
         [
-            ChatMessage.System("sys</longcat_s>"), ChatMessage.User("u1"),
-            ChatMessage.Assistant("", [new ToolCall("get_time", """{"city": "Oslo"}""")]),
-            ChatMessage.ToolResult("get_time", "12:00"), ChatMessage.Assistant("It is noon."), ChatMessage.User("u2"),
+            LongCatMessage.System("sys</longcat_s>"), LongCatMessage.User("u1"),
+            LongCatMessage.Assistant("", [new ToolCall("get_time", """{"city": "Oslo"}""")]),
+            LongCatMessage.ToolResult("get_time", "12:00"), LongCatMessage.Assistant("It is noon."), LongCatMessage.User("u2"),
         ];
 
         var prompt = ChatTemplate.RenderPrompt(messages, [tool]);

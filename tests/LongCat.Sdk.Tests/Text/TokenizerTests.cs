@@ -34,9 +34,9 @@ public sealed class TokenizerTests
         int eos = t.TokenToId("</longcat_s>")!.Value;
         int open = t.TokenToId("<longcat_tool_call>")!.Value, close = t.TokenToId("</longcat_tool_call>")!.Value;
         string prompt = ChatTemplate.Render([
-            ChatMessage.User("Hi"), ChatMessage.Assistant("Hello!"), ChatMessage.User("Weather?"),
-            ChatMessage.Assistant("<longcat_tool_call>\n{\"name\": \"w\", \"arguments\": {}}\n</longcat_tool_call>"),
-            ChatMessage.User("Thanks")]);
+            LongCatMessage.User("Hi"), LongCatMessage.Assistant("Hello!"), LongCatMessage.User("Weather?"),
+            LongCatMessage.Assistant("<longcat_tool_call>\n{\"name\": \"w\", \"arguments\": {}}\n</longcat_tool_call>"),
+            LongCatMessage.User("Thanks")]);
 
         var ids = t.Encode(prompt);
 
@@ -83,8 +83,8 @@ public sealed class TokenizerTests
     {
         var t = LongCatLike;
         var prompt = ChatTemplate.RenderPrompt([
-            ChatMessage.System("Be brief."), ChatMessage.User("Hi there, 12345 ünïcödé 你好"), ChatMessage.Assistant("Hello!"),
-            ChatMessage.User("  spaces   and\ttabs\n")]);
+            LongCatMessage.System("Be brief."), LongCatMessage.User("Hi there, 12345 ünïcödé 你好"), LongCatMessage.Assistant("Hello!"),
+            LongCatMessage.User("  spaces   and\ttabs\n")]);
 
         CollectionAssert.AreEqual(t.Encode(prompt.Text), prompt.Encode(t));
     }

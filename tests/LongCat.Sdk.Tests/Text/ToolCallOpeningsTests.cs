@@ -13,7 +13,7 @@ public sealed class ToolCallOpeningsTests
     private static readonly Tokenizer Tok = Tokenizer.FromFile(Path.Combine(TestModels.TinyWithTokenizer, "tokenizer.json"));
     private static readonly ToolDefinition[] Tools =
         [ToolDefinition.Create("get_time", "Time.", "{}"), ToolDefinition.Create("get_weather", "Weather.", "{}"), ToolDefinition.Create("add", "Add.", "{}")];
-    private static readonly ChatPrompt Prompt = ChatTemplate.RenderPrompt([ChatMessage.User("What time is it?")], Tools);
+    private static readonly ChatPrompt Prompt = ChatTemplate.RenderPrompt([LongCatMessage.User("What time is it?")], Tools);
     private static readonly int[] PromptIds = Tok.Encode(Prompt.Text, Prompt.PlainTextRanges);
 
     private static int[] Opening(string name) => ToolCallOpenings.Tokenize(Tok, Prompt, PromptIds, Tools.Where(t => t.Name == name)).Single();
@@ -121,7 +121,7 @@ public sealed class ToolCallOpeningsTests
         };
         GenerationUpdate? last = null;
         var text = new System.Text.StringBuilder();
-        await foreach (var u in engine.ChatAsync([ChatMessage.User("Hi")], options)) { text.Append(u.Text); last = u; }
+        await foreach (var u in engine.ChatAsync([LongCatMessage.User("Hi")], options)) { text.Append(u.Text); last = u; }
 
         // The random-weight model rarely finishes the arguments, so the call may end up flagged as malformed; either way it
         // starts with an offered name, which is all the constraint promises.

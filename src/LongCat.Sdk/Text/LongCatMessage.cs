@@ -2,9 +2,9 @@ namespace LongCat.Sdk.Text;
 
 /// <summary>One turn of a conversation, as <see cref="ChatTemplate"/> renders it.</summary>
 /// <param name="Role">Who speaks.</param>
-/// <param name="Content">The text of the turn; for <see cref="ChatRole.Tool"/>, the tool's result.</param>
+/// <param name="Content">The text of the turn; for <see cref="LongCatRole.Tool"/>, the tool's result.</param>
 /// <remarks>Records compare <see cref="ToolCalls"/> by reference, not element by element.</remarks>
-public sealed record ChatMessage(ChatRole Role, string Content)
+public sealed record LongCatMessage(LongCatRole Role, string Content)
 {
     /// <summary>For an assistant turn: the calls it made, rendered after <see cref="Content"/> as <c>&lt;longcat_tool_call&gt;</c> blocks.</summary>
     public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
@@ -16,16 +16,16 @@ public sealed record ChatMessage(ChatRole Role, string Content)
     public string? Name { get; init; }
 
     /// <summary>A system message.</summary>
-    public static ChatMessage System(string content) => new(ChatRole.System, content);
+    public static LongCatMessage System(string content) => new(LongCatRole.System, content);
 
     /// <summary>A user message.</summary>
-    public static ChatMessage User(string content) => new(ChatRole.User, content);
+    public static LongCatMessage User(string content) => new(LongCatRole.User, content);
 
     /// <summary>An assistant message, optionally with the tool calls it made.</summary>
-    public static ChatMessage Assistant(string content, IReadOnlyList<ToolCall>? toolCalls = null) =>
-        new(ChatRole.Assistant, content) { ToolCalls = toolCalls };
+    public static LongCatMessage Assistant(string content, IReadOnlyList<ToolCall>? toolCalls = null) =>
+        new(LongCatRole.Assistant, content) { ToolCalls = toolCalls };
 
     /// <summary>The result of the tool <paramref name="name"/>, answering the call <paramref name="toolCallId"/>.</summary>
-    public static ChatMessage ToolResult(string name, string content, string? toolCallId = null) =>
-        new(ChatRole.Tool, content) { Name = name, ToolCallId = toolCallId };
+    public static LongCatMessage ToolResult(string name, string content, string? toolCallId = null) =>
+        new(LongCatRole.Tool, content) { Name = name, ToolCallId = toolCallId };
 }

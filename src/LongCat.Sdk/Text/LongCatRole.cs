@@ -1,7 +1,7 @@
 namespace LongCat.Sdk.Text;
 
-/// <summary>Who speaks a <see cref="ChatMessage"/>.</summary>
-public enum ChatRole
+/// <summary>Who speaks a <see cref="LongCatMessage"/>.</summary>
+public enum LongCatRole
 {
     /// <summary>Instructions for the whole conversation; at most one, and only as the first message.</summary>
     System,
