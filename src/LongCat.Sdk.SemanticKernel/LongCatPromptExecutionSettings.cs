@@ -128,11 +128,11 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
             PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty,
             StopSequences = StopSequences?.ToList(),
         };
-        if (MinP is not null) (options.AdditionalProperties ??= [])[ChatOptionsConverter.MinPKey] = MinP.Value;
-        if (RepetitionPenalty is not null) (options.AdditionalProperties ??= [])[ChatOptionsConverter.RepetitionPenaltyKey] = RepetitionPenalty.Value;
+        if (MinP is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.MinPKey] = MinP.Value;
+        if (RepetitionPenalty is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.RepetitionPenaltyKey] = RepetitionPenalty.Value;
         return options;
     }
 
     /// <summary>The engine's options: these settings over <paramref name="defaults"/>.</summary>
-    internal GenerationOptions ToGenerationOptions(GenerationOptions? defaults) => ChatOptionsConverter.ToGenerationOptions(ToChatOptions(), defaults);
+    internal GenerationOptions ToGenerationOptions(GenerationOptions? defaults) => LongCatChatClient.ToGenerationOptions(ToChatOptions(), defaults);
 }

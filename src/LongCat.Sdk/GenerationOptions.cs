@@ -38,7 +38,7 @@ public sealed record GenerationOptions
     public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
 
     /// <summary>The sampler's settings.</summary>
-    public SamplingOptions ToSampling() => new()
+    internal SamplingOptions ToSampling() => new()
     {
         Temperature = Temperature, TopK = TopK, TopP = TopP, MinP = MinP, RepetitionPenalty = RepetitionPenalty,
         PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, Seed = Seed,

@@ -22,7 +22,7 @@ namespace LongCat.Sdk.AI;
 /// <item>Reasoning, usage and other metadata contents are skipped; images, audio and files are not supported.</item>
 /// </list>
 /// </remarks>
-public static class ChatMessageConverter
+internal static class ChatMessageConverter
 {
     /// <summary>Converts <paramref name="messages"/>, with <paramref name="instructions"/> (ChatOptions.Instructions) as system prompt.</summary>
     /// <exception cref="ArgumentException">A system message follows other turns, or a message holds content LongCat cannot read.</exception>

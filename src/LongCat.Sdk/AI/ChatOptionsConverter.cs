@@ -20,13 +20,10 @@ namespace LongCat.Sdk.AI;
 /// <see cref="ChatOptions.ResponseFormat"/> is not enforced (the engine has no grammar-constrained decoding);
 /// <see cref="ChatOptions.Instructions"/> is rendered as the system prompt by <see cref="LongCatChatClient"/>.
 /// </remarks>
-public static class ChatOptionsConverter
+internal static class ChatOptionsConverter
 {
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.MinP"/>.</summary>
-    public const string MinPKey = "min_p";
-
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.RepetitionPenalty"/>.</summary>
-    public const string RepetitionPenaltyKey = "repetition_penalty";
+    public const string MinPKey = LongCatChatClient.MinPKey;
+    public const string RepetitionPenaltyKey = LongCatChatClient.RepetitionPenaltyKey;
 
     /// <summary>Applies <paramref name="options"/> over <paramref name="defaults"/> (null: <see cref="GenerationOptions"/>'s defaults).</summary>
     /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>

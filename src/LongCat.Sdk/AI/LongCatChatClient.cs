@@ -22,6 +22,20 @@ public sealed class LongCatChatClient : IChatClient
     /// <summary>The provider name reported in <see cref="ChatClientMetadata"/>.</summary>
     public const string ProviderName = "longcat";
 
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.MinP"/> (a number).</summary>
+    public const string MinPKey = "min_p";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.RepetitionPenalty"/> (a number).</summary>
+    public const string RepetitionPenaltyKey = "repetition_penalty";
+
+    /// <summary>
+    /// The engine settings <paramref name="options"/> map to, over <paramref name="defaults"/> (null: <see cref="GenerationOptions"/>'s
+    /// defaults): the typed options, <see cref="MinPKey"/> and <see cref="RepetitionPenaltyKey"/>, the tools and the tool mode.
+    /// </summary>
+    /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>
+    public static GenerationOptions ToGenerationOptions(ChatOptions? options, GenerationOptions? defaults = null) =>
+        ChatOptionsConverter.ToGenerationOptions(options, defaults);
+
     private readonly ChatClientMetadata _metadata;
 
     /// <summary>Creates a client over <paramref name="engine"/>.</summary>

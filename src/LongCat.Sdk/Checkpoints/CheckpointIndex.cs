@@ -7,7 +7,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// All tensors of a checkpoint directory: one <c>model.safetensors</c>, or shards listed by
 /// <c>model.safetensors.index.json</c>. Every shard is mapped and validated when the index is opened.
 /// </summary>
-public sealed class CheckpointIndex : IDisposable
+internal sealed class CheckpointIndex : IDisposable
 {
     /// <summary>Name of the Hugging Face shard index.</summary>
     public const string IndexFileName = "model.safetensors.index.json";

@@ -12,7 +12,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// Linear weights are N(0, 1/in) so activations keep their scale through the layers; norms are 1; the router bias is small
 /// noise; the MTP head is written when the config asks for one.
 /// </remarks>
-public static class RandomCheckpoint
+internal static class RandomCheckpoint
 {
     /// <summary>Writes a checkpoint for <paramref name="configPath"/>'s config into <paramref name="directory"/>.</summary>
     /// <param name="configPath">A config.json (validated; copied into the output).</param>

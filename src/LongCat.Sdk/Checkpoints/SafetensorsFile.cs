@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// the mapping stays open until the file is disposed.
 /// </summary>
 /// <remarks>Layout: u64 little-endian header length N, N bytes of UTF-8 JSON, then the data section.</remarks>
-public sealed unsafe class SafetensorsFile : IDisposable
+internal sealed unsafe class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;

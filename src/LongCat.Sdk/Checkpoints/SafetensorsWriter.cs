@@ -8,7 +8,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// Writes safetensors files (and sharded checkpoints with their index) in the official layout.
 /// Used by the random-checkpoint generator, the benchmarks and the tests.
 /// </summary>
-public sealed class SafetensorsWriter
+internal sealed class SafetensorsWriter
 {
     private readonly List<(string Name, DType DType, long[] Shape, byte[] Data)> _tensors = [];
 

@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// <param name="Offset">Byte offset into the file's data section (after the header).</param>
 /// <param name="Length">Byte length; always elements × element size.</param>
 /// <param name="File">Path of the shard that holds it.</param>
-public sealed record TensorInfo(string Name, DType DType, long[] Shape, long Offset, long Length, string File)
+internal sealed record TensorInfo(string Name, DType DType, long[] Shape, long Offset, long Length, string File)
 {
     /// <summary>Number of elements.</summary>
     public long ElementCount

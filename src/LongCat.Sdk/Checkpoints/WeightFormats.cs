@@ -4,7 +4,7 @@ using LongCat.Sdk.Compute;
 namespace LongCat.Sdk.Checkpoints;
 
 /// <summary>Scalar conversions of stored weight formats to float32: the reference twins of the SIMD paths.</summary>
-public static unsafe class WeightFormats
+internal static unsafe class WeightFormats
 {
     /// <summary>Side of the square FP8 scale block (DeepSeek-V3 style <c>weight_scale_inv</c>).</summary>
     public const int Fp8BlockSize = 128;

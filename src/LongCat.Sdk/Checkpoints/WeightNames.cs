@@ -1,7 +1,7 @@
 namespace LongCat.Sdk.Checkpoints;
 
 /// <summary>Every checkpoint tensor name of LONGCAT.md §7, spelled once.</summary>
-public static class WeightNames
+internal static class WeightNames
 {
     /// <summary>Token embedding [V, H] (also the N-gram word embedding).</summary>
     public const string Embedding = "model.embed_tokens.weight";

@@ -1,7 +1,7 @@
 namespace LongCat.Sdk.Compute;
 
 /// <summary>Element types of tensors, as stored in safetensors files and in device memory.</summary>
-public enum DType
+internal enum DType
 {
     /// <summary>IEEE binary32.</summary>
     F32,
@@ -30,7 +30,7 @@ public enum DType
 }
 
 /// <summary>Sizes and safetensors spellings of <see cref="DType"/>.</summary>
-public static class DTypes
+internal static class DTypes
 {
     /// <summary>Bytes per element.</summary>
     public static int SizeOf(this DType t) => t switch

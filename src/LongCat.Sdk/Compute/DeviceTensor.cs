@@ -8,7 +8,7 @@ namespace LongCat.Sdk.Compute;
 /// Row-major. Ops treat a tensor as 2-D: <see cref="Rows"/> = first dimension, <see cref="Columns"/> = product of the rest.
 /// <see cref="SliceRows"/> gives a view that shares storage, so scratch buffers sized for the largest batch serve smaller ones.
 /// </remarks>
-public abstract class DeviceTensor : IDisposable
+internal abstract class DeviceTensor : IDisposable
 {
     /// <summary>Creates the handle.</summary>
     protected DeviceTensor(DType dtype, int[] shape, string? name)

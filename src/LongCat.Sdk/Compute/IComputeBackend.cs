@@ -8,7 +8,7 @@ namespace LongCat.Sdk.Compute;
 /// <param name="RopeDim">qk_rope_head_dim (R).</param>
 /// <param name="VDim">v_head_dim.</param>
 /// <param name="Latent">kv_lora_rank (L).</param>
-public readonly record struct MlaShape(int Heads, int NopeDim, int RopeDim, int VDim, int Latent)
+internal readonly record struct MlaShape(int Heads, int NopeDim, int RopeDim, int VDim, int Latent)
 {
     /// <summary>Width of one head in q: nope + rope.</summary>
     public int QHeadDim => NopeDim + RopeDim;
@@ -25,7 +25,7 @@ public readonly record struct MlaShape(int Heads, int NopeDim, int RopeDim, int 
 /// <param name="X">F32 [T, n]: the rows before the norm (the residual stream).</param>
 /// <param name="Weight">The norm weight [n] (F32, BF16 or F16).</param>
 /// <param name="Eps">Added to the mean square.</param>
-public readonly record struct RmsNormed(DeviceTensor X, DeviceTensor Weight, float Eps);
+internal readonly record struct RmsNormed(DeviceTensor X, DeviceTensor Weight, float Eps);
 
 /// <summary>The weights and scalars of one MLA sublayer that <see cref="IComputeBackend.MlaQueryAndCache"/> reads.</summary>
 /// <param name="QANorm">q_a_layernorm weight [q_lora].</param>
@@ -35,13 +35,13 @@ public readonly record struct RmsNormed(DeviceTensor X, DeviceTensor Weight, flo
 /// <param name="NormEps">eps of both LoRA norms.</param>
 /// <param name="QScale">s_q, multiplies q after q_b_proj (mla_scale_q_lora).</param>
 /// <param name="KvScale">s_kv, multiplies the normed latent (mla_scale_kv_lora).</param>
-public sealed record MlaLatentWeights(DeviceTensor QANorm, DeviceTensor QB, DeviceTensor KvANorm, DeviceTensor KvB, float NormEps, float QScale,
+internal sealed record MlaLatentWeights(DeviceTensor QANorm, DeviceTensor QB, DeviceTensor KvANorm, DeviceTensor KvB, float NormEps, float QScale,
     float KvScale);
 
 /// <summary>Rotary embedding parameters on the device.</summary>
 /// <param name="InvFreq">F32 [R/2]: per-pair inverse frequency (YaRN-blended when rope_scaling is set).</param>
 /// <param name="AttentionFactor">Multiplies cos and sin (YaRN attention factor; 1 otherwise).</param>
-public readonly record struct RopeParams(DeviceTensor InvFreq, float AttentionFactor);
+internal readonly record struct RopeParams(DeviceTensor InvFreq, float AttentionFactor);
 
 /// <summary>Where each token of a step sits in the paged KV cache.</summary>
 /// <param name="Positions">I32 [T]: position of each token in its sequence.</param>
@@ -49,25 +49,16 @@ public readonly record struct RopeParams(DeviceTensor InvFreq, float AttentionFa
 /// <param name="TokenSequence">I32 [T]: row of <paramref name="BlockTables"/> each token belongs to.</param>
 /// <param name="BlockTables">I32 [S, maxBlocks]: block ids of each sequence, in order.</param>
 /// <param name="BlockSize">Tokens per block.</param>
-public readonly record struct AttentionMetadata(DeviceTensor Positions, DeviceTensor Slots, DeviceTensor TokenSequence, DeviceTensor BlockTables, int BlockSize);
+internal readonly record struct AttentionMetadata(DeviceTensor Positions, DeviceTensor Slots, DeviceTensor TokenSequence, DeviceTensor BlockTables, int BlockSize);
 
 /// <summary>The routed experts of one MoE layer, indexed by expert id (identity experts have no weights).</summary>
 /// <param name="Gate">gate_proj per expert, [F, H].</param>
 /// <param name="Up">up_proj per expert, [F, H].</param>
 /// <param name="Down">down_proj per expert, [H, F].</param>
-public sealed record ExpertWeights(DeviceTensor[] Gate, DeviceTensor[] Up, DeviceTensor[] Down)
+internal sealed record ExpertWeights(DeviceTensor[] Gate, DeviceTensor[] Up, DeviceTensor[] Down)
 {
     /// <summary>Number of real experts; ids at or above it are identity experts.</summary>
     public int RealCount => Gate.Length;
-}
-
-/// <summary>How a backend holds checkpoint weights.</summary>
-public enum WeightResidency
-{
-    /// <summary>Read in place from the memory-mapped files: instant load, memory shared through the page cache.</summary>
-    Mapped,
-    /// <summary>Copied once into anonymous memory backed by transparent huge pages (fewer TLB misses in decode).</summary>
-    Copied,
 }
 
 /// <summary>
@@ -75,7 +66,7 @@ public enum WeightResidency
 /// their stored format (F32, BF16, F16, FP8-E4M3 with block scales) and are widened inside the kernels.
 /// All calls come from one thread (the engine loop); a backend may parallelize internally.
 /// </summary>
-public interface IComputeBackend : IDisposable
+internal interface IComputeBackend : IDisposable
 {
     /// <summary>Short name for logs and benchmarks ("cpu", "ilgpu-cuda", …).</summary>
     string Name { get; }

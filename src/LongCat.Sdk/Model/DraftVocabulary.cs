@@ -14,7 +14,7 @@ namespace LongCat.Sdk.Model;
 /// <c>size</c> are drafted unless the options ask for another count. Frequency-ranked draft vocabularies are the FR-Spec
 /// idea (Zhao et al., 2025) and EAGLE-3's reduced draft vocabulary.
 /// </remarks>
-public static class DraftVocabulary
+internal static class DraftVocabulary
 {
     /// <summary>The file's name in a model folder.</summary>
     public const string FileName = "mtp_draft_vocab.json";

@@ -6,7 +6,7 @@ namespace LongCat.Sdk.Model;
 /// <param name="Tokens">New token ids; their latents are written at positions [StartPosition, StartPosition + Tokens.Length).</param>
 /// <param name="NgramHistory">Up to N−1 token ids immediately before <paramref name="Tokens"/> (Flash-Lite's N-gram context; empty otherwise).</param>
 /// <param name="AllLogits">True to return logits at every new position; false for the last one only.</param>
-public sealed record SequenceChunk(IReadOnlyList<int> Blocks, int StartPosition, int[] Tokens, int[] NgramHistory, bool AllLogits);
+internal sealed record SequenceChunk(IReadOnlyList<int> Blocks, int StartPosition, int[] Tokens, int[] NgramHistory, bool AllLogits);
 
 /// <summary>An MTP step for one sequence: positions [StartPosition, StartPosition + NextTokens.Length), each paired with the token after it.</summary>
 /// <param name="Blocks">The sequence's KV block ids (already holding the target's latents for these positions).</param>
@@ -19,7 +19,7 @@ internal sealed record MtpChunk(IReadOnlyList<int> Blocks, int StartPosition, in
 /// A step's work: chunks of one or more sequences (prefill chunks and decode tokens alike) run through one forward.
 /// The model never sees requests, only this; it reads the chunks' block ids and never changes who owns a block.
 /// </summary>
-public sealed class ForwardBatch
+internal sealed class ForwardBatch
 {
     /// <summary>The sequences' chunks, in output order.</summary>
     public List<SequenceChunk> Chunks { get; } = [];
@@ -38,7 +38,7 @@ public sealed class ForwardBatch
 }
 
 /// <summary>Intermediate values of a forward, downloaded for inspection (tests compare them with golden references).</summary>
-public sealed class ForwardTrace
+internal sealed class ForwardTrace
 {
     /// <summary>Residual stream: [0] embedding output, [1..n] after each decoder block, [n+1] after the final norm; each [T·H].</summary>
     public List<float[]> Hidden { get; } = [];

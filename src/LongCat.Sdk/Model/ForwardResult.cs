@@ -6,7 +6,7 @@ namespace LongCat.Sdk.Model;
 /// What one forward returns: logits rows [LogitRows, Columns] on the host and, when asked, the final-normed hidden states on the
 /// device. Both live in buffers the producer reuses: they are valid until its next forward, after which reading them throws.
 /// </summary>
-public sealed class ForwardResult
+internal sealed class ForwardResult
 {
     private readonly ResultBuffers _owner;
     private readonly long _version;

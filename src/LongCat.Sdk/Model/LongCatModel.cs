@@ -16,7 +16,7 @@ namespace LongCat.Sdk.Model;
 /// the sessions of a model share their own block manager. An engine's model is never shared with sessions.
 /// Legend: T tokens of the step, H hidden, V vocabulary.
 /// </remarks>
-public sealed class LongCatModel : IDisposable
+internal sealed class LongCatModel : IDisposable
 {
     private readonly CheckpointIndex _checkpoint;
     private readonly bool _ownsBackend;

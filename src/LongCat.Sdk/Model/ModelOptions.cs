@@ -3,7 +3,7 @@ using LongCat.Sdk.Compute;
 namespace LongCat.Sdk.Model;
 
 /// <summary>How a <see cref="LongCatModel"/> is loaded and how much KV cache it gets.</summary>
-public sealed record ModelOptions
+internal sealed record ModelOptions
 {
     /// <summary>Backend to run on; null creates a <see cref="Compute.Cpu.CpuBackend"/> owned by the model.</summary>
     public IComputeBackend? Backend { get; init; }

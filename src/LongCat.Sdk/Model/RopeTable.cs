@@ -6,7 +6,7 @@ namespace LongCat.Sdk.Model;
 /// Rotary frequencies for the interleaved RoPE of LONGCAT.md §3.3, with YaRN (§3.4) when rope_scaling is set:
 /// the per-pair inverse frequencies, the factor on cos/sin, and the multiplier on the softmax scale.
 /// </summary>
-public sealed record RopeTable(float[] InvFreq, float AttentionFactor, float SoftmaxScaleMultiplier)
+internal sealed record RopeTable(float[] InvFreq, float AttentionFactor, float SoftmaxScaleMultiplier)
 {
     /// <summary>Builds the table for <paramref name="dim"/> rotary dims.</summary>
     public static RopeTable Create(int dim, double theta, RopeScaling? scaling)

@@ -7,7 +7,7 @@ namespace LongCat.Sdk.Model;
 /// Disposing it returns its KV blocks. Not thread-safe (nor are the model's other sessions, which share its block manager);
 /// for tests, benchmarks and single-stream use.
 /// </summary>
-public sealed class TokenSession : IDisposable
+internal sealed class TokenSession : IDisposable
 {
     private readonly LongCatModel _model;
     private readonly KvCacheManager _blocks;

@@ -23,7 +23,7 @@ namespace LongCat.Sdk.Serving;
 /// rounding (about 1e-7 relative) of a tie between two tokens may pick its neighbour.</para>
 /// <para>One instance per sequence; not thread-safe.</para>
 /// </remarks>
-public sealed class Sampler
+internal sealed class Sampler
 {
     private readonly LogitPenalties _penalties;
     private readonly ulong _seed;

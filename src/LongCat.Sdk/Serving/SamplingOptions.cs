@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Serving;
 /// no filters, no penalties). <see cref="Sampler"/> applies them in Hugging Face's order: penalties, temperature, top-k,
 /// top-p, min-p, then one seeded draw.
 /// </summary>
-public sealed record SamplingOptions
+internal sealed record SamplingOptions
 {
     /// <summary>Greedy decoding: always the most likely token (penalties still apply).</summary>
     public static SamplingOptions Greedy { get; } = new() { Temperature = 0f };

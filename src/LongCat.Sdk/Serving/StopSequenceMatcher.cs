@@ -10,7 +10,7 @@ namespace LongCat.Sdk.Serving;
 /// the outcome does not depend on how the text was split into deltas. Matching is ordinal. Each push costs
 /// O(held + delta) × (stop strings) × (longest stop). One instance per sequence; not thread-safe.
 /// </remarks>
-public sealed class StopSequenceMatcher
+internal sealed class StopSequenceMatcher
 {
     private readonly string[] _stops;
     private readonly int _longest;

@@ -12,5 +12,5 @@ namespace LongCat.Sdk.Text;
 /// <param name="LeftStrip">Also takes the whitespace before it.</param>
 /// <param name="RightStrip">Also takes the whitespace after it.</param>
 /// <param name="Normalized">Matched in the normalized text (against its normalized content) rather than the raw input.</param>
-public sealed record AddedToken(int Id, string Content, bool Special, bool SingleWord = false, bool LeftStrip = false,
+internal sealed record AddedToken(int Id, string Content, bool Special, bool SingleWord = false, bool LeftStrip = false,
     bool RightStrip = false, bool Normalized = false);

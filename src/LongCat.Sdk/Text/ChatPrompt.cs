@@ -4,7 +4,7 @@ namespace LongCat.Sdk.Text;
 /// <param name="Text">The prompt text, identical to <see cref="ChatTemplate.Render"/>'s.</param>
 /// <param name="PlainTextRanges">Ranges of <paramref name="Text"/> holding message content and tool definitions, in order: no
 /// special token may be recognised inside them.</param>
-public sealed record ChatPrompt(string Text, IReadOnlyList<Range> PlainTextRanges)
+internal sealed record ChatPrompt(string Text, IReadOnlyList<Range> PlainTextRanges)
 {
     /// <summary>The prompt's token ids, with special tokens recognised only outside <see cref="PlainTextRanges"/>.</summary>
     public int[] Encode(Tokenizer tokenizer)

@@ -24,7 +24,7 @@ namespace LongCat.Sdk.Text;
 /// (<c>#### Tool name</c>, <c>Description</c>, <c>InputSchema</c>) is followed by a blank line.</item>
 /// </list>
 /// </remarks>
-public static class ChatTemplate
+internal static class ChatTemplate
 {
     /// <summary>The end-of-turn marker (special token id 2) that closes every assistant turn in history.</summary>
     public const string EndOfTurn = "</longcat_s>";

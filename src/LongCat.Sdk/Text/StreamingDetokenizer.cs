@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Text;
 /// <summary>Gives the UTF-8 bytes a token stands for (the tokenizer's <c>TokenBytes(id)</c>).</summary>
 /// <param name="tokenId">The token id.</param>
 /// <returns>The token's bytes; they need not form whole characters.</returns>
-public delegate ReadOnlySpan<byte> TokenBytesProvider(int tokenId);
+internal delegate ReadOnlySpan<byte> TokenBytesProvider(int tokenId);
 
 /// <summary>
 /// Turns a stream of token ids into text without ever emitting half a character. Byte-level BPE tokens may end in the
@@ -15,7 +15,7 @@ public delegate ReadOnlySpan<byte> TokenBytesProvider(int tokenId);
 /// </summary>
 /// <remarks>One instance per sequence; not thread-safe. Allocates only the returned strings once its buffer has grown
 /// to the longest token.</remarks>
-public sealed class StreamingDetokenizer
+internal sealed class StreamingDetokenizer
 {
     private readonly TokenBytesProvider _tokenBytes;
     private readonly Decoder _decoder = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false).GetDecoder();

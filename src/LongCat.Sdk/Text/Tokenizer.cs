@@ -97,7 +97,7 @@ public sealed class Tokenizer
     public int VocabSize => _tokens.Length;
 
     /// <summary>The added tokens (special and not), in the file's order.</summary>
-    public IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
+    internal IReadOnlyList<AddedToken> AddedTokens => _addedTokens;
 
     /// <summary>The id of a vocabulary entry (in its byte-level spelling, e.g. "Ġthe") or added token, or null.</summary>
     public int? TokenToId(string token)

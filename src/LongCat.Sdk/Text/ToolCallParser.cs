@@ -10,7 +10,7 @@ namespace LongCat.Sdk.Text;
 /// </summary>
 /// <remarks><see cref="ToolCallStreamFilter"/> applies the same rules to a stream; the text it emits, concatenated, equals
 /// <see cref="ToolCallParseResult.Content"/>.</remarks>
-public static class ToolCallParser
+internal static class ToolCallParser
 {
     /// <summary>The tag that opens a tool-call block.</summary>
     public const string OpenTag = "<longcat_tool_call>";

@@ -10,7 +10,7 @@ namespace LongCat.Sdk.Text;
 /// <see cref="ToolCallParseResult.Content"/>, and a malformed or unterminated block is emitted as text and flagged.
 /// </summary>
 /// <remarks>One instance per generated message; not thread-safe.</remarks>
-public sealed class ToolCallStreamFilter
+internal sealed class ToolCallStreamFilter
 {
     private const string OpenTag = ToolCallParser.OpenTag;
     private const string CloseTag = ToolCallParser.CloseTag;

@@ -11,7 +11,7 @@ namespace LongCat.Sdk.Tests.Checkpoints;
 /// (or index entry) at fault. Each test corrupts a private copy of tiny-a or a file built with <see cref="SafetensorsWriter"/>.
 /// </summary>
 [TestClass]
-public sealed class BadCheckpointTests
+internal sealed class BadCheckpointTests
 {
     // Mapped weights and a tiny cache: a failed load must not need the huge-page arena.
     private static readonly ModelOptions Options = new() { Residency = WeightResidency.Mapped, KvCacheBlocks = 4 };

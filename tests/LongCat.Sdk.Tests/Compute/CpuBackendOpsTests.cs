@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Tests.Compute;
 /// norm-prologue ops: <see cref="CpuFusedOpsTests"/>).
 /// </summary>
 [TestClass]
-public sealed unsafe class CpuBackendOpsTests
+internal sealed unsafe class CpuBackendOpsTests
 {
     private static CpuBackend NewBackend() => new(WeightResidency.Mapped, threads: 2);
 

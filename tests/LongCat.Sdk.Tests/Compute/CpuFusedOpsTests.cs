@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Tests.Compute;
 /// MatMulSwiGlu over RmsNormed rows) and MLA's query-and-cache op. Tolerance: 1e-5·√K relative to Σ|products| per output.
 /// </summary>
 [TestClass]
-public sealed unsafe class CpuFusedOpsTests
+internal sealed unsafe class CpuFusedOpsTests
 {
     private static CpuBackend NewBackend() => new(WeightResidency.Mapped, threads: 2);
 

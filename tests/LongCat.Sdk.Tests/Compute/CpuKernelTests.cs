@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Tests.Compute;
 /// multiples of any vector width; and the scalar format conversions (FP8 E4M3 table, BF16 rounding) on pinned values.
 /// </summary>
 [TestClass]
-public sealed unsafe class CpuKernelTests
+internal sealed unsafe class CpuKernelTests
 {
     private static readonly int[] Sizes = [1, 7, 31, 33, 100, 257, 1000];
 

@@ -4,7 +4,7 @@ using System.Numerics.Tensors;
 namespace LongCat.Sdk.Compute.Cpu;
 
 // MLA in absorbed form over the paged latent cache. Legend: T tokens, nH heads, L latent, R rope dim.
-public sealed unsafe partial class CpuBackend
+internal sealed unsafe partial class CpuBackend
 {
     /// <inheritdoc/>
     /// <remarks>On the CPU the query side runs as norm, q_b matmul (into scratch) and absorb; the key side as the cache writes.</remarks>

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace LongCat.Sdk.Compute.Cpu;
 
 // Router and experts. Legend: T tokens, H hidden, E experts (real + identity), K top-k, F expert width.
-public sealed unsafe partial class CpuBackend
+internal sealed unsafe partial class CpuBackend
 {
     /// <inheritdoc/>
     public void RouterTopK(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace LongCat.Sdk.Compute.Cpu;
 
 // RMSNorm: the op, and the normalized rows the fused norm-prologue ops read.
-public sealed unsafe partial class CpuBackend
+internal sealed unsafe partial class CpuBackend
 {
     /// <inheritdoc/>
     public void RmsNorm(DeviceTensor x, DeviceTensor weight, float eps, DeviceTensor output)

@@ -7,7 +7,7 @@ namespace LongCat.Sdk.Compute.Cpu;
 /// The SIMD CPU backend: every op runs on all cores (row-parallel matmuls, head-parallel attention, expert-parallel MoE);
 /// weights are read in their stored format, from the mapped files or from a huge-page copy (<see cref="WeightResidency"/>).
 /// </summary>
-public sealed unsafe partial class CpuBackend : IComputeBackend
+internal sealed unsafe partial class CpuBackend : IComputeBackend
 {
     private readonly HugePageArena _arena = new();
     private readonly SpinWorkerPool _pool;

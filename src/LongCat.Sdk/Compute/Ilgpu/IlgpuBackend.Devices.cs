@@ -10,7 +10,7 @@ using LongCat.Sdk.Compute.Ilgpu.Kernels;
 namespace LongCat.Sdk.Compute.Ilgpu;
 
 // Creating the backend on a device: CUDA when present, the CPU accelerator for tests, and ComputeDevice selection.
-public sealed partial class IlgpuBackend
+internal sealed partial class IlgpuBackend
 {
     /// <summary>
     /// ILGPU compiles kernels with Reflection.Emit when they are first launched: the library stays AOT-analyzable (IsAotCompatible),

@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Compute.Ilgpu;
 
 // Horizontal fusion in ScMoE's overlap window: two model computations per launch in a decode step (docs/GPU.md, launch budget).
 // Legend: T tokens, H hidden, F dense width, K top-k. Other steps, and weights of mixed formats, run the separate ops.
-public sealed partial class IlgpuBackend
+internal sealed partial class IlgpuBackend
 {
     /// <inheritdoc/>
     public void RouterTopKAndSwiGlu(RmsNormed x, DeviceTensor classifier, DeviceTensor bias, int topK, float scaling, DeviceTensor ids, DeviceTensor weights,

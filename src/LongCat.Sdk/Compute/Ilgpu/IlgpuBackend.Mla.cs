@@ -4,7 +4,7 @@ using LongCat.Sdk.Compute.Ilgpu.Kernels;
 namespace LongCat.Sdk.Compute.Ilgpu;
 
 // MLA in absorbed form over the paged latent cache. Legend: T tokens, nH heads, L latent, R rope dim.
-public sealed partial class IlgpuBackend
+internal sealed partial class IlgpuBackend
 {
     private const int QueryGroup = 256;
 

@@ -5,7 +5,7 @@ using LongCat.Sdk.Compute.Ilgpu.Kernels;
 namespace LongCat.Sdk.Compute.Ilgpu;
 
 // Router and experts. Legend: T tokens, H hidden, E experts (real + identity), K top-k, F expert width, S = T·K slots.
-public sealed partial class IlgpuBackend
+internal sealed partial class IlgpuBackend
 {
     private readonly Dictionary<ExpertWeights, PackedExperts> _expertPacks = new(ReferenceEqualityComparer.Instance);
     private IlgpuTensor? _moeHidden, _moeOut, _moePerm, _moeTiles, _moeTileCount;

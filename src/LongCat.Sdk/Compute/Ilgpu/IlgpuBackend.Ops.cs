@@ -4,7 +4,7 @@ using LongCat.Sdk.Compute.Ilgpu.Kernels;
 namespace LongCat.Sdk.Compute.Ilgpu;
 
 // Embedding, norms, matmuls and data movement. Legend: T tokens, K input width, N output rows.
-public sealed partial class IlgpuBackend
+internal sealed partial class IlgpuBackend
 {
     private const int ElementwiseGroup = 256;
 

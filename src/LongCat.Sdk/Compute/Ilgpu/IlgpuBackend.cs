@@ -14,7 +14,7 @@ namespace LongCat.Sdk.Compute.Ilgpu;
 /// (a faithful, slow emulator used by the tests). Weights are uploaded once at load in their stored format and widened inside the
 /// kernels; activations are F32. All work is queued on one stream; <see cref="Download{T}"/> and <see cref="Synchronize"/> wait.
 /// </summary>
-public sealed partial class IlgpuBackend : IComputeBackend
+internal sealed partial class IlgpuBackend : IComputeBackend
 {
     private const int UploadChunk = 64 << 20;
     private readonly Context _context;

@@ -10,7 +10,7 @@ namespace LongCat.Sdk.Tests.Compute.Ilgpu;
 /// (F32 sums of K products reassociated across warp lanes); attention and MoE, which chain several of those, to 1e-4 + 1e-4·|y|.
 /// </summary>
 [TestClass]
-public sealed class IlgpuConformanceTests
+internal sealed class IlgpuConformanceTests
 {
     private static IlgpuBackend _gpu = null!;
 

@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Tests.Compute.Ilgpu;
 /// the separate ops otherwise) against the CPU backend, at odd sizes; tolerances as in <see cref="IlgpuConformanceTests"/>.
 /// </summary>
 [TestClass]
-public sealed class IlgpuFusedOpTests
+internal sealed class IlgpuFusedOpTests
 {
     private static IlgpuBackend _gpu = null!;
 
