@@ -17,9 +17,9 @@ foreach (var assembly in new[] { typeof(LongCatEngine).Assembly, typeof(LongCatP
     Console.WriteLine($"package consumer: {assembly.GetName().Name} {version}");
 }
 
-await using (var provider = new ServiceCollection()
-    .AddLongCat(o => { o.ModelPath = args_.ModelDir; o.Generation = new GenerationOptions { Temperature = 0, MaxTokens = args_.MaxTokens }; })
-    .BuildServiceProvider())
+var services = new ServiceCollection();
+services.AddLongCat(o => { o.ModelPath = args_.ModelDir; o.Generation = new GenerationOptions { Temperature = 0, MaxTokens = args_.MaxTokens }; });
+await using (var provider = services.BuildServiceProvider())
 {
     var response = await provider.GetRequiredService<IChatClient>().GetResponseAsync(prompt);
     Console.WriteLine($"IChatClient: {response.Text} [{response.FinishReason}, {response.Usage?.OutputTokenCount} tokens]");

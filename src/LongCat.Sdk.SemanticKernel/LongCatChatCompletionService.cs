@@ -17,6 +17,11 @@ namespace LongCat.Sdk.SemanticKernel;
 /// <item><see cref="FunctionChoiceBehavior"/>: Auto lets the model choose; Required forces a call (the engine opens the
 /// tool-call block; after the first round the choice falls back to Auto so the loop ends); None describes the functions but
 /// stops generation where a call would begin.</item>
+/// <item>Metadata: the answer's (and the last streamed item's) <see cref="KernelContent.Metadata"/> holds
+/// <c>"FinishReason"</c> ("Stop", "Length" or "ToolCalls") and <c>"Usage"</c> (a Microsoft.Extensions.AI <c>UsageDetails</c>),
+/// where the hosted connectors put theirs.</item>
+/// <item>A tool call the model wrote but that does not parse reaches the function-invocation layer as a call with its exception
+/// set, which reports it to the model: the answer never holds tool-call markup.</item>
 /// <item>With <c>autoInvoke: true</c> (the default) the kernel's functions run, auto-function-invocation filters included, the
 /// results go back through the chat template and the loop continues until the model answers in text (at most 128 rounds,
 /// Semantic Kernel's usual limit). With <c>autoInvoke: false</c> the answer holds the <see cref="Microsoft.SemanticKernel.FunctionCallContent"/>s.</item>
@@ -26,27 +31,41 @@ namespace LongCat.Sdk.SemanticKernel;
 public sealed class LongCatChatCompletionService : IChatCompletionService
 {
     private readonly IChatCompletionService _inner;
+    private readonly ILogger? _logger;
 
     /// <summary>Creates the service over <paramref name="engine"/>.</summary>
     /// <param name="engine">A loaded engine (not owned).</param>
     /// <param name="defaults">Generation settings where a request's settings leave them unset.</param>
-    /// <param name="loggerFactory">Logs function invocations.</param>
+    /// <param name="loggerFactory">Logs function invocations and settings LongCat ignores.</param>
     /// <param name="serviceProvider">Services for function invocation (as the kernel's).</param>
     public LongCatChatCompletionService(LongCatEngine engine, GenerationOptions? defaults = null, ILoggerFactory? loggerFactory = null,
         IServiceProvider? serviceProvider = null)
+        : this(new LongCatChatClient(engine ?? throw new ArgumentNullException(nameof(engine)), defaults), engine.ModelId, loggerFactory, serviceProvider)
     {
-        ArgumentNullException.ThrowIfNull(engine);
-        Engine = engine;
-        ChatClient = new LongCatChatClient(engine, defaults);
-        var pipeline = ChatClient.AsBuilder().UseKernelFunctionInvocation(loggerFactory).Build(serviceProvider);
-        _inner = pipeline.AsChatCompletionService(serviceProvider);
-        Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = engine.ModelId };
     }
 
-    /// <summary>The engine that answers.</summary>
-    public LongCatEngine Engine { get; }
+    /// <summary>Creates the service over the engine <paramref name="provider"/> loads on the first request (not owned): building
+    /// the kernel never waits for the model.</summary>
+    /// <param name="provider">The engine's provider.</param>
+    /// <param name="defaults">Generation settings where a request's settings leave them unset.</param>
+    /// <param name="loggerFactory">Logs function invocations and settings LongCat ignores.</param>
+    /// <param name="serviceProvider">Services for function invocation (as the kernel's).</param>
+    public LongCatChatCompletionService(LongCatEngineProvider provider, GenerationOptions? defaults = null, ILoggerFactory? loggerFactory = null,
+        IServiceProvider? serviceProvider = null)
+        : this(new LongCatChatClient(provider ?? throw new ArgumentNullException(nameof(provider)), defaults), provider.ModelId, loggerFactory, serviceProvider)
+    {
+    }
 
-    /// <summary>The chat client underneath (no function invocation of its own).</summary>
+    private LongCatChatCompletionService(LongCatChatClient client, string modelId, ILoggerFactory? loggerFactory, IServiceProvider? serviceProvider)
+    {
+        ChatClient = client;
+        _logger = loggerFactory?.CreateLogger<LongCatChatCompletionService>();
+        var pipeline = ChatClient.AsBuilder().UseKernelFunctionInvocation(loggerFactory).Build(serviceProvider);
+        _inner = pipeline.AsChatCompletionService(serviceProvider);
+        Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = modelId };
+    }
+
+    /// <summary>The chat client underneath (no function invocation of its own); <c>ChatClient.GetEngineAsync()</c> gives the engine.</summary>
     public LongCatChatClient ChatClient { get; }
 
     /// <inheritdoc/>
@@ -58,7 +77,7 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
     public async Task<IReadOnlyList<ChatMessageContent>> GetChatMessageContentsAsync(ChatHistory chatHistory, PromptExecutionSettings? executionSettings = null,
         Kernel? kernel = null, CancellationToken cancellationToken = default)
     {
-        var answer = await _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel,
+        var answer = await _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger), kernel,
             cancellationToken).ConfigureAwait(false);
         if (kernel is not null)
             foreach (var message in answer) QualifyFunctionCalls(message, kernel);
@@ -87,5 +106,5 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
     /// <inheritdoc/>
     public IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(ChatHistory chatHistory,
         PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default) =>
-        _inner.GetStreamingChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings), kernel, cancellationToken);
+        _inner.GetStreamingChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger), kernel, cancellationToken);
 }

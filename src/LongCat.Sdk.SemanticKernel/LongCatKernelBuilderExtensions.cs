@@ -18,9 +18,10 @@ namespace Microsoft.SemanticKernel;
 public static class LongCatKernelBuilderExtensions
 {
     /// <summary>
-    /// Adds a <see cref="LongCatChatCompletionService"/> for the model in <paramref name="modelPath"/>. The engine is loaded on
-    /// first use and disposed with the kernel's services; chat and text generation registered for the same folder share one engine
-    /// (loaded with the options of the first registration).
+    /// Adds a <see cref="LongCatChatCompletionService"/> for the model in <paramref name="modelPath"/>. The engine is loaded,
+    /// asynchronously, by the first request (building the kernel does not wait for it) and disposed with the kernel's services;
+    /// chat and text generation registered for the same folder share one engine however its path is spelled (relative or full,
+    /// with or without a trailing separator, through a link), loaded with the options of the first registration.
     /// </summary>
     /// <param name="builder">The kernel builder.</param>
     /// <param name="modelPath">The model folder.</param>
@@ -33,7 +34,7 @@ public static class LongCatKernelBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         object engineKey = AddEngine(builder.Services, modelPath, engineOptions);
         builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
-            new LongCatChatCompletionService(sp.GetRequiredKeyedService<LongCatEngine>(engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+            new LongCatChatCompletionService(sp.GetRequiredKeyedService<LongCatEngineProvider>(engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
         return builder;
     }
 
@@ -61,7 +62,7 @@ public static class LongCatKernelBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
-            new LongCatChatCompletionService(RegisteredEngine(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+            new LongCatChatCompletionService(RegisteredProvider(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
         return builder;
     }
 
@@ -70,12 +71,13 @@ public static class LongCatKernelBuilderExtensions
         object? engineKey = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) => new LongCatTextGenerationService(RegisteredEngine(sp, engineKey), defaults));
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) =>
+            new LongCatTextGenerationService(RegisteredProvider(sp, engineKey), defaults, sp.GetService<ILoggerFactory>()));
         return builder;
     }
 
-    private static LongCatEngine RegisteredEngine(IServiceProvider sp, object? engineKey) =>
-        (engineKey is null ? sp.GetService<LongCatEngine>() : sp.GetKeyedService<LongCatEngine>(engineKey))
+    private static LongCatEngineProvider RegisteredProvider(IServiceProvider sp, object? engineKey) =>
+        (engineKey is null ? sp.GetService<LongCatEngineProvider>() : sp.GetKeyedService<LongCatEngineProvider>(engineKey))
         ?? throw new InvalidOperationException(engineKey is null
             ? "No LongCatEngine is registered: call services.AddLongCat(o => o.ModelPath = ...) first, or pass a model path."
             : $"No LongCatEngine is registered under the key '{engineKey}': call services.AddKeyedLongCat(\"{engineKey}\", ...) first.");
@@ -87,7 +89,7 @@ public static class LongCatKernelBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         object engineKey = AddEngine(builder.Services, modelPath, engineOptions);
         builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) =>
-            new LongCatTextGenerationService(sp.GetRequiredKeyedService<LongCatEngine>(engineKey), defaults));
+            new LongCatTextGenerationService(sp.GetRequiredKeyedService<LongCatEngineProvider>(engineKey), defaults, sp.GetService<ILoggerFactory>()));
         return builder;
     }
 
@@ -97,17 +99,23 @@ public static class LongCatKernelBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(engine);
-        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (_, _) => new LongCatTextGenerationService(engine, defaults));
+        builder.Services.AddKeyedSingleton<ITextGenerationService>(serviceId, (sp, _) => new LongCatTextGenerationService(engine, defaults, sp.GetService<ILoggerFactory>()));
         return builder;
     }
 
-    // One engine per model folder, keyed by its full path; the first registration's options win.
+    // One engine per model folder, keyed by its spelling-independent path; the first registration's options win.
     private static object AddEngine(IServiceCollection services, string modelPath, LongCatOptions? options)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
         options?.Validate();
-        string key = "LongCat.Engine:" + Path.GetFullPath(modelPath);
-        services.TryAddKeyedSingleton(key, (_, _) => LongCatEngine.LoadAsync(modelPath, options).GetAwaiter().GetResult());
+        string path = LongCatEngineProvider.NormalizePath(modelPath);
+        string key = "LongCat.Engine:" + path;
+        services.TryAddKeyedSingleton(key, (sp, _) =>
+        {
+            var o = options ?? new LongCatOptions();
+            if (o.Logger is null && sp.GetService<ILoggerFactory>() is { } factory) o = o with { Logger = factory.CreateLogger(typeof(LongCatEngine).FullName!) };
+            return new LongCatEngineProvider(path, o);
+        });
         return key;
     }
 }

@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using LongCat.Sdk.AI;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 
 namespace LongCat.Sdk.SemanticKernel;
@@ -86,27 +88,42 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         AllowTrailingCommas = true,
     };
 
+    /// <summary>Other connectors' names for LongCat's settings (Ollama's <c>stop</c> and <c>num_predict</c>, OpenAI's
+    /// <c>max_completion_tokens</c>, Gemini's <c>max_output_tokens</c>), read where the LongCat name is not given.</summary>
+    private static readonly (string Alias, string Name)[] Aliases =
+        [("stop", "stop_sequences"), ("max_completion_tokens", "max_tokens"), ("max_output_tokens", "max_tokens"), ("num_predict", "max_tokens")];
+
     /// <summary>
     /// Reads any settings as LongCat settings: these settings as they are, plain <see cref="PromptExecutionSettings"/> (or another
     /// connector's) through their JSON form, so extension data such as <c>{"temperature": 0.2, "max_tokens": "64"}</c> sets the
-    /// typed properties (numbers may be strings; names are matched ignoring case). Unknown keys stay in <see cref="PromptExecutionSettings.ExtensionData"/>.
-    /// Function choice, service id and model id carry over.
+    /// typed properties (numbers may be strings; names are matched ignoring case; <c>stop</c> may be one string or a list, and
+    /// the aliases other connectors use are read: <c>stop</c>, <c>num_predict</c>, <c>max_completion_tokens</c>,
+    /// <c>max_output_tokens</c>). Keys LongCat does not read stay in <see cref="PromptExecutionSettings.ExtensionData"/> and are
+    /// logged as ignored through <paramref name="logger"/>. Function choice, service id and model id carry over.
     /// </summary>
     /// <exception cref="ArgumentException">A known setting has a value of the wrong type; the message names it.</exception>
-    public static LongCatPromptExecutionSettings FromExecutionSettings(PromptExecutionSettings? settings)
+    public static LongCatPromptExecutionSettings FromExecutionSettings(PromptExecutionSettings? settings, ILogger? logger = null)
     {
         switch (settings)
         {
             case null: return new LongCatPromptExecutionSettings();
-            case LongCatPromptExecutionSettings longCat: return longCat;
+            case LongCatPromptExecutionSettings { ExtensionData: null or { Count: 0 } } longCat: return longCat;
         }
         var copy = settings.Clone();
         copy.FunctionChoiceBehavior = null;   // carried over as is below, not through JSON
         LongCatPromptExecutionSettings? result;
         try
         {
-            string json = JsonSerializer.Serialize(copy, copy.GetType(), Permissive);
-            result = JsonSerializer.Deserialize<LongCatPromptExecutionSettings>(json, Permissive);
+            var json = JsonSerializer.SerializeToNode(copy, copy.GetType(), Permissive) as JsonObject ?? [];
+            foreach (var (alias, name) in Aliases)
+            {
+                if (Find(json, alias) is not { } key) continue;
+                var value = json[key];
+                json.Remove(key);
+                if (Find(json, name) is not null) continue;                         // the LongCat name wins
+                json[name] = name == "stop_sequences" && value is JsonValue one ? new JsonArray(one.DeepClone()) : value;
+            }
+            result = json.Deserialize<LongCatPromptExecutionSettings>(Permissive);
         }
         catch (JsonException e)
         {
@@ -116,8 +133,14 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         result.ServiceId = settings.ServiceId;
         result.ModelId = settings.ModelId;
         result.FunctionChoiceBehavior = settings.FunctionChoiceBehavior;
+        if (logger is not null && result.ExtensionData is { Count: > 0 } unknown)
+            foreach (string key in unknown.Keys)
+                logger.LogWarning("Execution setting '{Setting}' is not one LongCat reads; it is ignored.", key);
         return result;
     }
+
+    private static string? Find(JsonObject json, string name) =>
+        json.Select(p => p.Key).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>These settings as Microsoft.Extensions.AI options (tools excluded): what the chat client maps to the engine.</summary>
     internal ChatOptions ToChatOptions()

@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using LongCat.Sdk.AI;
+using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.Services;
 using Microsoft.SemanticKernel.TextGeneration;
@@ -14,30 +16,49 @@ namespace LongCat.Sdk.SemanticKernel;
 public sealed class LongCatTextGenerationService : ITextGenerationService
 {
     /// <summary>Metadata key of the finish reason (<see cref="LongCat.Sdk.FinishReason"/> as text).</summary>
-    public const string FinishReasonKey = "FinishReason";
+    public const string FinishReasonKey = LongCatChatClient.FinishReasonKey;
 
-    /// <summary>Metadata key of the <see cref="GenerationUsage"/>.</summary>
-    public const string UsageKey = "Usage";
+    /// <summary>Metadata key of the usage (a Microsoft.Extensions.AI <see cref="Microsoft.Extensions.AI.UsageDetails"/>, as the
+    /// chat completion service's).</summary>
+    public const string UsageKey = LongCatChatClient.UsageKey;
 
     private readonly GenerationOptions _defaults;
+    private readonly Func<CancellationToken, ValueTask<LongCatEngine>> _engine;
+    private readonly ILogger? _logger;
 
     /// <summary>Creates the service over <paramref name="engine"/>.</summary>
     /// <param name="engine">A loaded engine with a tokenizer (not owned).</param>
     /// <param name="defaults">Generation settings where a request's settings leave them unset.</param>
-    public LongCatTextGenerationService(LongCatEngine engine, GenerationOptions? defaults = null)
+    /// <param name="loggerFactory">Logs settings LongCat ignores.</param>
+    public LongCatTextGenerationService(LongCatEngine engine, GenerationOptions? defaults = null, ILoggerFactory? loggerFactory = null)
+        : this(_ => ValueTask.FromResult(engine), engine?.ModelId ?? throw new ArgumentNullException(nameof(engine)), defaults, loggerFactory)
     {
-        ArgumentNullException.ThrowIfNull(engine);
-        defaults?.Validate();
-        Engine = engine;
-        _defaults = defaults ?? new GenerationOptions();
-        Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = engine.ModelId };
     }
 
-    /// <summary>The engine that answers.</summary>
-    public LongCatEngine Engine { get; }
+    /// <summary>Creates the service over the engine <paramref name="provider"/> loads on the first request (not owned).</summary>
+    /// <param name="provider">The engine's provider.</param>
+    /// <param name="defaults">Generation settings where a request's settings leave them unset.</param>
+    /// <param name="loggerFactory">Logs settings LongCat ignores.</param>
+    public LongCatTextGenerationService(LongCatEngineProvider provider, GenerationOptions? defaults = null, ILoggerFactory? loggerFactory = null)
+        : this((provider ?? throw new ArgumentNullException(nameof(provider))).GetEngineAsync, provider.ModelId, defaults, loggerFactory)
+    {
+    }
+
+    private LongCatTextGenerationService(Func<CancellationToken, ValueTask<LongCatEngine>> engine, string modelId, GenerationOptions? defaults,
+        ILoggerFactory? loggerFactory)
+    {
+        defaults?.Validate();
+        _engine = engine;
+        _defaults = defaults ?? new GenerationOptions();
+        _logger = loggerFactory?.CreateLogger<LongCatTextGenerationService>();
+        Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = modelId };
+    }
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?> Attributes { get; }
+
+    /// <summary>The engine that answers (loading it first when the service is over a provider).</summary>
+    public ValueTask<LongCatEngine> GetEngineAsync(CancellationToken cancellationToken = default) => _engine(cancellationToken);
 
     /// <inheritdoc/>
     public async Task<IReadOnlyList<TextContent>> GetTextContentsAsync(string prompt, PromptExecutionSettings? executionSettings = null,
@@ -52,7 +73,7 @@ public sealed class LongCatTextGenerationService : ITextGenerationService
             metadata = chunk.Metadata ?? metadata;
             last = chunk.InnerContent as GenerationUpdate ?? last;
         }
-        return [new TextContent(text.ToString(), Engine.ModelId, last, Encoding.UTF8, metadata)];
+        return [new TextContent(text.ToString(), Attributes[AIServiceExtensions.ModelIdKey] as string, last, Encoding.UTF8, metadata)];
     }
 
     /// <inheritdoc/>
@@ -60,8 +81,9 @@ public sealed class LongCatTextGenerationService : ITextGenerationService
         Kernel? kernel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(prompt);
-        var options = LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings).ToGenerationOptions(_defaults);
-        await foreach (var u in Engine.GenerateAsync(prompt, options, cancellationToken).ConfigureAwait(false))
+        var options = LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger).ToGenerationOptions(_defaults);
+        var engine = await _engine(cancellationToken).ConfigureAwait(false);
+        await foreach (var u in engine.GenerateAsync(prompt, options, cancellationToken).ConfigureAwait(false))
         {
             if (u.FinishReason == FinishReason.Cancelled)
             {
@@ -72,9 +94,9 @@ public sealed class LongCatTextGenerationService : ITextGenerationService
             var metadata = u.FinishReason is null ? null : new Dictionary<string, object?>
             {
                 [FinishReasonKey] = u.FinishReason.ToString(),
-                [UsageKey] = u.Usage,
+                [UsageKey] = u.Usage is { } usage ? LongCatChatClient.ToUsageDetails(usage) : null,
             };
-            yield return new StreamingTextContent(u.Text, 0, Engine.ModelId, u, Encoding.UTF8, metadata);
+            yield return new StreamingTextContent(u.Text, 0, engine.ModelId, u, Encoding.UTF8, metadata);
         }
     }
 }

@@ -121,6 +121,7 @@ public sealed record GenerationUpdate
     public GenerationUsage? Usage { get; init; }
     /// <summary>Tool calls parsed from the output (last update of a chat with tools).</summary>
     public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
-    /// <summary>Tool-call blocks that could not be parsed; their raw text is also in <see cref="Text"/>.</summary>
+    /// <summary>Tool-call blocks that could not be parsed (a chat with tools never shows tool-call markup as text: a malformed
+    /// block is reported here, tags included).</summary>
     public IReadOnlyList<string>? MalformedToolCalls { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
 using LongCat.Sdk.Compute.Ilgpu;
@@ -41,7 +42,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         if (options.Speculative.DraftTokens > 0 && !model.HasMtp)
         {
             SpeculationFallbackReason = $"The checkpoint in '{directory}' has no MTP head (model.mtp.*): speculative decoding is off, decoding is plain.";
-            options.Log?.Invoke(SpeculationFallbackReason);
+            options.Logger?.LogWarning("{Reason}", SpeculationFallbackReason);
         }
     }
 
@@ -266,10 +267,13 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         _ownedBackend?.Dispose();
     }
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync()
+    /// <summary>Ends every running request (as cancelled), waits for the engine loop to stop without blocking a thread, then
+    /// frees the model and the backend.</summary>
+    public async ValueTask DisposeAsync()
     {
-        Dispose();
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _loop.DisposeAsync().ConfigureAwait(false);
+        _model.Dispose();
+        _ownedBackend?.Dispose();
     }
 }

@@ -1,8 +1,10 @@
 using LongCat.Sdk.Compute;
+using Microsoft.Extensions.Logging;
 
 namespace LongCat.Sdk;
 
-/// <summary>How <see cref="LongCatEngine"/> loads a model and serves requests.</summary>
+/// <summary>How <see cref="LongCatEngine"/> loads a model and serves requests. Bindable from configuration (every setting but
+/// <see cref="Logger"/>), each with one default.</summary>
 public sealed record LongCatOptions
 {
     /// <summary>Compute backend (Auto: CUDA when available, else CPU).</summary>
@@ -11,8 +13,11 @@ public sealed record LongCatOptions
     public WeightResidency Residency { get; init; } = WeightResidency.Copied;
     /// <summary>CPU worker threads (0: all cores).</summary>
     public int Threads { get; init; }
-    /// <summary>Bytes of paged KV cache shared by all sequences.</summary>
-    public long KvCacheMemory { get; init; } = 512L << 20;
+    /// <summary>Bytes of paged KV cache shared by all sequences (default 512 MiB).</summary>
+    public long KvCacheMemory { get; init; } = DefaultKvCacheMemory;
+
+    /// <summary>The default of <see cref="KvCacheMemory"/>: 512 MiB.</summary>
+    public const long DefaultKvCacheMemory = 512L << 20;
     /// <summary>Explicit number of KV blocks, overriding <see cref="KvCacheMemory"/>.</summary>
     public int? KvCacheBlocks { get; init; }
     /// <summary>Tokens per KV block.</summary>
@@ -24,16 +29,18 @@ public sealed record LongCatOptions
 
     /// <summary>Speculative decoding with the MTP head (default: one draft token per step, as LongCat's deployments use);
     /// falls back to plain decoding, logged once, when the checkpoint has no MTP weights.</summary>
-    public SpeculativeOptions Speculative { get; init; } = SpeculativeOptions.Mtp(1);
+    public SpeculativeOptions Speculative { get; init; } = new();
     /// <summary>Keep full KV blocks of finished requests and reuse them for prompts that start with the same tokens (default on).</summary>
     public bool PrefixCaching { get; init; } = true;
-    /// <summary>Receives the engine's one-off notices (for example the speculative-decoding fallback).</summary>
-    public Action<string>? Log { get; init; }
+    /// <summary>Where the engine logs: its load, one-off notices (the speculative-decoding fallback), failed steps. Null: nowhere
+    /// (dependency injection fills it from the container's <see cref="ILoggerFactory"/>).</summary>
+    public ILogger? Logger { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
         ArgumentNullException.ThrowIfNull(Speculative, nameof(Speculative));
+        Speculative.Validate();
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must not be negative.");
         if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "KvCacheMemory must be positive.");
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "KvCacheBlocks must be positive.");

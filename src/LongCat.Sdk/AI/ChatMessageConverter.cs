@@ -58,6 +58,34 @@ internal static class ChatMessageConverter
     /// connectors with <c>-</c>), or only by a missing plugin prefix (<c>get_time</c> for <c>Clock_GetTime</c>), is taken as that
     /// tool; any other name is kept as written.
     /// </summary>
+    /// <summary>
+    /// The calls of an update: each parsed call, then each malformed block as a call with <see cref="FunctionCallContent.Exception"/>
+    /// set and no arguments (named after the offered tool its text names, if any), so an invocation layer reports it to the model.
+    /// </summary>
+    public static List<FunctionCallContent> ToFunctionCalls(IReadOnlyList<ToolCall>? calls, IReadOnlyList<string>? malformed,
+        IReadOnlyList<Text.ToolDefinition>? offered)
+    {
+        var result = new List<FunctionCallContent>();
+        foreach (var call in calls ?? []) result.Add(ToFunctionCall(call, offered));
+        foreach (string raw in malformed ?? [])
+        {
+            string name = MalformedName(raw, offered);
+            result.Add(new FunctionCallContent(NewCallId(), name, null)
+            {
+                Exception = new FormatException($"The model's tool call could not be read as {{\"name\": ..., \"arguments\": {{...}}}} JSON: {raw}"),
+                RawRepresentation = raw,
+            });
+        }
+        return result;
+    }
+
+    // The name a malformed block gives ("name": "..."), matched to an offered tool as for well-formed calls; "" when none.
+    private static string MalformedName(string raw, IReadOnlyList<Text.ToolDefinition>? offered)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(raw, "\"name\"\\s*:\\s*\"([^\"]*)\"");
+        return m.Success ? OfferedName(m.Groups[1].Value, offered) : "";
+    }
+
     public static FunctionCallContent ToFunctionCall(ToolCall call, IReadOnlyList<Text.ToolDefinition>? offered = null)
     {
         ArgumentNullException.ThrowIfNull(call);

@@ -8,14 +8,21 @@ namespace LongCat.Sdk.AI;
 /// tool format, streaming first (the non-streaming call aggregates the stream), cancellation honoured at the next engine step.
 /// </summary>
 /// <remarks>
-/// <para>Options map as <see cref="ChatOptionsConverter"/> describes. Offered tools are rendered into the template's tools
+/// <para>Options map as <see cref="ToGenerationOptions"/> describes. Offered tools are rendered into the template's tools
 /// section; tool-call markup is never streamed as text: each call the model makes arrives as a <see cref="FunctionCallContent"/>
-/// (with a generated call id) on the last update, whose finish reason is then <see cref="ChatFinishReason.ToolCalls"/>.
-/// <see cref="FunctionResultContent"/> in the history is rendered back through the template. The last update also carries a
-/// <see cref="UsageContent"/>. Wrap the client in Microsoft.Extensions.AI's <c>FunctionInvokingChatClient</c>
-/// (<c>.AsBuilder().UseFunctionInvocation()</c>) to run the functions automatically.</para>
+/// (with a generated call id) on the last update, whose finish reason is then <see cref="ChatFinishReason.ToolCalls"/>. A call
+/// the model wrote but that does not parse arrives the same way with <see cref="FunctionCallContent.Exception"/> set (and no
+/// arguments), so the invocation layer tells the model instead of running it. <see cref="FunctionResultContent"/> in the
+/// history is rendered back through the template.</para>
+/// <para>The last update carries a <see cref="UsageContent"/>, and in <see cref="ChatResponseUpdate.AdditionalProperties"/> the
+/// engine's finish reason (<see cref="FinishReasonKey"/>: "Stop", "Length" or "ToolCalls") and the same usage as a
+/// <see cref="UsageDetails"/> (<see cref="UsageKey"/>), which is where Semantic Kernel reads them; a non-streaming response's
+/// message carries both too. Cancelling throws <see cref="OperationCanceledException"/>. Wrap the client in
+/// Microsoft.Extensions.AI's <c>FunctionInvokingChatClient</c> (<c>.AsBuilder().UseFunctionInvocation()</c>) to run the
+/// functions automatically.</para>
 /// <para>Thread-safe: any number of calls may run at once; the engine batches them. The client does not own the engine:
-/// disposing the client leaves it running.</para>
+/// disposing the client leaves it running. Over a <see cref="LongCatEngineProvider"/> the first request waits, asynchronously,
+/// for the engine to load.</para>
 /// </remarks>
 public sealed class LongCatChatClient : IChatClient
 {
@@ -28,15 +35,26 @@ public sealed class LongCatChatClient : IChatClient
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.RepetitionPenalty"/> (a number).</summary>
     public const string RepetitionPenaltyKey = "repetition_penalty";
 
+    /// <summary>The additional-properties key of the engine's <see cref="FinishReason"/>, as its name.</summary>
+    public const string FinishReasonKey = "FinishReason";
+
+    /// <summary>The additional-properties key of the request's <see cref="UsageDetails"/>.</summary>
+    public const string UsageKey = "Usage";
+
     /// <summary>
     /// The engine settings <paramref name="options"/> map to, over <paramref name="defaults"/> (null: <see cref="GenerationOptions"/>'s
-    /// defaults): the typed options, <see cref="MinPKey"/> and <see cref="RepetitionPenaltyKey"/>, the tools and the tool mode.
+    /// defaults): Temperature, TopP, TopK, MaxOutputTokens, PresencePenalty, FrequencyPenalty, StopSequences and Seed (a seed
+    /// outside the <see cref="int"/> range is folded into it); <see cref="MinPKey"/> and <see cref="RepetitionPenaltyKey"/> in
+    /// <see cref="ChatOptions.AdditionalProperties"/>; every <see cref="AIFunctionDeclaration"/> tool with its JSON schema; the
+    /// tool mode (Auto, None, Required of any or one function). <see cref="ChatOptions.ResponseFormat"/> is not enforced.
     /// </summary>
     /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>
     public static GenerationOptions ToGenerationOptions(ChatOptions? options, GenerationOptions? defaults = null) =>
         ChatOptionsConverter.ToGenerationOptions(options, defaults);
 
     private readonly ChatClientMetadata _metadata;
+    private readonly LongCatEngine? _engine;
+    private readonly LongCatEngineProvider? _provider;
 
     /// <summary>Creates a client over <paramref name="engine"/>.</summary>
     /// <param name="engine">A loaded engine (not owned).</param>
@@ -46,21 +64,42 @@ public sealed class LongCatChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(engine);
         defaults?.Validate();
-        Engine = engine;
+        _engine = engine;
         Defaults = defaults ?? new GenerationOptions();
         _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(engine.ModelDirectory)), engine.ModelId);
     }
 
-    /// <summary>The engine that answers.</summary>
-    public LongCatEngine Engine { get; }
+    /// <summary>Creates a client over the engine <paramref name="provider"/> loads on the first request (not owned).</summary>
+    /// <param name="provider">The engine's provider.</param>
+    /// <param name="defaults">Generation settings where a request's <see cref="ChatOptions"/> leave them unset.</param>
+    public LongCatChatClient(LongCatEngineProvider provider, GenerationOptions? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        defaults?.Validate();
+        _provider = provider;
+        Defaults = defaults ?? new GenerationOptions();
+        _metadata = new ChatClientMetadata(ProviderName, new Uri(provider.ModelPath), provider.ModelId);
+    }
 
     /// <summary>Settings used where a request leaves them unset.</summary>
     public GenerationOptions Defaults { get; }
 
+    /// <summary>The engine that answers (loading it first when the client is over a provider).</summary>
+    public ValueTask<LongCatEngine> GetEngineAsync(CancellationToken cancellationToken = default) =>
+        _engine is not null ? ValueTask.FromResult(_engine) : _provider!.GetEngineAsync(cancellationToken);
+
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default) =>
-        await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+        CancellationToken cancellationToken = default)
+    {
+        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+        if (response.Messages.LastOrDefault() is { } answer && response.AdditionalProperties is { } properties)
+        {
+            answer.AdditionalProperties ??= [];
+            foreach (var (key, value) in properties) answer.AdditionalProperties[key] = value;
+        }
+        return response;
+    }
 
     /// <inheritdoc/>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
@@ -72,8 +111,9 @@ public sealed class LongCatChatClient : IChatClient
         bool oneCall = options?.AllowMultipleToolCalls == false;
         string responseId = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
+        var engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
 
-        await foreach (var u in Engine.ChatAsync(conversation, generation, cancellationToken).ConfigureAwait(false))
+        await foreach (var u in engine.ChatAsync(conversation, generation, cancellationToken).ConfigureAwait(false))
         {
             if (u.FinishReason == FinishReason.Cancelled)
             {
@@ -82,19 +122,22 @@ public sealed class LongCatChatClient : IChatClient
             }
             var contents = new List<AIContent>();
             if (u.Text.Length > 0) contents.Add(new TextContent(u.Text));
-            if (u.ToolCalls is { Count: > 0 } calls)
-                foreach (var call in oneCall ? calls.Take(1) : calls) contents.Add(ChatMessageConverter.ToFunctionCall(call, generation.Tools));
-            if (u.Usage is { } usage) contents.Add(new UsageContent(ToUsage(usage)));
+            var calls = ChatMessageConverter.ToFunctionCalls(u.ToolCalls, u.MalformedToolCalls, generation.Tools);
+            foreach (var call in oneCall ? calls.Take(1) : calls) contents.Add(call);
+            var usage = u.Usage is { } used ? ToUsageDetails(used) : null;
+            if (usage is not null) contents.Add(new UsageContent(usage));
             if (contents.Count == 0 && u.FinishReason is null) continue;   // text held back (a possible stop sequence or tool call)
 
+            var reason = calls.Count > 0 && u.FinishReason == FinishReason.Stop ? FinishReason.ToolCalls : u.FinishReason;
             yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
             {
                 ResponseId = responseId,
                 MessageId = responseId,
                 CreatedAt = created,
-                ModelId = Engine.ModelId,
-                FinishReason = ToFinishReason(u.FinishReason),
+                ModelId = engine.ModelId,
+                FinishReason = ToFinishReason(reason),
                 RawRepresentation = u,
+                AdditionalProperties = reason is null ? null : new() { [FinishReasonKey] = reason.ToString(), [UsageKey] = usage },
             };
         }
     }
@@ -105,7 +148,8 @@ public sealed class LongCatChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(serviceType);
         if (serviceKey is not null) return null;
         if (serviceType == typeof(ChatClientMetadata)) return _metadata;
-        if (serviceType == typeof(LongCatEngine)) return Engine;
+        if (serviceType == typeof(LongCatEngine)) return _engine ?? _provider!.LoadedEngine;
+        if (serviceType == typeof(LongCatEngineProvider)) return _provider;
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
@@ -120,8 +164,11 @@ public sealed class LongCatChatClient : IChatClient
         _ => null,
     };
 
-    private static UsageDetails ToUsage(GenerationUsage usage)
+    /// <summary>The engine's usage as Microsoft.Extensions.AI's: token counts, and the drafted and accepted tokens of speculative
+    /// decoding in <see cref="UsageDetails.AdditionalCounts"/> ("DraftedTokens", "AcceptedDraftTokens").</summary>
+    public static UsageDetails ToUsageDetails(GenerationUsage usage)
     {
+        ArgumentNullException.ThrowIfNull(usage);
         var details = new UsageDetails
         {
             InputTokenCount = usage.PromptTokens,

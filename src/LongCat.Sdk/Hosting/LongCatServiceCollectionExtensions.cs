@@ -2,7 +2,9 @@ using LongCat.Sdk;
 using LongCat.Sdk.AI;
 using LongCat.Sdk.Hosting;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -10,60 +12,102 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers a LongCat model with a service collection.</summary>
 /// <example>
 /// <code>
-/// services.AddLongCat(o => o.ModelPath = "models/longcat-demo");
+/// services.AddLongCat(o => o.ModelPath = "models/longcat-demo").UseFunctionInvocation().UseLogging();
 /// var chat = provider.GetRequiredService&lt;IChatClient&gt;();
 /// </code>
 /// </example>
 public static class LongCatServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers one shared <see cref="LongCatEngine"/> (a singleton loaded on first use, disposed with the container; it
-    /// serves concurrent callers by batching them), a <see cref="LongCatChatClient"/> over it and that client as the
-    /// <see cref="IChatClient"/>. The options are validated when the host starts (or, without a host, when the engine is
-    /// first resolved): a bad model path or setting fails with an <see cref="OptionsValidationException"/> naming it.
+    /// Registers a <see cref="LongCatEngineProvider"/> (one engine, loaded asynchronously on first use and disposed with the
+    /// container; it serves concurrent callers by batching them), a <see cref="LongCatChatClient"/> over it, and that client as
+    /// the <see cref="IChatClient"/>, and returns the <see cref="ChatClientBuilder"/> of that registration to add middleware
+    /// (<c>.UseFunctionInvocation()</c>, <c>.UseLogging()</c>, …). Resolving the chat client never waits for the model; its
+    /// first request does, without blocking a thread. The options are validated when the host starts (or, without a host, when
+    /// the engine is first asked for): a bad model path or setting fails with an <see cref="OptionsValidationException"/>
+    /// naming it. The engine logs through the container's <see cref="ILoggerFactory"/> unless its options name a logger.
     /// </summary>
-    /// <remarks>Resolve <see cref="LongCatEngine"/> once at start-up to load the model eagerly.</remarks>
-    public static IServiceCollection AddLongCat(this IServiceCollection services, Action<LongCatServiceOptions> configure)
+    /// <remarks>To load the model at start-up, <c>await provider.GetRequiredService&lt;LongCatEngineProvider&gt;().GetEngineAsync()</c>.
+    /// <see cref="LongCatEngine"/> itself is registered too; resolving it waits for the load on the resolving thread.</remarks>
+    public static ChatClientBuilder AddLongCat(this IServiceCollection services, Action<LongCatServiceOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
-        AddOptions(services, null, configure);
-        services.TryAddSingleton(sp => Load(sp, null));
-        services.TryAddSingleton(sp => new LongCatChatClient(sp.GetRequiredService<LongCatEngine>(), Options(sp, null).Generation));
-        services.TryAddSingleton<IChatClient>(sp => sp.GetRequiredService<LongCatChatClient>());
-        return services;
+        services.AddOptions<LongCatServiceOptions>(LongCatServiceNames.For(null)).Configure(configure).ValidateOnStart();
+        return Register(services);
+    }
+
+    /// <summary>As <see cref="AddLongCat(IServiceCollection, Action{LongCatServiceOptions})"/>, with the options bound from
+    /// <paramref name="configuration"/> (a section such as <c>{ "ModelPath": "...", "Engine": { "KvCacheMemory": 1073741824,
+    /// "Speculative": { "DraftTokens": 1 } }, "Generation": { "Temperature": 0.2 } }</c>).</summary>
+    public static ChatClientBuilder AddLongCat(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LongCatServiceOptions>(LongCatServiceNames.For(null)).Bind(configuration).ValidateOnStart();
+        return Register(services);
     }
 
     /// <summary>
-    /// As <see cref="AddLongCat"/>, under <paramref name="serviceKey"/>: a keyed engine, chat client and <see cref="IChatClient"/>,
-    /// so one application can serve several models (<c>[FromKeyedServices("small")] IChatClient chat</c>).
+    /// As <see cref="AddLongCat(IServiceCollection, Action{LongCatServiceOptions})"/>, under <paramref name="serviceKey"/>: a keyed
+    /// engine provider, chat client and <see cref="IChatClient"/>, so one application can serve several models
+    /// (<c>[FromKeyedServices("small")] IChatClient chat</c>).
     /// </summary>
-    public static IServiceCollection AddKeyedLongCat(this IServiceCollection services, object serviceKey, Action<LongCatServiceOptions> configure)
+    public static ChatClientBuilder AddKeyedLongCat(this IServiceCollection services, object serviceKey, Action<LongCatServiceOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(serviceKey);
         ArgumentNullException.ThrowIfNull(configure);
-        AddOptions(services, serviceKey, configure);
-        services.TryAddKeyedSingleton(serviceKey, (sp, _) => Load(sp, serviceKey));
-        services.TryAddKeyedSingleton(serviceKey, (sp, key) =>
-            new LongCatChatClient(sp.GetRequiredKeyedService<LongCatEngine>(key), Options(sp, serviceKey).Generation));
-        services.TryAddKeyedSingleton<IChatClient>(serviceKey, (sp, key) => sp.GetRequiredKeyedService<LongCatChatClient>(key));
-        return services;
+        services.AddOptions<LongCatServiceOptions>(LongCatServiceNames.For(serviceKey)).Configure(configure).ValidateOnStart();
+        return RegisterKeyed(services, serviceKey);
     }
 
-    private static void AddOptions(IServiceCollection services, object? serviceKey, Action<LongCatServiceOptions> configure)
+    /// <summary>As <see cref="AddKeyedLongCat(IServiceCollection, object, Action{LongCatServiceOptions})"/>, with the options bound
+    /// from <paramref name="configuration"/>.</summary>
+    public static ChatClientBuilder AddKeyedLongCat(this IServiceCollection services, object serviceKey, IConfiguration configuration)
     {
-        services.AddOptions<LongCatServiceOptions>(LongCatServiceNames.For(serviceKey)).Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LongCatServiceOptions>, LongCatServiceOptionsValidator>());
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(serviceKey);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<LongCatServiceOptions>(LongCatServiceNames.For(serviceKey)).Bind(configuration).ValidateOnStart();
+        return RegisterKeyed(services, serviceKey);
     }
+
+    private static ChatClientBuilder Register(IServiceCollection services)
+    {
+        AddValidator(services);
+        services.TryAddSingleton(sp => Provider(sp, null));
+        services.TryAddSingleton(sp => Wait(sp.GetRequiredService<LongCatEngineProvider>()));
+        services.TryAddSingleton(sp => new LongCatChatClient(sp.GetRequiredService<LongCatEngineProvider>(), Options(sp, null).Generation));
+        return services.AddChatClient(sp => sp.GetRequiredService<LongCatChatClient>());
+    }
+
+    private static ChatClientBuilder RegisterKeyed(IServiceCollection services, object serviceKey)
+    {
+        AddValidator(services);
+        services.TryAddKeyedSingleton(serviceKey, (sp, _) => Provider(sp, serviceKey));
+        services.TryAddKeyedSingleton(serviceKey, (sp, key) => Wait(sp.GetRequiredKeyedService<LongCatEngineProvider>(key)));
+        services.TryAddKeyedSingleton(serviceKey, (sp, key) =>
+            new LongCatChatClient(sp.GetRequiredKeyedService<LongCatEngineProvider>(key), Options(sp, serviceKey).Generation));
+        return services.AddKeyedChatClient(serviceKey, sp => sp.GetRequiredKeyedService<LongCatChatClient>(serviceKey));
+    }
+
+    private static void AddValidator(IServiceCollection services) =>
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LongCatServiceOptions>, LongCatServiceOptionsValidator>());
 
     private static LongCatServiceOptions Options(IServiceProvider sp, object? serviceKey) =>
         sp.GetRequiredService<IOptionsMonitor<LongCatServiceOptions>>().Get(LongCatServiceNames.For(serviceKey));
 
-    // The container calls this once per registration (singletons are created under its lock) and disposes the engine with itself.
-    private static LongCatEngine Load(IServiceProvider sp, object? serviceKey)
+    // The container creates this once per registration and disposes it (and so the engine) with itself.
+    private static LongCatEngineProvider Provider(IServiceProvider sp, object? serviceKey)
     {
         var o = Options(sp, serviceKey);
-        return LongCatEngine.LoadAsync(o.ModelPath!, o.Engine).GetAwaiter().GetResult();
+        var engine = o.Engine.Logger is null && sp.GetService<ILoggerFactory>() is { } factory
+            ? o.Engine with { Logger = factory.CreateLogger(typeof(LongCatEngine).FullName!) }
+            : o.Engine;
+        return new LongCatEngineProvider(o.ModelPath!, engine);
     }
+
+    // Resolving the engine itself (not the chat client) waits for the load: the container's factories are synchronous.
+    private static LongCatEngine Wait(LongCatEngineProvider provider) => provider.GetEngineAsync().AsTask().GetAwaiter().GetResult();
 }

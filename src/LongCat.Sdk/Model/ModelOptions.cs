@@ -18,7 +18,7 @@ internal sealed record ModelOptions
     public int KvBlockSize { get; init; } = 64;
 
     /// <summary>Bytes for the KV cache (all sequences together).</summary>
-    public long KvCacheMemory { get; init; } = 256L << 20;
+    public long KvCacheMemory { get; init; } = LongCatOptions.DefaultKvCacheMemory;
 
     /// <summary>Explicit block count, overriding <see cref="KvCacheMemory"/>.</summary>
     public int? KvCacheBlocks { get; init; }

@@ -11,7 +11,7 @@ namespace LongCat.Sdk.Serving;
 /// sequences of that step; cancellation is honoured at the next step. Updates are posted after the statistics snapshot is
 /// published, so a caller who sees its stream end sees its blocks freed.
 /// </summary>
-internal sealed class EngineLoop : IDisposable
+internal sealed class EngineLoop : IDisposable, IAsyncDisposable
 {
     private readonly LongCatModel _model;
     private readonly Scheduler _scheduler;
@@ -23,6 +23,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly List<(Sequence Seq, GenerationUpdate? Update, Exception? Error)> _outbox = [];
     private readonly List<Sequence> _impossible = [];
     private readonly List<int> _chosen = [];
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _stepsStarted;
 
     public EngineLoop(LongCatModel model, int maxBatchTokens, int maxSequences, bool prefixCaching)
@@ -52,6 +53,18 @@ internal sealed class EngineLoop : IDisposable
     public void Cancel(Sequence s) => s.RequestCancel(StepsStarted);
 
     private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Loop()
     {
         while (!_stop.IsCancellationRequested)
         {
@@ -237,9 +250,23 @@ internal sealed class EngineLoop : IDisposable
 
     public void Dispose()
     {
-        _incoming.Writer.TryComplete();
-        _stop.Cancel();
+        RequestStop();
         _thread.Join();
         _stop.Dispose();
+    }
+
+    /// <summary>Stops the loop (every running request ends as cancelled) and completes when its thread has finished.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        RequestStop();
+        await _stopped.Task.ConfigureAwait(false);
+        _thread.Join();                                   // already past its last statement: returns at once
+        _stop.Dispose();
+    }
+
+    private void RequestStop()
+    {
+        _incoming.Writer.TryComplete();
+        _stop.Cancel();
     }
 }

@@ -5,7 +5,8 @@ namespace LongCat.Sdk.Serving;
 
 /// <summary>
 /// Turns a request's sampled tokens into the text it streams: UTF-8-safe detokenization, then stop sequences (held back while they
-/// may still match, never emitted), then, when tools are offered, tool-call markup captured instead of shown.
+/// may still match, never emitted), then, when tools are offered, tool-call markup captured instead of shown: a block that
+/// parses becomes a <see cref="ToolCall"/>, one that does not is reported in <see cref="MalformedToolCalls"/>, never shown.
 /// </summary>
 internal sealed class OutputPipeline
 {
@@ -21,7 +22,7 @@ internal sealed class OutputPipeline
     {
         if (tokenizer is not null) _detokenizer = new StreamingDetokenizer(tokenizer.TokenBytes);
         if (stopSequences.Count > 0) _stops = new StopSequenceMatcher(stopSequences);
-        if (parseToolCalls) _tools = new ToolCallStreamFilter();
+        if (parseToolCalls) _tools = new ToolCallStreamFilter(holdMalformed: true);
     }
 
     /// <summary>Everything the model produced as text (stop sequence excluded), tool markup included.</summary>
@@ -30,7 +31,7 @@ internal sealed class OutputPipeline
     /// <summary>Tool calls completed so far.</summary>
     public IReadOnlyList<ToolCall> ToolCalls => _tools?.ToolCalls ?? [];
 
-    /// <summary>Tool-call blocks that could not be parsed.</summary>
+    /// <summary>Tool-call blocks that could not be parsed (their markup is not in the text).</summary>
     public IReadOnlyList<string> MalformedToolCalls => _tools?.Malformed ?? [];
 
     /// <summary>Feeds one token; returns the text to show now and whether a stop sequence ended the output.</summary>

@@ -7,10 +7,11 @@ namespace LongCat.Sdk.Text;
 /// longer turn out to be part of a <c>&lt;longcat_tool_call&gt;</c> block. A possible start of the tag is held back until
 /// the next characters settle it; a complete block becomes a <see cref="ToolCall"/> and is never emitted. Same rules as
 /// <see cref="ToolCallParser.Parse"/>: the concatenation of everything emitted (through <see cref="Flush"/>) equals its
-/// <see cref="ToolCallParseResult.Content"/>, and a malformed or unterminated block is emitted as text and flagged.
+/// <see cref="ToolCallParseResult.Content"/>, and a malformed or unterminated block is emitted as text and flagged, unless
+/// the filter was made to <c>holdMalformed</c>: then such a block is only flagged, so no markup ever reaches the text.
 /// </summary>
 /// <remarks>One instance per generated message; not thread-safe.</remarks>
-internal sealed class ToolCallStreamFilter
+internal sealed class ToolCallStreamFilter(bool holdMalformed = false)
 {
     private const string OpenTag = ToolCallParser.OpenTag;
     private const string CloseTag = ToolCallParser.CloseTag;
@@ -50,9 +51,10 @@ internal sealed class ToolCallStreamFilter
     {
         string rest = _pending;
         if (_inBlock) _malformed.Add(rest);
+        bool malformed = _inBlock;
         _pending = "";
         _inBlock = false;
-        return rest;
+        return malformed && holdMalformed ? "" : rest;
     }
 
     // Outside a block: emit up to the open tag (true: entered a block) or up to a possible tag prefix (false: need more text).
@@ -90,7 +92,7 @@ internal sealed class ToolCallStreamFilter
         else
         {
             _malformed.Add(_pending[..end]);
-            _out.Append(_pending, 0, end);
+            if (!holdMalformed) _out.Append(_pending, 0, end);
         }
         _pending = _pending[end..];
         _inBlock = false;

@@ -108,9 +108,7 @@ public sealed class LongCatChatClientTests
     [TestMethod]
     public async Task ConcurrentCalls_OnOneRegisteredEngine_EachEqualsItsAnswerAlone()
     {
-        await using var provider = new ServiceCollection()
-            .AddLongCat(o => { o.ModelPath = TestModels.TinyWithTokenizer; o.Generation = Greedy with { MaxTokens = 10 }; o.Engine = new LongCatOptions { KvBlockSize = 8 }; })
-            .BuildServiceProvider();
+        await using var provider = TestServices.Build(s => s.AddLongCat(o => { o.ModelPath = TestModels.TinyWithTokenizer; o.Generation = Greedy with { MaxTokens = 10 }; o.Engine = new LongCatOptions { KvBlockSize = 8 }; }));
         var client = provider.GetRequiredService<IChatClient>();
         string[] prompts = ["one", "two words", "three little words", "and a fourth prompt"];
         var alone = new List<string>();

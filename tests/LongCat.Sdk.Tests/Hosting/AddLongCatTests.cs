@@ -15,7 +15,7 @@ public sealed class AddLongCatTests
     [TestMethod]
     public void Resolve_EngineAndChatClient_OneSharedEngine()
     {
-        using var provider = new ServiceCollection().AddLongCat(o => o.ModelPath = Fixtures.Dir("tiny-a")).BuildServiceProvider();
+        using var provider = TestServices.Build(s => s.AddLongCat(o => o.ModelPath = Fixtures.Dir("tiny-a")));
 
         var engine = provider.GetRequiredService<LongCatEngine>();
         var client = provider.GetRequiredService<IChatClient>();
@@ -30,7 +30,7 @@ public sealed class AddLongCatTests
     public async Task DisposeContainer_DisposesTheEngine()
     {
         LongCatEngine engine;
-        await using (var provider = new ServiceCollection().AddLongCat(o => o.ModelPath = Fixtures.Dir("tiny-a")).BuildServiceProvider())
+        await using (var provider = TestServices.Build(s => s.AddLongCat(o => o.ModelPath = Fixtures.Dir("tiny-a"))))
             engine = provider.GetRequiredService<LongCatEngine>();
 
         Assert.ThrowsExactly<ObjectDisposedException>(() => engine.GenerateAsync([1, 2, 3], Greedy));
@@ -40,9 +40,7 @@ public sealed class AddLongCatTests
     public async Task ConcurrentCallers_OnTheRegisteredEngine_EachGetTheSameAsAlone()
     {
         using var golden = new Golden(Fixtures.Dir("tiny-a"));
-        using var provider = new ServiceCollection()
-            .AddLongCat(o => { o.ModelPath = Fixtures.Dir("tiny-a"); o.Engine = new LongCatOptions { KvBlockSize = 4, MaxBatchTokens = 32 }; })
-            .BuildServiceProvider();
+        using var provider = TestServices.Build(s => s.AddLongCat(o => { o.ModelPath = Fixtures.Dir("tiny-a"); o.Engine = new LongCatOptions { KvBlockSize = 4, MaxBatchTokens = 32 }; }));
 
         // Six threads resolve the engine and generate at once: one load, and every answer is its golden greedy continuation.
         var runs = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
@@ -59,18 +57,16 @@ public sealed class AddLongCatTests
     }
 
     [TestMethod]
-    public void Keyed_TwoModels_AreSeparateEnginesAndClients()
+    public async Task Keyed_TwoModels_AreSeparateEnginesAndClients()
     {
-        using var provider = new ServiceCollection()
-            .AddKeyedLongCat("flash", o => o.ModelPath = Fixtures.Dir("tiny-a"))
-            .AddKeyedLongCat("lite", o => o.ModelPath = Fixtures.Dir("tiny-lite-a"))
-            .BuildServiceProvider();
+        using var provider = TestServices.Build(s => s.AddKeyedLongCat("flash", o => o.ModelPath = Fixtures.Dir("tiny-a")), s => s.AddKeyedLongCat("lite", o => o.ModelPath = Fixtures.Dir("tiny-lite-a")));
 
         var flash = provider.GetRequiredKeyedService<IChatClient>("flash");
         var lite = provider.GetRequiredKeyedService<IChatClient>("lite");
 
-        Assert.AreEqual("tiny-a", flash.GetService<LongCatEngine>()!.ModelId);
-        Assert.AreEqual("tiny-lite-a", lite.GetService<LongCatEngine>()!.ModelId);
+        Assert.IsNull(flash.GetService<LongCatEngine>(), "resolving a client loads nothing");
+        Assert.AreEqual("tiny-a", (await flash.GetService<LongCatEngineProvider>()!.GetEngineAsync()).ModelId);
+        Assert.AreEqual("tiny-lite-a", (await lite.GetService<LongCatEngineProvider>()!.GetEngineAsync()).ModelId);
         Assert.AreSame(provider.GetRequiredKeyedService<LongCatEngine>("lite"), lite.GetService<LongCatEngine>());
         Assert.IsNull(provider.GetService<LongCatEngine>(), "keyed registrations add no default engine");
     }
@@ -78,7 +74,7 @@ public sealed class AddLongCatTests
     [TestMethod]
     public void Validation_MissingModelPath_FailsWithAClearMessage()
     {
-        using var provider = new ServiceCollection().AddLongCat(_ => { }).BuildServiceProvider();
+        using var provider = TestServices.Build(s => s.AddLongCat(_ => { }));
 
         var e = Assert.ThrowsExactly<OptionsValidationException>(() => provider.GetRequiredService<LongCatEngine>());
 
@@ -91,12 +87,12 @@ public sealed class AddLongCatTests
         string empty = Directory.CreateTempSubdirectory("longcat-di-").FullName;
         try
         {
-            using var provider = new ServiceCollection().AddKeyedLongCat("m", o =>
+            using var provider = TestServices.Build(s => s.AddKeyedLongCat("m", o =>
             {
                 o.ModelPath = empty;
                 o.Engine = new LongCatOptions { KvBlockSize = 0 };
                 o.Generation = new GenerationOptions { TopP = 2 };
-            }).BuildServiceProvider();
+            }));
 
             var e = Assert.ThrowsExactly<OptionsValidationException>(() => provider.GetRequiredKeyedService<IChatClient>("m"));
 
@@ -115,7 +111,7 @@ public sealed class AddLongCatTests
     [TestMethod]
     public void Validation_RunsAtStartupThroughTheStartupValidator()
     {
-        using var provider = new ServiceCollection().AddLongCat(o => o.ModelPath = "no/such/folder").BuildServiceProvider();
+        using var provider = TestServices.Build(s => s.AddLongCat(o => o.ModelPath = "no/such/folder"));
 
         var e = Assert.ThrowsExactly<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
 

@@ -105,23 +105,24 @@ public sealed class ChatCompletionServiceTests
         Assert.AreEqual(expected, whole.Text);
         Assert.AreEqual(expected, streamed.ToString());
         Assert.AreEqual("Length", whole.Metadata![LongCatTextGenerationService.FinishReasonKey]);
-        Assert.AreEqual(9, ((GenerationUsage)whole.Metadata[LongCatTextGenerationService.UsageKey]!).CompletionTokens);
+        Assert.AreEqual(9L, ((UsageDetails)whole.Metadata[LongCatTextGenerationService.UsageKey]!).OutputTokenCount, "the chat service's usage type");
         Assert.AreEqual(engine.ModelId, service.Attributes[AIServiceExtensions.ModelIdKey]);
     }
 
     [TestMethod]
-    public void KernelBuilder_OverTheEngineOfAddLongCat_SharesIt()
+    public async Task KernelBuilder_OverTheEngineOfAddLongCat_SharesIt()
     {
         var builder = Kernel.CreateBuilder();
-        builder.Services.AddLongCat(o => o.ModelPath = TestModels.TinyWithTokenizer).AddKeyedLongCat("lite", o => o.ModelPath = Fixtures.Dir("tiny-lite-a"));
+        builder.Services.AddLongCat(o => o.ModelPath = TestModels.TinyWithTokenizer);
+        builder.Services.AddKeyedLongCat("lite", o => o.ModelPath = Fixtures.Dir("tiny-lite-a"));
         builder.AddLongCatChatCompletion(Greedy).AddLongCatTextGeneration(serviceId: "lite", engineKey: "lite");
         var kernel = builder.Build();
 
         var chat = (LongCatChatCompletionService)kernel.GetRequiredService<IChatCompletionService>();
         var text = (LongCatTextGenerationService)kernel.GetRequiredService<ITextGenerationService>("lite");
 
-        Assert.AreSame(kernel.Services.GetRequiredService<LongCatEngine>(), chat.Engine);
-        Assert.AreSame(kernel.Services.GetRequiredKeyedService<LongCatEngine>("lite"), text.Engine);
+        Assert.AreSame(kernel.Services.GetRequiredService<LongCatEngine>(), await chat.ChatClient.GetEngineAsync());
+        Assert.AreSame(kernel.Services.GetRequiredKeyedService<LongCatEngine>("lite"), await text.GetEngineAsync());
         ((IDisposable)kernel.Services).Dispose();
     }
 
@@ -147,9 +148,9 @@ public sealed class ChatCompletionServiceTests
             var kernel = new Kernel(provider);
             var chat = (LongCatChatCompletionService)kernel.GetRequiredService<IChatCompletionService>();
             var text = (LongCatTextGenerationService)kernel.GetRequiredService<ITextGenerationService>("text");
-            engine = chat.Engine;
-            Assert.AreSame(engine, text.Engine);
-            Assert.AreEqual(TestModels.TinyWithTokenizer, engine.ModelDirectory);
+            engine = await chat.ChatClient.GetEngineAsync();
+            Assert.AreSame(engine, await text.GetEngineAsync());
+            Assert.AreEqual(LongCatEngineProvider.NormalizePath(TestModels.TinyWithTokenizer), engine.ModelDirectory);
             var answer = await kernel.InvokePromptAsync("hi");
             Assert.AreEqual(9L, ((UsageDetails)answer.Metadata!["Usage"]!).OutputTokenCount, "the kernel answered through the shared engine");
         }

@@ -41,13 +41,22 @@ public sealed class ForcedOutputTests
     }
 
     [TestMethod]
-    public void ForcedOpening_ModelNeverClosesTheBlock_ShownAsTextAndFlagged()
+    public void ForcedOpening_ModelNeverClosesTheBlock_FlaggedNeverShown()
     {
         string forced = ChatTemplate.RenderToolCallPrefix("clock");
 
         var (text, pipeline) = Run(forced, "oops");
 
-        Assert.AreEqual(forced + "oops", text);
+        Assert.AreEqual("", text, "tool-call markup is never shown while tools are offered");
         Assert.AreEqual(forced + "oops", pipeline.MalformedToolCalls.Single());
+    }
+
+    [TestMethod]
+    public void MalformedBlock_ClosedMidAnswer_FlaggedNeverShown_TextAroundItShown()
+    {
+        var (text, pipeline) = Run("", "Sure. <longcat_tool_call>\n{\"name\": \"f\", \"arguments\": {\"x\": 3, \"51}}\n</longcat_tool_call> Done.");
+
+        Assert.AreEqual("Sure.  Done.", text);
+        StringAssert.StartsWith(pipeline.MalformedToolCalls.Single(), "<longcat_tool_call>");
     }
 }
