@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using LongCat.Sdk.AI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -84,27 +85,43 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
         return answer;
     }
 
-    // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function.
+    // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function. A
+    // malformed call carries its error as its raw representation (LongCatChatClient), which the bridge keeps as InnerContent.
     private static void QualifyFunctionCalls(ChatMessageContent message, Kernel kernel)
     {
         for (int i = 0; i < message.Items.Count; i++)
         {
-            if (message.Items[i] is not Microsoft.SemanticKernel.FunctionCallContent { PluginName: null } call) continue;
-            foreach (var plugin in kernel.Plugins)
-            {
-                string prefix = plugin.Name + "_";
-                if (!call.FunctionName.StartsWith(prefix, StringComparison.Ordinal) || !plugin.TryGetFunction(call.FunctionName[prefix.Length..], out var f)) continue;
-                message.Items[i] = new Microsoft.SemanticKernel.FunctionCallContent(f.Name, plugin.Name, call.Id, call.Arguments)
+            if (message.Items[i] is not Microsoft.SemanticKernel.FunctionCallContent call) continue;
+            string functionName = call.FunctionName;
+            string? pluginName = call.PluginName;
+            if (pluginName is null)
+                foreach (var plugin in kernel.Plugins)
                 {
-                    InnerContent = call.InnerContent, Metadata = call.Metadata, ModelId = call.ModelId,
-                };
-                break;
-            }
+                    string prefix = plugin.Name + "_";
+                    if (!functionName.StartsWith(prefix, StringComparison.Ordinal) || !plugin.TryGetFunction(functionName[prefix.Length..], out var f)) continue;
+                    (functionName, pluginName) = (f.Name, plugin.Name);
+                    break;
+                }
+            var error = call.Exception ?? call.InnerContent as Exception;
+            if (pluginName == call.PluginName && error == call.Exception) continue;
+            message.Items[i] = new Microsoft.SemanticKernel.FunctionCallContent(functionName, pluginName, call.Id, call.Arguments)
+            {
+                InnerContent = call.InnerContent, Metadata = call.Metadata, ModelId = call.ModelId, Exception = error,
+            };
         }
     }
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(ChatHistory chatHistory,
-        PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, CancellationToken cancellationToken = default) =>
-        _inner.GetStreamingChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger), kernel, cancellationToken);
+    public async IAsyncEnumerable<StreamingChatMessageContent> GetStreamingChatMessageContentsAsync(ChatHistory chatHistory,
+        PromptExecutionSettings? executionSettings = null, Kernel? kernel = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var settings = LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger);
+        await foreach (var chunk in _inner.GetStreamingChatMessageContentsAsync(chatHistory, settings, kernel, cancellationToken).ConfigureAwait(false))
+        {
+            // The bridge files the stream's UsageContent under "Usage"; the answer's usage is a UsageDetails: one type for both.
+            if (chunk.Metadata is { } metadata && metadata.TryGetValue(LongCatChatClient.UsageKey, out var usage) && usage is UsageContent content)
+                chunk.Metadata = new Dictionary<string, object?>(metadata) { [LongCatChatClient.UsageKey] = content.Details };
+            yield return chunk;
+        }
+    }
 }

@@ -26,17 +26,24 @@ internal static class ScriptedModel
     public const string ArgumentsOpening = "\", \"arguments\":";
     /// <summary>What the model writes after it: empty arguments and the end of the JSON object.</summary>
     public const string ArgumentsBody = " {}}\n";
+    /// <summary>What <see cref="MalformedDir"/>'s model writes there instead: arguments that are not JSON.</summary>
+    public const string MalformedArgumentsBody = " {\"x\": 3, \"51}}\n";
 
-    private static readonly Lazy<string> DirValue = new(Create);
+    private static readonly Lazy<string> DirValue = new(() => Create(malformed: false));
+    private static readonly Lazy<string> MalformedDirValue = new(() => Create(malformed: true));
 
     /// <summary>The model folder, created once per test run.</summary>
     public static string Dir => DirValue.Value;
 
-    private static string Create()
+    /// <summary>The same model, except that after a forced opening naming the function it writes
+    /// <see cref="MalformedArgumentsBody"/>: a required tool call it cannot get right.</summary>
+    public static string MalformedDir => MalformedDirValue.Value;
+
+    private static string Create(bool malformed)
     {
-        string dir = Path.Combine(Path.GetTempPath(), $"longcat-scripted-{Environment.ProcessId}");
+        string dir = Path.Combine(Path.GetTempPath(), $"longcat-scripted{(malformed ? "-malformed" : "")}-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
-        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer, ArgumentsOpening, ArgumentsBody];
+        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer, ArgumentsOpening, malformed ? MalformedArgumentsBody : ArgumentsBody];
         File.WriteAllText(Path.Combine(dir, "tokenizer.json"), TestModels.ByteLevelBpeJson(512, extra));
         File.Copy(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"), Path.Combine(dir, "config.json"), overwrite: true);
 

@@ -70,11 +70,9 @@ internal static class ChatMessageConverter
         foreach (string raw in malformed ?? [])
         {
             string name = MalformedName(raw, offered);
-            result.Add(new FunctionCallContent(NewCallId(), name, null)
-            {
-                Exception = new FormatException($"The model's tool call could not be read as {{\"name\": ..., \"arguments\": {{...}}}} JSON: {raw}"),
-                RawRepresentation = raw,
-            });
+            var error = new FormatException($"The model's tool call could not be read as {{\"name\": ..., \"arguments\": {{...}}}} JSON: {raw}");
+            // The error is also the raw representation: layers that copy a call but not its Exception (Semantic Kernel's) keep it.
+            result.Add(new FunctionCallContent(NewCallId(), name, null) { Exception = error, RawRepresentation = error });
         }
         return result;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using LongCat.Sdk;
 using LongCat.Sdk.AI;
 using LongCat.Sdk.Hosting;
@@ -18,6 +19,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// </example>
 public static class LongCatServiceCollectionExtensions
 {
+    private const string BindingNeedsReflection = "Binds LongCatServiceOptions from configuration by reflection (as OptionsBuilder.Bind does); in a trimmed or native AOT app, configure the options with the Action overload.";
+
     /// <summary>
     /// Registers a <see cref="LongCatEngineProvider"/> (one engine, loaded asynchronously on first use and disposed with the
     /// container; it serves concurrent callers by batching them), a <see cref="LongCatChatClient"/> over it, and that client as
@@ -40,6 +43,8 @@ public static class LongCatServiceCollectionExtensions
     /// <summary>As <see cref="AddLongCat(IServiceCollection, Action{LongCatServiceOptions})"/>, with the options bound from
     /// <paramref name="configuration"/> (a section such as <c>{ "ModelPath": "...", "Engine": { "KvCacheMemory": 1073741824,
     /// "Speculative": { "DraftTokens": 1 } }, "Generation": { "Temperature": 0.2 } }</c>).</summary>
+    [RequiresUnreferencedCode(BindingNeedsReflection)]
+    [RequiresDynamicCode(BindingNeedsReflection)]
     public static ChatClientBuilder AddLongCat(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -64,6 +69,8 @@ public static class LongCatServiceCollectionExtensions
 
     /// <summary>As <see cref="AddKeyedLongCat(IServiceCollection, object, Action{LongCatServiceOptions})"/>, with the options bound
     /// from <paramref name="configuration"/>.</summary>
+    [RequiresUnreferencedCode(BindingNeedsReflection)]
+    [RequiresDynamicCode(BindingNeedsReflection)]
     public static ChatClientBuilder AddKeyedLongCat(this IServiceCollection services, object serviceKey, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
