@@ -7,7 +7,7 @@ namespace LongCat.Sdk.Text;
 /// <param name="Id">The token id.</param>
 /// <param name="Content">The text it matches.</param>
 /// <param name="Special">A control token (BOS, EOS, role tags): left as plain text when special tokens are not parsed, and
-/// dropped by <see cref="Tokenizer.Decode"/> when it skips special tokens.</param>
+/// dropped by <see cref="Tokenizer.Decode(ReadOnlySpan{int}, bool)"/> when it skips special tokens.</param>
 /// <param name="SingleWord">Matches only where neither neighbour is a word character.</param>
 /// <param name="LeftStrip">Also takes the whitespace before it.</param>
 /// <param name="RightStrip">Also takes the whitespace after it.</param>

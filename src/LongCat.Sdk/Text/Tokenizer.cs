@@ -14,8 +14,10 @@ namespace LongCat.Sdk.Text;
 /// <para>The <c>post_processor</c> is not applied: <c>Encode</c> adds no BOS/EOS or template tokens (LongCat's prompts
 /// start without BOS; add such ids yourself where a model wants them). Ids are those of <c>encode(text, add_special_tokens=False)</c>.</para>
 /// <para>Thread-safe: one instance may encode and decode on many threads at once.</para>
+/// <para>It is a <see cref="Microsoft.ML.Tokenizers.Tokenizer"/>: code written for Microsoft.ML.Tokenizers (text chunkers, token
+/// counting, Microsoft.Extensions.AI and Semantic Kernel utilities) takes it as is, with span, count and truncation APIs.</para>
 /// </remarks>
-public sealed class Tokenizer
+public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
 {
     private readonly BpeModel _model;
     private readonly Dictionary<string, int> _vocab;
@@ -109,7 +111,7 @@ public sealed class Tokenizer
     /// <summary>The vocabulary entry or added token content of <paramref name="id"/>, or null for an unused id.</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
 
-    /// <summary>Whether <paramref name="id"/> is a special added token (skipped by <see cref="Decode"/> when asked).</summary>
+    /// <summary>Whether <paramref name="id"/> is a special added token (skipped by <see cref="Decode(ReadOnlySpan{int}, bool)"/> when asked).</summary>
     public bool IsSpecial(int id) => (uint)id < (uint)_special.Length && _special[id];
 
     /// <summary>The UTF-8 bytes token <paramref name="id"/> stands for (they need not be whole characters).</summary>
