@@ -44,6 +44,14 @@ internal static class Fixtures
 
     public static IEnumerable<object[]> Dirs() => GoldenDirs().Select(d => new object[] { d });
 
+    /// <summary>(fixture dir, prompt index) for every prompt whose golden file holds <c>{tensor}_pN</c>: rows that have something
+    /// to check (an MTP golden only where the fixture has an MTP head, N-gram hashes only for Flash-Lite).</summary>
+    public static IEnumerable<object[]> PromptsWith(string tensor) => Prompts().Where(row =>
+    {
+        using var g = SafetensorsFile.Open(Path.Combine((string)row[0], "golden.safetensors"));
+        return g.Tensors.ContainsKey($"{tensor}_p{row[1]}");
+    });
+
     public static string Name(string dir) => Path.GetFileName(dir.TrimEnd('/'));
 }
 

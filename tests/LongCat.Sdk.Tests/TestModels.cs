@@ -31,6 +31,21 @@ internal static class TestModels
     public static async Task<LongCatEngine?> LoadDemoAsync(LongCatOptions? options = null) =>
         DemoModel() is { } dir ? await LongCatEngine.LoadAsync(dir, options) : null;
 
+    private static readonly Lazy<Task<LongCatEngine?>> SharedDemo = new(() => LoadDemoAsync());
+
+    /// <summary>
+    /// The demo model with default options, loaded once for every test class that needs nothing else (it is shared: those
+    /// classes leave it idle, with every request ended, between tests); disposed when the test run ends. Null when this
+    /// checkout has no demo model.
+    /// </summary>
+    public static Task<LongCatEngine?> SharedDemoAsync() => SharedDemo.Value;
+
+    /// <summary>Disposes the shared demo engine if it was loaded (the run's assembly cleanup).</summary>
+    public static async Task DisposeSharedDemoAsync()
+    {
+        if (SharedDemo.IsValueCreated && await SharedDemo.Value is { } engine) await engine.DisposeAsync();
+    }
+
     /// <summary>The engine <see cref="LoadDemoAsync"/> gave, or an inconclusive result naming the missing model.</summary>
     public static LongCatEngine RequireDemo(LongCatEngine? engine) =>
         engine ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");

@@ -21,11 +21,8 @@ public sealed class DemoModelToolCallingTests
     [ClassInitialize]
     public static async Task Load(TestContext _)
     {
-        _engine = await TestModels.LoadDemoAsync();
+        _engine = await TestModels.SharedDemoAsync();
     }
-
-    [ClassCleanup]
-    public static void Unload() => _engine?.Dispose();
 
     private static LongCatEngine Engine => TestModels.RequireDemo(_engine);
 

@@ -25,8 +25,8 @@ public sealed class BatchInvarianceTests
     [ClassInitialize]
     public static async Task Reference(TestContext _)
     {
-        await using var engine = await TestModels.LoadDemoAsync();
-        if (engine is null) return;
+        var engine = await TestModels.SharedDemoAsync();
+        if (engine is null) return;                 // no demo model: the tests say so (ReferenceTokens)
         _reference = new List<int>[Probes.Length];
         for (int i = 0; i < Probes.Length; i++) _reference[i] = await Run(engine, i, draftTokens: 0);
     }
@@ -88,7 +88,7 @@ public sealed class BatchInvarianceTests
     [DataRow(3)]
     public async Task Alone_SameTokensWithAnyDraftCount(int draftTokens)
     {
-        await using var engine = TestModels.RequireDemo(await TestModels.LoadDemoAsync());
+        var engine = TestModels.RequireDemo(await TestModels.SharedDemoAsync());
         var actual = new List<List<int>>();
         for (int i = 0; i < Probes.Length; i++) actual.Add(await Run(engine, i, draftTokens));
         AssertAllEqualReference(actual, $"alone, k = {draftTokens}");
@@ -101,7 +101,7 @@ public sealed class BatchInvarianceTests
     [DataRow(3)]
     public async Task AmongThirtyConcurrentRandomRequests_SameTokens(int draftTokens)
     {
-        await using var engine = TestModels.RequireDemo(await TestModels.LoadDemoAsync());
+        var engine = TestModels.RequireDemo(await TestModels.SharedDemoAsync());
         var noise = Noise(engine, 30, seed: 30 + draftTokens);
         var actual = await Task.WhenAll(Enumerable.Range(0, Probes.Length).Select(i => Task.Run(() => Run(engine, i, draftTokens))));
         await noise;

@@ -139,8 +139,8 @@ public sealed class EngineMisuseTests
             Temperature = 0.8f, TopP = 0.95f, Seed = 4244 + i, MaxTokens = 40, IgnoreEos = true,
         })).ToArray();
         var alone = new List<List<int>>();
-        await using (var quiet = TestModels.RequireDemo(await TestModels.LoadDemoAsync()))
-            foreach (var (prompt, options) in requests) alone.Add((await Streams.Collect(quiet.GenerateAsync(prompt, options))).Tokens);
+        var quiet = TestModels.RequireDemo(await TestModels.SharedDemoAsync());
+        foreach (var (prompt, options) in requests) alone.Add((await Streams.Collect(quiet.GenerateAsync(prompt, options))).Tokens);
         await using var engine = TestModels.RequireDemo(await TestModels.LoadDemoAsync(new LongCatOptions { KvBlockSize = 8, KvCacheBlocks = 12, PrefixCaching = false }));
 
         var crowded = await Task.WhenAll(requests.Select(r => Task.Run(() => Streams.Collect(engine.GenerateAsync(r.Prompt, r.Options)))));
