@@ -106,7 +106,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
             {
                 progress?.Report(new LoadProgress("tokenizer", model.WeightBytes, model.WeightBytes));
                 string tokenizerPath = Path.Combine(modelDirectory, "tokenizer.json");
-                var tokenizer = File.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath) : null;
+                var tokenizer = RegularFile.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath) : null;
                 var eos = ReadEosTokens(modelDirectory, model.Config);
                 cancellationToken.ThrowIfCancellationRequested();
                 var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options) { _ownedBackend = backend };
@@ -137,10 +137,11 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     {
         var ids = new HashSet<int> { config.EosTokenId };
         string path = Path.Combine(directory, "generation_config.json");
-        if (!File.Exists(path)) return ids;
+        if (!RegularFile.Exists(path)) return ids;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonFile.Read(path, RegularFile.MaxConfigBytes,
+                (problem, _) => new InvalidConfigException("(document)", problem, "generation_config.json"));
             if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("eos_token_id", out var e))
             {
                 if (e.ValueKind == JsonValueKind.Number) ids.Add(e.GetInt32());

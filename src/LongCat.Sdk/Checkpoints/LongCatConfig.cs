@@ -125,16 +125,9 @@ public sealed record LongCatConfig
     /// <exception cref="InvalidConfigException">A field is missing, mistyped or inconsistent.</exception>
     public static LongCatConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new InvalidConfigException("(file)", $"'{path}' not found");
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return Parse(doc.RootElement);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidConfigException("(file)", $"'{path}' is not valid JSON ({e.Message})");
-        }
+        using var doc = JsonFile.Read(path, RegularFile.MaxConfigBytes,
+            (problem, _) => new InvalidConfigException("(file)", $"'{path}': {problem}", Path.GetFileName(path)));
+        return Parse(doc.RootElement);
     }
 
     /// <summary>Parses and validates a config.json document.</summary>

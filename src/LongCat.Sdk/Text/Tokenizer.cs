@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Text;
+using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Text;
 
@@ -65,20 +66,22 @@ public sealed class Tokenizer
     }
 
     /// <summary>Loads a tokenizer.json (also gzipped: a file starting with the gzip signature is decompressed).</summary>
-    /// <exception cref="InvalidCheckpointException">The file is not valid JSON or a field is missing or wrong (the message names it).</exception>
+    /// <remarks>The path must name a regular file (through symbolic links) of at most 64 MiB, and a gzipped one must decompress to
+    /// at most 64 MiB.</remarks>
+    /// <exception cref="InvalidCheckpointException">The file is not a regular file, too large, not valid JSON, or a field is
+    /// missing or wrong (the message names it).</exception>
     /// <exception cref="UnsupportedTokenizerException">The file uses a model, normalizer, pre-tokenizer or decoder the SDK does not implement.</exception>
     public static Tokenizer FromFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data = File.ReadAllBytes(path);
+        byte[] data = RegularFile.ReadAll(path, RegularFile.MaxTokenizerBytes);
         if (data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
         {
             try
             {
                 using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                data = plain.ToArray();
+                data = RegularFile.ReadAtMost(gzip, RegularFile.MaxTokenizerBytes,
+                    (problem, inner) => new InvalidCheckpointException(path, $"decompresses to {problem}", inner));
             }
             catch (InvalidDataException e)
             {

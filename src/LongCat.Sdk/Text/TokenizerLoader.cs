@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Text;
 
@@ -11,16 +12,7 @@ internal static class TokenizerLoader
     public static Tokenizer Load(ReadOnlySpan<byte> utf8Json, string file, int cacheCapacity = 16_384)
     {
         var json = new TokenizerJson(file);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidCheckpointException(file, $"not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(utf8Json.ToArray(), (problem, inner) => new InvalidCheckpointException(file, problem, inner), maxDepth: 256))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw json.Invalid("(root)", $"expected an object, found {TokenizerJson.Describe(root.ValueKind)}");

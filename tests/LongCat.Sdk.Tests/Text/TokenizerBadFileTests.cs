@@ -107,6 +107,31 @@ public sealed class TokenizerBadFileTests
             "pre_tokenizer.pretokenizers[0].pattern.Regex");
 
     [TestMethod]
+    public void GzipBomb_ThrowsBeforeDecompressingPastTheCap()
+    {
+        // Arrange: 1 GiB of spaces as 1024 concatenated gzip members of 1 MiB each (about 1 MB on disk; GZipStream reads them all).
+        string path = Path.Combine(Path.GetTempPath(), $"longcat-bomb-{Guid.NewGuid():N}.json");
+        var member = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(member, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            gzip.Write(Encoding.ASCII.GetBytes(new string(' ', 1 << 20)));
+        using (var file = File.Create(path))
+            for (int i = 0; i < 1024; i++) file.Write(member.GetBuffer(), 0, (int)member.Length);
+        try
+        {
+            // Act
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.ThrowsExactly<InvalidCheckpointException>(() => Tokenizer.FromFile(path));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Assert: refused at the 64 MiB cap, having held no more than a few times that.
+            Assert.AreEqual(path, e.File);
+            StringAssert.Contains(e.Message, "decompresses to more than the 64 MiB");
+            Assert.IsTrue(allocated < 256L << 20, $"allocated {allocated >> 20} MiB");
+        }
+        finally { File.Delete(path); }
+    }
+
+    [TestMethod]
     public void CorruptGzipFile_ThrowsInvalidCheckpointNamingFile()
     {
         string path = Path.Combine(Path.GetTempPath(), $"longcat-bad-{Guid.NewGuid():N}.json.gz");
