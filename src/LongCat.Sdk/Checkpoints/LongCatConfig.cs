@@ -286,6 +286,15 @@ public sealed record LongCatConfig
         }
     }
 
+    /// <summary>The value of an integer field (of config.json or generation_config.json), or null when it is not one: an int32,
+    /// or an integral value written as a float (1024.0, 2e0).</summary>
+    internal static int? Integer(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Number) return null;
+        if (v.TryGetInt32(out int i)) return i;
+        return v.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? (int)d : null;
+    }
+
     /// <summary>Typed access to config keys with errors that name the key.</summary>
     private readonly struct ConfigReader(JsonElement root, string prefix = "")
     {
@@ -301,10 +310,7 @@ public sealed record LongCatConfig
         public int? OptInt(string key)
         {
             if (Find(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
-            // Integral values written as floats (1024.0) are accepted.
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue) return (int)d;
-            throw Wrong(key, "an integer", v);
+            return Integer(v) ?? throw Wrong(key, "an integer", v);
         }
 
         public double? OptDouble(string key)
@@ -374,7 +380,7 @@ public sealed record LongCatConfig
             if (v.ValueKind != JsonValueKind.Array) throw Wrong(key, "an array of integers", v);
             var list = new List<int>();
             foreach (var e in v.EnumerateArray())
-                list.Add(e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) ? i : throw Wrong(key, "an array of integers", v));
+                list.Add(Integer(e) ?? throw Wrong(key, "an array of integers", v));
             return list;
         }
 
