@@ -40,11 +40,13 @@ internal static class TokenizerLoader
 
         var vocabElement = json.Required(m, "vocab", "model.vocab", JsonValueKind.Object);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        int entryIndex = 0;
         foreach (var entry in vocabElement.EnumerateObject())
         {
+            string token = json.Key(entry, $"model.vocab (entry {entryIndex++})");
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id is < 0 or > TokenizerJson.MaxTokenId)
-                json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");                     // throws, naming the entry
-            else vocab[entry.Name] = id;
+                json.Id(entry.Value, $"model.vocab[\"{token}\"]");                          // throws, naming the entry
+            else vocab[token] = id;
         }
 
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -60,7 +62,7 @@ internal static class TokenizerLoader
             ReadOnlySpan<char> left, right;
             if (merge.ValueKind == JsonValueKind.String)
             {
-                string line = merge.GetString()!;
+                string line = json.Text(merge, $"model.merges[{index}]");
                 if (line.StartsWith("#version", StringComparison.Ordinal)) { skipped++; continue; }   // a merges.txt header, as in the Rust crate
                 int space = line.IndexOf(' ');
                 if (space < 0 || line.IndexOf(' ', space + 1) >= 0)
@@ -71,8 +73,8 @@ internal static class TokenizerLoader
             else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
                      && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
             {
-                left = merge[0].GetString();
-                right = merge[1].GetString();
+                left = json.Text(merge[0], $"model.merges[{index}]");
+                right = json.Text(merge[1], $"model.merges[{index}]");
             }
             else throw json.Invalid($"model.merges[{index}]", $"expected \"a b\" or [\"a\", \"b\"], found {merge.GetRawText()}");
 

@@ -75,6 +75,34 @@ public sealed class TokenizerBadFileTests
         AssertInvalid(Valid.Replace("\"id\": 5", "\"id\": 9"), "added_tokens[0].id", "'<s>'", "9", "5");
 
     [TestMethod]
+    [DataRow("\"Ġab\": 4", "\"Ġ\\ud800\": 4", "model.vocab (entry 4)")]
+    [DataRow("\"a b\"", "\"a \\udc00\"", "model.merges[0]")]
+    [DataRow("\"a b\"", "[\"\\ud800\", \"b\"]", "model.merges[0]")]
+    [DataRow("\"content\": \"<s>\"", "\"content\": \"<\\ud800s>\"", "added_tokens[0].content")]
+    [DataRow("\"unk_token\": null", "\"unk_token\": \"\\ud800\"", "model.unk_token")]
+    [DataRow("\"type\": \"BPE\"", "\"type\": \"\\ud800\"", "model.type")]
+    public void LoneSurrogateEscape_ThrowsInvalidCheckpointNamingThePath(string original, string broken, string path)
+    {
+        // A \ud800-style escape without its pair is valid JSON syntax but no string: System.Text.Json throws InvalidOperationException
+        // when it is read.
+        Assert.IsTrue(Valid.Contains(original, StringComparison.Ordinal), original);
+
+        AssertInvalid(Valid.Replace(original, broken, StringComparison.Ordinal), $"'{path}'", "surrogate");
+    }
+
+    [TestMethod]
+    public void InvalidUtf8InAVocabularyKey_ThrowsInvalidCheckpointNamingThePath()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Valid.Replace("\"ab\": 2", "\"a#\": 2", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xC3;     // a UTF-8 lead byte followed by '"'
+
+        var e = Assert.ThrowsExactly<InvalidCheckpointException>(() => Tokenizer.FromJson(bytes, "bad/tokenizer.json"));
+
+        StringAssert.Contains(e.Message, "not valid UTF-8");
+        StringAssert.Contains(e.Message, "model.vocab[\"a\uFFFD\"] (a key)");
+    }
+
+    [TestMethod]
     public void UnknownUnkToken_ThrowsNamingIt() => AssertInvalid(Valid.Replace("\"unk_token\": null", "\"unk_token\": \"<unk>\""), "model.unk_token");
 
     [TestMethod]
