@@ -578,6 +578,83 @@ public sealed class BadCheckpointTests
         AssertNames(ex, $"'{GateProj}'", "missing");
     }
 
+    /// <summary>A copy of tiny-a without the tensors <paramref name="drop"/> selects (from shard 2 and the index).</summary>
+    private static TempDir WithoutShard2Tensors(Func<string, bool> drop)
+    {
+        var dir = TempDir.CopyOfFixture("tiny-a");
+        CheckpointFiles.RewriteShard(dir.File(CheckpointFiles.Shard2), t => drop(t.Name) ? null : t);
+        CheckpointFiles.EditIndex(dir.Path, index =>
+        {
+            var map = CheckpointFiles.WeightMap(index);
+            foreach (var name in map.Select(p => p.Key).Where(drop).ToList()) map.Remove(name);
+        });
+        return dir;
+    }
+
+    [TestMethod]
+    [DataRow("model.mtp.layers.0.eh_proj.weight")]
+    [DataRow("model.mtp.layers.0.enorm.m.weight")]
+    [DataRow("model.mtp.layers.0.self_attn.q_b_proj.weight")]
+    [DataRow("model.mtp.layers.0.transformer_layer.mlp.down_proj.weight")]
+    [DataRow("model.mtp.norm.weight")]
+    public void Load_PartialMtpHead_ThrowsNamingTheMissingTensor(string missing)
+    {
+        // Arrange: every other MTP tensor is there. The head is all or nothing: a partial one is a broken checkpoint, not a
+        // checkpoint without a head.
+        using var dir = WithoutShard2Tensors(name => name == missing);
+
+        // Act
+        var ex = Assert.ThrowsExactly<InvalidCheckpointException>(() => LongCatModel.Load(dir.Path, Options));
+
+        // Assert
+        AssertNames(ex, $"'{missing}'", "missing");
+    }
+
+    [TestMethod]
+    public void Load_NoMtpTensors_LoadsWithoutTheHead()
+    {
+        using var dir = WithoutShard2Tensors(name => name.StartsWith("model.mtp.", StringComparison.Ordinal));
+
+        using var model = LongCatModel.Load(dir.Path, Options);
+
+        Assert.IsFalse(model.HasMtp);
+    }
+
+    [TestMethod]
+    public void Load_TiedEmbeddingsWithAnLmHeadPresent_ThrowsNamingFieldAndTensor()
+    {
+        // Arrange: tie_word_embeddings would silently replace the checkpoint's own lm_head by the embedding.
+        using var dir = TempDir.CopyOfFixture("tiny-a");
+        var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!;
+        config["tie_word_embeddings"] = true;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+
+        // Act
+        var ex = Assert.ThrowsExactly<InvalidConfigException>(() => LongCatModel.Load(dir.Path, Options));
+
+        // Assert
+        Assert.AreEqual("tie_word_embeddings", ex.Field);
+        AssertNames(ex, "'lm_head.weight'", CheckpointFiles.Shard2);
+    }
+
+    [TestMethod]
+    public void Load_TiedEmbeddingsWithoutLmHead_ProjectsWithTheEmbedding()
+    {
+        // Arrange
+        using var dir = WithoutShard2Tensors(name => name == "lm_head.weight");
+        var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!;
+        config["tie_word_embeddings"] = true;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+
+        // Act
+        using var model = LongCatModel.Load(dir.Path, Options);
+        using var session = model.CreateSession();
+        var logits = session.Prefill([1, 5, 9]);
+
+        // Assert
+        Assert.AreEqual(512, logits.Length);
+    }
+
     [TestMethod]
     public void Open_TensorInIndexButMissingFromShard_ThrowsNamingShardAndTensor()
     {
