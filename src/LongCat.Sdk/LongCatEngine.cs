@@ -105,7 +105,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
             {
                 progress?.Report(new LoadProgress("tokenizer", model.WeightBytes, model.WeightBytes));
                 string tokenizerPath = Path.Combine(modelDirectory, "tokenizer.json");
-                var tokenizer = RegularFile.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath) : null;
+                var tokenizer = RegularFile.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath, model.Config.VocabSize) : null;
                 var eos = GenerationConfig.EosTokens(modelDirectory, model.Config);
                 cancellationToken.ThrowIfCancellationRequested();
                 var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options) { _ownedBackend = backend };

@@ -31,7 +31,9 @@ public sealed class Tokenizer
     private readonly byte[] _bytes;                        // every token's bytes, back to back
     private readonly int[] _offsets;                       // token id -> start in _bytes; [VocabSize] = end
 
-    internal Tokenizer(BpeModel model, Dictionary<string, int> vocab, List<AddedToken> added, TextNormalizer? normalizer, PreTokenizerStep[] steps)
+    // minimumSize: ids the tables cover at least (a model's vocab_size), so that ids with no token decode to nothing.
+    internal Tokenizer(BpeModel model, Dictionary<string, int> vocab, List<AddedToken> added, TextNormalizer? normalizer, PreTokenizerStep[] steps,
+        int minimumSize = 0)
     {
         _model = model;
         _vocab = vocab;
@@ -46,7 +48,7 @@ public sealed class Tokenizer
         _normalizedAdded = new AddedTokenMatcher(normalized,
             [.. normalized.Select(t => normalizer is null ? t.Content : normalizer.Normalize(t.Content.AsMemory()).ToString())]);
 
-        int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
+        int size = Math.Max(minimumSize, Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1));
         _tokens = new string?[size];
         _special = new bool[size];
         foreach (var (token, id) in vocab) _tokens[id] ??= token;
@@ -71,7 +73,11 @@ public sealed class Tokenizer
     /// <exception cref="InvalidCheckpointException">The file is not a regular file, too large, not valid JSON, or a field is
     /// missing or wrong (the message names it).</exception>
     /// <exception cref="UnsupportedTokenizerException">The file uses a model, normalizer, pre-tokenizer or decoder the SDK does not implement.</exception>
-    public static Tokenizer FromFile(string path)
+    public static Tokenizer FromFile(string path) => FromFile(path, modelVocabularySize: null);
+
+    /// <summary>Loads a tokenizer.json for a model of <paramref name="modelVocabularySize"/> ids (see <see cref="TokenizerLoader.Load"/>):
+    /// a token id at or past it is an <see cref="InvalidCheckpointException"/>, and <see cref="VocabSize"/> is at least it.</summary>
+    internal static Tokenizer FromFile(string path, int? modelVocabularySize)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] data = RegularFile.ReadAll(path, RegularFile.MaxTokenizerBytes);
@@ -88,7 +94,7 @@ public sealed class Tokenizer
                 throw new InvalidCheckpointException(path, $"not a valid gzip file: {e.Message}", e);
             }
         }
-        return FromJson(data, path);
+        return TokenizerLoader.Load(data, path, modelVocabularySize: modelVocabularySize);
     }
 
     /// <summary>Reads a tokenizer from the UTF-8 text of a tokenizer.json; <paramref name="source"/> names it in errors.</summary>
@@ -96,7 +102,8 @@ public sealed class Tokenizer
     /// <exception cref="UnsupportedTokenizerException">A component the SDK does not implement.</exception>
     public static Tokenizer FromJson(ReadOnlySpan<byte> utf8Json, string source = "tokenizer.json") => TokenizerLoader.Load(utf8Json, source);
 
-    /// <summary>One more than the largest token id (vocabulary and added tokens).</summary>
+    /// <summary>One more than the largest token id (vocabulary and added tokens); for an engine's tokenizer, at least the model's
+    /// vocab_size (ids past the last token name none: they decode to nothing).</summary>
     public int VocabSize => _tokens.Length;
 
     /// <summary>The added tokens (special and not), in the file's order.</summary>
