@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
@@ -107,8 +106,8 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
             {
                 progress?.Report(new LoadProgress("tokenizer", model.WeightBytes, model.WeightBytes));
                 string tokenizerPath = Path.Combine(modelDirectory, "tokenizer.json");
-                var tokenizer = File.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath) : null;
-                var eos = ReadEosTokens(modelDirectory, model.Config);
+                var tokenizer = RegularFile.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath, model.Config.VocabSize) : null;
+                var eos = GenerationConfig.EosTokens(modelDirectory, model.Config);
                 cancellationToken.ThrowIfCancellationRequested();
                 var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options) { _ownedBackend = backend };
                 progress?.Report(new LoadProgress("ready", model.WeightBytes, model.WeightBytes));
@@ -132,29 +131,6 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         KvCacheBlocks = o.KvCacheBlocks,
         DraftVocabularySize = o.Speculative.DraftVocabularySize,
     };
-
-    /// <summary>End-of-turn tokens: config.json's eos_token_id and generation_config.json's (an id or a list).</summary>
-    private static HashSet<int> ReadEosTokens(string directory, LongCatConfig config)
-    {
-        var ids = new HashSet<int> { config.EosTokenId };
-        string path = Path.Combine(directory, "generation_config.json");
-        if (!File.Exists(path)) return ids;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("eos_token_id", out var e))
-            {
-                if (e.ValueKind == JsonValueKind.Number) ids.Add(e.GetInt32());
-                else if (e.ValueKind == JsonValueKind.Array)
-                    foreach (var v in e.EnumerateArray()) if (v.ValueKind == JsonValueKind.Number) ids.Add(v.GetInt32());
-            }
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidConfigException("(document)", $"not valid JSON ({ex.Message})", "generation_config.json");
-        }
-        return ids;
-    }
 
     /// <summary>Estimates the memory a model folder will take with these options, without loading it (the MTP head included when present).</summary>
     public static MemoryEstimate EstimateMemory(string modelDirectory, LongCatOptions? options = null)

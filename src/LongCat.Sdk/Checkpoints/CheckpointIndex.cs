@@ -44,7 +44,7 @@ internal sealed class CheckpointIndex : IDisposable
         var byTensor = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
         try
         {
-            if (File.Exists(indexPath))
+            if (RegularFile.Exists(indexPath))
             {
                 var map = ReadWeightMap(indexPath);
                 var shards = new Dictionary<string, SafetensorsFile>(StringComparer.Ordinal);
@@ -53,7 +53,7 @@ internal sealed class CheckpointIndex : IDisposable
                     if (!shards.TryGetValue(shard, out var file))
                     {
                         string shardPath = Path.Combine(directory, shard);
-                        if (shard.Contains('/') || shard.Contains('\\') || !File.Exists(shardPath))
+                        if (shard is "" or "." or ".." || shard.Contains('/') || shard.Contains('\\') || !RegularFile.Exists(shardPath))
                             throw new InvalidCheckpointException(indexPath, $"tensor '{tensor}' is mapped to shard '{shard}', which does not exist");
                         file = SafetensorsFile.Open(shardPath);
                         shards.Add(shard, file);
@@ -67,7 +67,7 @@ internal sealed class CheckpointIndex : IDisposable
             else
             {
                 string single = Path.Combine(directory, "model.safetensors");
-                if (!File.Exists(single))
+                if (!RegularFile.Exists(single))
                     throw new InvalidCheckpointException(indexPath, $"no {IndexFileName} and no model.safetensors in '{directory}'");
                 var file = SafetensorsFile.Open(single);
                 files.Add(file);
@@ -86,7 +86,7 @@ internal sealed class CheckpointIndex : IDisposable
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(indexPath));
+            using var doc = JsonFile.Read(indexPath, RegularFile.MaxIndexBytes);
             if (doc.RootElement.ValueKind != JsonValueKind.Object
                 || !doc.RootElement.TryGetProperty("weight_map", out var wm) || wm.ValueKind != JsonValueKind.Object)
                 throw new InvalidCheckpointException(indexPath, "missing 'weight_map' object");
@@ -99,10 +99,6 @@ internal sealed class CheckpointIndex : IDisposable
                 result.Add((p.Name, p.Value.GetString()!));
             }
             return result;
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidCheckpointException(indexPath, $"not valid JSON ({e.Message})", e);
         }
         catch (InvalidOperationException e)
         {

@@ -125,16 +125,9 @@ public sealed record LongCatConfig
     /// <exception cref="InvalidConfigException">A field is missing, mistyped or inconsistent.</exception>
     public static LongCatConfig Load(string path)
     {
-        if (!File.Exists(path)) throw new InvalidConfigException("(file)", $"'{path}' not found");
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return Parse(doc.RootElement);
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidConfigException("(file)", $"'{path}' is not valid JSON ({e.Message})");
-        }
+        using var doc = JsonFile.Read(path, RegularFile.MaxConfigBytes,
+            (problem, _) => new InvalidConfigException("(file)", $"'{path}': {problem}", Path.GetFileName(path)));
+        return Parse(doc.RootElement);
     }
 
     /// <summary>Parses and validates a config.json document.</summary>
@@ -241,28 +234,43 @@ public sealed record LongCatConfig
         return new QuantizationConfig(fmt, block[0], block[1], q.OptStringList("ignored_layers") ?? []);
     }
 
-    /// <summary>Checks the relations between fields; throws naming the first inconsistent one.</summary>
+    // Upper bounds on the sizes: far above the released models' (LONGCAT.md §1: vocabulary 131072, hidden 6144, ffn 12288,
+    // 512 experts, 64 heads, 28 layers, 327680 positions), and low enough that every width the loader forms from them fits an int
+    // (heads × kv_lora_rank ≤ 2^26, heads × head dims ≤ 2^23, the n-gram tables' ratio × vocab + 2K(N−1) rows checked below) and
+    // every element count a long. A corrupt size is refused here, before the rotary table or any weight is allocated.
+    private const int MaxVocab = 1 << 24, MaxHidden = 1 << 16, MaxFfn = 1 << 18, MaxLayers = 1024, MaxHeads = 1024,
+        MaxLoraRank = 1 << 16, MaxHeadDim = 4096, MaxExperts = 1 << 16, MaxPositions = 1 << 24,
+        MaxNgramRatio = 1024, MaxNgramNeighbors = 16, MaxNgramSplits = 64;
+    // And on the rotary parameters (released: theta 1e7, YaRN factor 10, betas 32 and 1, mscales 1).
+    private const double MaxRopeTheta = 1e12, MaxYarnFactor = 1024, MaxYarnBeta = 1024, MaxYarnScale = 100;
+
+    /// <summary>Checks every size against its bound and the relations between fields; throws naming the first bad one.</summary>
     public void Validate()
     {
-        static void Positive(string field, int v)
+        static void Size(string field, int v, int max)
         {
-            if (v <= 0) throw new InvalidConfigException(field, $"{v} must be positive");
+            if (v <= 0 || v > max) throw new InvalidConfigException(field, $"{v} must be positive and at most {max}");
         }
-        Positive("vocab_size", VocabSize);
-        Positive("hidden_size", HiddenSize);
-        Positive("ffn_hidden_size", FfnHiddenSize);
-        Positive("expert_ffn_hidden_size", ExpertFfnHiddenSize);
-        Positive("num_layers", NumLayers);
-        Positive("num_attention_heads", NumAttentionHeads);
-        Positive("q_lora_rank", QLoraRank);
-        Positive("kv_lora_rank", KvLoraRank);
-        Positive("qk_nope_head_dim", QkNopeHeadDim);
-        Positive("qk_rope_head_dim", QkRopeHeadDim);
-        Positive("v_head_dim", VHeadDim);
-        Positive("n_routed_experts", NRoutedExperts);
-        Positive("moe_topk", MoeTopK);
-        Positive("max_position_embeddings", MaxPositionEmbeddings);
-        if (ZeroExpertNum < 0) throw new InvalidConfigException("zero_expert_num", $"{ZeroExpertNum} must not be negative");
+        static void Within(string field, double v, double low, double high, bool lowIncluded = true)
+        {
+            if (!(lowIncluded ? v >= low : v > low) || !(v <= high))
+                throw new InvalidConfigException(field, $"{v} must be in {(lowIncluded ? "[" : "(")}{low}, {high}]");
+        }
+        Size("vocab_size", VocabSize, MaxVocab);
+        Size("hidden_size", HiddenSize, MaxHidden);
+        Size("ffn_hidden_size", FfnHiddenSize, MaxFfn);
+        Size("expert_ffn_hidden_size", ExpertFfnHiddenSize, MaxFfn);
+        Size("num_layers", NumLayers, MaxLayers);
+        Size("num_attention_heads", NumAttentionHeads, MaxHeads);
+        Size("q_lora_rank", QLoraRank, MaxLoraRank);
+        Size("kv_lora_rank", KvLoraRank, MaxLoraRank);
+        Size("qk_nope_head_dim", QkNopeHeadDim, MaxHeadDim);
+        Size("qk_rope_head_dim", QkRopeHeadDim, MaxHeadDim);
+        Size("v_head_dim", VHeadDim, MaxHeadDim);
+        Size("n_routed_experts", NRoutedExperts, MaxExperts);
+        Size("moe_topk", MoeTopK, MaxExperts);
+        Size("max_position_embeddings", MaxPositionEmbeddings, MaxPositions);
+        if (ZeroExpertNum is < 0 or > MaxExperts) throw new InvalidConfigException("zero_expert_num", $"{ZeroExpertNum} must be in [0, {MaxExperts}]");
         if (QkRopeHeadDim % 2 != 0) throw new InvalidConfigException("qk_rope_head_dim", $"{QkRopeHeadDim} must be even (rotary pairs)");
         if (NumKeyValueHeads != NumAttentionHeads)
             throw new InvalidConfigException("num_key_value_heads", $"{NumKeyValueHeads} must equal num_attention_heads ({NumAttentionHeads}) for MLA");
@@ -270,8 +278,8 @@ public sealed record LongCatConfig
             throw new InvalidConfigException("moe_topk", $"{MoeTopK} exceeds n_routed_experts + zero_expert_num ({TotalExperts})");
         if (!(RoutedScalingFactor > 0) || !float.IsFinite(RoutedScalingFactor))
             throw new InvalidConfigException("routed_scaling_factor", $"{RoutedScalingFactor} must be a positive number");
-        if (!(RmsNormEps > 0)) throw new InvalidConfigException("rms_norm_eps", $"{RmsNormEps} must be positive");
-        if (!(RopeTheta > 1)) throw new InvalidConfigException("rope_theta", $"{RopeTheta} must be greater than 1");
+        if (!(RmsNormEps > 0 && RmsNormEps < 1)) throw new InvalidConfigException("rms_norm_eps", $"{RmsNormEps} must be in (0, 1)");
+        Within("rope_theta", RopeTheta, 1, MaxRopeTheta, lowIncluded: false);
         if (EosTokenId < 0 || EosTokenId >= VocabSize) throw new InvalidConfigException("eos_token_id", $"{EosTokenId} is outside the vocabulary [0, {VocabSize})");
         if (NumNextnPredictLayers is < 0 or > 1) throw new InvalidConfigException("num_nextn_predict_layers", $"{NumNextnPredictLayers} is not supported (0 or 1)");
         if (NextnUseScmoe) throw new InvalidConfigException("nextn_use_scmoe", "true is not supported (the MTP layer is dense)");
@@ -279,18 +287,37 @@ public sealed record LongCatConfig
         if (RouterBias) throw new InvalidConfigException("router_bias", "true is not supported (the router classifier has no bias)");
         if (RopeScaling is { } rs)
         {
-            if (!(rs.Factor >= 1)) throw new InvalidConfigException("rope_scaling.factor", $"{rs.Factor} must be at least 1");
-            if (!(rs.OriginalMaxPositionEmbeddings > 0)) throw new InvalidConfigException("rope_scaling.original_max_position_embeddings", "must be positive");
+            Within("rope_scaling.factor", rs.Factor, 1, MaxYarnFactor);
+            Within("rope_scaling.original_max_position_embeddings", rs.OriginalMaxPositionEmbeddings, 1, MaxPositions);
+            Within("rope_scaling.beta_fast", rs.BetaFast, 0, MaxYarnBeta, lowIncluded: false);
+            Within("rope_scaling.beta_slow", rs.BetaSlow, 0, MaxYarnBeta, lowIncluded: false);
+            if (rs.Mscale is { } m) Within("rope_scaling.mscale", m, 0, MaxYarnScale);
+            if (rs.MscaleAllDim is { } ma) Within("rope_scaling.mscale_all_dim", ma, 0, MaxYarnScale);
+            if (rs.AttentionFactor is { } af) Within("rope_scaling.attention_factor", af, 0, MaxYarnScale, lowIncluded: false);
         }
         if (Architecture == LongCatArchitecture.FlashNgram)
         {
-            Positive("ngram_vocab_size_ratio", NgramVocabSizeRatio);
-            if (EmbNeighborNum < 2) throw new InvalidConfigException("emb_neighbor_num", $"{EmbNeighborNum} must be at least 2");
-            Positive("emb_split_num", EmbSplitNum);
+            Size("ngram_vocab_size_ratio", NgramVocabSizeRatio, MaxNgramRatio);
+            if (EmbNeighborNum is < 2 or > MaxNgramNeighbors) throw new InvalidConfigException("emb_neighbor_num", $"{EmbNeighborNum} must be in [2, {MaxNgramNeighbors}]");
+            Size("emb_split_num", EmbSplitNum, MaxNgramSplits);
+            // The largest table has ratio·V + 2(K(N−1) − 1) + 1 rows, and its hashed ids are ints.
+            long rows = (long)NgramVocabSizeRatio * VocabSize + 2L * NgramEmbedderCount;
+            if (rows > int.MaxValue)
+                throw new InvalidConfigException("ngram_vocab_size_ratio",
+                    $"{NgramVocabSizeRatio} × vocab_size {VocabSize} gives n-gram tables of {rows} rows, more than {int.MaxValue}");
             if (HiddenSize % NgramEmbedderCount != 0)
                 throw new InvalidConfigException("emb_split_num",
                     $"hidden_size {HiddenSize} is not divisible by emb_split_num × (emb_neighbor_num − 1) = {NgramEmbedderCount}");
         }
+    }
+
+    /// <summary>The value of an integer field (of config.json or generation_config.json), or null when it is not one: an int32,
+    /// or an integral value written as a float (1024.0, 2e0).</summary>
+    internal static int? Integer(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Number) return null;
+        if (v.TryGetInt32(out int i)) return i;
+        return v.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue ? (int)d : null;
     }
 
     /// <summary>Typed access to config keys with errors that name the key.</summary>
@@ -308,10 +335,7 @@ public sealed record LongCatConfig
         public int? OptInt(string key)
         {
             if (Find(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
-            // Integral values written as floats (1024.0) are accepted.
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && d == Math.Floor(d) && Math.Abs(d) < int.MaxValue) return (int)d;
-            throw Wrong(key, "an integer", v);
+            return Integer(v) ?? throw Wrong(key, "an integer", v);
         }
 
         public double? OptDouble(string key)
@@ -381,7 +405,7 @@ public sealed record LongCatConfig
             if (v.ValueKind != JsonValueKind.Array) throw Wrong(key, "an array of integers", v);
             var list = new List<int>();
             foreach (var e in v.EnumerateArray())
-                list.Add(e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out int i) ? i : throw Wrong(key, "an array of integers", v));
+                list.Add(Integer(e) ?? throw Wrong(key, "an array of integers", v));
             return list;
         }
 

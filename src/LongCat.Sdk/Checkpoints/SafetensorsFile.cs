@@ -42,14 +42,21 @@ internal sealed unsafe class SafetensorsFile : IDisposable
     public static SafetensorsFile Open(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new InvalidCheckpointException(path, "file not found");
-        // The length of what the path names, through symbolic links (a Hugging Face cache snapshot links every file to a blob):
-        // FileInfo.Length of a link is the link's own size.
-        var info = new FileInfo(path);
-        long length = (info.LinkTarget is null ? info : info.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? info).Length;
+        // The file the path names, through symbolic links (a Hugging Face cache snapshot links every file to a blob): FileInfo.Length
+        // of a link is the link's own size. Only a regular file may be mapped: opening a FIFO would block.
+        var file = RegularFile.Resolve(path);
+        long length = file.Length;
         if (length < 8) throw new InvalidCheckpointException(path, $"file is {length} bytes, too short for the 8-byte header length (truncated?)");
 
-        var map = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        MemoryMappedFile map;
+        try
+        {
+            map = MemoryMappedFile.CreateFromFile(file.FullName, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidCheckpointException(path, $"cannot be mapped ({e.Message})", e);
+        }
         MemoryMappedViewAccessor? view = null;
         try
         {

@@ -6,7 +6,9 @@ namespace LongCat.Sdk.Checkpoints;
 
 /// <summary>
 /// Parses and validates the JSON header of a safetensors file: every entry well-formed, names unique,
-/// dtype × shape equal to the byte length, offsets inside the data section and non-overlapping.
+/// dtype × shape equal to the byte length, and the tensors tiling the data section exactly, as the reference implementation
+/// requires: no gap, no overlap, the last one ending at the end of the file. (A header length a byte short still parses when
+/// the header is padded with spaces; only the tiling shows that every tensor would be read a byte off.)
 /// Any defect is an <see cref="InvalidCheckpointException"/>; nothing else escapes.
 /// </summary>
 internal static class SafetensorsHeader
@@ -48,7 +50,7 @@ internal static class SafetensorsHeader
                 }
                 tensors.Add(name, ReadEntry(name, prop.Value, dataLength, file));
             }
-            CheckNoOverlap(tensors.Values, file);
+            CheckTiling(tensors.Values, dataLength, file);
             return (tensors, metadata);
         }
     }
@@ -134,15 +136,24 @@ internal static class SafetensorsHeader
         return e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out value);
     }
 
-    private static void CheckNoOverlap(IEnumerable<TensorInfo> tensors, string file)
+    // Sorted by (begin, end), each tensor must begin where the previous one ended; a zero-byte tensor may sit at any boundary.
+    private static void CheckTiling(IEnumerable<TensorInfo> tensors, long dataLength, string file)
     {
         TensorInfo? prev = null;
-        foreach (var t in tensors.Where(t => t.Length > 0).OrderBy(t => t.Offset))
+        long end = 0;
+        foreach (var t in tensors.OrderBy(t => t.Offset).ThenBy(t => t.Length))
         {
-            if (prev is not null && t.Offset < prev.Offset + prev.Length)
-                throw Bad(file, $"tensors '{prev.Name}' [{prev.Offset}, {prev.Offset + prev.Length}) and '{t.Name}' [{t.Offset}, {t.Offset + t.Length}) overlap");
+            if (t.Offset < end)
+                throw Bad(file, $"tensors '{prev!.Name}' [{prev.Offset}, {end}) and '{t.Name}' [{t.Offset}, {t.Offset + t.Length}) overlap");
+            if (t.Offset > end)
+                throw Bad(file, $"bytes [{end}, {t.Offset}) of the data section, before tensor '{t.Name}', belong to no tensor");
             prev = t;
+            end = t.Offset + t.Length;
         }
+        if (end != dataLength)
+            throw Bad(file, prev is null
+                ? $"the header names no tensor, but the data section holds {dataLength} bytes"
+                : $"the tensors end at byte {end} (tensor '{prev.Name}') of the {dataLength}-byte data section: the header length is wrong or bytes follow the last tensor");
     }
 
     private static InvalidCheckpointException Bad(string file, string message, Exception? inner = null) => new(file, message, inner);

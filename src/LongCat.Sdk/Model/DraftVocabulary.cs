@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Model;
 
@@ -30,7 +31,7 @@ internal static class DraftVocabulary
         if (size is < 0) throw new ArgumentOutOfRangeException(nameof(size), size, "must not be negative");
         if (size == 0) return null;
         string path = Path.Combine(directory, FileName);
-        if (!File.Exists(path))
+        if (!RegularFile.Exists(path))
         {
             if (size is null) return null;
             throw new InvalidCheckpointException(path, $"a draft vocabulary of {size} tokens was asked for, but the model folder has no {FileName}");
@@ -47,16 +48,7 @@ internal static class DraftVocabulary
     /// repeated id, or a size outside [1, tokens].</exception>
     public static (int[] Ranked, int Size) Read(string path, int vocabSize)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidCheckpointException(path, $"not valid JSON: {e.Message}", e);
-        }
-        using (doc)
+        using (var doc = JsonFile.Read(path, RegularFile.MaxDraftVocabularyBytes))
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("tokens", out var tokens) || tokens.ValueKind != JsonValueKind.Array)

@@ -35,7 +35,11 @@ internal sealed class LongCatModel : IDisposable
         _checkpoint = checkpoint;
         Backend = backend;
         _ownsBackend = ownsBackend;
-        bool loadMtp = options.LoadMtp && config.HasMtp && checkpoint.Contains(WeightNames.MtpEhProj);
+        if (config.TieWordEmbeddings && checkpoint.Contains(WeightNames.LmHead))
+            throw new InvalidConfigException("tie_word_embeddings", $"true, but the checkpoint has its own '{WeightNames.LmHead}' " +
+                $"(in {Path.GetFileName(checkpoint.Get(WeightNames.LmHead).File.Path)}): which output projection is meant?");
+        // The MTP head is all or nothing: with any model.mtp.* tensor it is loaded, and a missing one is an error naming it.
+        bool loadMtp = options.LoadMtp && config.HasMtp && checkpoint.TensorNames.Any(n => n.StartsWith(WeightNames.Mtp + ".", StringComparison.Ordinal));
         long total = checkpoint.TensorNames.Where(n => loadMtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
             .Sum(n => checkpoint.Get(n).Info.Length);
         var w = new WeightLoader(checkpoint, backend, progress is null ? null : loaded => progress.Report(new LoadProgress("weights", loaded, total)),

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Compression;
 using System.Text;
+using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Text;
 
@@ -32,7 +33,9 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     private readonly byte[] _bytes;                        // every token's bytes, back to back
     private readonly int[] _offsets;                       // token id -> start in _bytes; [VocabSize] = end
 
-    internal Tokenizer(BpeModel model, Dictionary<string, int> vocab, List<AddedToken> added, TextNormalizer? normalizer, PreTokenizerStep[] steps)
+    // minimumSize: ids the tables cover at least (a model's vocab_size), so that ids with no token decode to nothing.
+    internal Tokenizer(BpeModel model, Dictionary<string, int> vocab, List<AddedToken> added, TextNormalizer? normalizer, PreTokenizerStep[] steps,
+        int minimumSize = 0)
     {
         _model = model;
         _vocab = vocab;
@@ -47,7 +50,7 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
         _normalizedAdded = new AddedTokenMatcher(normalized,
             [.. normalized.Select(t => normalizer is null ? t.Content : normalizer.Normalize(t.Content.AsMemory()).ToString())]);
 
-        int size = Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1);
+        int size = Math.Max(minimumSize, Math.Max(vocab.Count == 0 ? 0 : vocab.Values.Max() + 1, added.Count == 0 ? 0 : added.Max(t => t.Id) + 1));
         _tokens = new string?[size];
         _special = new bool[size];
         foreach (var (token, id) in vocab) _tokens[id] ??= token;
@@ -67,27 +70,33 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     }
 
     /// <summary>Loads a tokenizer.json (also gzipped: a file starting with the gzip signature is decompressed).</summary>
-    /// <exception cref="InvalidCheckpointException">The file is not valid JSON or a field is missing or wrong (the message names it).</exception>
+    /// <remarks>The path must name a regular file (through symbolic links) of at most 64 MiB, and a gzipped one must decompress to
+    /// at most 64 MiB.</remarks>
+    /// <exception cref="InvalidCheckpointException">The file is not a regular file, too large, not valid JSON, or a field is
+    /// missing or wrong (the message names it).</exception>
     /// <exception cref="UnsupportedTokenizerException">The file uses a model, normalizer, pre-tokenizer or decoder the SDK does not implement.</exception>
-    public static Tokenizer FromFile(string path)
+    public static Tokenizer FromFile(string path) => FromFile(path, modelVocabularySize: null);
+
+    /// <summary>Loads a tokenizer.json for a model of <paramref name="modelVocabularySize"/> ids (see <see cref="TokenizerLoader.Load"/>):
+    /// a token id at or past it is an <see cref="InvalidCheckpointException"/>, and <see cref="VocabSize"/> is at least it.</summary>
+    internal static Tokenizer FromFile(string path, int? modelVocabularySize)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] data = File.ReadAllBytes(path);
+        byte[] data = RegularFile.ReadAll(path, RegularFile.MaxTokenizerBytes);
         if (data.Length >= 2 && data[0] == 0x1F && data[1] == 0x8B)
         {
             try
             {
                 using var gzip = new GZipStream(new MemoryStream(data), CompressionMode.Decompress);
-                using var plain = new MemoryStream();
-                gzip.CopyTo(plain);
-                data = plain.ToArray();
+                data = RegularFile.ReadAtMost(gzip, RegularFile.MaxTokenizerBytes,
+                    (problem, inner) => new InvalidCheckpointException(path, $"decompresses to {problem}", inner));
             }
             catch (InvalidDataException e)
             {
                 throw new InvalidCheckpointException(path, $"not a valid gzip file: {e.Message}", e);
             }
         }
-        return FromJson(data, path);
+        return TokenizerLoader.Load(data, path, modelVocabularySize: modelVocabularySize);
     }
 
     /// <summary>Reads a tokenizer from the UTF-8 text of a tokenizer.json; <paramref name="source"/> names it in errors.</summary>
@@ -95,7 +104,8 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     /// <exception cref="UnsupportedTokenizerException">A component the SDK does not implement.</exception>
     public static Tokenizer FromJson(ReadOnlySpan<byte> utf8Json, string source = "tokenizer.json") => TokenizerLoader.Load(utf8Json, source);
 
-    /// <summary>One more than the largest token id (vocabulary and added tokens).</summary>
+    /// <summary>One more than the largest token id (vocabulary and added tokens); for an engine's tokenizer, at least the model's
+    /// vocab_size (ids past the last token name none: they decode to nothing).</summary>
     public int VocabSize => _tokens.Length;
 
     /// <summary>The added tokens (special and not), in the file's order.</summary>

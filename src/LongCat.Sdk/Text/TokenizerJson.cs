@@ -29,13 +29,43 @@ internal readonly struct TokenizerJson(string file)
         return value;
     }
 
-    public string String(JsonElement parent, string name, string path) => Required(parent, name, path, JsonValueKind.String).GetString()!;
+    public string String(JsonElement parent, string name, string path) => Text(Required(parent, name, path, JsonValueKind.String), path);
 
     public string? OptionalString(JsonElement parent, string name, string path)
     {
         if (Optional(parent, name) is not { } value) return null;
         if (value.ValueKind != JsonValueKind.String) throw Invalid(path, $"expected a string, found {Describe(value.ValueKind)}");
-        return value.GetString();
+        return Text(value, path);
+    }
+
+    // A \uD800-style escape without its pair is valid JSON syntax but no string: GetString and JsonProperty.Name throw
+    // InvalidOperationException on it (the file's UTF-8 was checked when it was parsed), so every string is read through these.
+    private const string LoneSurrogate = "contains an unpaired UTF-16 surrogate escape (\\ud800-\\udfff without its other half)";
+
+    /// <summary>A string value.</summary>
+    public string Text(JsonElement value, string path)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Invalid(path, LoneSurrogate, e);
+        }
+    }
+
+    /// <summary>An object's key.</summary>
+    public string Key(JsonProperty property, string path)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw Invalid(path, "the key " + LoneSurrogate, e);
+        }
     }
 
     public bool Bool(JsonElement parent, string name, string path, bool fallback)

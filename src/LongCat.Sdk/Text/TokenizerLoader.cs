@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Text;
 
@@ -8,33 +9,28 @@ internal static class TokenizerLoader
     /// <param name="utf8Json">The file's text.</param>
     /// <param name="file">Names the file in errors.</param>
     /// <param name="cacheCapacity">The BPE cache's capacity; 0 turns it off (benchmarks measure both).</param>
-    public static Tokenizer Load(ReadOnlySpan<byte> utf8Json, string file, int cacheCapacity = 16_384)
+    /// <param name="modelVocabularySize">The vocab_size of the model the tokenizer serves, or null: a token id at or past it is
+    /// an error naming the entry, and the tokenizer's id tables cover every id below it (those that name no token decode to
+    /// nothing, as the Rust library skips ids it has no token for).</param>
+    public static Tokenizer Load(ReadOnlySpan<byte> utf8Json, string file, int cacheCapacity = 16_384, int? modelVocabularySize = null)
     {
+        int idLimit = modelVocabularySize ?? TokenizerJson.MaxTokenId + 1;
         var json = new TokenizerJson(file);
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { MaxDepth = 256 });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidCheckpointException(file, $"not valid JSON: {e.Message}", e);
-        }
-        using (document)
+        using (var document = JsonFile.Parse(utf8Json.ToArray(), (problem, inner) => new InvalidCheckpointException(file, problem, inner), maxDepth: 256))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw json.Invalid("(root)", $"expected an object, found {TokenizerJson.Describe(root.ValueKind)}");
             var modelElement = json.Required(root, "model", "model", JsonValueKind.Object);
-            var (model, vocab) = Model(json, modelElement, cacheCapacity);
-            var added = AddedTokens(json, root, vocab);
+            var (model, vocab) = Model(json, modelElement, cacheCapacity, idLimit);
+            var added = AddedTokens(json, root, vocab, idLimit);
             var normalizer = TokenizerComponents.Normalizer(json, root);
             var steps = TokenizerComponents.PreTokenizer(json, root);
             TokenizerComponents.CheckDecoder(json, root);
-            return new Tokenizer(model, vocab, added, normalizer, steps);
+            return new Tokenizer(model, vocab, added, normalizer, steps, modelVocabularySize ?? 0);
         }
     }
 
-    private static (BpeModel Model, Dictionary<string, int> Vocab) Model(TokenizerJson json, JsonElement m, int cacheCapacity)
+    private static (BpeModel Model, Dictionary<string, int> Vocab) Model(TokenizerJson json, JsonElement m, int cacheCapacity, int idLimit)
     {
         string type = json.OptionalString(m, "type", "model.type") ?? "BPE";
         if (type != "BPE") throw json.Unsupported("model.type", $"'{type}' is not supported (supported: BPE)");
@@ -48,11 +44,14 @@ internal static class TokenizerLoader
 
         var vocabElement = json.Required(m, "vocab", "model.vocab", JsonValueKind.Object);
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        int entryIndex = 0;
         foreach (var entry in vocabElement.EnumerateObject())
         {
+            string token = json.Key(entry, $"model.vocab (entry {entryIndex++})");
             if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id is < 0 or > TokenizerJson.MaxTokenId)
-                json.Id(entry.Value, $"model.vocab[\"{entry.Name}\"]");                     // throws, naming the entry
-            else vocab[entry.Name] = id;
+                json.Id(entry.Value, $"model.vocab[\"{token}\"]");                          // throws, naming the entry
+            else if (id >= idLimit) throw OutsideModel(json, $"model.vocab[\"{token}\"]", id, idLimit);
+            else vocab[token] = id;
         }
 
         var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -68,7 +67,7 @@ internal static class TokenizerLoader
             ReadOnlySpan<char> left, right;
             if (merge.ValueKind == JsonValueKind.String)
             {
-                string line = merge.GetString()!;
+                string line = json.Text(merge, $"model.merges[{index}]");
                 if (line.StartsWith("#version", StringComparison.Ordinal)) { skipped++; continue; }   // a merges.txt header, as in the Rust crate
                 int space = line.IndexOf(' ');
                 if (space < 0 || line.IndexOf(' ', space + 1) >= 0)
@@ -79,8 +78,8 @@ internal static class TokenizerLoader
             else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
                      && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
             {
-                left = merge[0].GetString();
-                right = merge[1].GetString();
+                left = json.Text(merge[0], $"model.merges[{index}]");
+                right = json.Text(merge[1], $"model.merges[{index}]");
             }
             else throw json.Invalid($"model.merges[{index}]", $"expected \"a b\" or [\"a\", \"b\"], found {merge.GetRawText()}");
 
@@ -107,7 +106,7 @@ internal static class TokenizerLoader
     /// vocabulary gets that id, any other the next id from the vocabulary's size on. A file whose ids disagree with that
     /// would tokenize differently in Python and here, so it is refused.
     /// </summary>
-    private static List<AddedToken> AddedTokens(TokenizerJson json, JsonElement root, Dictionary<string, int> vocab)
+    private static List<AddedToken> AddedTokens(TokenizerJson json, JsonElement root, Dictionary<string, int> vocab, int idLimit)
     {
         var result = new List<AddedToken>();
         if (json.Optional(root, "added_tokens") is not { } list) return result;
@@ -126,6 +125,7 @@ internal static class TokenizerLoader
             if (id != expected)
                 throw json.Invalid(path + ".id", $"'{content}' has id {id}, but Hugging Face tokenizers gives it id {expected} " +
                                                  "(the model vocabulary's id for its content, else the next id after the vocabulary)");
+            if (id >= idLimit) throw OutsideModel(json, $"{path}.id", id, idLimit, $"'{content}' ");
             byContent[content] = id;
             bool special = json.Bool(t, "special", path + ".special", false);
             if (repeated) result.RemoveAll(x => x.Content == content);                   // the last entry's flags win
@@ -137,4 +137,7 @@ internal static class TokenizerLoader
         }
         return result;
     }
+
+    private static InvalidCheckpointException OutsideModel(TokenizerJson json, string path, int id, int idLimit, string what = "") =>
+        json.Invalid(path, $"{what}id {id} is not below the model's vocabulary size {idLimit} (config.json vocab_size): the model can neither read nor produce it");
 }

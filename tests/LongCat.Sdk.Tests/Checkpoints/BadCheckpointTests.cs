@@ -232,6 +232,87 @@ internal sealed class BadCheckpointTests
     }
 
     [TestMethod]
+    public void Header_WithGapBetweenTensors_ThrowsNamingTensorAndBytes()
+    {
+        // Arrange: b keeps its 24 bytes but starts 8 bytes after a ends; the data section grows to hold it.
+        using var dir = new TempDir();
+
+        // Act
+        var ex = OpenRaw(dir, TwoTensorHeader(bOffsets: "[24,48]"), new byte[48], out _);
+
+        // Assert: the reference implementation refuses any byte of the data section that no tensor owns.
+        AssertNames(ex, "bad.safetensors", "'b'", "[16, 24)");
+    }
+
+    [TestMethod]
+    public void Header_WithBytesAfterLastTensor_ThrowsNamingFile()
+    {
+        // Arrange: both tensors as written, then 8 bytes that belong to none.
+        using var dir = new TempDir();
+
+        // Act
+        var ex = OpenRaw(dir, TwoTensorHeader(), new byte[48], out string path);
+
+        // Assert
+        Assert.AreEqual(path, ex.File);
+        AssertNames(ex, "bad.safetensors", "'b'", "40", "48-byte data section");
+    }
+
+    [TestMethod]
+    public void Header_WithEmptyTensorInsideAnother_ThrowsNamingBoth()
+    {
+        // Arrange: c holds no bytes but claims offset 8, inside a.
+        using var dir = new TempDir();
+        string header = TwoTensorHeader()[..^1] + ""","c":{"dtype":"F32","shape":[0],"data_offsets":[8,8]}}""";
+
+        // Act
+        var ex = OpenRaw(dir, header, TwoTensorData, out _);
+
+        // Assert
+        AssertNames(ex, "bad.safetensors", "'a'", "'c'");
+    }
+
+    [TestMethod]
+    public void Header_WithEmptyTensorBetweenTwo_Opens()
+    {
+        // Arrange: a zero-byte tensor at the boundary of a and b owns no bytes and leaves no gap.
+        using var dir = new TempDir();
+        string path = dir.File("good.safetensors");
+        CheckpointFiles.WriteRaw(path, TwoTensorHeader()[..^1] + ""","c":{"dtype":"F32","shape":[0,4],"data_offsets":[16,16]}}""", TwoTensorData);
+
+        // Act
+        using var file = SafetensorsFile.Open(path);
+
+        // Assert
+        Assert.AreEqual(0L, file.Tensors["c"].Length);
+    }
+
+    [TestMethod]
+    public void Open_FixtureShardWithHeaderLengthOneByteShort_ThrowsInsteadOfReadingEveryTensorOneByteOff()
+    {
+        // Arrange: the header ends in padding spaces, so one byte less is still the same JSON; the data section then starts one
+        // byte early and every tensor would be read shifted.
+        using var dir = TempDir.CopyOfFixture("tiny-a");
+        string shard = dir.File(CheckpointFiles.Shard1);
+        var bytes = File.ReadAllBytes(shard);
+        ulong length = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.AreEqual((byte)' ', bytes[8 + (int)length - 1], "the fixture's header is padded with spaces");
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, length - 1);
+        File.WriteAllBytes(shard, bytes);
+
+        // Act
+        var direct = Assert.ThrowsExactly<InvalidCheckpointException>(() => SafetensorsFile.Open(shard));
+        var viaModel = Assert.ThrowsExactly<InvalidCheckpointException>(() => LongCatModel.Load(dir.Path, Options));
+
+        // Assert
+        foreach (var ex in new[] { direct, viaModel })
+        {
+            Assert.AreEqual(shard, ex.File);
+            AssertNames(ex, CheckpointFiles.Shard1, "data section");
+        }
+    }
+
+    [TestMethod]
     public void Header_WithByteLengthNotDtypeTimesShape_ThrowsNamingTensor()
     {
         // Arrange: b claims F32 [2, 3] (24 bytes) over a 20-byte span.
@@ -495,6 +576,83 @@ internal sealed class BadCheckpointTests
         // Assert
         Assert.AreEqual(dir.File(CheckpointIndex.IndexFileName), ex.File);
         AssertNames(ex, $"'{GateProj}'", "missing");
+    }
+
+    /// <summary>A copy of tiny-a without the tensors <paramref name="drop"/> selects (from shard 2 and the index).</summary>
+    private static TempDir WithoutShard2Tensors(Func<string, bool> drop)
+    {
+        var dir = TempDir.CopyOfFixture("tiny-a");
+        CheckpointFiles.RewriteShard(dir.File(CheckpointFiles.Shard2), t => drop(t.Name) ? null : t);
+        CheckpointFiles.EditIndex(dir.Path, index =>
+        {
+            var map = CheckpointFiles.WeightMap(index);
+            foreach (var name in map.Select(p => p.Key).Where(drop).ToList()) map.Remove(name);
+        });
+        return dir;
+    }
+
+    [TestMethod]
+    [DataRow("model.mtp.layers.0.eh_proj.weight")]
+    [DataRow("model.mtp.layers.0.enorm.m.weight")]
+    [DataRow("model.mtp.layers.0.self_attn.q_b_proj.weight")]
+    [DataRow("model.mtp.layers.0.transformer_layer.mlp.down_proj.weight")]
+    [DataRow("model.mtp.norm.weight")]
+    public void Load_PartialMtpHead_ThrowsNamingTheMissingTensor(string missing)
+    {
+        // Arrange: every other MTP tensor is there. The head is all or nothing: a partial one is a broken checkpoint, not a
+        // checkpoint without a head.
+        using var dir = WithoutShard2Tensors(name => name == missing);
+
+        // Act
+        var ex = Assert.ThrowsExactly<InvalidCheckpointException>(() => LongCatModel.Load(dir.Path, Options));
+
+        // Assert
+        AssertNames(ex, $"'{missing}'", "missing");
+    }
+
+    [TestMethod]
+    public void Load_NoMtpTensors_LoadsWithoutTheHead()
+    {
+        using var dir = WithoutShard2Tensors(name => name.StartsWith("model.mtp.", StringComparison.Ordinal));
+
+        using var model = LongCatModel.Load(dir.Path, Options);
+
+        Assert.IsFalse(model.HasMtp);
+    }
+
+    [TestMethod]
+    public void Load_TiedEmbeddingsWithAnLmHeadPresent_ThrowsNamingFieldAndTensor()
+    {
+        // Arrange: tie_word_embeddings would silently replace the checkpoint's own lm_head by the embedding.
+        using var dir = TempDir.CopyOfFixture("tiny-a");
+        var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!;
+        config["tie_word_embeddings"] = true;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+
+        // Act
+        var ex = Assert.ThrowsExactly<InvalidConfigException>(() => LongCatModel.Load(dir.Path, Options));
+
+        // Assert
+        Assert.AreEqual("tie_word_embeddings", ex.Field);
+        AssertNames(ex, "'lm_head.weight'", CheckpointFiles.Shard2);
+    }
+
+    [TestMethod]
+    public void Load_TiedEmbeddingsWithoutLmHead_ProjectsWithTheEmbedding()
+    {
+        // Arrange
+        using var dir = WithoutShard2Tensors(name => name == "lm_head.weight");
+        var config = JsonNode.Parse(File.ReadAllText(dir.File("config.json")))!;
+        config["tie_word_embeddings"] = true;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+
+        // Act
+        using var model = LongCatModel.Load(dir.Path, Options);
+        using var session = model.CreateSession();
+        var logits = session.Prefill([1, 5, 9]);
+
+        // Assert
+        Assert.AreEqual(512, logits.Length);
     }
 
     [TestMethod]

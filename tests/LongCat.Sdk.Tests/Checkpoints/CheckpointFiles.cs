@@ -29,7 +29,44 @@ internal sealed class TempDir : IDisposable
         return dir;
     }
 
+    /// <summary>
+    /// A copy of a fixture with every file a model folder may have: tiny-a (or <paramref name="fixture"/>) plus the test
+    /// tokenizer.json of <see cref="TestModels.ByteLevelBpeJson"/>, a generation_config.json and an mtp_draft_vocab.json.
+    /// </summary>
+    public static TempDir CopyOfCompleteFolder(string fixture = "tiny-a")
+    {
+        var dir = CopyOfFixture(fixture);
+        System.IO.File.WriteAllText(dir.File("tokenizer.json"), TestModels.ByteLevelBpeJson(512));
+        System.IO.File.WriteAllText(dir.File("generation_config.json"), """{"bos_token_id": 1, "eos_token_id": [2], "pad_token_id": 3}""");
+        System.IO.File.WriteAllText(dir.File(LongCat.Sdk.Model.DraftVocabulary.FileName),
+            JsonSerializer.Serialize(new { size = 32, tokens = Enumerable.Range(0, 64).Select(i => (i * 37 + 5) % 512).ToArray() }));
+        return dir;
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
+}
+
+/// <summary>What a model folder's file can be replaced by that is not a regular file of bounded size.</summary>
+public enum SpecialFile
+{
+    /// <summary>A symbolic link to a path that does not exist.</summary>
+    DanglingLink,
+    /// <summary>Two symbolic links naming each other.</summary>
+    LoopingLink,
+    /// <summary>A chain of more links than the loader follows (each one valid, the last naming the real file).</summary>
+    LongLinkChain,
+    /// <summary>A symbolic link to /dev/zero: endless zeros, size 0.</summary>
+    LinkToDevZero,
+    /// <summary>A symbolic link to /dev/urandom: endless random bytes, size 0.</summary>
+    LinkToDevUrandom,
+    /// <summary>A symbolic link to a directory.</summary>
+    LinkToDirectory,
+    /// <summary>A directory of that name.</summary>
+    Directory,
+    /// <summary>A named pipe (mkfifo) with no writer: opening it for reading blocks.</summary>
+    Fifo,
+    /// <summary>A regular file of 0 bytes.</summary>
+    Empty,
 }
 
 /// <summary>One tensor held in memory: what <see cref="SafetensorsWriter.Add"/> takes.</summary>
@@ -106,4 +143,41 @@ internal static class CheckpointFiles
 
     /// <summary>The weight_map object of an index.</summary>
     public static JsonObject WeightMap(JsonObject index) => index["weight_map"]!.AsObject();
+
+    /// <summary>Replaces the file at <paramref name="path"/> by <paramref name="kind"/> (the original moves aside, for the link
+    /// chain to end at).</summary>
+    /// <exception cref="AssertInconclusiveException">This machine cannot make links or FIFOs (not Linux or macOS).</exception>
+    public static void ReplaceWithSpecialFile(string path, SpecialFile kind)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) throw new AssertInconclusiveException("special files need Linux or macOS");
+        string dir = Path.GetDirectoryName(path)!, name = Path.GetFileName(path);
+        string aside = Path.Combine(dir, "aside-" + name);
+        if (File.Exists(path)) File.Move(path, aside);
+        switch (kind)
+        {
+            case SpecialFile.DanglingLink: File.CreateSymbolicLink(path, "does-not-exist-" + name); break;
+            case SpecialFile.LoopingLink:
+                File.CreateSymbolicLink(path, "loop-" + name);
+                File.CreateSymbolicLink(Path.Combine(dir, "loop-" + name), name);
+                break;
+            case SpecialFile.LongLinkChain:
+                const int links = 40;
+                for (int i = 0; i < links; i++)
+                    File.CreateSymbolicLink(i == 0 ? path : Path.Combine(dir, $"chain{i}-{name}"), i == links - 1 ? "aside-" + name : $"chain{i + 1}-{name}");
+                break;
+            case SpecialFile.LinkToDevZero: File.CreateSymbolicLink(path, "/dev/zero"); break;
+            case SpecialFile.LinkToDevUrandom: File.CreateSymbolicLink(path, "/dev/urandom"); break;
+            case SpecialFile.LinkToDirectory: File.CreateSymbolicLink(path, dir); break;
+            case SpecialFile.Directory: Directory.CreateDirectory(path); break;
+            case SpecialFile.Fifo: MakeFifo(path); break;
+            case SpecialFile.Empty: File.WriteAllBytes(path, []); break;
+        }
+    }
+
+    private static void MakeFifo(string path)
+    {
+        using var mkfifo = System.Diagnostics.Process.Start("mkfifo", [path]);
+        mkfifo.WaitForExit();
+        Assert.AreEqual(0, mkfifo.ExitCode, $"mkfifo {path}");
+    }
 }

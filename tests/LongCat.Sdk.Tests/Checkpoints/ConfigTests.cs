@@ -175,6 +175,92 @@ public sealed class ConfigTests
     }
 
     [TestMethod]
+    [DataRow("vocab_size", "16777217")]
+    [DataRow("hidden_size", "65537")]
+    [DataRow("ffn_hidden_size", "262145")]
+    [DataRow("expert_ffn_hidden_size", "262145")]
+    [DataRow("num_layers", "1025")]
+    [DataRow("num_attention_heads", "1025")]
+    [DataRow("q_lora_rank", "65537")]
+    [DataRow("kv_lora_rank", "65537")]
+    [DataRow("qk_nope_head_dim", "4097")]
+    [DataRow("v_head_dim", "4097")]
+    [DataRow("n_routed_experts", "65537")]
+    [DataRow("zero_expert_num", "65537")]
+    [DataRow("max_position_embeddings", "16777217")]
+    [DataRow("max_position_embeddings", "2147483647")]
+    [DataRow("rope_theta", "1e13")]
+    [DataRow("rms_norm_eps", "1")]
+    [DataRow("rms_norm_eps", "1e300")]
+    public void Parse_SizeAboveItsBound_ThrowsNamingField(string field, string value)
+    {
+        var ex = AssertRejects(With(field, value), field);
+
+        Assert.IsTrue(ex.Message.Contains(" must be ", StringComparison.Ordinal), ex.Message);
+    }
+
+    [TestMethod]
+    [DataRow("2147483646")]
+    [DataRow("4098")]
+    public void Parse_RopeHeadDimAboveItsBound_ThrowsNamingField(string dim)
+    {
+        // head_dim equals it, as the issue's checkpoint had: head_dim is checked against it, not against a bound.
+        var config = With("qk_rope_head_dim", dim);
+        config["head_dim"] = JsonNode.Parse(dim);
+
+        AssertRejects(config, "qk_rope_head_dim");
+    }
+
+    [TestMethod]
+    public void LoadModel_RopeHeadDimNearIntMax_ThrowsInvalidConfigBeforeAllocatingTheRotaryTable()
+    {
+        // Arrange: the rotary table (dim/2 doubles) was allocated before any weight's shape was checked: 8 GiB here.
+        using var dir = TempDir.CopyOfFixture("tiny-a");
+        var config = FixtureJson("tiny-a");
+        config["qk_rope_head_dim"] = 2147483646;
+        config["head_dim"] = 2147483646;
+        File.WriteAllText(dir.File("config.json"), config.ToJsonString());
+
+        // Act
+        var ex = GuardedLoad.Model(dir.Path, "qk_rope_head_dim = head_dim = 2147483646");
+
+        // Assert
+        Assert.IsInstanceOfType<InvalidConfigException>(ex);
+        Assert.AreEqual("qk_rope_head_dim", ((InvalidConfigException)ex).Field);
+    }
+
+    [TestMethod]
+    [DataRow("ngram_vocab_size_ratio", "1025")]
+    [DataRow("ngram_vocab_size_ratio", "1024", DisplayName = "ratio × vocab over an int with vocab_size 2^22")]
+    [DataRow("emb_neighbor_num", "17")]
+    [DataRow("emb_split_num", "65")]
+    public void Parse_NgramSizeAboveItsBound_ThrowsNamingField(string field, string value)
+    {
+        var config = With(field, value, "tiny-lite-a");
+        config["vocab_size"] = 1 << 22;
+
+        AssertRejects(config, field);
+    }
+
+    [TestMethod]
+    [DataRow("""{"type":"yarn","factor":1e308,"original_max_position_embeddings":32768}""", "rope_scaling.factor")]
+    [DataRow("""{"type":"yarn","factor":1025,"original_max_position_embeddings":32768}""", "rope_scaling.factor")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":1e300}""", "rope_scaling.original_max_position_embeddings")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"beta_fast":1e300}""", "rope_scaling.beta_fast")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"beta_fast":0}""", "rope_scaling.beta_fast")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"beta_slow":-1}""", "rope_scaling.beta_slow")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"mscale":-1}""", "rope_scaling.mscale")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"mscale_all_dim":1e300}""", "rope_scaling.mscale_all_dim")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"attention_factor":0}""", "rope_scaling.attention_factor")]
+    [DataRow("""{"type":"yarn","factor":10,"original_max_position_embeddings":32768,"attention_factor":1e300}""", "rope_scaling.attention_factor")]
+    public void Parse_RopeScalingOutOfItsRange_ThrowsNamingNestedField(string ropeScaling, string field)
+    {
+        var ex = AssertRejects(With("rope_scaling", ropeScaling), field);
+
+        Assert.IsTrue(ex.Message.Contains(" must be ", StringComparison.Ordinal), ex.Message);
+    }
+
+    [TestMethod]
     public void Parse_OddRopeHeadDim_ThrowsNamingField()
     {
         // Arrange: head_dim would be checked first, so it goes along.

@@ -34,4 +34,29 @@ public sealed class LinkedModelFolderTests
 
         CollectionAssert.AreEqual(b, a);
     }
+
+    [TestMethod]
+    public void ModelFolderThatLinksToACacheSnapshot_Loads()
+    {
+        // Arrange: the Hugging Face cache layout, reached through a link to the snapshot folder:
+        //   model -> cache/snapshots/rev,  cache/snapshots/rev/<file> -> ../../blobs/<file>.
+        // The files' relative targets must be read from the snapshot folder, not from 'model' (that would be <dir>/../blobs).
+        using var dir = new TempDir();
+        string blobs = Directory.CreateDirectory(dir.File("cache/blobs")).FullName;
+        string snapshot = Directory.CreateDirectory(dir.File("cache/snapshots/rev")).FullName;
+        foreach (var file in Directory.GetFiles(Fixtures.Dir("tiny-a")))
+        {
+            string name = Path.GetFileName(file);
+            File.Copy(file, Path.Combine(blobs, name));
+            File.CreateSymbolicLink(Path.Combine(snapshot, name), "../../blobs/" + name);
+        }
+        string model = dir.File("model");
+        Directory.CreateSymbolicLink(model, snapshot);
+
+        // Act
+        using var linked = LongCatModel.Load(model, new ModelOptions { Residency = WeightResidency.Mapped, KvCacheBlocks = 4 });
+
+        // Assert
+        Assert.IsTrue(linked.WeightBytes > 0);
+    }
 }

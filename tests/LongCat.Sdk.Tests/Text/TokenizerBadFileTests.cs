@@ -75,6 +75,34 @@ public sealed class TokenizerBadFileTests
         AssertInvalid(Valid.Replace("\"id\": 5", "\"id\": 9"), "added_tokens[0].id", "'<s>'", "9", "5");
 
     [TestMethod]
+    [DataRow("\"Ġab\": 4", "\"Ġ\\ud800\": 4", "model.vocab (entry 4)")]
+    [DataRow("\"a b\"", "\"a \\udc00\"", "model.merges[0]")]
+    [DataRow("\"a b\"", "[\"\\ud800\", \"b\"]", "model.merges[0]")]
+    [DataRow("\"content\": \"<s>\"", "\"content\": \"<\\ud800s>\"", "added_tokens[0].content")]
+    [DataRow("\"unk_token\": null", "\"unk_token\": \"\\ud800\"", "model.unk_token")]
+    [DataRow("\"type\": \"BPE\"", "\"type\": \"\\ud800\"", "model.type")]
+    public void LoneSurrogateEscape_ThrowsInvalidCheckpointNamingThePath(string original, string broken, string path)
+    {
+        // A \ud800-style escape without its pair is valid JSON syntax but no string: System.Text.Json throws InvalidOperationException
+        // when it is read.
+        Assert.IsTrue(Valid.Contains(original, StringComparison.Ordinal), original);
+
+        AssertInvalid(Valid.Replace(original, broken, StringComparison.Ordinal), $"'{path}'", "surrogate");
+    }
+
+    [TestMethod]
+    public void InvalidUtf8InAVocabularyKey_ThrowsInvalidCheckpointNamingThePath()
+    {
+        var bytes = Encoding.UTF8.GetBytes(Valid.Replace("\"ab\": 2", "\"a#\": 2", StringComparison.Ordinal));
+        bytes[Array.IndexOf(bytes, (byte)'#')] = 0xC3;     // a UTF-8 lead byte followed by '"'
+
+        var e = Assert.ThrowsExactly<InvalidCheckpointException>(() => Tokenizer.FromJson(bytes, "bad/tokenizer.json"));
+
+        StringAssert.Contains(e.Message, "not valid UTF-8");
+        StringAssert.Contains(e.Message, "model.vocab[\"a\uFFFD\"] (a key)");
+    }
+
+    [TestMethod]
     public void UnknownUnkToken_ThrowsNamingIt() => AssertInvalid(Valid.Replace("\"unk_token\": null", "\"unk_token\": \"<unk>\""), "model.unk_token");
 
     [TestMethod]
@@ -105,6 +133,31 @@ public sealed class TokenizerBadFileTests
         AssertUnsupported(Valid.Replace("\"pre_tokenizer\": {",
             "\"pre_tokenizer\": { \"type\": \"Sequence\", \"pretokenizers\": [ { \"type\": \"Split\", \"pattern\": { \"Regex\": \"\\\\p{Greek}+\" }, \"behavior\": \"Isolated\", \"invert\": false }, { \"type\": \"ByteLevel\" } ] }, \"x\": {"),
             "pre_tokenizer.pretokenizers[0].pattern.Regex");
+
+    [TestMethod]
+    public void GzipBomb_ThrowsBeforeDecompressingPastTheCap()
+    {
+        // Arrange: 1 GiB of spaces as 1024 concatenated gzip members of 1 MiB each (about 1 MB on disk; GZipStream reads them all).
+        string path = Path.Combine(Path.GetTempPath(), $"longcat-bomb-{Guid.NewGuid():N}.json");
+        var member = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(member, System.IO.Compression.CompressionLevel.SmallestSize, leaveOpen: true))
+            gzip.Write(Encoding.ASCII.GetBytes(new string(' ', 1 << 20)));
+        using (var file = File.Create(path))
+            for (int i = 0; i < 1024; i++) file.Write(member.GetBuffer(), 0, (int)member.Length);
+        try
+        {
+            // Act
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var e = Assert.ThrowsExactly<InvalidCheckpointException>(() => Tokenizer.FromFile(path));
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+            // Assert: refused at the 64 MiB cap, having held no more than a few times that.
+            Assert.AreEqual(path, e.File);
+            StringAssert.Contains(e.Message, "decompresses to more than the 64 MiB");
+            Assert.IsTrue(allocated < 256L << 20, $"allocated {allocated >> 20} MiB");
+        }
+        finally { File.Delete(path); }
+    }
 
     [TestMethod]
     public void CorruptGzipFile_ThrowsInvalidCheckpointNamingFile()
