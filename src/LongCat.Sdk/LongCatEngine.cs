@@ -126,6 +126,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     {
         Residency = o.Residency,
         Threads = o.Threads,
+        Quantization = o.Quantization,
         KvBlockSize = o.KvBlockSize,
         KvCacheMemory = o.KvCacheMemory,
         KvCacheBlocks = o.KvCacheBlocks,

@@ -27,6 +27,20 @@ internal enum DType
     U8,
     /// <summary>Boolean, one byte.</summary>
     Bool,
+    /// <summary>
+    /// The SDK's 8-bit weight format: int8 values q (−127..127) row-major, one F16 scale per <see cref="BlockFormats.BlockSize"/>
+    /// values of a row in <see cref="DeviceTensor.BlockScales"/>; w = scale · q. Stored in a checkpoint as an I8 tensor beside its
+    /// <c>_scale</c> tensor (docs/QUANTIZATION.md).
+    /// </summary>
+    Q8,
+    /// <summary>
+    /// The SDK's 4-bit weight format: per row, per block of 32 columns, 16 bytes whose low nibbles hold columns 0..15 and high
+    /// nibbles columns 16..31 (unsigned q, 0..15); one F16 scale per <see cref="DeviceTensor.GroupSize"/> values of a row in
+    /// <see cref="DeviceTensor.BlockScales"/> and, optionally, one zero point (0..15, U8) per group in
+    /// <see cref="DeviceTensor.Zeros"/> (none: zero 8); w = scale · (q − zero). Published GPTQ/AutoRound int4 weights are repacked
+    /// into it at load.
+    /// </summary>
+    Q4,
 }
 
 /// <summary>Sizes and safetensors spellings of <see cref="DType"/>.</summary>
@@ -39,8 +53,15 @@ internal static class DTypes
         DType.F16 or DType.BF16 or DType.I16 => 2,
         DType.F8E4M3 or DType.F8E5M2 or DType.I8 or DType.U8 or DType.Bool => 1,
         DType.F64 or DType.I64 => 8,
-        _ => throw new ArgumentOutOfRangeException(nameof(t), t, null),
+        DType.Q8 => 1,
+        _ => throw new ArgumentOutOfRangeException(nameof(t), t, $"{t} has no whole-byte element size; use ByteCount."),
     };
+
+    /// <summary>Bytes of <paramref name="elements"/> values (a whole number of rows for the packed formats).</summary>
+    public static long ByteCount(this DType t, long elements) => t == DType.Q4 ? (elements + 1) / 2 : elements * t.SizeOf();
+
+    /// <summary>True for the SDK's block-quantized weight formats (<see cref="DType.Q8"/>, <see cref="DType.Q4"/>).</summary>
+    public static bool IsBlockQuantized(this DType t) => t is DType.Q8 or DType.Q4;
 
     /// <summary>The dtype's name in a safetensors header.</summary>
     public static string SafetensorsName(this DType t) => t switch

@@ -39,8 +39,21 @@ internal abstract class DeviceTensor : IDisposable
     /// <summary>Product of all but the first dimension (the length, for a vector).</summary>
     public int Columns => Shape.Length == 0 ? 1 : Shape.Length == 1 ? Shape[0] : (int)(ElementCount / Shape[0]);
 
-    /// <summary>For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block; else null.</summary>
+    /// <summary>
+    /// For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block. For <see cref="DType.Q8"/> and
+    /// <see cref="DType.Q4"/> weights: the F16 scales [Rows, Columns / <see cref="GroupSize"/>]. Else null.
+    /// </summary>
     public DeviceTensor? BlockScales { get; init; }
+
+    /// <summary>For <see cref="DType.Q4"/> weights with zero points: U8 [Rows, Columns / <see cref="GroupSize"/>], each 0..15; else null
+    /// (a symmetric format: zero 8).</summary>
+    public DeviceTensor? Zeros { get; init; }
+
+    /// <summary>For block-quantized weights: values per scale along a row (a multiple of 32); else 0.</summary>
+    public int GroupSize { get; init; }
+
+    /// <summary>Bytes of the elements (packed formats included; scales and zeros not).</summary>
+    public long ByteLength => DType.ByteCount(ElementCount);
 
     /// <summary>A view of rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) sharing this tensor's storage.</summary>
     public abstract DeviceTensor SliceRows(int start, int count);

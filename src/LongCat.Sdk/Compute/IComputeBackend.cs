@@ -77,6 +77,13 @@ internal interface IComputeBackend : IDisposable
     /// <summary>Makes a checkpoint tensor available to kernels, viewed with <paramref name="shape"/> (same element count).</summary>
     DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null);
 
+    /// <summary>
+    /// A zero-filled weight to be written with <see cref="Upload{T}"/> (weights quantized at load): in weight memory (the CPU
+    /// backend's huge-page arena, device memory on a GPU), with a block-quantized format's F16 <paramref name="scales"/>, optional
+    /// <paramref name="zeros"/> and <paramref name="groupSize"/>.
+    /// </summary>
+    DeviceTensor AllocateWeight(DType dtype, int[] shape, string name, DeviceTensor? scales = null, DeviceTensor? zeros = null, int groupSize = 0);
+
     /// <summary>Copies host values into a tensor (its first <c>values.Length</c> elements).</summary>
     void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged;
 

@@ -11,6 +11,9 @@ internal sealed record ModelOptions
     /// <summary>Where the CPU backend keeps weights when it creates one (default: copied into huge pages, measured faster for decode).</summary>
     public WeightResidency Residency { get; init; } = WeightResidency.Copied;
 
+    /// <summary>Weights quantized as they load (<see cref="QuantizationPlan"/>).</summary>
+    public WeightQuantization Quantization { get; init; }
+
     /// <summary>Worker threads for a backend the model creates (0: all cores).</summary>
     public int Threads { get; init; }
 
@@ -39,6 +42,7 @@ internal sealed record ModelOptions
         if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "must be positive");
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "must be positive");
         if (DraftVocabularySize is < 0) throw new ArgumentOutOfRangeException(nameof(DraftVocabularySize), DraftVocabularySize, "must not be negative");
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "not a WeightQuantization value");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must not be negative");
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
 
@@ -5,8 +6,11 @@ namespace LongCat.Sdk.Model;
 
 /// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
 internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend,
-    Action<long>? progress = null, CancellationToken cancellation = default)
+    Action<long>? progress = null, CancellationToken cancellation = default, WeightQuantization quantization = WeightQuantization.None)
 {
+    /// <summary>Rows quantized per parallel batch: bounds the host buffers (a batch of lm_head rows is a few MB).</summary>
+    private const int QuantizeBatchRows = 256;
+
     private static readonly DType[] Floats = [DType.F32, DType.BF16, DType.F16];
     private static readonly DType[] LinearFormats = [DType.F32, DType.BF16, DType.F16, DType.F8E4M3];
 
@@ -18,10 +22,15 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
     /// <summary>A norm or bias vector [n].</summary>
     public DeviceTensor Vector(string name, int n) => Load(name, [n], Floats);
 
-    /// <summary>A linear layer's weight [outDim, inDim]; FP8 weights bring their 128×128 block scales.</summary>
+    /// <summary>
+    /// A linear layer's weight [outDim, inDim]; FP8 weights bring their 128×128 block scales. Under a quantization preset that
+    /// covers it (<see cref="QuantizationPlan"/>), the weight is quantized from its stored format as it loads, and only the
+    /// quantized copy is kept.
+    /// </summary>
     public DeviceTensor Linear(string name, int outDim, int inDim)
     {
-        var (info, _) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
+        var (info, file) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
+        if (QuantizationPlan.FormatFor(quantization, name, inDim) is { } format) return Quantize(info, file, format, outDim, inDim);
         DeviceTensor? scales = null;
         if (info.DType == DType.F8E4M3)
         {
@@ -50,6 +59,51 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         var tensor = backend.Allocate(info.DType, rows.Length, inDim);
         backend.Upload<byte>(tensor, bytes);
         return tensor;
+    }
+
+    /// <summary>Reads <paramref name="info"/> row batch by row batch as F32 (FP8 block scales applied), quantizes each row to
+    /// <paramref name="format"/> (<see cref="BlockFormats"/>) and writes it to a weight allocated in the backend's weight memory.</summary>
+    private unsafe DeviceTensor Quantize(TensorInfo info, SafetensorsFile file, DType format, int outDim, int inDim)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        int bs = WeightFormats.Fp8BlockSize, groups = inDim / BlockFormats.BlockSize;
+        float[]? fp8Scales = null;
+        if (info.DType == DType.F8E4M3)
+        {
+            var (si, sf) = checkpoint.Get(info.Name + WeightNames.ScaleSuffix, [(outDim + bs - 1) / bs, (inDim + bs - 1) / bs], [DType.F32]);
+            fp8Scales = new float[si.ElementCount];
+            WeightFormats.ToFloat32(DType.F32, sf.Pointer(si), fp8Scales, si.Name, sf.Path);
+        }
+        var scales = backend.AllocateWeight(DType.F16, [outDim, groups], info.Name + "_scale");
+        var weight = backend.AllocateWeight(format, [outDim, inDim], info.Name, scales, groupSize: BlockFormats.BlockSize);
+        long rowBytes = format.ByteCount(inDim);
+        int batch = Math.Min(QuantizeBatchRows, outDim);
+        var values = new byte[batch * rowBytes];
+        var rowScales = new Half[batch * groups];
+        byte* src = file.Pointer(info);
+        long srcRowBytes = info.DType.SizeOf() * (long)inDim;
+        for (int r0 = 0; r0 < outDim; r0 += batch)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            int n = Math.Min(batch, outDim - r0);
+            Parallel.For(0, n, () => new float[inDim], (i, _, row) =>
+            {
+                int r = r0 + i;
+                WeightFormats.ToFloat32(info.DType, src + r * srcRowBytes, row, info.Name, file.Path);
+                if (fp8Scales is not null)
+                    for (int c = 0; c < inDim; c++) row[c] *= fp8Scales[(r / bs) * ((inDim + bs - 1) / bs) + c / bs];
+                var dst = values.AsSpan((int)(i * rowBytes), (int)rowBytes);
+                var s = rowScales.AsSpan(i * groups, groups);
+                if (format == DType.Q8) BlockFormats.QuantizeQ8Row(row, MemoryMarshal.Cast<byte, sbyte>(dst), s);
+                else BlockFormats.QuantizeQ4Row(row, dst, s);
+                return row;
+            }, _ => { });
+            backend.Upload<byte>(weight.SliceRows(r0, n), values.AsSpan(0, (int)(n * rowBytes)));
+            backend.Upload<Half>(scales.SliceRows(r0, n), rowScales.AsSpan(0, n * groups));
+        }
+        LoadedBytes += info.Length;
+        progress?.Invoke(LoadedBytes);
+        return weight;
     }
 
     /// <summary>An embedding table [rows, dim] (F32, BF16 or F16).</summary>

@@ -5,6 +5,9 @@ namespace LongCat.Sdk.Serving;
 /// no filters, no penalties). <see cref="Sampler"/> applies them in Hugging Face's order: penalties, temperature, top-k,
 /// top-p, min-p, then one seeded draw.
 /// </summary>
+/// <remarks>Internal and neutral on purpose: the only user-facing defaults are <see cref="GenerationOptions"/>'s (temperature
+/// 0.7), and <see cref="GenerationOptions"/> sets every field when it builds one of these, so the neutral values here never
+/// reach a request; they are what the sampler's own tests need.</remarks>
 internal sealed record SamplingOptions
 {
     /// <summary>Greedy decoding: always the most likely token (penalties still apply).</summary>

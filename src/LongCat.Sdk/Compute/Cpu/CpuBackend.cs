@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Compute.Cpu;
@@ -56,6 +57,17 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <inheritdoc/>
+    public DeviceTensor AllocateWeight(DType dtype, int[] shape, string name, DeviceTensor? scales = null, DeviceTensor? zeros = null, int groupSize = 0)
+    {
+        long n = 1;
+        foreach (var d in shape) n = checked(n * d);
+        long bytes = dtype.ByteCount(n);
+        byte* data = bytes == 0 ? null : _arena.Allocate(bytes);
+        if (data != null) NativeMemory.Clear(data, (nuint)bytes);
+        return new CpuTensor(dtype, shape, data, owned: false, name) { BlockScales = scales, Zeros = zeros, GroupSize = groupSize };
+    }
+
+    /// <inheritdoc/>
     public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged
     {
         var d = Cpu(destination);
@@ -73,7 +85,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
 
     private static void CheckCount(CpuTensor t, long bytes)
     {
-        if (bytes > t.ElementCount * t.DType.SizeOf())
+        if (bytes > t.ByteLength)
             throw new ArgumentException($"{bytes} bytes do not fit in {t}.");
     }
 

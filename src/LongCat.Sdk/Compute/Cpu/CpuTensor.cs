@@ -42,7 +42,7 @@ internal sealed unsafe class CpuTensor : DeviceTensor
     {
         long n = 1;
         foreach (var d in shape) n *= d;
-        nuint bytes = (nuint)Math.Max(64, n * dtype.SizeOf());
+        nuint bytes = (nuint)Math.Max(64, dtype.ByteCount(n));
         var p = (byte*)NativeMemory.AlignedAlloc(bytes + (Canary ? (nuint)Guard : 0), 64);
         NativeMemory.Clear(p, bytes);
         if (Canary) new Span<byte>(p + bytes, Guard).Fill(0xCD);
@@ -96,7 +96,14 @@ internal sealed unsafe class CpuTensor : DeviceTensor
             return new CpuTensor(DType, shape, Data, owned: false, Name);
         }
         shape[0] = count;
-        return new CpuTensor(DType, shape, Data + (long)start * Columns * DType.SizeOf(), owned: false, Name);
+        return new CpuTensor(DType, shape, Data + start * DType.ByteCount(Columns), owned: false, Name)
+        {
+            // A block-quantized weight's rows keep their scales (and zeros); an FP8 weight's 128-row blocks cannot be sliced.
+            BlockScales = DType.IsBlockQuantized() ? BlockScales?.SliceRows(start, count) : BlockScales is null ? null
+                : throw new NotSupportedException($"{this}: rows of a weight with 128×128 block scales cannot be sliced."),
+            Zeros = Zeros?.SliceRows(start, count),
+            GroupSize = GroupSize,
+        };
     }
 
     public override void Dispose()

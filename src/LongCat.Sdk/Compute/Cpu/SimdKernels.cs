@@ -85,6 +85,27 @@ internal static unsafe class SimdKernels
                 }
                 break;
             }
+            case DType.Q8:
+            {
+                sbyte* s = (sbyte*)w.Data + start;
+                var scales = (CpuTensor)w.BlockScales!;
+                Half* rowScales = (Half*)scales.Data + (long)row * scales.Columns;
+                for (int i = 0; i < count; i++) dst[i] = (float)rowScales[(col0 + i) / w.GroupSize] * s[i];
+                break;
+            }
+            case DType.Q4:
+            {
+                byte* packed = w.Data + (long)row * (w.Columns / 2);
+                var scales = (CpuTensor)w.BlockScales!;
+                Half* rowScales = (Half*)scales.Data + (long)row * scales.Columns;
+                byte* rowZeros = w.Zeros is CpuTensor z ? z.Data + (long)row * z.Columns : null;
+                for (int i = 0; i < count; i++)
+                {
+                    int col = col0 + i, group = col / w.GroupSize;
+                    dst[i] = (float)rowScales[group] * (BlockFormats.Q4Code(packed, col) - (rowZeros == null ? 8 : rowZeros[group]));
+                }
+                break;
+            }
             default:
                 throw new NotSupportedException($"Weight '{w.Name}' has dtype {w.DType}, which the CPU backend cannot compute with.");
         }

@@ -22,8 +22,6 @@ internal sealed class IlgpuTensor : DeviceTensor
     /// <summary>The elements' bytes (at least ElementCount × size; allocations are padded to 16 bytes).</summary>
     public ArrayView<byte> Bytes { get; private set; }
 
-    public long ByteLength => ElementCount * DType.SizeOf();
-
     public ArrayView<T> View<T>() where T : unmanaged => Bytes.Cast<T>();
     public ArrayView<float> F32 => Bytes.Cast<float>();
     public ArrayView<Float4> F32x4 => Bytes.Cast<Float4>();
@@ -49,7 +47,7 @@ internal sealed class IlgpuTensor : DeviceTensor
             return new IlgpuTensor(Owner, DType, shape, Bytes, null, Name) { BlockScales = BlockScales };
         }
         shape[0] = count;
-        long rowBytes = (long)Columns * DType.SizeOf();
+        long rowBytes = DType.ByteCount(Columns);
         var bytes = count == 0 ? Bytes.SubView(0, 0) : Bytes.SubView(start * rowBytes, count * rowBytes);
         return new IlgpuTensor(Owner, DType, shape, bytes, null, Name);
     }
