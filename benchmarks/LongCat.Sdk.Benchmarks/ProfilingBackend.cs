@@ -40,7 +40,8 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
     public DeviceTensor Allocate(DType dtype, params int[] shape) => inner.Allocate(dtype, shape);
     public DeviceTensor AllocateWeight(DType dtype, int[] shape, string name, DeviceTensor? scales = null, DeviceTensor? zeros = null, int groupSize = 0) =>
         inner.AllocateWeight(dtype, shape, name, scales, zeros, groupSize);
-    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null) => inner.LoadWeight(file, info, shape, blockScales);
+    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0) =>
+        inner.LoadWeight(file, info, shape, blockScales, format, groupSize);
     public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged => inner.Upload(destination, values);
     public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged => inner.Download(source, values);
     public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output) => Time("Embedding", () => inner.Embedding(table, ids, column, output));

@@ -40,6 +40,7 @@ internal static class Help
       inspect     config, tensors with dtypes and bytes, memory estimate
       draft-vocab rank the tokens of sample text: the MTP head's draft vocabulary
       bench       prefill and decode tokens/s
+      quantize    write a model folder with 8-bit or 4-bit weights
     """;
 
     public static string? For(string command) => command switch
@@ -92,6 +93,15 @@ internal static class Help
             both modes sample, each round's pair from the same seed (speculation keeps the distribution, not the tokens).
             {Model}
             {Device}
+            """,
+        "quantize" => """
+            usage: longcat quantize --model IN --out OUT --preset P [--shard-size MB]
+            Writes OUT (a new folder): IN's weights quantized with preset P, in the official layout (config.json with its
+            quantization_config, safetensors shards and index, tokenizer and generation files copied). It loads mapped, in
+            seconds, with no re-quantization. Progress on standard error.
+              --preset P      q8 (every linear weight 8-bit), q4-experts (routed experts 4-bit, the rest 8-bit),
+                              q4 (every linear weight 4-bit, lm_head 8-bit); docs/QUANTIZATION.md
+              --shard-size MB bytes per shard (default 4096)
             """,
         _ => null,
     };

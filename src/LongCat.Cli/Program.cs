@@ -1,4 +1,4 @@
-// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench. `longcat COMMAND --help` describes each.
+// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench, quantize. `longcat COMMAND --help` describes each.
 using LongCat.Cli;
 using LongCat.Sdk;
 
@@ -19,6 +19,7 @@ try
         "inspect" => Commands.Inspect(new CliArgs(rest, Help.Switches)),
         "draft-vocab" => Commands.DraftVocab(new CliArgs(rest, Help.Switches)),
         "bench" => await Commands.BenchAsync(new CliArgs(rest, Help.Switches)),
+        "quantize" => QuantizeCommand.Run(new CliArgs(rest, Help.Switches), Console.Out, Console.Error),
         _ => throw new UsageException($"unknown command '{command}'"),
     };
 }

@@ -141,7 +141,8 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         var config = LongCatConfig.Load(Path.Combine(modelDirectory, "config.json"));
         using var index = CheckpointIndex.Open(modelDirectory);
         bool mtp = config.HasMtp && index.Contains(WeightNames.MtpEhProj);
-        long weights = index.TensorNames.Where(n => mtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal)).Sum(n => index.Get(n).Info.Length);
+        long weights = index.TensorNames.Where(n => mtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
+            .Sum(n => QuantizationPlan.LoadedBytes(options.Quantization, index, n));
         long perBlock = PagedKvCache.BytesPerBlock(config.NumAttentionSublayers + (mtp ? 1 : 0), config.KvCacheWidth, options.KvBlockSize);
         long blocks = options.KvCacheBlocks ?? Math.Max(1, options.KvCacheMemory / perBlock);
         // Per token of a step: residual, norms, MLA projections (q, latent queries and outputs), MLP hidden, logits row.

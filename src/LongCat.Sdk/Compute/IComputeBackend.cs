@@ -74,8 +74,12 @@ internal interface IComputeBackend : IDisposable
     /// <summary>Allocates a zero-filled tensor.</summary>
     DeviceTensor Allocate(DType dtype, params int[] shape);
 
-    /// <summary>Makes a checkpoint tensor available to kernels, viewed with <paramref name="shape"/> (same element count).</summary>
-    DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null);
+    /// <summary>
+    /// Makes a checkpoint tensor available to kernels, viewed with <paramref name="shape"/> (same bytes). With
+    /// <paramref name="format"/> a block-quantized format, the stored I8/U8 bytes are that format's values, <paramref name="shape"/>
+    /// its logical [out, in], and <paramref name="blockScales"/> its F16 scales per <paramref name="groupSize"/> values.
+    /// </summary>
+    DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0);
 
     /// <summary>
     /// A zero-filled weight to be written with <see cref="Upload{T}"/> (weights quantized at load): in weight memory (the CPU

@@ -58,7 +58,7 @@ internal sealed class LongCatModel : IDisposable
         _finalNorm = w.Vector(WeightNames.FinalNorm, h);
         _lmHead = config.TieWordEmbeddings ? _embedding : w.Linear(WeightNames.LmHead, config.VocabSize, h);
         if (loadMtp) Mtp = MtpHead.Load(this, w, rope, _embedding, _lmHead, draftVocabulary);
-        WeightBytes = w.LoadedBytes;
+        WeightBytes = w.ResidentBytes;
 
         // Sublayers 0..2L-1 are the blocks' attention; the MTP layer, when loaded, uses sublayer 2L at the same slots.
         int sublayers = config.NumAttentionSublayers + (Mtp is null ? 0 : 1);

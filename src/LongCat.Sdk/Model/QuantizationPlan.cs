@@ -32,10 +32,23 @@ internal static class QuantizationPlan
         };
     }
 
+    /// <summary>Bytes tensor <paramref name="name"/> of <paramref name="index"/> takes once loaded under <paramref name="preset"/>:
+    /// an FP8 weight's block scales take none when the weight is quantized (they are applied as it loads).</summary>
+    public static long LoadedBytes(WeightQuantization preset, CheckpointIndex index, string name)
+    {
+        var info = index.Get(name).Info;
+        if (name.EndsWith(WeightNames.ScaleSuffix, StringComparison.Ordinal) && index.Contains(name[..^WeightNames.ScaleSuffix.Length]))
+        {
+            var weight = index.Get(name[..^WeightNames.ScaleSuffix.Length]).Info;
+            if (weight.Shape.Length == 2 && FormatFor(preset, weight.Name, (int)weight.Shape[1]) is not null) return 0;
+        }
+        return LoadedBytes(preset, info);
+    }
+
     /// <summary>Bytes a stored tensor takes once loaded under <paramref name="preset"/> (values, scales).</summary>
     public static long LoadedBytes(WeightQuantization preset, TensorInfo info)
     {
-        if (info.Shape.Length != 2) return info.Length;
+        if (info.Shape.Length != 2 || info.DType is not (DType.F32 or DType.BF16 or DType.F16 or DType.F8E4M3)) return info.Length;
         var format = FormatFor(preset, info.Name, (int)info.Shape[1]);
         return format is { } f ? QuantizedBytes(f, info.Shape[0], info.Shape[1]) : info.Length;
     }

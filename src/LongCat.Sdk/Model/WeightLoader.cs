@@ -14,10 +14,16 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
     private static readonly DType[] Floats = [DType.F32, DType.BF16, DType.F16];
     private static readonly DType[] LinearFormats = [DType.F32, DType.BF16, DType.F16, DType.F8E4M3];
 
+    /// <summary>Suffix of the F16 scale tensor beside a weight stored in one of the SDK's block formats (I8 or U8 values).</summary>
+    public const string BlockScaleSuffix = "_scale";
+
     public CheckpointIndex Checkpoint => checkpoint;
 
-    /// <summary>Total bytes of the weights loaded so far.</summary>
+    /// <summary>Bytes of stored weights read so far (the load's progress).</summary>
     public long LoadedBytes { get; private set; }
+
+    /// <summary>Bytes the loaded weights take in the backend (quantized weights at their quantized size).</summary>
+    public long ResidentBytes { get; private set; }
 
     /// <summary>A norm or bias vector [n].</summary>
     public DeviceTensor Vector(string name, int n) => Load(name, [n], Floats);
@@ -29,6 +35,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
     /// </summary>
     public DeviceTensor Linear(string name, int outDim, int inDim)
     {
+        if (checkpoint.Contains(name) && checkpoint.Get(name).Info.DType is DType.I8 or DType.U8) return Prequantized(name, outDim, inDim);
         var (info, file) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
         if (QuantizationPlan.FormatFor(quantization, name, inDim) is { } format) return Quantize(info, file, format, outDim, inDim);
         DeviceTensor? scales = null;
@@ -58,6 +65,31 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         }
         var tensor = backend.Allocate(info.DType, rows.Length, inDim);
         backend.Upload<byte>(tensor, bytes);
+        return tensor;
+    }
+
+    /// <summary>
+    /// A weight a checkpoint stores in one of the SDK's block formats (written by <c>longcat quantize</c>): I8 [out, in] values are
+    /// <see cref="DType.Q8"/>, U8 [out, in/2] are <see cref="DType.Q4"/>, each beside an F16 <c>_scale</c> tensor [out, in/32];
+    /// loaded as stored (mapped or copied), never re-quantized. A wrong shape or a missing scale tensor names the tensor.
+    /// </summary>
+    private DeviceTensor Prequantized(string name, int outDim, int inDim)
+    {
+        var (stored, _) = checkpoint.Get(name);
+        var format = stored.DType == DType.I8 ? DType.Q8 : DType.Q4;
+        if (inDim % BlockFormats.BlockSize != 0)
+            throw new InvalidCheckpointException(stored.File, $"tensor '{name}': {stored.DType.SafetensorsName()} block-quantized values need rows " +
+                $"that are a multiple of {BlockFormats.BlockSize}; this weight's rows have {inDim} values");
+        long[] shape = [outDim, format == DType.Q8 ? inDim : inDim / 2];
+        var (info, file) = checkpoint.Get(name, shape, stored.DType);
+        if (!checkpoint.Contains(name + BlockScaleSuffix))
+            throw new InvalidCheckpointException(stored.File, $"tensor '{name}' is stored as {format} values ({stored.DType.SafetensorsName()}) but its scales '{name + BlockScaleSuffix}' are missing");
+        var scales = Load(name + BlockScaleSuffix, [outDim, inDim / BlockFormats.BlockSize], [DType.F16]);
+        cancellation.ThrowIfCancellationRequested();
+        var tensor = backend.LoadWeight(file, info, [outDim, inDim], scales, format, BlockFormats.BlockSize);
+        LoadedBytes += info.Length;
+        ResidentBytes += info.Length;
+        progress?.Invoke(LoadedBytes);
         return tensor;
     }
 
@@ -102,6 +134,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
             backend.Upload<Half>(scales.SliceRows(r0, n), rowScales.AsSpan(0, n * groups));
         }
         LoadedBytes += info.Length;
+        ResidentBytes += QuantizationPlan.QuantizedBytes(format, outDim, inDim);
         progress?.Invoke(LoadedBytes);
         return weight;
     }
@@ -115,6 +148,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         var (info, file) = checkpoint.Get(name, Array.ConvertAll(shape, d => (long)d), allowed);
         var tensor = backend.LoadWeight(file, info, shape, scales);
         LoadedBytes += info.Length;
+        ResidentBytes += info.Length;
         progress?.Invoke(LoadedBytes);
         return tensor;
     }

@@ -46,12 +46,10 @@ public sealed class Fp8CheckpointTests
         return v;
     }
 
-    [TestMethod]
-    public void Fp8Experts_LogitsMatchDequantizedF32Checkpoint()
+    /// <summary>tiny-a as two single-file checkpoints: layer 0's expert weights in E4M3 with 128×128 scales in <paramref name="fp8Dir"/>,
+    /// the same weights as their dequantized F32 values in <paramref name="f32Dir"/>; every other tensor as stored in both.</summary>
+    internal static void WriteFp8AndDequantizedCopies(TempDir fp8Dir, TempDir f32Dir)
     {
-        // Arrange: two single-file checkpoints built from both tiny-a shards.
-        using var fp8Dir = new TempDir();
-        using var f32Dir = new TempDir();
         var fp8 = new SafetensorsWriter();
         var f32 = new SafetensorsWriter();
         int quantized = 0;
@@ -76,6 +74,15 @@ public sealed class Fp8CheckpointTests
         fp8.Write(fp8Dir.File("model.safetensors"));
         f32.Write(f32Dir.File("model.safetensors"));
         foreach (var dir in new[] { fp8Dir, f32Dir }) File.Copy(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"), dir.File("config.json"));
+    }
+
+    [TestMethod]
+    public void Fp8Experts_LogitsMatchDequantizedF32Checkpoint()
+    {
+        // Arrange: two single-file checkpoints built from both tiny-a shards.
+        using var fp8Dir = new TempDir();
+        using var f32Dir = new TempDir();
+        WriteFp8AndDequantizedCopies(fp8Dir, f32Dir);
         using var golden = new Golden(Fixtures.Dir("tiny-a"));
         var prompt = golden.Ints("prompt_p0");
 

@@ -36,16 +36,20 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>Bytes of anonymous memory holding copied weights.</summary>
     public long CopiedWeightBytes => _arena.ReservedBytes;
 
+    /// <summary>Bytes of weights in anonymous memory (copied, or quantized as they loaded), as allocated.</summary>
+    public long WeightMemoryBytes => _arena.UsedBytes;
+
     /// <inheritdoc/>
     public DeviceTensor Allocate(DType dtype, params int[] shape) => CpuTensor.Allocate(dtype, shape);
 
     /// <inheritdoc/>
-    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null)
+    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0)
     {
         long n = 1;
         foreach (var d in shape) n *= d;
-        if (n != info.ElementCount)
-            throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} cannot be viewed as [{string.Join(", ", shape)}]");
+        var dtype = format ?? info.DType;
+        if (dtype.ByteCount(n) != info.Length)
+            throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} {info.DType.SafetensorsName()} cannot be viewed as {dtype} [{string.Join(", ", shape)}]");
         byte* src = file.Pointer(info);
         byte* data = src;
         if (Residency == WeightResidency.Copied && info.Length > 0)
@@ -53,7 +57,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             data = _arena.Allocate(info.Length);
             Buffer.MemoryCopy(src, data, info.Length, info.Length);
         }
-        return new CpuTensor(info.DType, shape, data, owned: false, info.Name) { BlockScales = blockScales };
+        return new CpuTensor(dtype, shape, data, owned: false, info.Name) { BlockScales = blockScales, GroupSize = groupSize };
     }
 
     /// <inheritdoc/>

@@ -18,6 +18,9 @@ internal sealed unsafe partial class HugePageArena : IDisposable
     /// <summary>Bytes reserved from the OS.</summary>
     public long ReservedBytes { get; private set; }
 
+    /// <summary>Bytes handed out (as asked for, before alignment).</summary>
+    public long UsedBytes { get; private set; }
+
     public byte* Allocate(long bytes)
     {
         nuint size = (nuint)((bytes + 63) & ~63L);
@@ -32,6 +35,7 @@ internal sealed unsafe partial class HugePageArena : IDisposable
             _left = block;
         }
         byte* result = _cursor;
+        UsedBytes += bytes;
         _cursor += size;
         _left -= size;
         return result;

@@ -86,8 +86,10 @@ internal sealed partial class IlgpuBackend : IComputeBackend
     }
 
     /// <inheritdoc/>
-    public unsafe DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null)
+    public unsafe DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0)
     {
+        if (format is { } f && f.IsBlockQuantized())
+            throw new NotSupportedException($"Weight '{info.Name}': the ILGPU backend has no kernels for {f} weights yet; use the CPU backend for this checkpoint.");
         long n = 1;
         foreach (var d in shape) n *= d;
         if (n != info.ElementCount)
