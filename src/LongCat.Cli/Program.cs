@@ -1,4 +1,4 @@
-// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench. `longcat COMMAND --help` describes each.
+// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench, perplexity. `longcat COMMAND --help` describes each.
 using LongCat.Cli;
 using LongCat.Sdk;
 
@@ -19,6 +19,7 @@ try
         "inspect" => Commands.Inspect(new CliArgs(rest, Help.Switches)),
         "draft-vocab" => Commands.DraftVocab(new CliArgs(rest, Help.Switches)),
         "bench" => await Commands.BenchAsync(new CliArgs(rest, Help.Switches)),
+        "perplexity" => Commands.Perplexity(new CliArgs(rest, Help.Switches)),
         _ => throw new UsageException($"unknown command '{command}'"),
     };
 }
@@ -28,7 +29,7 @@ catch (UsageException e)
     Console.Error.WriteLine(Help.For(command) ?? Help.Main);
     return 2;
 }
-catch (Exception e) when (e is LongCatException or ArgumentException or InvalidOperationException or IOException)
+catch (Exception e) when (e is LongCatException or ArgumentException or InvalidOperationException or IOException or NotSupportedException)
 {
     Console.Error.WriteLine($"longcat {command}: {e.Message}");
     return 1;

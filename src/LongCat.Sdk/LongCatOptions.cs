@@ -13,6 +13,8 @@ public sealed record LongCatOptions
     public WeightResidency Residency { get; init; } = WeightResidency.Copied;
     /// <summary>CPU worker threads (0: all cores).</summary>
     public int Threads { get; init; }
+    /// <summary>The format linear weights are converted to at load (default <see cref="WeightQuantization.None"/>: as stored).</summary>
+    public WeightQuantization Quantization { get; init; }
     /// <summary>Bytes of paged KV cache shared by all sequences (default 512 MiB).</summary>
     public long KvCacheMemory { get; init; } = DefaultKvCacheMemory;
 
@@ -42,6 +44,7 @@ public sealed record LongCatOptions
         ArgumentNullException.ThrowIfNull(Speculative, nameof(Speculative));
         Speculative.Validate();
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must not be negative.");
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Quantization must be None, Q8, Q4Experts or Q4.");
         if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "KvCacheMemory must be positive.");
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "KvCacheBlocks must be positive.");
         if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "KvBlockSize must be positive.");

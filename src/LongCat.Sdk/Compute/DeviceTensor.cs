@@ -42,6 +42,12 @@ internal abstract class DeviceTensor : IDisposable
     /// <summary>For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block; else null.</summary>
     public DeviceTensor? BlockScales { get; init; }
 
+    /// <summary>Bytes of the elements in their stored format (a packed format with sub-byte elements overrides this).</summary>
+    public virtual long ByteLength => ElementCount * DType.SizeOf();
+
+    /// <summary>Bytes a product with this weight reads: its elements and its block scales, if any.</summary>
+    public long WeightBytes => ByteLength + (BlockScales?.WeightBytes ?? 0);
+
     /// <summary>A view of rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) sharing this tensor's storage.</summary>
     public abstract DeviceTensor SliceRows(int start, int count);
 

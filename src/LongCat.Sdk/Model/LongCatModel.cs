@@ -88,6 +88,21 @@ internal sealed class LongCatModel : IDisposable
     /// <summary>Bytes of checkpoint weights the model uses.</summary>
     public long WeightBytes { get; }
 
+    /// <summary>
+    /// Bytes of weights one decoded token reads (plain decode, one sequence): each block's dense weights (norms, attention, dense
+    /// MLPs, router) and the routed experts of its top-k slots, the final norm and the lm_head, and one row of the embedding (and
+    /// for Flash-Lite of each N-gram table, with their projections). Each weight counts its stored bytes (its format's, block
+    /// scales included). The top-k slots count as real experts: an upper bound, since a slot routed to an identity expert reads
+    /// nothing. The MTP head is not counted.
+    /// </summary>
+    public long WeightBytesPerToken()
+    {
+        double bytes = _embedding.WeightBytes / _embedding.Rows + (_ngram?.WeightBytesPerToken ?? 0) + _finalNorm.WeightBytes + _lmHead.WeightBytes;
+        foreach (var block in _blocks)
+            bytes += block.DenseWeightBytes + Math.Min(block.Moe.TopK, Config.NRoutedExperts) * block.Moe.MeanExpertBytes;
+        return (long)Math.Round(bytes);
+    }
+
     /// <summary>Whether the MTP head is loaded (speculative decoding is available).</summary>
     public bool HasMtp => Mtp is not null;
 
@@ -107,11 +122,15 @@ internal sealed class LongCatModel : IDisposable
 
     /// <summary>Loads a checkpoint directory, reporting progress and stopping between tensors when cancelled.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled; everything loaded so far is freed.</exception>
+    /// <exception cref="NotSupportedException">A weight quantization other than None was asked for (not implemented yet).</exception>
     public static LongCatModel Load(string directory, ModelOptions? options, IProgress<LoadProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(directory);
         options ??= new ModelOptions();
         options.Validate();
+        // Until the quantized weight formats land, a requested format fails the load rather than being ignored.
+        if (options.Quantization != WeightQuantization.None)
+            throw new NotSupportedException($"Quantization {options.Quantization}: weight quantization is not implemented yet.");
         progress?.Report(new LoadProgress("config", 0, 0));
         var config = LongCatConfig.Load(Path.Combine(directory, "config.json"));
         progress?.Report(new LoadProgress("checkpoint", 0, 0));

@@ -14,6 +14,9 @@ internal sealed record ModelOptions
     /// <summary>Worker threads for a backend the model creates (0: all cores).</summary>
     public int Threads { get; init; }
 
+    /// <summary>The format linear weights are converted to at load (<see cref="WeightQuantization"/>).</summary>
+    public WeightQuantization Quantization { get; init; }
+
     /// <summary>Tokens per KV block.</summary>
     public int KvBlockSize { get; init; } = 64;
 
@@ -40,5 +43,6 @@ internal sealed record ModelOptions
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "must be positive");
         if (DraftVocabularySize is < 0) throw new ArgumentOutOfRangeException(nameof(DraftVocabularySize), DraftVocabularySize, "must not be negative");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must not be negative");
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "not a WeightQuantization");
     }
 }

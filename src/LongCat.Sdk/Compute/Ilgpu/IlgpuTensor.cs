@@ -22,8 +22,6 @@ internal sealed class IlgpuTensor : DeviceTensor
     /// <summary>The elements' bytes (at least ElementCount × size; allocations are padded to 16 bytes).</summary>
     public ArrayView<byte> Bytes { get; private set; }
 
-    public long ByteLength => ElementCount * DType.SizeOf();
-
     public ArrayView<T> View<T>() where T : unmanaged => Bytes.Cast<T>();
     public ArrayView<float> F32 => Bytes.Cast<float>();
     public ArrayView<Float4> F32x4 => Bytes.Cast<Float4>();
