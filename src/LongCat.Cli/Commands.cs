@@ -8,7 +8,7 @@ using LongCat.Sdk.Text;
 
 namespace LongCat.Cli;
 
-internal static class Commands
+internal static partial class Commands
 {
     private static readonly string[] SamplingOptions =
         ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id",
@@ -43,18 +43,25 @@ internal static class Commands
         DraftTokens = a.Int("draft-tokens"),
     };
 
+    /// <summary>--quantize q8|q4-experts|q4 (default: none, the weights as stored).</summary>
+    internal static WeightQuantization Quantization(CliArgs a) =>
+        a.Get("quantize") is { } value ? QuantizeCommand.ParsePreset(value, "--quantize") : WeightQuantization.None;
+
+    private static ComputeDevice Device(CliArgs a) => a.Get("device") switch
+    {
+        null or "auto" => ComputeDevice.Auto,
+        "cpu" => ComputeDevice.Cpu,
+        "cuda" => ComputeDevice.Cuda,
+        var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
+    };
+
     private static async Task<LongCatEngine> LoadAsync(CliArgs a)
     {
-        var device = a.Get("device") switch
-        {
-            null or "auto" => ComputeDevice.Auto,
-            "cpu" => ComputeDevice.Cpu,
-            "cuda" => ComputeDevice.Cuda,
-            var other => throw new UsageException($"--device must be auto, cpu or cuda, not '{other}'"),
-        };
+        var device = Device(a);
+        var quantization = Quantization(a);
         string dir = ModelDir(a);
         var sw = Stopwatch.StartNew();
-        var options = new LongCatOptions { Device = device };
+        var options = new LongCatOptions { Device = device, Quantization = quantization };
         if (a.Int("draft-vocab") is { } draftVocab)
         {
             if (draftVocab < 0) throw new UsageException($"--draft-vocab must be 0 (the whole vocabulary) or a token count, not {draftVocab}");
@@ -69,7 +76,7 @@ internal static class Commands
     public static async Task<int> GenerateAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("generate")); return 0; }
-        a.RejectUnknown([.. SamplingOptions, "model", "device", "prompt", "prompt-ids"]);
+        a.RejectUnknown([.. SamplingOptions, "model", "device", "quantize", "prompt", "prompt-ids"]);
         var options = Generation(a);
         options.Validate();
         await using var engine = await LoadAsync(a);
@@ -86,7 +93,7 @@ internal static class Commands
     public static async Task<int> ChatAsync(CliArgs a)
     {
         if (a.Has("help")) { Console.WriteLine(Help.For("chat")); return 0; }
-        a.RejectUnknown([.. SamplingOptions, "model", "device", "system"]);
+        a.RejectUnknown([.. SamplingOptions, "model", "device", "quantize", "system"]);
         var options = Generation(a);
         options.Validate();
         await using var engine = await LoadAsync(a);
@@ -270,11 +277,15 @@ internal static class Commands
 
     public static Task<int> BenchAsync(CliArgs a) => BenchAsync(a, Console.Out);
 
-    /// <summary>`longcat bench`, writing its report to <paramref name="output"/>.</summary>
-    public static async Task<int> BenchAsync(CliArgs a, TextWriter output)
+    /// <summary>
+    /// `longcat bench`, writing its report to <paramref name="output"/>; with --json, one JSON object to <paramref name="output"/>
+    /// and the report to <paramref name="diagnostics"/> (default: standard error).
+    /// </summary>
+    public static async Task<int> BenchAsync(CliArgs a, TextWriter output, TextWriter? diagnostics = null)
     {
         if (a.Has("help")) { output.WriteLine(Help.For("bench")); return 0; }
-        a.RejectUnknown("model", "device", "prompt-tokens", "tokens", "draft-tokens", "draft-vocab", "prompt", "chat", "rounds", "temperature");
+        var report = a.Has("json") ? diagnostics ?? Console.Error : output;
+        a.RejectUnknown("model", "device", "quantize", "prompt-tokens", "tokens", "draft-tokens", "draft-vocab", "prompt", "chat", "rounds", "temperature");
         int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 64, rounds = a.Int("rounds") ?? 5;
         if (promptTokens <= 0 || tokens <= 0 || rounds <= 0) throw new UsageException("--prompt-tokens, --tokens and --rounds must be positive");
         float temperature = a.Float("temperature") ?? 0;
@@ -323,31 +334,32 @@ internal static class Commands
             if (!plainTokens.SequenceEqual(specTokens)) differing++;
         }
         var plain = Median(plainRuns);
-        output.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
+        report.WriteLine($"prefill: {prompt.Length} tokens, first token after {plain.TimeToFirstToken.TotalMilliseconds:F1} ms " +
                           $"({prompt.Length / plain.TimeToFirstToken.TotalSeconds:F1} tokens/s)");
         int eos = greedy.FindIndex(engine.EosTokenIds.Contains);
         if (eos >= 0)
-            output.WriteLine($"warning: the {(temperature > 0 ? "sampled" : "greedy")} output reaches an end-of-sequence token at generated token {eos + 1} of {greedy.Count}; " +
+            report.WriteLine($"warning: the {(temperature > 0 ? "sampled" : "greedy")} output reaches an end-of-sequence token at generated token {eos + 1} of {greedy.Count}; " +
                               "the figures below include the tokens after it, which the model would not serve (a prompt that runs longer, " +
                               "or fewer --tokens, measures real text)");
-        output.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})" +
+        report.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})" +
                          (temperature > 0 ? $", sampled at temperature {temperature}" : ""));
         if (!speculate)
         {
-            output.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
-            output.WriteLine("speedup: 1.00");
+            report.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
+            report.WriteLine("speedup: 1.00");
+            if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, null, null, rounds));
             return 0;
         }
         var spec = Median(specRuns);
-        output.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
+        report.WriteLine($"decode with MTP ({drafts} draft token(s) per step): {spec.CompletionTokens} tokens, {spec.TokensPerSecond:F2} tokens/s " +
                           $"(median of {rounds}), acceptance {spec.AcceptanceRate:P1} ({spec.AcceptedDraftTokens}/{spec.DraftedTokens}), " +
                           $"{spec.MeanAcceptedLength:F2} accepted per verify step, {spec.TokensPerStep:F2} tokens per step");
         // Each round's ratio against the plain run just before it: a drift of the machine's speed hits both halves of a pair
         // alike, so the median of the pairs is steadier than the ratio of the two medians.
-        output.WriteLine(differing == 0 ? $"output: the same tokens with and without MTP in all {rounds} rounds"
+        report.WriteLine(differing == 0 ? $"output: the same tokens with and without MTP in all {rounds} rounds"
             : $"warning: the output with MTP differs from the output without it in {differing} of {rounds} rounds");
         var ratios = specRuns.Zip(plainRuns, (sp, pl) => sp.TokensPerSecond / pl.TokensPerSecond).Order().ToArray();
-        output.WriteLine($"speedup per round: median {ratios[ratios.Length / 2]:F3}, quartiles {ratios[ratios.Length / 4]:F3}-{ratios[3 * ratios.Length / 4]:F3}, " +
+        report.WriteLine($"speedup per round: median {ratios[ratios.Length / 2]:F3}, quartiles {ratios[ratios.Length / 4]:F3}-{ratios[3 * ratios.Length / 4]:F3}, " +
                          $"ratio of the medians {spec.TokensPerSecond / plain.TokensPerSecond:F3}");
         // Where a step goes, each the median over rounds of its mean per decode step: the model's forward, the MTP head, and the
         // loop's own work (sampling and verification, streaming). A speculative step emits `tokens per step` tokens for
@@ -356,12 +368,36 @@ internal static class Commands
         double verify = MedianOf(specCosts, c => c.ForwardMicroseconds), head = MedianOf(specCosts, c => c.DraftMicroseconds);
         double specRest = MedianOf(specCosts, c => c.RestMicroseconds);
         double plainStep = plainForward + plainRest, specStep = verify + head + specRest;
-        output.WriteLine($"step cost: plain forward {plainForward:F0} µs + rest {plainRest:F0} µs = {plainStep:F0} µs; with MTP, " +
+        report.WriteLine($"step cost: plain forward {plainForward:F0} µs + rest {plainRest:F0} µs = {plainStep:F0} µs; with MTP, " +
                          $"verify forward ({drafts + 1} rows) {verify:F0} µs ({verify / plainStep:F2} plain steps) + head {head:F0} µs ({head / plainStep:F2}) " +
                          $"+ rest {specRest:F0} µs ({specRest / plainStep:F2}) = {specStep / plainStep:F2} plain steps for {spec.TokensPerStep:F2} tokens: " +
                          $"predicted speedup {spec.TokensPerStep * plainStep / specStep:F2}");
-        output.WriteLine($"speedup: {ratios[ratios.Length / 2]:F2}");
+        report.WriteLine($"speedup: {ratios[ratios.Length / 2]:F2}");
+        if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, spec, ratios[ratios.Length / 2], rounds));
         return 0;
+    }
+
+    /// <summary>The bench's figures as one JSON object (MTP's null when it did not run).</summary>
+    private static string BenchJson(LongCatEngine engine, int promptTokens, GenerationUsage plain, GenerationUsage? spec, double? speedup, int rounds)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            Number(json, "prefill_tokens_per_s", promptTokens / plain.TimeToFirstToken.TotalSeconds);
+            Number(json, "decode_tokens_per_s", plain.TokensPerSecond);
+            Number(json, "mtp_decode_tokens_per_s", spec?.TokensPerSecond);
+            Number(json, "speedup", speedup);
+            Number(json, "acceptance_rate", spec?.AcceptanceRate);
+            json.WriteNumber("weight_bytes_per_token", engine.Model.WeightBytesPerToken());
+            json.WriteNumber("prompt_tokens", promptTokens);
+            json.WriteNumber("decode_tokens", plain.CompletionTokens);
+            json.WriteNumber("rounds", rounds);
+            json.WriteString("backend", engine.BackendName);
+            json.WriteString("quantization", QuantizeName(engine.Options.Quantization));
+            json.WriteEndObject();
+        }
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
     }
 
     private static GenerationUsage Median(List<GenerationUsage> runs) => runs.OrderBy(u => u.TokensPerSecond).ElementAt(runs.Count / 2);

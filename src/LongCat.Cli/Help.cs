@@ -2,7 +2,7 @@ namespace LongCat.Cli;
 
 internal static class Help
 {
-    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "help", "lines", "decode", "no-special", "chat" };
+    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "help", "lines", "decode", "no-special", "chat", "json" };
 
     private const string Sampling = """
       --temperature T          0 = greedy (default 0.7)
@@ -29,6 +29,11 @@ internal static class Help
       --device D               auto (default: CUDA when a GPU is found, else the CPU), cpu or cuda
     """;
 
+    private const string Quantize = """
+      --quantize Q             convert the weights at load: q8 (all linear weights 8-bit), q4-experts (routed experts
+                               4-bit, the rest 8-bit) or q4 (all 4-bit, lm_head 8-bit); default: as stored
+    """;
+
     public static readonly string Main = $"""
     longcat: run LongCat models from the command line.
 
@@ -41,6 +46,7 @@ internal static class Help
       draft-vocab rank the tokens of sample text: the MTP head's draft vocabulary
       bench       prefill and decode tokens/s
       quantize    write a model folder with 8-bit or 4-bit weights
+      perplexity  perplexity over a text file; with --quantize, KL divergence from the unquantized weights
     """;
 
     public static string? For(string command) => command switch
@@ -50,6 +56,7 @@ internal static class Help
             Reads your turns from standard input (an empty line or EOF ends), streams the answers.
             {Model}
             {Device}
+            {Quantize}
             {Sampling}
               --system TEXT            system prompt
             """,
@@ -58,6 +65,7 @@ internal static class Help
             Continues the prompt as is (no chat template) and prints the text (or ids, for a model without tokenizer.json).
             {Model}
             {Device}
+            {Quantize}
             {Sampling}
               --chat                   wrap the prompt as one user turn of the chat template
             """,
@@ -82,7 +90,7 @@ internal static class Help
             {Model}
             """,
         "bench" => $"""
-            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--draft-vocab N] [--rounds N] [--temperature T]
+            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--draft-vocab N] [--rounds N] [--temperature T] [--quantize Q] [--json]
             Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
             random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
@@ -91,8 +99,29 @@ internal static class Help
             model's forward in plain and in verify steps, the MTP head and the rest (sampling, verification, streaming), in
             µs and in plain steps, and the speed-up they predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate. --temperature T (default 0, greedy):
             both modes sample, each round's pair from the same seed (speculation keeps the distribution, not the tokens).
+            --json: the report goes to standard error and one JSON object to standard output: prefill_tokens_per_s,
+            decode_tokens_per_s, mtp_decode_tokens_per_s and speedup (null when MTP is not run), acceptance_rate,
+            weight_bytes_per_token (the weights one decoded token reads in their loaded format: dense weights, the top-k
+            experts counted as real ones, lm_head), prompt_tokens, decode_tokens, rounds, backend, quantization.
             {Model}
             {Device}
+            {Quantize}
+            """,
+        "perplexity" => $"""
+            usage: longcat perplexity [--model DIR] --text FILE [--context N] [--max-tokens N] [--quantize Q] [--json]
+            Scores every token of FILE (tokenized as plain text, no BOS) but the first: perplexity = exp(mean negative
+            log-likelihood). Windows of N tokens (--context, default 512, the demo model's trained context) strided by N/2:
+            the first window scores all its tokens, each later one only its last N/2, so every token is scored once and,
+            past the first window, with at least N/2 tokens of context (llama.cpp scores the second half of non-overlapping
+            chunks instead). --max-tokens N: only the text's first N tokens. With --quantize the quantized model is compared
+            with the same weights unquantized at every scored position: the perplexity ratio, KL(unquantized || quantized)
+            (mean, 99th percentile, max), top-1 agreement and RMS of the change of the next token's probability.
+            --json: one JSON object on standard output: ppl, ppl_base, ppl_ratio, mean_kld, kld_p99, kld_max,
+            top1_agreement, rms_delta_p (null without --quantize), tokens, windows, context, quantization; progress goes
+            to standard error.
+            {Model}
+            {Device}
+            {Quantize}
             """,
         "quantize" => """
             usage: longcat quantize --model IN --out OUT --preset P [--shard-size MB]

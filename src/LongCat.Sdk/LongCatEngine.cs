@@ -65,6 +65,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// <summary>The checkpoint's configuration.</summary>
     public LongCatConfig Config => _model.Config;
 
+    /// <summary>The loaded model (the CLI's bench reads its weight sizes).</summary>
+    internal LongCatModel Model => _model;
+
     /// <summary>The model's tokenizer (tokenizer.json), or null when the folder has none (token-id requests still work).</summary>
     public Tokenizer? Tokenizer { get; }
 
@@ -82,6 +85,8 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// <exception cref="InvalidConfigException">config.json is missing or inconsistent.</exception>
     /// <exception cref="InvalidCheckpointException">A weight file is malformed or does not match the config.</exception>
     /// <exception cref="OperationCanceledException">Loading was cancelled; nothing stays allocated.</exception>
+    /// <exception cref="NotSupportedException"><see cref="LongCatOptions.Quantization"/> is not None on a GPU (the ILGPU backend has no
+    /// kernels for the quantized formats yet).</exception>
     public static Task<LongCatEngine> LoadAsync(string modelDirectory, LongCatOptions? options = null,
         IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {

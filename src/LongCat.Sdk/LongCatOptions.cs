@@ -44,7 +44,7 @@ public sealed record LongCatOptions
         ArgumentNullException.ThrowIfNull(Speculative, nameof(Speculative));
         Speculative.Validate();
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "Threads must not be negative.");
-        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Quantization is not a WeightQuantization value.");
+        if (!Enum.IsDefined(Quantization)) throw new ArgumentOutOfRangeException(nameof(Quantization), Quantization, "Quantization must be None, Q8, Q4Experts or Q4.");
         if (KvCacheMemory <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheMemory), KvCacheMemory, "KvCacheMemory must be positive.");
         if (KvCacheBlocks is <= 0) throw new ArgumentOutOfRangeException(nameof(KvCacheBlocks), KvCacheBlocks, "KvCacheBlocks must be positive.");
         if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "KvBlockSize must be positive.");

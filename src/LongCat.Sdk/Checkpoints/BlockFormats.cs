@@ -16,7 +16,7 @@ internal static unsafe class BlockFormats
     public const int Q4BlockBytes = BlockSize / 2;
 
     /// <summary>
-    /// Quantizes one row of <paramref name="n"/> values (a multiple of <see cref="BlockSize"/>) to 8 bits: per block, scale =
+    /// Quantizes one row (a multiple of <see cref="BlockSize"/> values) to 8 bits: per block, scale =
     /// max|x| / 127 rounded to F16, q = round(x / scale) (ties away from zero) clamped to ±127; a block of zeros has scale 0.
     /// </summary>
     public static void QuantizeQ8Row(ReadOnlySpan<float> x, Span<sbyte> q, Span<Half> scales)
@@ -38,7 +38,7 @@ internal static unsafe class BlockFormats
     /// <summary>
     /// Quantizes one row to 4 bits, symmetric (zero 8: q − 8 in −8..7): per block, the scale that minimizes the squared error
     /// among a few candidates (the signed extreme mapped to −8, to −7.5, −7 and +7, each refined once by least squares for its
-    /// rounding), rounded to F16, then q = clamp(round(x / scale) + 8, 0, 15). <paramref name="packed"/> holds n/2 bytes in the
+    /// rounding), rounded to F16, then q = clamp(round(x / scale) + 8, 0, 15). <paramref name="packed"/> holds half as many bytes as there are values, in the
     /// nibble layout of <see cref="Compute.DType.Q4"/>.
     /// </summary>
     public static void QuantizeQ4Row(ReadOnlySpan<float> x, Span<byte> packed, Span<Half> scales)

@@ -33,8 +33,13 @@ internal static class CheckpointQuantizer
 
     private sealed record Output(string Name, DType StoredType, long[] Shape, long Bytes, TensorInfo Source, DType? Format);
 
-    /// <summary>Quantizes <paramref name="source"/> into <paramref name="destination"/> (created; must be empty or absent).</summary>
+    /// <summary>Quantizes a model folder into another.</summary>
+    /// <param name="source">The model folder read.</param>
+    /// <param name="destination">The folder written (created; must be empty or absent).</param>
+    /// <param name="preset">Which weights become 8-bit or 4-bit (<see cref="QuantizationPlan"/>).</param>
     /// <param name="progress">Bytes of source tensors done so far, and the total.</param>
+    /// <param name="shardBytes">Bytes per shard before a new one starts.</param>
+    /// <param name="cancellation">Checked between tensors.</param>
     public static void Run(string source, string destination, WeightQuantization preset, IProgress<(long Done, long Total)>? progress = null,
         long shardBytes = DefaultShardBytes, CancellationToken cancellation = default)
     {
@@ -155,7 +160,7 @@ internal static class CheckpointQuantizer
                 stream.Write(new ReadOnlySpan<byte>(src + off, (int)Math.Min(1 << 24, info.Length - off)));
             return;
         }
-        if (IsScalesOfQuantized(o)) return;                                // the scales were written with their values
+        if (o.Format is not { } format) return;                            // scales: written with their values
         int rows = (int)info.Shape[0], cols = (int)info.Shape[1];
         // Values of every row, then scales of every row: the two tensors are adjacent in the shard, values first.
         var scales = new Half[(long)rows * (cols / BlockFormats.BlockSize)];
@@ -167,7 +172,7 @@ internal static class CheckpointQuantizer
             fp8Scales = new float[si.ElementCount];
             WeightFormats.ToFloat32(DType.F32, sf.Pointer(si), fp8Scales, si.Name, sf.Path);
         }
-        long rowBytes = o.Format.Value.ByteCount(cols), srcRowBytes = (long)info.DType.SizeOf() * cols;
+        long rowBytes = format.ByteCount(cols), srcRowBytes = (long)info.DType.SizeOf() * cols;
         const int Batch = 256;
         var values = new byte[Math.Min(Batch, rows) * rowBytes];
         int groups = cols / BlockFormats.BlockSize;
@@ -182,7 +187,7 @@ internal static class CheckpointQuantizer
                     for (int c = 0; c < cols; c++) row[c] *= fp8Scales[r / bs * scaleCols + c / bs];
                 var dst = values.AsSpan((int)(i * rowBytes), (int)rowBytes);
                 var s = scales.AsSpan(r * groups, groups);
-                if (o.Format == DType.Q8) BlockFormats.QuantizeQ8Row(row, MemoryMarshal.Cast<byte, sbyte>(dst), s);
+                if (format == DType.Q8) BlockFormats.QuantizeQ8Row(row, MemoryMarshal.Cast<byte, sbyte>(dst), s);
                 else BlockFormats.QuantizeQ4Row(row, dst, s);
                 return row;
             }, _ => { });

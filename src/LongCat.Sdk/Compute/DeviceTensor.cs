@@ -55,6 +55,9 @@ internal abstract class DeviceTensor : IDisposable
     /// <summary>Bytes of the elements (packed formats included; scales and zeros not).</summary>
     public long ByteLength => DType.ByteCount(ElementCount);
 
+    /// <summary>Bytes a product with this weight reads: its elements, its block scales and zero points, if any.</summary>
+    public long WeightBytes => ByteLength + (BlockScales?.WeightBytes ?? 0) + (Zeros?.ByteLength ?? 0);
+
     /// <summary>A view of rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) sharing this tensor's storage.</summary>
     public abstract DeviceTensor SliceRows(int start, int count);
 

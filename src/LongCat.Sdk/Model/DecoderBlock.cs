@@ -33,6 +33,11 @@ internal sealed class DecoderBlock
 
     public MoeBlock Moe => _moe;
 
+    /// <summary>Bytes of the weights every token reads: norms, both attention sublayers, both dense MLPs, the router (not the experts).</summary>
+    public long DenseWeightBytes =>
+        Enumerable.Range(0, 2).Sum(i => _inputNorm[i].WeightBytes + _postNorm[i].WeightBytes + _attention[i].WeightBytes + _mlp[i].WeightBytes)
+        + _moe.RouterBytes;
+
     /// <summary>
     /// h [T, H] is updated in place. Each sublayer reads its norm of h and adds its output back: the norms run in the prologue of
     /// the sublayer's first projection and the residual adds in the epilogue of its last (docs/GPU.md, launch budget).

@@ -11,6 +11,10 @@ internal sealed class DenseMlp(WeightLoader w, string prefix, int hidden, int ff
     private readonly DeviceTensor _down = w.Linear($"{prefix}.{WeightNames.Down}", hidden, ffn);
 
     public DeviceTensor Gate => _gate;
+
+    /// <summary>Bytes of gate, up and down.</summary>
+    public long WeightBytes => _gate.WeightBytes + _up.WeightBytes + _down.WeightBytes;
+
     public DeviceTensor Up => _up;
 
     /// <summary>h [T, H] += MLP(x), x the sublayer's normed input over h.</summary>

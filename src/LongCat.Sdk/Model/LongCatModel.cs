@@ -88,6 +88,21 @@ internal sealed class LongCatModel : IDisposable
     /// <summary>Bytes of checkpoint weights the model uses.</summary>
     public long WeightBytes { get; }
 
+    /// <summary>
+    /// Bytes of weights one decoded token reads (plain decode, one sequence): each block's dense weights (norms, attention, dense
+    /// MLPs, router) and the routed experts of its top-k slots, the final norm and the lm_head, and one row of the embedding (and
+    /// for Flash-Lite of each N-gram table, with their projections). Each weight counts its stored bytes (its format's, block
+    /// scales included). The top-k slots count as real experts: an upper bound, since a slot routed to an identity expert reads
+    /// nothing. The MTP head is not counted.
+    /// </summary>
+    public long WeightBytesPerToken()
+    {
+        double bytes = _embedding.WeightBytes / _embedding.Rows + (_ngram?.WeightBytesPerToken ?? 0) + _finalNorm.WeightBytes + _lmHead.WeightBytes;
+        foreach (var block in _blocks)
+            bytes += block.DenseWeightBytes + Math.Min(block.Moe.TopK, Config.NRoutedExperts) * block.Moe.MeanExpertBytes;
+        return (long)Math.Round(bytes);
+    }
+
     /// <summary>Whether the MTP head is loaded (speculative decoding is available).</summary>
     public bool HasMtp => Mtp is not null;
 
@@ -107,6 +122,7 @@ internal sealed class LongCatModel : IDisposable
 
     /// <summary>Loads a checkpoint directory, reporting progress and stopping between tensors when cancelled.</summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled; everything loaded so far is freed.</exception>
+    /// <exception cref="NotSupportedException">A weight quantization was asked for on a backend without kernels for it (ILGPU today).</exception>
     public static LongCatModel Load(string directory, ModelOptions? options, IProgress<LoadProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(directory);

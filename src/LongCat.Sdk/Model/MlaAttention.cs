@@ -36,6 +36,10 @@ internal sealed class MlaAttention
         _rope = rope;
     }
 
+    /// <summary>Bytes of the sublayer's weights (each token's pass reads them all).</summary>
+    public long WeightBytes => _qA.WeightBytes + _kvA.WeightBytes + _latent.QANorm.WeightBytes + _latent.QB.WeightBytes
+        + _latent.KvANorm.WeightBytes + _kvB.WeightBytes + _o.WeightBytes;
+
     /// <summary>h [T, H] += MLA(x), x the sublayer's normed input over h; the step's latents are written into <paramref name="cache"/> first.</summary>
     public void Forward(IComputeBackend b, RmsNormed x, DeviceTensor h, DeviceTensor cache, AttentionMetadata meta, in StepBuffers s)
     {

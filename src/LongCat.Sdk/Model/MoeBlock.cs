@@ -43,6 +43,16 @@ internal sealed class MoeBlock
         b.RouterTopKAndSwiGlu(x, _classifier, _bias, _topK, _scaling, s.RouterIds, s.RouterWeights, normed, mlp.Gate, mlp.Up, hidden);
     }
 
+    /// <summary>Bytes of the router (classifier and correction bias), read for every token.</summary>
+    public long RouterBytes => _classifier.WeightBytes + _bias.WeightBytes;
+
+    /// <summary>Experts each token is routed to (real or identity).</summary>
+    public int TopK => _topK;
+
+    /// <summary>Mean bytes of one routed expert's gate, up and down.</summary>
+    public double MeanExpertBytes =>
+        Enumerable.Range(0, _experts.RealCount).Average(e => (double)(_experts.Gate[e].WeightBytes + _experts.Up[e].WeightBytes + _experts.Down[e].WeightBytes));
+
     /// <summary>The routed experts' weights (run beside the second dense MLP by <see cref="DenseMlp.ForwardWithExperts"/>).</summary>
     public ExpertWeights ExpertWeights => _experts;
 }

@@ -31,6 +31,9 @@ internal sealed class NgramEmbedding
         }
     }
 
+    /// <summary>Bytes one token reads: a row of each table and every post projection.</summary>
+    public long WeightBytesPerToken => _embedders.Sum(t => t.WeightBytes / t.Rows) + _postProjs.Sum(p => p.WeightBytes);
+
     /// <summary>Context tokens a sequence must carry between steps: N−1.</summary>
     public int HistoryLength => _n - 1;
 

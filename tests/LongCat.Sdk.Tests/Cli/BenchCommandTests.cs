@@ -55,6 +55,30 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task Bench_Json_PrintsOneObjectWithTheFigures_TheReportOnDiagnostics()
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var output = new StringWriter();
+        var report = new StringWriter();
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--prompt-tokens", "16", "--tokens", "8", "--rounds", "1", "--draft-tokens", "1", "--json"],
+            Help.Switches);
+
+        Assert.AreEqual(0, await Commands.BenchAsync(args, output, report));
+
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        var root = json.RootElement;
+        Assert.IsTrue(root.GetProperty("prefill_tokens_per_s").GetDouble() > 0, output.ToString());
+        Assert.IsTrue(root.GetProperty("decode_tokens_per_s").GetDouble() > 0, output.ToString());
+        Assert.IsTrue(root.GetProperty("mtp_decode_tokens_per_s").GetDouble() > 0, output.ToString());
+        Assert.IsTrue(root.GetProperty("speedup").GetDouble() > 0, output.ToString());
+        using var engine = LongCat.Sdk.Model.LongCatModel.Load(model, new() { KvCacheBlocks = 4, LoadMtp = false });
+        Assert.AreEqual(engine.WeightBytesPerToken(), root.GetProperty("weight_bytes_per_token").GetInt64());
+        Assert.AreEqual(16, root.GetProperty("prompt_tokens").GetInt32());
+        Assert.AreEqual("none", root.GetProperty("quantization").GetString());
+        StringAssert.StartsWith(report.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries)[^1], "speedup: ");
+    }
+
+    [TestMethod]
     [DataRow("-1")]
     [DataRow("NaN")]
     public async Task Bench_BadTemperature_IsAUsageError(string value)
