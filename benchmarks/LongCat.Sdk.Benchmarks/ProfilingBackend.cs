@@ -39,6 +39,9 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
 
     public DeviceTensor Allocate(DType dtype, params int[] shape) => inner.Allocate(dtype, shape);
     public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null) => inner.LoadWeight(file, info, shape, blockScales);
+
+    public DeviceTensor LoadQ4Weight(string name, int rows, int columns, int groupSize, ReadOnlySpan<byte> values, ReadOnlySpan<Half> scales,
+        ReadOnlySpan<byte> zeros) => inner.LoadQ4Weight(name, rows, columns, groupSize, values, scales, zeros);
     public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged => inner.Upload(destination, values);
     public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged => inner.Download(source, values);
     public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output) => Time("Embedding", () => inner.Embedding(table, ids, column, output));

@@ -27,6 +27,14 @@ internal enum DType
     U8,
     /// <summary>Boolean, one byte.</summary>
     Bool,
+    /// <summary>
+    /// 4-bit weights [out, in], in % 32 == 0 (an internal format, never in a safetensors header). Values plane [out, in/2] bytes:
+    /// per row, per block b of 32 columns, 16 bytes; byte j holds column 32b+j in its low nibble and 32b+16+j in its high
+    /// nibble, unsigned 0..15. w[r, c] = scale[r, c/G]·(q[r, c] − zero[r, c/G]) with the F16 scales [out, in/G] in
+    /// <see cref="DeviceTensor.BlockScales"/>, the U8 zeros in <see cref="DeviceTensor.Zeros"/> (null: 8) and G in
+    /// <see cref="DeviceTensor.GroupSize"/>.
+    /// </summary>
+    Q4,
 }
 
 /// <summary>Sizes and safetensors spellings of <see cref="DType"/>.</summary>
@@ -48,6 +56,7 @@ internal static class DTypes
         DType.F32 => "F32", DType.F16 => "F16", DType.BF16 => "BF16", DType.F8E4M3 => "F8_E4M3",
         DType.F8E5M2 => "F8_E5M2", DType.F64 => "F64", DType.I64 => "I64", DType.I32 => "I32",
         DType.I16 => "I16", DType.I8 => "I8", DType.U8 => "U8", DType.Bool => "BOOL",
+        DType.Q4 => "Q4",    // messages only: TryParseSafetensors does not accept it
         _ => throw new ArgumentOutOfRangeException(nameof(t), t, null),
     };
 

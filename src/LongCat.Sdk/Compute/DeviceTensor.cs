@@ -39,8 +39,16 @@ internal abstract class DeviceTensor : IDisposable
     /// <summary>Product of all but the first dimension (the length, for a vector).</summary>
     public int Columns => Shape.Length == 0 ? 1 : Shape.Length == 1 ? Shape[0] : (int)(ElementCount / Shape[0]);
 
-    /// <summary>For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block; else null.</summary>
+    /// <summary>For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block; for <see cref="DType.Q4"/>
+    /// weights: the F16 scales [out, in/<see cref="GroupSize"/>]; else null.</summary>
     public DeviceTensor? BlockScales { get; init; }
+
+    /// <summary>For <see cref="DType.Q4"/> weights: the U8 zero points [out, in/<see cref="GroupSize"/>], values 0..15; null for
+    /// symmetric weights (zero 8) and other formats.</summary>
+    public DeviceTensor? Zeros { get; init; }
+
+    /// <summary>For <see cref="DType.Q4"/> weights: columns per scale (a multiple of 32 dividing the row); 0 otherwise.</summary>
+    public int GroupSize { get; init; }
 
     /// <summary>A view of rows [<paramref name="start"/>, <paramref name="start"/>+<paramref name="count"/>) sharing this tensor's storage.</summary>
     public abstract DeviceTensor SliceRows(int start, int count);

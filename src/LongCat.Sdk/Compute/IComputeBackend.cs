@@ -77,6 +77,14 @@ internal interface IComputeBackend : IDisposable
     /// <summary>Makes a checkpoint tensor available to kernels, viewed with <paramref name="shape"/> (same element count).</summary>
     DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null);
 
+    /// <summary>
+    /// Makes a 4-bit weight [<paramref name="rows"/>, <paramref name="columns"/>] (<see cref="DType.Q4"/>) available to kernels:
+    /// <paramref name="values"/> [rows, columns/2] in the Q4 layout, F16 <paramref name="scales"/> [rows, columns/G] and U8
+    /// <paramref name="zeros"/> of the same shape, or empty for symmetric weights (zero 8).
+    /// </summary>
+    DeviceTensor LoadQ4Weight(string name, int rows, int columns, int groupSize, ReadOnlySpan<byte> values, ReadOnlySpan<Half> scales,
+        ReadOnlySpan<byte> zeros);
+
     /// <summary>Copies host values into a tensor (its first <c>values.Length</c> elements).</summary>
     void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged;
 

@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Model;
 
 /// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
 internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend,
-    Action<long>? progress = null, CancellationToken cancellation = default)
+    Action<long>? progress = null, CancellationToken cancellation = default, GptqConfig? gptq = null)
 {
     private static readonly DType[] Floats = [DType.F32, DType.BF16, DType.F16];
     private static readonly DType[] LinearFormats = [DType.F32, DType.BF16, DType.F16, DType.F8E4M3];
@@ -21,6 +21,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
     /// <summary>A linear layer's weight [outDim, inDim]; FP8 weights bring their 128×128 block scales.</summary>
     public DeviceTensor Linear(string name, int outDim, int inDim)
     {
+        if (GptqLinear.IsPacked(checkpoint, name)) return Packed(name, outDim, inDim);
         var (info, _) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
         DeviceTensor? scales = null;
         if (info.DType == DType.F8E4M3)
@@ -49,6 +50,17 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         }
         var tensor = backend.Allocate(info.DType, rows.Length, inDim);
         backend.Upload<byte>(tensor, bytes);
+        return tensor;
+    }
+
+    /// <summary>A GPTQ / AutoRound int4 linear (<c>qweight</c>, <c>qzeros</c>, <c>scales</c> in place of <c>weight</c>), repacked to Q4.</summary>
+    private DeviceTensor Packed(string name, int outDim, int inDim)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var (q4, bytes) = GptqLinear.Read(checkpoint, gptq, name, outDim, inDim);
+        var tensor = backend.LoadQ4Weight(name, outDim, inDim, q4.GroupSize, q4.Values, q4.Scales, q4.Zeros);
+        LoadedBytes += bytes;
+        progress?.Invoke(LoadedBytes);
         return tensor;
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
 
 namespace LongCat.Sdk.Compute.Cpu;
@@ -53,6 +54,30 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             Buffer.MemoryCopy(src, data, info.Length, info.Length);
         }
         return new CpuTensor(info.DType, shape, data, owned: false, info.Name) { BlockScales = blockScales };
+    }
+
+    /// <inheritdoc/>
+    public DeviceTensor LoadQ4Weight(string name, int rows, int columns, int groupSize, ReadOnlySpan<byte> values, ReadOnlySpan<Half> scales,
+        ReadOnlySpan<byte> zeros)
+    {
+        int groups = columns / groupSize;
+        Require(columns % 32 == 0 && groupSize % 32 == 0 && columns % groupSize == 0 && values.Length == (long)rows * columns / 2
+            && scales.Length == (long)rows * groups && (zeros.IsEmpty || zeros.Length == scales.Length),
+            nameof(LoadQ4Weight), $"'{name}' [{rows}, {columns}] group {groupSize}: {values.Length} value bytes, {scales.Length} scales, {zeros.Length} zeros");
+        // Repacked on the host, so always a copy (in the arena, freed with the backend), whatever the residency.
+        var scaleTensor = new CpuTensor(DType.F16, [rows, groups], Copy(MemoryMarshal.AsBytes(scales)), owned: false, name);
+        var zeroTensor = zeros.IsEmpty ? null : new CpuTensor(DType.U8, [rows, groups], Copy(zeros), owned: false, name);
+        return new CpuTensor(DType.Q4, [rows, columns], Copy(values), owned: false, name)
+        {
+            BlockScales = scaleTensor, Zeros = zeroTensor, GroupSize = groupSize,
+        };
+    }
+
+    private byte* Copy(ReadOnlySpan<byte> bytes)
+    {
+        byte* p = _arena.Allocate(Math.Max(1, bytes.Length));
+        bytes.CopyTo(new Span<byte>(p, bytes.Length));
+        return p;
     }
 
     /// <inheritdoc/>

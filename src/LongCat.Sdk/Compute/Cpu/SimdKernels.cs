@@ -54,12 +54,15 @@ internal static unsafe class SimdKernels
         }
     }
 
-    /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales applied).</summary>
+    /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales, Q4 scales and zeros applied).</summary>
     public static void ReadRow(CpuTensor w, int row, int col0, int count, float* dst)
     {
         long start = (long)row * w.Columns + col0;
         switch (w.DType)
         {
+            case DType.Q4:
+                ReadRowQ4(w, row, col0, count, dst);
+                break;
             case DType.F32:
                 Buffer.MemoryCopy((float*)w.Data + start, dst, count * 4L, count * 4L);
                 break;
@@ -87,6 +90,26 @@ internal static unsafe class SimdKernels
             }
             default:
                 throw new NotSupportedException($"Weight '{w.Name}' has dtype {w.DType}, which the CPU backend cannot compute with.");
+        }
+    }
+
+    /// <summary>
+    /// The scalar Q4 reader (the reference the 4-bit kernels will be tested against): w[r, c] = scale[r, c/G]·(q[r, c] − zero[r, c/G]),
+    /// q in the low nibble of byte 16·(c/32) + c%16 of the row when c%32 &lt; 16, else in its high nibble. Exact in F32.
+    /// </summary>
+    private static void ReadRowQ4(CpuTensor w, int row, int col0, int count, float* dst)
+    {
+        var scales = (CpuTensor)(w.BlockScales ?? throw new NotSupportedException($"Q4 weight '{w.Name}' has no scales."));
+        int groups = scales.Columns, group = w.GroupSize;
+        byte* values = w.Data + (long)row * (w.Columns / 2);
+        Half* s = (Half*)scales.Data + (long)row * groups;
+        byte* z = w.Zeros is CpuTensor zeros ? zeros.Data + (long)row * groups : null;
+        for (int i = 0; i < count; i++)
+        {
+            int c = col0 + i, g = c / group;
+            byte b = values[(c >> 5) * 16 + (c & 15)];
+            int q = (c & 16) == 0 ? b & 0xF : b >> 4;
+            dst[i] = (float)s[g] * (q - (z == null ? 8 : z[g]));
         }
     }
 

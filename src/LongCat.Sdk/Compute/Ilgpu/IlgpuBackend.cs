@@ -95,6 +95,12 @@ internal sealed partial class IlgpuBackend : IComputeBackend
         return t;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>No ILGPU kernel reads <see cref="DType.Q4"/> yet (issue 16): 4-bit checkpoints run on the CPU backend.</remarks>
+    public DeviceTensor LoadQ4Weight(string name, int rows, int columns, int groupSize, ReadOnlySpan<byte> values, ReadOnlySpan<System.Half> scales,
+        ReadOnlySpan<byte> zeros) =>
+        throw new NotSupportedException($"Weight '{name}' is 4-bit (GPTQ / AutoRound); the {Name} backend has no 4-bit kernels yet. Use the CPU backend.");
+
     /// <summary>A weight from raw stored bytes (tests and tools; checkpoints go through <see cref="LoadWeight"/>).</summary>
     internal DeviceTensor UploadWeight(DType dtype, int[] shape, ReadOnlySpan<byte> data, DeviceTensor? blockScales, string name)
     {
