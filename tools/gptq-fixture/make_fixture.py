@@ -262,7 +262,7 @@ def main():
     doc["compute"] = ("float32 from the dequantized weights: w = scales[c/G, o] * (q[o, c] - zero[c/G, o]) for each packed "
                       "linear (exact in float32), the stored BF16 / F32 values elsewhere; full causal forward, no KV cache, batch 1")
     doc["quantization"] = {
-        "source": os.path.relpath(args.source, os.path.dirname(os.path.abspath(args.out))),
+        "source": os.path.basename(os.path.normpath(args.source)),
         "method": "round-to-nearest per (row, group); sym: scale = 2*max|w|/15, zero 8; asym: scale = (max(w,0) - min(w,0))/15, zero = round(-min/scale)",
         "bits": BITS,
         "group_size": args.group_size,
