@@ -107,6 +107,8 @@ public sealed record LongCatConfig
     public QuantizationConfig? Quantization { get; init; }
     /// <summary><c>disable_quant_module</c>: module groups left unquantized in FP8 checkpoints.</summary>
     public IReadOnlyList<string> DisableQuantModule { get; init; } = [];
+    /// <summary><c>quantization_config</c> of a GPTQ / AutoRound int4 checkpoint (then <see cref="Quantization"/> is null).</summary>
+    internal GptqConfig? Gptq { get; init; }
 
     /// <summary>Router width: real plus identity experts.</summary>
     public int TotalExperts => NRoutedExperts + ZeroExpertNum;
@@ -185,6 +187,7 @@ public sealed record LongCatConfig
             EmbNeighborNum = architecture == LongCatArchitecture.FlashNgram ? r.Int("emb_neighbor_num") : r.OptInt("emb_neighbor_num") ?? 0,
             EmbSplitNum = architecture == LongCatArchitecture.FlashNgram ? r.Int("emb_split_num") : r.OptInt("emb_split_num") ?? 0,
             Quantization = ReadQuantization(r),
+            Gptq = ReadGptq(r),
             DisableQuantModule = r.OptStringList("disable_quant_module") ?? [],
         };
 
@@ -226,6 +229,12 @@ public sealed record LongCatConfig
         var e = r.OptObject("quantization_config");
         if (e is null) return null;
         var q = new ConfigReader(e.Value, "quantization_config.");
+        string? method = q.OptString("quant_method");
+        // The SDK's own block formats are told apart by their tensors' dtypes (I8/U8 values beside F16 scales), not by the config.
+        if (GptqConfig.IsGptqMethod(method) || method == CheckpointQuantizer.QuantMethod) return null;
+        if (method is not null and not "fp8")
+            throw new InvalidConfigException("quantization_config.quant_method",
+                $"'{method}' is not supported (fp8, gptq, auto-round or {CheckpointQuantizer.QuantMethod})");
         string fmt = q.OptString("fmt") ?? "e4m3";
         if (fmt != "e4m3") throw new InvalidConfigException("quantization_config.fmt", $"'{fmt}' is not supported (only e4m3)");
         var block = q.OptIntList("weight_block_size") ?? [WeightFormats.Fp8BlockSize, WeightFormats.Fp8BlockSize];
@@ -233,6 +242,11 @@ public sealed record LongCatConfig
             throw new InvalidConfigException("quantization_config.weight_block_size", $"[{string.Join(", ", block)}] is not supported (only [128, 128])");
         return new QuantizationConfig(fmt, block[0], block[1], q.OptStringList("ignored_layers") ?? []);
     }
+
+    private static GptqConfig? ReadGptq(ConfigReader r) =>
+        r.OptObject("quantization_config") is { } e && GptqConfig.IsGptqMethod(new ConfigReader(e, "quantization_config.").OptString("quant_method"))
+            ? GptqConfig.Parse(e)
+            : null;
 
     // Upper bounds on the sizes: far above the released models' (LONGCAT.md §1: vocabulary 131072, hidden 6144, ffn 12288,
     // 512 experts, 64 heads, 28 layers, 327680 positions), and low enough that every width the loader forms from them fits an int
@@ -321,7 +335,7 @@ public sealed record LongCatConfig
     }
 
     /// <summary>Typed access to config keys with errors that name the key.</summary>
-    private readonly struct ConfigReader(JsonElement root, string prefix = "")
+    internal readonly struct ConfigReader(JsonElement root, string prefix = "")
     {
         private JsonElement? Find(string key) =>
             root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;

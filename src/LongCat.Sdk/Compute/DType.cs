@@ -69,6 +69,7 @@ internal static class DTypes
         DType.F32 => "F32", DType.F16 => "F16", DType.BF16 => "BF16", DType.F8E4M3 => "F8_E4M3",
         DType.F8E5M2 => "F8_E5M2", DType.F64 => "F64", DType.I64 => "I64", DType.I32 => "I32",
         DType.I16 => "I16", DType.I8 => "I8", DType.U8 => "U8", DType.Bool => "BOOL",
+        DType.Q4 => "Q4",    // messages only: TryParseSafetensors does not accept it
         _ => throw new ArgumentOutOfRangeException(nameof(t), t, null),
     };
 

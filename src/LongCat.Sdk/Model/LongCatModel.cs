@@ -43,7 +43,7 @@ internal sealed class LongCatModel : IDisposable
         long total = checkpoint.TensorNames.Where(n => loadMtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
             .Sum(n => checkpoint.Get(n).Info.Length);
         var w = new WeightLoader(checkpoint, backend, progress is null ? null : loaded => progress.Report(new LoadProgress("weights", loaded, total)),
-            cancellation, options.Quantization);
+            cancellation, options.Quantization, config.Gptq);
         int h = config.HiddenSize;
 
         Rope = RopeTable.Create(config.QkRopeHeadDim, config.RopeTheta, config.RopeScaling);

@@ -6,7 +6,8 @@ namespace LongCat.Sdk.Model;
 
 /// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
 internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend,
-    Action<long>? progress = null, CancellationToken cancellation = default, WeightQuantization quantization = WeightQuantization.None)
+    Action<long>? progress = null, CancellationToken cancellation = default, WeightQuantization quantization = WeightQuantization.None,
+    GptqConfig? gptq = null)
 {
     /// <summary>Rows quantized per parallel batch: bounds the host buffers (a batch of lm_head rows is a few MB).</summary>
     private const int QuantizeBatchRows = 256;
@@ -35,6 +36,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
     /// </summary>
     public DeviceTensor Linear(string name, int outDim, int inDim)
     {
+        if (GptqLinear.IsPacked(checkpoint, name)) return Packed(name, outDim, inDim);
         if (checkpoint.Contains(name) && checkpoint.Get(name).Info.DType is DType.I8 or DType.U8) return Prequantized(name, outDim, inDim);
         var (info, file) = checkpoint.Get(name, [outDim, inDim], LinearFormats);
         if (QuantizationPlan.FormatFor(quantization, name, inDim) is { } format) return Quantize(info, file, format, outDim, inDim);
@@ -93,6 +95,18 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         return tensor;
     }
 
+    /// <summary>A GPTQ / AutoRound int4 linear (<c>qweight</c>, <c>qzeros</c>, <c>scales</c> in place of <c>weight</c>), repacked to Q4.</summary>
+    private DeviceTensor Packed(string name, int outDim, int inDim)
+    {
+        cancellation.ThrowIfCancellationRequested();
+        var (q4, bytes) = GptqLinear.Read(checkpoint, gptq, name, outDim, inDim);
+        var tensor = UploadQ4(backend, name, outDim, inDim, q4);
+        LoadedBytes += bytes;
+        ResidentBytes += tensor.WeightBytes;
+        progress?.Invoke(LoadedBytes);
+        return tensor;
+    }
+
     /// <summary>Reads <paramref name="info"/> row batch by row batch as F32 (FP8 block scales applied), quantizes each row to
     /// <paramref name="format"/> (<see cref="BlockFormats"/>) and writes it to a weight allocated in the backend's weight memory.</summary>
     private unsafe DeviceTensor Quantize(TensorInfo info, SafetensorsFile file, DType format, int outDim, int inDim)
@@ -136,6 +150,31 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         LoadedBytes += info.Length;
         ResidentBytes += QuantizationPlan.QuantizedBytes(format, outDim, inDim);
         progress?.Invoke(LoadedBytes);
+        return weight;
+    }
+
+    /// <summary>
+    /// A 4-bit weight [<paramref name="rows"/>, <paramref name="columns"/>] (<see cref="DType.Q4"/>) from host values in its layout,
+    /// F16 scales [rows, columns/G] and U8 zeros of the same shape (null or empty: symmetric, zero 8), written to the backend's
+    /// weight memory.
+    /// </summary>
+    internal static DeviceTensor UploadQ4(IComputeBackend backend, string name, int rows, int columns, Q4Weight q4)
+    {
+        int group = q4.GroupSize, groups = group > 0 ? columns / group : 0;
+        if (columns % 32 != 0 || group <= 0 || group % 32 != 0 || columns % group != 0 || q4.Values.Length != (long)rows * columns / 2
+            || q4.Scales.Length != (long)rows * groups || (q4.Zeros is { Length: > 0 } z && z.Length != q4.Scales.Length))
+            throw new ArgumentException($"4-bit weight '{name}' [{rows}, {columns}] group {group}: {q4.Values.Length} value bytes, " +
+                $"{q4.Scales.Length} scales, {q4.Zeros?.Length ?? 0} zeros do not fit", nameof(q4));
+        var scales = backend.AllocateWeight(DType.F16, [rows, groups], name + ".scales");
+        backend.Upload<Half>(scales, q4.Scales);
+        DeviceTensor? zeros = null;
+        if (q4.Zeros is { Length: > 0 } zs)
+        {
+            zeros = backend.AllocateWeight(DType.U8, [rows, groups], name + ".qzeros");
+            backend.Upload<byte>(zeros, zs);
+        }
+        var weight = backend.AllocateWeight(DType.Q4, [rows, columns], name, scales, zeros, group);
+        backend.Upload<byte>(weight, q4.Values);
         return weight;
     }
 

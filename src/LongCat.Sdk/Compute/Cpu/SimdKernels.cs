@@ -54,7 +54,7 @@ internal static unsafe class SimdKernels
         }
     }
 
-    /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales applied).</summary>
+    /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales, Q4 scales and zeros applied).</summary>
     public static void ReadRow(CpuTensor w, int row, int col0, int count, float* dst)
     {
         long start = (long)row * w.Columns + col0;

@@ -79,7 +79,7 @@ internal sealed partial class IlgpuBackend : IComputeBackend
     public DeviceTensor AllocateWeight(DType dtype, int[] shape, string name, DeviceTensor? scales = null, DeviceTensor? zeros = null, int groupSize = 0)
     {
         if (dtype.IsBlockQuantized())
-            throw new NotSupportedException($"Weight '{name}': the ILGPU backend has no kernels for {dtype} weights yet; quantize on the CPU backend, or load the weights as stored (WeightQuantization.None).");
+            throw new NotSupportedException($"Weight '{name}': the ILGPU backend has no kernels for {dtype} ({(dtype == DType.Q4 ? "4-bit" : "8-bit")}) weights yet; quantize on the CPU backend, or load the weights as stored (WeightQuantization.None).");
         var t = AllocateRaw(dtype, shape, name);
         t.Bytes.MemSetToZero(_stream);
         return t;
