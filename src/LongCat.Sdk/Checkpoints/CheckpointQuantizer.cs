@@ -83,7 +83,7 @@ internal static class CheckpointQuantizer
                 }
             }
         }
-        WriteIndex(destination, weightMap, shards.Sum(s => s.Sum(o => o.Bytes)));
+        SafetensorsWriter.WriteIndex(destination, weightMap, shards.Sum(s => s.Sum(o => o.Bytes)));
         WriteConfig(configPath, Path.Combine(destination, "config.json"), preset);
         foreach (var f in CopiedFiles)
             if (File.Exists(Path.Combine(source, f))) File.Copy(Path.Combine(source, f), Path.Combine(destination, f));
@@ -161,53 +161,21 @@ internal static class CheckpointQuantizer
             return;
         }
         if (o.Format is not { } format) return;                            // scales: written with their values
-        int rows = (int)info.Shape[0], cols = (int)info.Shape[1];
         // Values of every row, then scales of every row: the two tensors are adjacent in the shard, values first.
-        var scales = new Half[(long)rows * (cols / BlockFormats.BlockSize)];
-        float[]? fp8Scales = null;
-        int bs = WeightFormats.Fp8BlockSize, scaleCols = (cols + bs - 1) / bs;
-        if (info.DType == DType.F8E4M3)
-        {
-            var (si, sf) = index.Get(info.Name + WeightNames.ScaleSuffix, [(rows + bs - 1) / bs, scaleCols], [DType.F32]);
-            fp8Scales = new float[si.ElementCount];
-            WeightFormats.ToFloat32(DType.F32, sf.Pointer(si), fp8Scales, si.Name, sf.Path);
-        }
-        long rowBytes = format.ByteCount(cols), srcRowBytes = (long)info.DType.SizeOf() * cols;
+        var quantizer = new RowQuantizer(index, info, file, format);
         const int Batch = 256;
-        var values = new byte[Math.Min(Batch, rows) * rowBytes];
-        int groups = cols / BlockFormats.BlockSize;
-        for (int r0 = 0; r0 < rows; r0 += Batch)
+        int batch = Math.Min(Batch, quantizer.Rows);
+        var values = new byte[batch * quantizer.RowBytes];
+        var batchScales = new Half[batch * quantizer.Groups];
+        var scales = new Half[(long)quantizer.Rows * quantizer.Groups];
+        for (int r0 = 0; r0 < quantizer.Rows; r0 += batch)
         {
-            int n = Math.Min(Batch, rows - r0);
-            Parallel.For(0, n, () => new float[cols], (i, _, row) =>
-            {
-                int r = r0 + i;
-                WeightFormats.ToFloat32(info.DType, src + r * srcRowBytes, row, info.Name, file.Path);
-                if (fp8Scales is not null)
-                    for (int c = 0; c < cols; c++) row[c] *= fp8Scales[r / bs * scaleCols + c / bs];
-                var dst = values.AsSpan((int)(i * rowBytes), (int)rowBytes);
-                var s = scales.AsSpan(r * groups, groups);
-                if (format == DType.Q8) BlockFormats.QuantizeQ8Row(row, MemoryMarshal.Cast<byte, sbyte>(dst), s);
-                else BlockFormats.QuantizeQ4Row(row, dst, s);
-                return row;
-            }, _ => { });
-            stream.Write(values, 0, (int)(n * rowBytes));
+            int n = Math.Min(batch, quantizer.Rows - r0);
+            quantizer.Quantize(r0, n, values, batchScales);
+            stream.Write(values, 0, (int)(n * quantizer.RowBytes));
+            batchScales.AsSpan(0, n * quantizer.Groups).CopyTo(scales.AsSpan(r0 * quantizer.Groups));
         }
         stream.Write(MemoryMarshal.AsBytes(scales.AsSpan()));
-    }
-
-    private static void WriteIndex(string destination, SortedDictionary<string, string> weightMap, long totalSize)
-    {
-        using var stream = File.Create(Path.Combine(destination, CheckpointIndex.IndexFileName));
-        using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        json.WriteStartObject();
-        json.WriteStartObject("metadata");
-        json.WriteNumber("total_size", totalSize);
-        json.WriteEndObject();
-        json.WriteStartObject("weight_map");
-        foreach (var (name, file) in weightMap) json.WriteString(name, file);
-        json.WriteEndObject();
-        json.WriteEndObject();
     }
 
     private static void WriteConfig(string source, string destination, WeightQuantization preset)

@@ -76,11 +76,17 @@ internal sealed class SafetensorsWriter
             WriteFile(Path.Combine(directory, file), shards[i]);
             foreach (var t in shards[i]) weightMap[t.Item1] = file;
         }
-        using var stream = File.Create(Path.Combine(directory, "model.safetensors.index.json"));
+        WriteIndex(directory, weightMap, DataBytes);
+    }
+
+    /// <summary>Writes <c>model.safetensors.index.json</c>: the total data size and which shard holds each tensor.</summary>
+    public static void WriteIndex(string directory, IEnumerable<KeyValuePair<string, string>> weightMap, long totalSize)
+    {
+        using var stream = File.Create(Path.Combine(directory, CheckpointIndex.IndexFileName));
         using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartObject();
         json.WriteStartObject("metadata");
-        json.WriteNumber("total_size", DataBytes);
+        json.WriteNumber("total_size", totalSize);
         json.WriteEndObject();
         json.WriteStartObject("weight_map");
         foreach (var (name, file) in weightMap) json.WriteString(name, file);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
 
@@ -109,43 +108,22 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
 
     /// <summary>Reads <paramref name="info"/> row batch by row batch as F32 (FP8 block scales applied), quantizes each row to
     /// <paramref name="format"/> (<see cref="BlockFormats"/>) and writes it to a weight allocated in the backend's weight memory.</summary>
-    private unsafe DeviceTensor Quantize(TensorInfo info, SafetensorsFile file, DType format, int outDim, int inDim)
+    private DeviceTensor Quantize(TensorInfo info, SafetensorsFile file, DType format, int outDim, int inDim)
     {
         cancellation.ThrowIfCancellationRequested();
-        int bs = WeightFormats.Fp8BlockSize, groups = inDim / BlockFormats.BlockSize;
-        float[]? fp8Scales = null;
-        if (info.DType == DType.F8E4M3)
-        {
-            var (si, sf) = checkpoint.Get(info.Name + WeightNames.ScaleSuffix, [(outDim + bs - 1) / bs, (inDim + bs - 1) / bs], [DType.F32]);
-            fp8Scales = new float[si.ElementCount];
-            WeightFormats.ToFloat32(DType.F32, sf.Pointer(si), fp8Scales, si.Name, sf.Path);
-        }
-        var scales = backend.AllocateWeight(DType.F16, [outDim, groups], info.Name + "_scale");
+        var quantizer = new RowQuantizer(checkpoint, info, file, format);
+        var scales = backend.AllocateWeight(DType.F16, [outDim, quantizer.Groups], info.Name + "_scale");
         var weight = backend.AllocateWeight(format, [outDim, inDim], info.Name, scales, groupSize: BlockFormats.BlockSize);
-        long rowBytes = format.ByteCount(inDim);
         int batch = Math.Min(QuantizeBatchRows, outDim);
-        var values = new byte[batch * rowBytes];
-        var rowScales = new Half[batch * groups];
-        byte* src = file.Pointer(info);
-        long srcRowBytes = info.DType.SizeOf() * (long)inDim;
+        var values = new byte[batch * quantizer.RowBytes];
+        var rowScales = new Half[batch * quantizer.Groups];
         for (int r0 = 0; r0 < outDim; r0 += batch)
         {
             cancellation.ThrowIfCancellationRequested();
             int n = Math.Min(batch, outDim - r0);
-            Parallel.For(0, n, () => new float[inDim], (i, _, row) =>
-            {
-                int r = r0 + i;
-                WeightFormats.ToFloat32(info.DType, src + r * srcRowBytes, row, info.Name, file.Path);
-                if (fp8Scales is not null)
-                    for (int c = 0; c < inDim; c++) row[c] *= fp8Scales[(r / bs) * ((inDim + bs - 1) / bs) + c / bs];
-                var dst = values.AsSpan((int)(i * rowBytes), (int)rowBytes);
-                var s = rowScales.AsSpan(i * groups, groups);
-                if (format == DType.Q8) BlockFormats.QuantizeQ8Row(row, MemoryMarshal.Cast<byte, sbyte>(dst), s);
-                else BlockFormats.QuantizeQ4Row(row, dst, s);
-                return row;
-            }, _ => { });
-            backend.Upload<byte>(weight.SliceRows(r0, n), values.AsSpan(0, (int)(n * rowBytes)));
-            backend.Upload<Half>(scales.SliceRows(r0, n), rowScales.AsSpan(0, n * groups));
+            quantizer.Quantize(r0, n, values, rowScales);
+            backend.Upload<byte>(weight.SliceRows(r0, n), values.AsSpan(0, (int)(n * quantizer.RowBytes)));
+            backend.Upload<Half>(scales.SliceRows(r0, n), rowScales.AsSpan(0, n * quantizer.Groups));
         }
         LoadedBytes += info.Length;
         ResidentBytes += QuantizationPlan.QuantizedBytes(format, outDim, inDim);
