@@ -9,7 +9,7 @@ namespace LongCat.Sdk.Checkpoints;
 /// the mapping stays open until the file is disposed.
 /// </summary>
 /// <remarks>Layout: u64 little-endian header length N, N bytes of UTF-8 JSON, then the data section.</remarks>
-internal sealed unsafe class SafetensorsFile : IDisposable
+internal sealed unsafe partial class SafetensorsFile : IDisposable
 {
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
@@ -95,6 +95,25 @@ internal sealed unsafe class SafetensorsFile : IDisposable
         ObjectDisposedException.ThrowIf(_base == null, this);
         return _base + _dataStart + tensor.Offset;
     }
+
+    /// <summary>
+    /// Drops the pages that hold only this tensor's bytes from the process's resident set (Linux <c>madvise(MADV_DONTNEED)</c> on
+    /// the read-only mapping; the page cache may keep them, and a later read faults them back in from the file): called once a
+    /// weight has been copied or quantized out of the mapping, so the model's resident memory is what it computes with.
+    /// </summary>
+    internal void Evict(TensorInfo tensor)
+    {
+        if (!OperatingSystem.IsLinux() || tensor.Length == 0) return;
+        long page = Environment.SystemPageSize;
+        long start = (long)Pointer(tensor), end = start + tensor.Length;
+        long first = (start + page - 1) / page * page, last = end / page * page;    // whole pages inside the tensor only
+        if (last > first) _ = madvise((void*)first, (nuint)(last - first), MadvDontNeed);
+    }
+
+    private const int MadvDontNeed = 4;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", SetLastError = false)]
+    private static partial int madvise(void* addr, nuint length, int advice);
 
     /// <summary>A tensor's bytes, read in place.</summary>
     public ReadOnlySpan<byte> GetBytes(TensorInfo tensor) => new(Pointer(tensor), checked((int)tensor.Length));

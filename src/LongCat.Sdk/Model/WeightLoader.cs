@@ -125,6 +125,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
             backend.Upload<byte>(weight.SliceRows(r0, n), values.AsSpan(0, (int)(n * quantizer.RowBytes)));
             backend.Upload<Half>(scales.SliceRows(r0, n), rowScales.AsSpan(0, n * quantizer.Groups));
         }
+        file.Evict(info);                                           // only the quantized copy stays resident
         LoadedBytes += info.Length;
         ResidentBytes += QuantizationPlan.QuantizedBytes(format, outDim, inDim);
         progress?.Invoke(LoadedBytes);

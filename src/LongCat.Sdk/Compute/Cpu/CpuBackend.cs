@@ -56,6 +56,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         {
             data = _arena.Allocate(info.Length);
             Buffer.MemoryCopy(src, data, info.Length, info.Length);
+            file.Evict(info);
         }
         return new CpuTensor(dtype, shape, data, owned: false, info.Name) { BlockScales = blockScales, GroupSize = groupSize };
     }
