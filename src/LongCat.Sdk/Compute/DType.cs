@@ -28,7 +28,7 @@ internal enum DType
     /// <summary>Boolean, one byte.</summary>
     Bool,
     /// <summary>
-    /// The SDK's 8-bit weight format: int8 values q (−127..127) row-major, one F16 scale per <see cref="BlockFormats.BlockSize"/>
+    /// The SDK's 8-bit weight format: int8 values q (−127..127) row-major, one F16 scale per <see cref="Checkpoints.BlockFormats.BlockSize"/>
     /// values of a row in <see cref="DeviceTensor.BlockScales"/>; w = scale · q. Stored in a checkpoint as an I8 tensor beside its
     /// <c>_scale</c> tensor (docs/QUANTIZATION.md).
     /// </summary>
