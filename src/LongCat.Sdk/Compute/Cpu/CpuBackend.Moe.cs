@@ -100,9 +100,9 @@ internal sealed unsafe partial class CpuBackend
                 byte* hmidQ = quantizedMid ? quantized + (quantizedIn ? 2 * xinQuantized : 0) : null;
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(xs.RowF32(pairs[i] / k), xin.RowF32(i), hidden * 4L, hidden * 4L);
                 // The expert's product for a token has the same bits whichever other tokens chose the expert (see MatMulRows).
-                SwiGluRows(Input(xin, gate.DType == DType.BF16 || up.DType == DType.BF16 ? xinPermuted : null, xin8, xin4), gate, up, hmid, 0, ffn);
+                SwiGluRows(Input(xin, gate.DType == DType.BF16 || up.DType == DType.BF16 ? xinPermuted : null, xin8, xin4, _quantPath), gate, up, hmid, 0, ffn);
                 MatMulRows(Input(hmid, down.DType == DType.BF16 ? hmidPermuted : null, down.DType == DType.Q8 ? hmidQ : null,
-                    down.DType == DType.Q4 ? hmidQ : null), down, yout, 0, hidden, accumulate: false);
+                    down.DType == DType.Q4 ? hmidQ : null, _quantPath), down, yout, 0, hidden, accumulate: false);
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(yout.RowF32(i), results.RowF32(pairs[i]), hidden * 4L, hidden * 4L);
             }
             finally

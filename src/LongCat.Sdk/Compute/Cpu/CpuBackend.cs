@@ -40,6 +40,15 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// </summary>
     internal bool Int8Activations { get; init; } = true;
 
+    /// <summary>The instruction set of the Q8/Q4 products (default: the fastest this CPU has; every path gives the same bits).</summary>
+    internal QuantPath QuantPath
+    {
+        get => _quantPath;
+        init => _quantPath = QuantKernels.IsSupported(value) ? value : throw new NotSupportedException($"This CPU has no {value} path.");
+    }
+
+    private readonly QuantPath _quantPath = QuantKernels.Best;
+
     /// <summary>Bytes of anonymous memory holding copied weights.</summary>
     public long CopiedWeightBytes => _arena.ReservedBytes;
 
@@ -173,9 +182,12 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// order; for Q8/Q4 weights, the same rows quantized (<see cref="QuantizedRows"/>): prepared once per op, then read by every
     /// row range and every weight row.
     /// </summary>
-    private readonly struct MatMulInput(CpuTensor x, float* permuted, QuantizedRows q8, QuantizedRows q4)
+    private readonly struct MatMulInput(CpuTensor x, float* permuted, QuantizedRows q8, QuantizedRows q4, QuantPath path)
     {
         public CpuTensor X { get; } = x;
+
+        /// <summary>The instruction set of the Q8/Q4 products.</summary>
+        public QuantPath Path { get; } = path;
 
         /// <summary>[T, K] in even/odd order; null when no BF16 weight reads these rows.</summary>
         public float* Permuted { get; } = permuted;
@@ -198,14 +210,14 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         bool quantize = Int8Activations;
         long quantized = x.Rows * QuantizedRows.RowBytes(x.Columns);
         return Input(x, Reads(DType.BF16) ? _scratch.Rows(2, x.Rows, x.Columns).F32 : null,
-            quantize && Reads(DType.Q8) ? _scratch.Bytes(3, quantized) : null, quantize && Reads(DType.Q4) ? _scratch.Bytes(4, quantized) : null);
+            quantize && Reads(DType.Q8) ? _scratch.Bytes(3, quantized) : null, quantize && Reads(DType.Q4) ? _scratch.Bytes(4, quantized) : null, _quantPath);
     }
 
     /// <summary>
     /// <paramref name="x"/> as the product kernels read it: permuted into <paramref name="permuted"/> [T, K] and quantized into
     /// <paramref name="q8"/> and <paramref name="q4"/> (each <see cref="QuantizedRows.RowBytes"/> per row), each unless null.
     /// </summary>
-    private static MatMulInput Input(CpuTensor x, float* permuted, byte* q8 = null, byte* q4 = null)
+    private static MatMulInput Input(CpuTensor x, float* permuted, byte* q8 = null, byte* q4 = null, QuantPath path = QuantPath.Scalar)
     {
         if (permuted != null)
             for (int t = 0; t < x.Rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), permuted + (long)t * x.Columns, x.Columns);
@@ -216,7 +228,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             if (q8 != null) QuantKernels.Quantize(x.RowF32(t), rows8, t);
             if (q4 != null) QuantKernels.Quantize(x.RowF32(t), rows4, t);
         }
-        return new MatMulInput(x, permuted, rows8, rows4);
+        return new MatMulInput(x, permuted, rows8, rows4, path);
     }
 
     /// <summary>
@@ -268,7 +280,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             for (int t = 0; t < tokens; t += 4)
             {
                 int n = Math.Min(4, tokens - t);
-                QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, QuantKernels.Best);
+                QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, x.Path);
                 for (int i = 0; i < nr; i++)
                     for (int k = 0; k < n; k++)
                     {
@@ -294,7 +306,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
         {
             byte* spread = stackalloc byte[QuantKernels.SpreadBytes(inDim)];
-            QuantKernels.Dot(w, r, 1, x.Quantized(w.DType), t0, count, result, spread, QuantKernels.Best);
+            QuantKernels.Dot(w, r, 1, x.Quantized(w.DType), t0, count, result, spread, x.Path);
             return;
         }
         for (int k = 0; k < count; k++) result[k] = SimdKernels.Dot(w, r, x.X.RowF32(t0 + k), inDim);
@@ -388,8 +400,8 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             for (int t = 0; t < tokens; t += 4)
             {
                 int n = Math.Min(4, tokens - t);
-                QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, QuantKernels.Best);
-                QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, QuantKernels.Best);
+                QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, x.Path);
+                QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, x.Path);
                 for (int i = 0; i < nr; i++)
                     for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r + i] = SimdKernels.SiluMul(gd[i * n + k], ud[i * n + k]);
             }

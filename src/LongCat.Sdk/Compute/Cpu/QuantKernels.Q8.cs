@@ -39,130 +39,130 @@ internal static unsafe partial class QuantKernels
             Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(Vector256.Load(a), w)), Vector256.Create((short)1));
     }
 
-    /// <summary>A Q8 row against up to four token rows on a 256-bit path; two accumulators (even, odd blocks) per token row.</summary>
+    /// <summary>Q8 passes on a 256-bit path: two accumulators (even, odd blocks) per slot.</summary>
     private struct Q8Kernel256<TOps> : IRowKernel where TOps : struct, IQ8Ops
     {
         [SkipLocalsInit]
-        public static void Run<TN>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TN : struct, ITokenCount
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            for (int r = 0; r < rows.Count; r++) Row<TN>((sbyte*)rows.Row(r), rows.RowScales(r), a, t0, nb, d, result + r * TN.N);
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
         }
 
-        private static void Row<TN>(sbyte* w, ushort* ws, in QuantizedRows a, int t0, int nb, float* d, float* result) where TN : struct, ITokenCount
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
-            sbyte* q0 = a.Values(t0), q1 = TN.N > 1 ? a.Values(t0 + 1) : null, q2 = TN.N > 2 ? a.Values(t0 + 2) : null, q3 = TN.N > 3 ? a.Values(t0 + 3) : null;
-            int* o0 = a.Offsets(t0), o1 = TN.N > 1 ? a.Offsets(t0 + 1) : null, o2 = TN.N > 2 ? a.Offsets(t0 + 2) : null, o3 = TN.N > 3 ? a.Offsets(t0 + 3) : null;
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out int* o0, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out int* o1, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out int* o2, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out int* o3, out float* sa3);
             Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
             for (int c = 0; c < nb; c += 8)
             {
                 int m = Math.Min(8, nb - c), k = 0;
-                ChunkScales<TN>(ws, a, t0, c, m, d);
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
                 for (; k + 1 < m; k += 2)
                 {
                     long b = c + k;
-                    var w0 = Vector256.Load(w + b * Block);
-                    var w1 = Vector256.Load(w + b * Block + Block);
-                    var p0 = TOps.Prepare(w0);
-                    var p1 = TOps.Prepare(w1);
-                    e0 = Step(TOps.Lanes(p0, w0, q0 + b * Block, o0 + b * 8), d[k], e0);
-                    f0 = Step(TOps.Lanes(p1, w1, q0 + b * Block + Block, o0 + b * 8 + 8), d[k + 1], f0);
-                    if (TN.N > 1)
+                    // One prefetch per 64-byte line of each weight row (a prefetch past the row's end is harmless).
+                    Sse.Prefetch0(w0 + b * Block + PrefetchDistance);
+                    if (TS.R > 1) Sse.Prefetch0(w1 + b * Block + PrefetchDistance);
+                    if (TS.R > 2) Sse.Prefetch0(w2 + b * Block + PrefetchDistance);
+                    if (TS.R > 3) Sse.Prefetch0(w3 + b * Block + PrefetchDistance);
+                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                    f0 = BlockStep(w0, q0, o0, b + 1, d[k + 1], f0);
+                    if (slots > 1)
                     {
-                        e1 = Step(TOps.Lanes(p0, w0, q1 + b * Block, o1 + b * 8), d[8 + k], e1);
-                        f1 = Step(TOps.Lanes(p1, w1, q1 + b * Block + Block, o1 + b * 8 + 8), d[8 + k + 1], f1);
+                        e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                        f1 = BlockStep(w1, q1, o1, b + 1, d[8 + k + 1], f1);
                     }
-                    if (TN.N > 2)
+                    if (slots > 2)
                     {
-                        e2 = Step(TOps.Lanes(p0, w0, q2 + b * Block, o2 + b * 8), d[16 + k], e2);
-                        f2 = Step(TOps.Lanes(p1, w1, q2 + b * Block + Block, o2 + b * 8 + 8), d[16 + k + 1], f2);
+                        e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                        f2 = BlockStep(w2, q2, o2, b + 1, d[16 + k + 1], f2);
                     }
-                    if (TN.N > 3)
+                    if (slots > 3)
                     {
-                        e3 = Step(TOps.Lanes(p0, w0, q3 + b * Block, o3 + b * 8), d[24 + k], e3);
-                        f3 = Step(TOps.Lanes(p1, w1, q3 + b * Block + Block, o3 + b * 8 + 8), d[24 + k + 1], f3);
+                        e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
+                        f3 = BlockStep(w3, q3, o3, b + 1, d[24 + k + 1], f3);
                     }
                 }
                 if (k < m)
                 {
                     // The last block of an odd count: an even block, so the even set.
                     long b = c + k;
-                    var w0 = Vector256.Load(w + b * Block);
-                    var p0 = TOps.Prepare(w0);
-                    e0 = Step(TOps.Lanes(p0, w0, q0 + b * Block, o0 + b * 8), d[k], e0);
-                    if (TN.N > 1) e1 = Step(TOps.Lanes(p0, w0, q1 + b * Block, o1 + b * 8), d[8 + k], e1);
-                    if (TN.N > 2) e2 = Step(TOps.Lanes(p0, w0, q2 + b * Block, o2 + b * 8), d[16 + k], e2);
-                    if (TN.N > 3) e3 = Step(TOps.Lanes(p0, w0, q3 + b * Block, o3 + b * 8), d[24 + k], e3);
+                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                    if (slots > 1) e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                    if (slots > 2) e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                    if (slots > 3) e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
                 }
             }
             result[0] = Reduce(e0, f0);
-            if (TN.N > 1) result[1] = Reduce(e1, f1);
-            if (TN.N > 2) result[2] = Reduce(e2, f2);
-            if (TN.N > 3) result[3] = Reduce(e3, f3);
+            if (slots > 1) result[1] = Reduce(e1, f1);
+            if (slots > 2) result[2] = Reduce(e2, f2);
+            if (slots > 3) result[3] = Reduce(e3, f3);
+        }
+
+        /// <summary>Block b of one slot: acc = fma((float)lanes, d, acc). Slots sharing a weight row load and prepare it once (CSE).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> BlockStep(byte* w, sbyte* q, int* offsets, long b, float d, Vector256<float> acc)
+        {
+            var wv = Vector256.Load((sbyte*)w + b * Block);
+            var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q + b * Block, offsets + b * 8);
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(d), acc);
         }
     }
 
-    /// <summary>Step 3 of the order for eight lanes: acc = fma((float)lanes, d, acc).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Step(Vector256<int> lanes, float d, Vector256<float> acc) =>
-        Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(d), acc);
-
     /// <summary>
-    /// A Q8 row against up to four token rows with AVX-512BW: blocks b (low half) and b + 1 (high half) per step, so one zmm
-    /// holds a token row's even and odd sets. The sign trick, as <see cref="Q8Avx2"/> (vpmaddubsw has no s32 form to take the
-    /// offset trick's 255·127 products).
+    /// Q8 passes with AVX-512BW: blocks b (low half) and b + 1 (high half) per step, so one zmm holds a slot's even and odd sets.
+    /// The sign trick, as <see cref="Q8Avx2"/> (vpmaddubsw has no s32 form to take the offset trick's 255·127 products).
     /// </summary>
     private struct Q8Avx512Kernel : IRowKernel
     {
         [SkipLocalsInit]
-        public static void Run<TN>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TN : struct, ITokenCount
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            sbyte* tail = stackalloc sbyte[2 * Block];
-            for (int r = 0; r < rows.Count; r++) Row<TN>((sbyte*)rows.Row(r), rows.RowScales(r), a, t0, nb, d, tail, result + r * TN.N);
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
         }
 
-        private static void Row<TN>(sbyte* w, ushort* ws, in QuantizedRows a, int t0, int nb, float* d, sbyte* tail, float* result)
-            where TN : struct, ITokenCount
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
-            sbyte* q0 = a.Values(t0), q1 = TN.N > 1 ? a.Values(t0 + 1) : null, q2 = TN.N > 2 ? a.Values(t0 + 2) : null, q3 = TN.N > 3 ? a.Values(t0 + 3) : null;
-            Vector512<float> s0 = default, s1 = default, s2 = default, s3 = default;
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out _, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out _, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out _, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out _, out float* sa3);
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
             for (int c = 0; c < nb; c += 8)
             {
                 int m = Math.Min(8, nb - c);
-                ChunkScales<TN>(ws, a, t0, c, m, d);
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
                 for (int k = 0; k < m; k += 2)
                 {
                     long b = c + k;
-                    sbyte* wb = w + b * Block;
-                    if (k + 1 == m)
-                    {
-                        // A lone last block: zeros after it (its token rows are zero-padded there, and d is 0).
-                        Vector256.Load(wb).Store(tail);
-                        Vector256<sbyte>.Zero.Store(tail + Block);
-                        wb = tail;
-                    }
-                    var wv = Vector512.Load(wb);
-                    var magnitude = Avx512BW.Abs(wv);
-                    var negative = Vector512.LessThan(wv, Vector512<sbyte>.Zero);
-                    s0 = Step(magnitude, negative, q0 + b * Block, d + k, s0);
-                    if (TN.N > 1) s1 = Step(magnitude, negative, q1 + b * Block, d + 8 + k, s1);
-                    if (TN.N > 2) s2 = Step(magnitude, negative, q2 + b * Block, d + 16 + k, s2);
-                    if (TN.N > 3) s3 = Step(magnitude, negative, q3 + b * Block, d + 24 + k, s3);
+                    bool lone = k + 1 == m;                 // a lone last block: zeros after it (zero-padded token rows, d = 0)
+                    acc0 = Blocks(w0, q0, b, lone, d + k, acc0);
+                    if (slots > 1) acc1 = Blocks(w1, q1, b, lone, d + 8 + k, acc1);
+                    if (slots > 2) acc2 = Blocks(w2, q2, b, lone, d + 16 + k, acc2);
+                    if (slots > 3) acc3 = Blocks(w3, q3, b, lone, d + 24 + k, acc3);
                 }
             }
-            result[0] = Reduce(s0);
-            if (TN.N > 1) result[1] = Reduce(s1);
-            if (TN.N > 2) result[2] = Reduce(s2);
-            if (TN.N > 3) result[3] = Reduce(s3);
+            result[0] = Reduce(acc0);
+            if (slots > 1) result[1] = Reduce(acc1);
+            if (slots > 2) result[2] = Reduce(acc2);
+            if (slots > 3) result[3] = Reduce(acc3);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Step(Vector512<byte> magnitude, Vector512<sbyte> negative, sbyte* a, float* d, Vector512<float> acc)
+        private static Vector512<float> Blocks(byte* w, sbyte* q, long b, bool lone, float* d, Vector512<float> acc)
         {
-            var av = Vector512.Load(a);
-            var signed = Vector512.ConditionalSelect(negative, -av, av);
-            var lanes = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(magnitude, signed), Vector512.Create((short)1));
+            sbyte* wb = (sbyte*)w + b * Block;
+            Sse.Prefetch0(wb + PrefetchDistance);
+            var wv = lone ? Vector512.Create(Vector256.Load(wb), Vector256<sbyte>.Zero) : Vector512.Load(wb);
+            var av = Vector512.Load(q + b * Block);
+            var signed = Vector512.ConditionalSelect(Vector512.LessThan(wv, Vector512<sbyte>.Zero), -av, av);
+            var lanes = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(wv), signed), Vector512.Create((short)1));
             var dd = Vector512.Create(Vector256.Create(d[0]), Vector256.Create(d[1]));
             return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(lanes), dd, acc);
         }

@@ -45,6 +45,9 @@ internal static unsafe partial class QuantKernels
     /// <summary>Values per activation scale and per weight block.</summary>
     public const int Block = BlockFormats.BlockSize;
 
+    /// <summary>Bytes ahead of a weight row's current position that the kernels prefetch (a prefetch past the row's end is harmless).</summary>
+    private const int PrefetchDistance = 1024;
+
     /// <summary>The fastest path this CPU supports (measured: docs/PERFORMANCE.md). Chosen once; every path gives the same bits.</summary>
     public static readonly QuantPath Best =
         Avx512BW.IsSupported ? QuantPath.Avx512 : AvxVnni.IsSupported ? QuantPath.AvxVnni : Avx2.IsSupported && Fma.IsSupported ? QuantPath.Avx2 : QuantPath.Scalar;
@@ -152,23 +155,54 @@ internal static unsafe partial class QuantKernels
     }
 
     /// <summary>
-    /// d[8·k + i] = weight scale × activation scale of block c + i for the <typeparamref name="TN"/> token rows from t0
-    /// (0 for i ≥ m: a missing block adds fma(0, 0, acc) = acc, acc never being −0).
+    /// d[8·j + i] = weight scale × activation scale of block c + i for slot j (weight scales from ws_j, token row scales from s_j),
+    /// for the slots of <typeparamref name="TS"/>; 0 for i ≥ m (a missing block adds fma(0, 0, acc) = acc, acc never being −0).
+    /// No calls: a call in the kernels' loops makes the JIT keep their accumulators in memory.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ChunkScales<TN>(ushort* ws, in QuantizedRows a, int t0, int c, int m, float* d) where TN : struct, ITokenCount
+    private static void ChunkScales<TS>(ushort* ws0, ushort* ws1, ushort* ws2, ushort* ws3, float* s0, float* s1, float* s2, float* s3, int c, int m, float* d)
+        where TS : struct, IShape
     {
+        int slots = TS.R * TS.N;
         if (m == 8)
         {
-            var w8 = HalfToSingle8(ws + c);
-            for (int k = 0; k < TN.N; k++) (w8 * Vector256.Load(a.Scales(t0 + k) + c)).Store(d + 8 * k);
+            (HalfToSingle8(ws0 + c) * Vector256.Load(s0 + c)).Store(d);
+            if (slots > 1) (HalfToSingle8(ws1 + c) * Vector256.Load(s1 + c)).Store(d + 8);
+            if (slots > 2) (HalfToSingle8(ws2 + c) * Vector256.Load(s2 + c)).Store(d + 16);
+            if (slots > 3) (HalfToSingle8(ws3 + c) * Vector256.Load(s3 + c)).Store(d + 24);
             return;
         }
         for (int i = 0; i < 8; i++)
         {
-            float w = i < m ? HalfToSingle(ws[c + i]) : 0;
-            for (int k = 0; k < TN.N; k++) d[8 * k + i] = i < m ? w * a.Scales(t0 + k)[c + i] : 0;
+            bool present = i < m;
+            d[i] = present ? HalfToSingle(ws0[c + i]) * s0[c + i] : 0;
+            if (slots > 1) d[8 + i] = present ? HalfToSingle(ws1[c + i]) * s1[c + i] : 0;
+            if (slots > 2) d[16 + i] = present ? HalfToSingle(ws2[c + i]) * s2[c + i] : 0;
+            if (slots > 3) d[24 + i] = present ? HalfToSingle(ws3[c + i]) * s3[c + i] : 0;
         }
+    }
+
+    /// <summary>
+    /// Slot <paramref name="j"/> of a <typeparamref name="TS"/> pass from weight row r and token row t0: weight row r + j and token
+    /// row t0 when several weight rows share the pass (decode), weight row r and token row t0 + j when several token rows do
+    /// (prefill); all null past the shape's slots.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Slot<TS>(in QuantWeightRows rows, int r, int j, in QuantizedRows a, int t0,
+        out byte* w, out ushort* ws, out byte* zeros, out sbyte* q, out int* offsets, out float* scales) where TS : struct, IShape
+    {
+        if (j >= TS.R * TS.N)
+        {
+            w = null; ws = null; zeros = null; q = null; offsets = null; scales = null;
+            return;
+        }
+        int row = r + (TS.R > 1 ? j : 0), t = t0 + (TS.R > 1 ? 0 : j);
+        w = rows.Row(row);
+        ws = rows.RowScales(row);
+        zeros = rows.RowZeros(row);
+        q = a.Values(t);
+        offsets = a.Offsets(t);
+        scales = a.Scales(t);
     }
 
     /// <summary>Step 4 of the order: both sets of eight lanes to one F32.</summary>
@@ -304,33 +338,45 @@ internal static unsafe partial class QuantKernels
         return ReduceScalar(acc);
     }
 
-    // ---- Token counts: the kernels are generic over how many token rows share a pass over the weight row ----
+    // ---- Shapes: up to four (weight row, token row) products share a pass ----
 
-    internal interface ITokenCount
+    /// <summary>R weight rows × N token rows per pass (one of them 1, R·N ≤ 4): each product is a slot with its own accumulators.</summary>
+    internal interface IShape
     {
+        static abstract int R { get; }
         static abstract int N { get; }
     }
 
-    private struct One : ITokenCount { public static int N => 1; }
-    private struct Two : ITokenCount { public static int N => 2; }
-    private struct Three : ITokenCount { public static int N => 3; }
-    private struct Four : ITokenCount { public static int N => 4; }
+    private struct R1N1 : IShape { public static int R => 1; public static int N => 1; }
+    private struct R1N2 : IShape { public static int R => 1; public static int N => 2; }
+    private struct R1N3 : IShape { public static int R => 1; public static int N => 3; }
+    private struct R1N4 : IShape { public static int R => 1; public static int N => 4; }
+    private struct R4N1 : IShape { public static int R => 4; public static int N => 1; }
 
-    /// <summary>A kernel over weight rows, specialized for the number of token rows that share each pass.</summary>
+    /// <summary>A kernel over weight rows, specialized for the shape of its passes.</summary>
     private interface IRowKernel
     {
-        static abstract void Run<TN>(in QuantWeightRows w, in QuantizedRows a, int t0, int nb, float* result) where TN : struct, ITokenCount;
+        /// <summary>result[i·N + k] for rows i &lt; w.Count (a multiple of R) and token rows t0 + k, k &lt; N.</summary>
+        static abstract void Run<TS>(in QuantWeightRows w, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape;
     }
 
+    /// <summary>
+    /// Decode (one token row): four weight rows per pass, sharing the token row's loads, eight independent accumulator chains, one
+    /// loop for four rows; the rows left over one at a time. Several token rows: one weight row per pass, read once for all.
+    /// </summary>
     private static void ForCount<TKernel>(int count, in QuantWeightRows w, in QuantizedRows a, int t0, int nb, float* result)
         where TKernel : struct, IRowKernel
     {
         switch (count)
         {
-            case 1: TKernel.Run<One>(w, a, t0, nb, result); break;
-            case 2: TKernel.Run<Two>(w, a, t0, nb, result); break;
-            case 3: TKernel.Run<Three>(w, a, t0, nb, result); break;
-            case 4: TKernel.Run<Four>(w, a, t0, nb, result); break;
+            case 1:
+                int four = w.Count / 4 * 4;
+                if (four > 0) TKernel.Run<R4N1>(w.Slice(0, four), a, t0, nb, result);
+                if (four < w.Count) TKernel.Run<R1N1>(w.Slice(four, w.Count - four), a, t0, nb, result + four);
+                break;
+            case 2: TKernel.Run<R1N2>(w, a, t0, nb, result); break;
+            case 3: TKernel.Run<R1N3>(w, a, t0, nb, result); break;
+            case 4: TKernel.Run<R1N4>(w, a, t0, nb, result); break;
             default: throw new ArgumentOutOfRangeException(nameof(count), count, "one to four token rows");
         }
     }
@@ -351,6 +397,7 @@ internal readonly unsafe struct QuantWeightRows(byte* data, long stride, ushort*
     public int Count { get; } = count;
 
     public byte* Row(int i) => Data + i * Stride;
+    public QuantWeightRows Slice(int start, int count) => new(Row(start), Stride, RowScales(start), ScaleStride, RowZeros(start), ZeroStride, count);
     public ushort* RowScales(int i) => Scales + i * ScaleStride;
     public byte* RowZeros(int i) => Zeros == null ? null : Zeros + i * ZeroStride;
 }
