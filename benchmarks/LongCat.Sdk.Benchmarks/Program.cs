@@ -3,6 +3,8 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]]  (prefill and the BF16 product over many rows, a fast sanity run)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-quant [tokens [rounds [prefill]]] [--profile]  (lite-mini decode and prefill: unquantized, Q8, Q4, alternating)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quant-peak [rounds]         (the Q8/Q4 row kernels on every path, one thread)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- kernel-ab [rounds]          (the BF16 kernels before batch invariance against the current ones, one process)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spec-profile models/longcat-demo [steps [prompt [draft-vocab]]]  (ops of a plain and a k=1 speculative step)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- engine-overhead [tokens [rounds]]   (single-stream decode: engine vs TokenSession, same run)
@@ -42,6 +44,13 @@ if (args.Length > 0 && args[0] == "spin-pool")
     return;
 }
 if (args.Length > 0 && args[0] == "attn-micro") { LongCat.Sdk.Benchmarks.AttnMicro.Run(); return; }
+if (args.Length > 0 && args[0] == "quick-quant")
+{
+    int Arg(int i, int fallback) => args.Length > i && args[i] != "--profile" ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    LongCat.Sdk.Benchmarks.QuickQuant.Run(Arg(1, 64), Arg(2, 5), Arg(3, 64), profile: args.Contains("--profile"));
+    return;
+}
+if (args.Length > 0 && args[0] == "quant-peak") { LongCat.Sdk.Benchmarks.QuantPeak.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 7); return; }
 if (args.Length > 0 && args[0] == "kernel-peak") { LongCat.Sdk.Benchmarks.KernelPeak.Run(); return; }
 if (args.Length > 0 && args[0] == "kernel-ab") { LongCat.Sdk.Benchmarks.KernelAb.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 41); return; }
 // gpu-check: the ILGPU conformance, golden and launch-budget tests on CUDA, without a test host (for GPU machines without the SDK).

@@ -16,7 +16,7 @@ internal static unsafe class BlockFormats
     public const int Q4BlockBytes = BlockSize / 2;
 
     /// <summary>
-    /// Quantizes one row (a multiple of <see cref="BlockSize"/> values) to 8 bits: per block, scale =
+    /// Quantizes one row <paramref name="x"/> (its length a multiple of <see cref="BlockSize"/>) to 8 bits: per block, scale =
     /// max|x| / 127 rounded to F16, q = round(x / scale) (ties away from zero) clamped to ±127; a block of zeros has scale 0.
     /// </summary>
     public static void QuantizeQ8Row(ReadOnlySpan<float> x, Span<sbyte> q, Span<Half> scales)

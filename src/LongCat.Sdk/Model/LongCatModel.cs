@@ -133,7 +133,7 @@ internal sealed class LongCatModel : IDisposable
         progress?.Report(new LoadProgress("checkpoint", 0, 0));
         var draftVocabulary = options.LoadMtp ? Model.DraftVocabulary.Resolve(directory, config.VocabSize, options.DraftVocabularySize) : null;
         var checkpoint = CheckpointIndex.Open(directory);
-        var backend = options.Backend ?? new CpuBackend(options.Residency, options.Threads);
+        var backend = options.Backend ?? new CpuBackend(options.Residency, options.Threads) { Int8Activations = options.Int8Activations };
         try
         {
             return new LongCatModel(config, checkpoint, backend, options.Backend is null, options, draftVocabulary, progress, cancellation);

@@ -14,6 +14,13 @@ internal sealed record ModelOptions
     /// <summary>Weights quantized as they load (<see cref="QuantizationPlan"/>).</summary>
     public WeightQuantization Quantization { get; init; }
 
+    /// <summary>
+    /// For a CPU backend the model creates: products with Q8/Q4 weights quantize the activations to int8 blocks and use integer
+    /// dot products (default, llama.cpp's scheme, fast); false dequantizes the weights against F32 activations (exact to the
+    /// dequantized weights, slow: the golden tests of quantized checkpoints use it).
+    /// </summary>
+    public bool Int8Activations { get; init; } = true;
+
     /// <summary>Worker threads for a backend the model creates (0: all cores).</summary>
     public int Threads { get; init; }
 

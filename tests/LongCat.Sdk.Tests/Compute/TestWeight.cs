@@ -11,15 +11,17 @@ namespace LongCat.Sdk.Tests.Compute;
 /// </summary>
 internal sealed unsafe class TestWeight : IDisposable
 {
-    private TestWeight(CpuTensor tensor, CpuTensor? scales, float[] values)
+    private TestWeight(CpuTensor tensor, CpuTensor? scales, float[] values, CpuTensor? zeros = null)
     {
         Tensor = tensor;
         Scales = scales;
         Values = values;
+        Zeros = zeros;
     }
 
     public CpuTensor Tensor { get; }
     public CpuTensor? Scales { get; }
+    public CpuTensor? Zeros { get; }
     /// <summary>Row-major exact values.</summary>
     public float[] Values { get; }
     public int Rows => Tensor.Shape[0];
@@ -77,6 +79,52 @@ internal sealed unsafe class TestWeight : IDisposable
         return new TestWeight(tensor, null, values);
     }
 
+    /// <summary>
+    /// A random <see cref="DType.Q8"/> or <see cref="DType.Q4"/> weight: random codes (Q8 −127..127, Q4 0..15), F16 scales of
+    /// either sign (Q8: positive, as the quantizer writes them) per <paramref name="groupSize"/> values, and for Q4 random zero
+    /// points when <paramref name="withZeros"/> (else none: zero 8). Values are scale·(q − zero), exact in F32.
+    /// </summary>
+    public static TestWeight CreateQuantized(DType dtype, int rows, int cols, Random random, int groupSize = 32, bool withZeros = false, float magnitude = 1f)
+    {
+        int groups = cols / groupSize;
+        var scales = CpuTensor.Allocate(DType.F16, [rows, groups]);
+        var zeros = withZeros ? CpuTensor.Allocate(DType.U8, [rows, groups]) : null;
+        var tensor = CpuTensor.Allocate(dtype, [rows, cols]);
+        var tensorWithScales = new CpuTensor(dtype, [rows, cols], tensor.Data, owned: false, "test.quantized")
+            { BlockScales = scales, Zeros = zeros, GroupSize = groupSize };
+        var values = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int g = 0; g < groups; g++)
+            {
+                float s = magnitude * (0.25f + (float)random.NextDouble()) / (dtype == DType.Q8 ? 127f : 8f);
+                ((Half*)scales.Data)[r * groups + g] = (Half)(dtype == DType.Q4 && random.Next(4) == 0 ? -s : s);
+                if (zeros is not null) zeros.Data[r * groups + g] = (byte)random.Next(16);
+            }
+            for (int c = 0; c < cols; c++)
+            {
+                int g = c / groupSize, q;
+                if (dtype == DType.Q8)
+                {
+                    q = random.Next(-127, 128);
+                    ((sbyte*)tensor.Data)[r * cols + c] = (sbyte)q;
+                }
+                else
+                {
+                    int code = random.Next(16);
+                    int inBlock = c % 32;
+                    byte* b = tensor.Data + r * (cols / 2) + c / 32 * 16 + inBlock % 16;
+                    *b = (byte)(inBlock < 16 ? (*b & 0xF0) | code : (*b & 0x0F) | code << 4);
+                    q = code - (zeros is null ? 8 : zeros.Data[r * groups + g]);
+                }
+                values[r * cols + c] = (float)((Half*)scales.Data)[r * groups + g] * q;
+            }
+        }
+        return new TestWeight(tensorWithScales, scales, values, zeros) { _storage = tensor };
+    }
+
+    private CpuTensor? _storage;
+
     /// <summary>float8_e4m3fn decoded from its fields: bias 7, subnormals at exponent 0, S.1111.111 is NaN, no infinities.</summary>
     public static float Fp8E4M3(byte b)
     {
@@ -97,6 +145,8 @@ internal sealed unsafe class TestWeight : IDisposable
     public void Dispose()
     {
         Tensor.Dispose();
+        _storage?.Dispose();
         Scales?.Dispose();
+        Zeros?.Dispose();
     }
 }

@@ -16,7 +16,7 @@ internal sealed unsafe partial class CpuBackend
         Require(qb.Rows == shape.Heads * shape.QHeadDim && qb.Columns == qas.Columns, nameof(MlaQueryAndCache), $"qa {qas}, q_b {qb}");
         var qaNormed = Normalize(new RmsNormed(qa, weights.QANorm, weights.NormEps), 0, nameof(MlaQueryAndCache));
         var q = _scratch.Rows(1, qas.Rows, qb.Rows);                      // [T, nH·(nope+R)]
-        var input = Input(qaNormed, qb.DType == DType.BF16);
+        var input = Input(qaNormed, qb);
         ForRanges(qb.Rows, 16, (r0, r1) => MatMulRows(input, qb, q, r0, r1, accumulate: false));
         // Every head of a row and its cached k_rot turn by the same angles: cos and sin once per row, not once per head.
         var pos = Cpu(meta.Positions);

@@ -80,19 +80,29 @@ internal sealed unsafe partial class CpuBackend
             var pairs = byExpert[e]!;
             CpuTensor gate = Cpu(experts.Gate[e]), up = Cpu(experts.Up[e]), down = Cpu(experts.Down[e]);
             int n = pairs.Count, ffn = gate.Rows;
-            // xin [n, H], hmid [n, F], yout [n, H], then both inputs again in even/odd order for BF16 weights.
+            // xin [n, H], hmid [n, F], yout [n, H], then both inputs again in even/odd order for BF16 weights and quantized for
+            // Q8/Q4 weights (as the dense ops' scratch slots hold them).
             long floats = (long)n * (hidden + ffn + hidden) * 2;
-            float* buf = (float*)NativeMemory.AlignedAlloc((nuint)(floats * 4), 64);
+            long xinQuantized = n * QuantizedRows.RowBytes(hidden), hmidQuantized = n * QuantizedRows.RowBytes(ffn);
+            bool quantizedIn = Int8Activations && (gate.DType.IsBlockQuantized() || up.DType.IsBlockQuantized());
+            bool quantizedMid = Int8Activations && down.DType.IsBlockQuantized();
+            long bytes = floats * 4 + (quantizedIn ? 2 * xinQuantized : 0) + (quantizedMid ? hmidQuantized : 0);
+            float* buf = (float*)NativeMemory.AlignedAlloc((nuint)bytes, 64);
             try
             {
                 var xin = new CpuTensor(DType.F32, [n, hidden], (byte*)buf, owned: false);
                 var hmid = new CpuTensor(DType.F32, [n, ffn], (byte*)(buf + (long)n * hidden), owned: false);
                 var yout = new CpuTensor(DType.F32, [n, hidden], (byte*)(buf + (long)n * (hidden + ffn)), owned: false);
                 float* xinPermuted = buf + (long)n * (hidden + ffn + hidden), hmidPermuted = xinPermuted + (long)n * hidden;
+                byte* quantized = (byte*)(buf + floats);
+                byte* xin8 = quantizedIn && (gate.DType == DType.Q8 || up.DType == DType.Q8) ? quantized : null;
+                byte* xin4 = quantizedIn && (gate.DType == DType.Q4 || up.DType == DType.Q4) ? quantized + xinQuantized : null;
+                byte* hmidQ = quantizedMid ? quantized + (quantizedIn ? 2 * xinQuantized : 0) : null;
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(xs.RowF32(pairs[i] / k), xin.RowF32(i), hidden * 4L, hidden * 4L);
                 // The expert's product for a token has the same bits whichever other tokens chose the expert (see MatMulRows).
-                SwiGluRows(Input(xin, gate.DType == DType.BF16 || up.DType == DType.BF16 ? xinPermuted : null), gate, up, hmid, 0, ffn);
-                MatMulRows(Input(hmid, down.DType == DType.BF16 ? hmidPermuted : null), down, yout, 0, hidden, accumulate: false);
+                SwiGluRows(Input(xin, gate.DType == DType.BF16 || up.DType == DType.BF16 ? xinPermuted : null, xin8, xin4, _quantPath), gate, up, hmid, 0, ffn);
+                MatMulRows(Input(hmid, down.DType == DType.BF16 ? hmidPermuted : null, down.DType == DType.Q8 ? hmidQ : null,
+                    down.DType == DType.Q4 ? hmidQ : null, _quantPath), down, yout, 0, hidden, accumulate: false);
                 for (int i = 0; i < n; i++) Buffer.MemoryCopy(yout.RowF32(i), results.RowF32(pairs[i]), hidden * 4L, hidden * 4L);
             }
             finally

@@ -33,6 +33,22 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>Worker threads used by each op.</summary>
     public int Threads { get; }
 
+    /// <summary>
+    /// True (the default): Q8/Q4 weights multiply token rows quantized to int8 per op (<see cref="QuantKernels"/>). False: they
+    /// are dequantized a chunk at a time against F32 rows (<see cref="SimdKernels.Dot"/>), exact but several times slower: the
+    /// reference the int8 path's model-level error is measured against.
+    /// </summary>
+    internal bool Int8Activations { get; init; } = true;
+
+    /// <summary>The instruction set of the Q8/Q4 products (default: the fastest this CPU has; every path gives the same bits).</summary>
+    internal QuantPath QuantPath
+    {
+        get => _quantPath;
+        init => _quantPath = QuantKernels.IsSupported(value) ? value : throw new NotSupportedException($"This CPU has no {value} path.");
+    }
+
+    private readonly QuantPath _quantPath = QuantKernels.Best;
+
     /// <summary>Bytes of anonymous memory holding copied weights.</summary>
     public long CopiedWeightBytes => _arena.ReservedBytes;
 
@@ -146,7 +162,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         int tokens = xs.Rows, inDim = w.Columns, outDim = w.Rows;
         if (xs.Columns != inDim || ys.Columns != outDim || ys.Rows != tokens)
             throw new ArgumentException($"MatMul shapes: x [{tokens}, {xs.Columns}], {w}, y [{ys.Rows}, {ys.Columns}].");
-        var input = Input(xs, w.DType == DType.BF16);
+        var input = Input(xs, w);
         ForRanges(outDim, 16, (r0, r1) => MatMulRows(input, w, ys, r0, r1, accumulate));
     }
 
@@ -157,7 +173,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         int tokens = x.X.Rows, inDim = w1.Columns, out1 = w1.Rows;
         Require(x.X.Columns == inDim && w2.Columns == inDim && o1.Rows == tokens && o2.Rows == tokens && o1.Columns == out1 && o2.Columns == w2.Rows,
             nameof(MatMulPair), $"x {x.X}, {w1}, {w2}, y1 {o1}, y2 {o2}");
-        var xn = Input(Normalize(x, 0, nameof(MatMulPair)), w1.DType == DType.BF16 || w2.DType == DType.BF16);
+        var xn = Input(Normalize(x, 0, nameof(MatMulPair)), w1, w2);
         // One pass over the rows of both weights: one parallel dispatch, not two.
         ForRanges(out1 + w2.Rows, 16, (r0, r1) =>
         {
@@ -168,35 +184,63 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
 
     /// <summary>
     /// The token rows x [T, K] a product reads and, for BF16 weights, the same rows in <see cref="SimdKernels.PermuteEvenOdd"/>
-    /// order: permuted once per op, then read by every row range and every weight row.
+    /// order; for Q8/Q4 weights, the same rows quantized (<see cref="QuantizedRows"/>): prepared once per op, then read by every
+    /// row range and every weight row.
     /// </summary>
-    private readonly struct MatMulInput(CpuTensor x, float* permuted)
+    private readonly struct MatMulInput(CpuTensor x, float* permuted, QuantizedRows q8, QuantizedRows q4, QuantPath path)
     {
         public CpuTensor X { get; } = x;
 
+        /// <summary>The instruction set of the Q8/Q4 products.</summary>
+        public QuantPath Path { get; } = path;
+
         /// <summary>[T, K] in even/odd order; null when no BF16 weight reads these rows.</summary>
         public float* Permuted { get; } = permuted;
+
+        /// <summary>The rows quantized for <paramref name="format"/> weights (empty when none reads them).</summary>
+        public QuantizedRows Quantized(DType format) => format == DType.Q8 ? q8 : q4;
 
         public int Rows => X.Rows;
 
         public float* PermutedRow(int t) => Permuted + (long)t * X.Columns;
     }
 
-    /// <summary><paramref name="x"/> as the product kernels read it; a permuted copy (for BF16 weights) in scratch slot 2.</summary>
-    private MatMulInput Input(CpuTensor x, bool bf16) => Input(x, bf16 ? _scratch.Rows(2, x.Rows, x.Columns).F32 : null);
+    /// <summary>
+    /// <paramref name="x"/> as the product kernels read it for <paramref name="w1"/> (and <paramref name="w2"/>): a permuted copy for
+    /// BF16 weights in scratch slot 2, quantized copies for Q8 and Q4 weights in slots 3 and 4.
+    /// </summary>
+    private MatMulInput Input(CpuTensor x, CpuTensor w1, CpuTensor? w2 = null)
+    {
+        bool Reads(DType format) => w1.DType == format || w2?.DType == format;
+        bool quantize = Int8Activations;
+        long quantized = x.Rows * QuantizedRows.RowBytes(x.Columns);
+        return Input(x, Reads(DType.BF16) ? _scratch.Rows(2, x.Rows, x.Columns).F32 : null,
+            quantize && Reads(DType.Q8) ? _scratch.Bytes(3, quantized) : null, quantize && Reads(DType.Q4) ? _scratch.Bytes(4, quantized) : null, _quantPath);
+    }
 
-    /// <summary><paramref name="x"/> as the product kernels read it, permuted into <paramref name="permuted"/> [T, K] unless null.</summary>
-    private static MatMulInput Input(CpuTensor x, float* permuted)
+    /// <summary>
+    /// <paramref name="x"/> as the product kernels read it: permuted into <paramref name="permuted"/> [T, K] and quantized into
+    /// <paramref name="q8"/> and <paramref name="q4"/> (each <see cref="QuantizedRows.RowBytes"/> per row), each unless null.
+    /// </summary>
+    private static MatMulInput Input(CpuTensor x, float* permuted, byte* q8 = null, byte* q4 = null, QuantPath path = QuantPath.Scalar)
     {
         if (permuted != null)
             for (int t = 0; t < x.Rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), permuted + (long)t * x.Columns, x.Columns);
-        return new MatMulInput(x, permuted);
+        var rows8 = q8 == null ? default : new QuantizedRows(q8, x.Rows, x.Columns, DType.Q8);
+        var rows4 = q4 == null ? default : new QuantizedRows(q4, x.Rows, x.Columns, DType.Q4);
+        for (int t = 0; t < x.Rows; t++)
+        {
+            if (q8 != null) QuantKernels.Quantize(x.RowF32(t), rows8, t);
+            if (q4 != null) QuantKernels.Quantize(x.RowF32(t), rows4, t);
+        }
+        return new MatMulInput(x, permuted, rows8, rows4, path);
     }
 
     /// <summary>
     /// y[t, r] (+)= W[r]·x[t] for r in [r0, r1) and every token row t. Batch invariant: a row's result has the same bits whatever
-    /// T is and wherever the row sits (BF16 rows are all summed in <see cref="SimdKernels.DotBf16Row"/>'s order, other formats by
-    /// <see cref="SimdKernels.Dot"/> one row at a time), so a request's tokens do not depend on what is batched with it.
+    /// T is and wherever the row sits (BF16 rows are all summed in <see cref="SimdKernels.DotBf16Row"/>'s order, Q8/Q4 rows in
+    /// <see cref="QuantKernels"/>' one order, other formats by <see cref="SimdKernels.Dot"/> one row at a time), so a request's
+    /// tokens do not depend on what is batched with it.
     /// </summary>
     private static void MatMulRows(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
@@ -206,6 +250,11 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             return;
         }
         int tokens = x.Rows, outDim = w.Rows;
+        if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
+        {
+            MatMulRowsQuantized(x, w, y, r0, r1, accumulate);
+            return;
+        }
         float* res = stackalloc float[4];
         for (int r = r0; r < r1; r++)
             for (int t = 0; t < tokens; t += 4)
@@ -220,9 +269,36 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             }
     }
 
+    /// <summary>Weight rows per call into <see cref="QuantKernels"/>: one dispatch for many rows (a decode row is ~1 KB, tens of ns).</summary>
+    private const int QuantRowBatch = 16;
+
+    /// <summary><see cref="MatMulRows"/> for Q8/Q4 weights: batches of weight rows against up to four token rows at a time.</summary>
+    private static void MatMulRowsQuantized(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
+    {
+        int tokens = x.Rows, outDim = w.Rows;
+        var rows = x.Quantized(w.DType);
+        float* res = stackalloc float[QuantRowBatch * 4];
+        byte* spread = stackalloc byte[QuantKernels.SpreadBytes(w.Columns)];
+        for (int r = r0; r < r1; r += QuantRowBatch)
+        {
+            int nr = Math.Min(QuantRowBatch, r1 - r);
+            for (int t = 0; t < tokens; t += 4)
+            {
+                int n = Math.Min(4, tokens - t);
+                QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, x.Path);
+                for (int i = 0; i < nr; i++)
+                    for (int k = 0; k < n; k++)
+                    {
+                        float* dst = y.F32 + (long)(t + k) * outDim + r + i;
+                        *dst = accumulate ? *dst + res[i * n + k] : res[i * n + k];
+                    }
+            }
+        }
+    }
+
     /// <summary>
-    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill and verify, four token rows at a time). A BF16 weight row is widened
-    /// once for all the token rows, and each dot is bit-identical to the one-row kernel's; other formats go row by row.
+    /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill and verify, four token rows at a time). A BF16 or Q8/Q4 weight row
+    /// is read once for all the token rows, and each dot is bit-identical to the one-row kernel's; other formats go row by row.
     /// </summary>
     private static void RowDots(CpuTensor w, int r, MatMulInput x, int t0, int count, float* result)
     {
@@ -230,6 +306,12 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         if (w.DType == DType.BF16)
         {
             SimdKernels.DotBf16RowN((ushort*)w.Data + (long)r * inDim, x.PermutedRow(t0), inDim, count, inDim, result);
+            return;
+        }
+        if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
+        {
+            byte* spread = stackalloc byte[QuantKernels.SpreadBytes(inDim)];
+            QuantKernels.Dot(w, r, 1, x.Quantized(w.DType), t0, count, result, spread, x.Path);
             return;
         }
         for (int k = 0; k < count; k++) result[k] = SimdKernels.Dot(w, r, x.X.RowF32(t0 + k), inDim);
@@ -274,7 +356,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         int inDim = g.Columns, outDim = g.Rows;
         if (x.X.Columns != inDim || u.Rows != outDim || u.Columns != inDim || hs.Columns != outDim || hs.Rows != x.X.Rows)
             throw new ArgumentException($"MatMulSwiGlu shapes: x [{x.X.Rows}, {x.X.Columns}], {g}, {u}, h [{hs.Rows}, {hs.Columns}].");
-        var xs = Input(Normalize(x, 0, nameof(MatMulSwiGlu)), g.DType == DType.BF16 || u.DType == DType.BF16);
+        var xs = Input(Normalize(x, 0, nameof(MatMulSwiGlu)), g, u);
         ForRanges(outDim, 8, (r0, r1) => SwiGluRows(xs, g, u, hs, r0, r1));
     }
 
@@ -294,6 +376,11 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             }
             return;
         }
+        if (g.DType.IsBlockQuantized() && u.DType.IsBlockQuantized() && !x.Quantized(g.DType).IsEmpty && !x.Quantized(u.DType).IsEmpty)
+        {
+            SwiGluRowsQuantized(x, g, u, h, r0, r1);
+            return;
+        }
         float* gd = stackalloc float[4], ud = stackalloc float[4];
         for (int r = r0; r < r1; r++)
             for (int t = 0; t < tokens; t += 4)
@@ -303,6 +390,27 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
                 RowDots(u, r, x, t, n, ud);
                 for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r] = SimdKernels.SiluMul(gd[k], ud[k]);
             }
+    }
+
+    /// <summary><see cref="SwiGluRows"/> for Q8/Q4 weights, as <see cref="MatMulRowsQuantized"/>.</summary>
+    private static void SwiGluRowsQuantized(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
+    {
+        int tokens = x.Rows, outDim = g.Rows;
+        QuantizedRows xg = x.Quantized(g.DType), xu = x.Quantized(u.DType);
+        float* gd = stackalloc float[QuantRowBatch * 4], ud = stackalloc float[QuantRowBatch * 4];
+        byte* spread = stackalloc byte[QuantKernels.SpreadBytes(g.Columns)];
+        for (int r = r0; r < r1; r += QuantRowBatch)
+        {
+            int nr = Math.Min(QuantRowBatch, r1 - r);
+            for (int t = 0; t < tokens; t += 4)
+            {
+                int n = Math.Min(4, tokens - t);
+                QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, x.Path);
+                QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, x.Path);
+                for (int i = 0; i < nr; i++)
+                    for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r + i] = SimdKernels.SiluMul(gd[i * n + k], ud[i * n + k]);
+            }
+        }
     }
 
     /// <inheritdoc/>

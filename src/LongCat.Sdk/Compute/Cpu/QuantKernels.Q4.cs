@@ -1,0 +1,175 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+// Q4 weights × int8 token rows: a pair of 16-byte blocks per 256-bit step, two pairs per 512-bit step. A weight byte's low
+// nibbles meet the token row's columns 0..15 and its high nibbles columns 16..31 (the quantized row's quad layout), so the
+// nibbles are split with one shift and two ANDs and never moved across lanes.
+internal static unsafe partial class QuantKernels
+{
+    /// <summary>How a 256-bit path forms a Q4 pair's eight exact s32 lanes.</summary>
+    private interface IQ4Ops
+    {
+        /// <summary>Σ q·a over the lane's low- and high-nibble columns, plus <paramref name="offsets"/> (−zero·Σa).</summary>
+        static abstract Vector256<int> Lanes(Vector256<byte> low, Vector256<byte> high, sbyte* aLow, sbyte* aHigh, Vector256<int> offsets);
+    }
+
+    private struct Q4Vnni : IQ4Ops
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Lanes(Vector256<byte> low, Vector256<byte> high, sbyte* aLow, sbyte* aHigh, Vector256<int> offsets) =>
+            AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(offsets, low, Vector256.Load(aLow)), high, Vector256.Load(aHigh));
+    }
+
+    /// <summary>u8 nibbles × s8: each s16 pair at most 2·15·127, and the two halves' sum at most twice that.</summary>
+    private struct Q4Avx2 : IQ4Ops
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Lanes(Vector256<byte> low, Vector256<byte> high, sbyte* aLow, sbyte* aHigh, Vector256<int> offsets)
+        {
+            var pairs = Avx2.MultiplyAddAdjacent(low, Vector256.Load(aLow)) + Avx2.MultiplyAddAdjacent(high, Vector256.Load(aHigh));
+            return Avx2.MultiplyAddAdjacent(pairs, Vector256.Create((short)1)) + offsets;
+        }
+    }
+
+    /// <summary>−zero·Σa from the stored −8·Σa: ×zero, then an exact ÷8 (the product is a multiple of 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ZeroOffsets(int* offsets, Vector256<int> zeros) =>
+        Avx2.ShiftRightArithmetic(Avx2.MultiplyLow(Vector256.Load(offsets), zeros), 3);
+
+    /// <summary>Q4 passes on a 256-bit path: two accumulators (even, odd pairs of blocks) per slot.</summary>
+    private struct Q4Kernel256<TOps> : IRowKernel where TOps : struct, IQ4Ops
+    {
+        [SkipLocalsInit]
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
+        {
+            float* d = stackalloc float[32];
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+        }
+
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        {
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out byte* z0, out sbyte* q0, out int* o0, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out byte* z1, out sbyte* q1, out int* o1, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out byte* z2, out sbyte* q2, out int* o2, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out byte* z3, out sbyte* q3, out int* o3, out float* sa3);
+            Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+            for (int c = 0; c < nb; c += 8)
+            {
+                int m = Math.Min(8, nb - c);
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                for (int k = 0; k < m; k += 4)
+                {
+                    // Pairs (c + k) / 2, even, and (c + k) / 2 + 1, odd: one set each.
+                    e0 = Pair(e0, w0, z0, k, m, c, q0, o0, d);
+                    if (slots > 1) e1 = Pair(e1, w1, z1, k, m, c, q1, o1, d + 8);
+                    if (slots > 2) e2 = Pair(e2, w2, z2, k, m, c, q2, o2, d + 16);
+                    if (slots > 3) e3 = Pair(e3, w3, z3, k, m, c, q3, o3, d + 24);
+                    if (k + 2 >= m) continue;
+                    f0 = Pair(f0, w0, z0, k + 2, m, c, q0, o0, d);
+                    if (slots > 1) f1 = Pair(f1, w1, z1, k + 2, m, c, q1, o1, d + 8);
+                    if (slots > 2) f2 = Pair(f2, w2, z2, k + 2, m, c, q2, o2, d + 16);
+                    if (slots > 3) f3 = Pair(f3, w3, z3, k + 2, m, c, q3, o3, d + 24);
+                }
+            }
+            result[0] = Reduce(e0, f0);
+            if (slots > 1) result[1] = Reduce(e1, f1);
+            if (slots > 2) result[2] = Reduce(e2, f2);
+            if (slots > 3) result[3] = Reduce(e3, f3);
+        }
+
+        /// <summary>
+        /// Blocks b = c + k and b + 1 of one slot (a lone last block: zeros after it, with d = 0 and zero-padded token rows).
+        /// Slots sharing a weight row load and split it once (CSE).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Pair(Vector256<float> acc, byte* w, byte* zeros, int k, int m, int c, sbyte* q, int* offsets, float* d)
+        {
+            long b = c + k;
+            bool lone = k + 1 == m;
+            Sse.Prefetch0(w + b * 16 + PrefetchDistance);
+            var v = lone ? Vector256.Create(Vector128.Load(w + b * 16), Vector128<byte>.Zero) : Vector256.Load(w + b * 16);
+            var mask = Vector256.Create((byte)0x0F);
+            var low = v & mask;
+            var high = (v.AsUInt16() >>> 4).AsByte() & mask;
+            sbyte* values = q + b / 4 * 128 + b % 4 * 16;                    // the pair's low half in its quad; the high half at +64
+            var offset = zeros == null ? Vector256.Load(offsets + b * 4)
+                : ZeroOffsets(offsets + b * 4, Vector256.Create(Vector128.Create((int)zeros[b]), Vector128.Create(lone ? 0 : zeros[b + 1])));
+            var lanes = TOps.Lanes(low, high, values, values + 64, offset);
+            var dd = Vector256.Create(Vector128.Create(d[k]), Vector128.Create(d[k + 1]));
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), dd, acc);
+        }
+    }
+
+    /// <summary>
+    /// Q4 passes with AVX-512BW: four blocks (a quad: pairs 2q and 2q + 1, the low and high halves of one zmm, i.e. a slot's even
+    /// and odd sets) per step.
+    /// </summary>
+    private struct Q4Avx512Kernel : IRowKernel
+    {
+        [SkipLocalsInit]
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
+        {
+            float* d = stackalloc float[32];
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+        }
+
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        {
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out byte* z0, out sbyte* q0, out int* o0, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out byte* z1, out sbyte* q1, out int* o1, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out byte* z2, out sbyte* q2, out int* o2, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out byte* z3, out sbyte* q3, out int* o3, out float* sa3);
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            for (int c = 0; c < nb; c += 8)
+            {
+                int m = Math.Min(8, nb - c);
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                for (int k = 0; k < m; k += 4)
+                {
+                    long b = c + k;
+                    int blocks = Math.Min(4, m - k);         // the last one to three blocks: zeros after them (zero-padded rows, d = 0)
+                    acc0 = Quad(acc0, w0, z0, b, blocks, q0, o0, d + k);
+                    if (slots > 1) acc1 = Quad(acc1, w1, z1, b, blocks, q1, o1, d + 8 + k);
+                    if (slots > 2) acc2 = Quad(acc2, w2, z2, b, blocks, q2, o2, d + 16 + k);
+                    if (slots > 3) acc3 = Quad(acc3, w3, z3, b, blocks, q3, o3, d + 24 + k);
+                }
+            }
+            result[0] = Reduce(acc0);
+            if (slots > 1) result[1] = Reduce(acc1);
+            if (slots > 2) result[2] = Reduce(acc2);
+            if (slots > 3) result[3] = Reduce(acc3);
+        }
+
+        /// <summary>Blocks b..b+3 of one slot (b a multiple of 4: the token row's quad of 128 bytes at b·32).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Quad(Vector512<float> acc, byte* w, byte* zeros, long b, int blocks, sbyte* q, int* offsets, float* d)
+        {
+            byte* wb = w + b * 16;
+            Sse.Prefetch0(wb + PrefetchDistance);
+            var v = blocks == 4 ? Vector512.Load(wb)
+                : Vector512.Create(blocks == 1 ? Vector256.Create(Vector128.Load(wb), Vector128<byte>.Zero) : Vector256.Load(wb),
+                    blocks == 3 ? Vector256.Create(Vector128.Load(wb + 32), Vector128<byte>.Zero) : Vector256<byte>.Zero);
+            var mask = Vector512.Create((byte)0x0F);
+            var low = v & mask;
+            var high = (v.AsUInt16() >>> 4).AsByte() & mask;
+            sbyte* values = q + b * 32;
+            var pairs = Avx512BW.MultiplyAddAdjacent(low, Vector512.Load(values)) + Avx512BW.MultiplyAddAdjacent(high, Vector512.Load(values + 64));
+            var offset = Vector512.Load(offsets + b * 4);
+            var spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+            if (zeros != null)
+            {
+                byte* z = zeros + b;
+                var zv = Vector128.Create(z[0], blocks > 1 ? z[1] : 0, blocks > 2 ? z[2] : 0, blocks > 3 ? z[3] : 0);
+                offset = Avx512F.ShiftRightArithmetic(Avx512F.MultiplyLow(offset, Avx512F.PermuteVar16x32(zv.ToVector256Unsafe().ToVector512Unsafe(), spread)), 3);
+            }
+            var lanes = Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1)) + offset;
+            var dd = Avx512F.PermuteVar16x32(Vector128.Load(d).ToVector256Unsafe().ToVector512Unsafe(), spread);
+            return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(lanes), dd, acc);
+        }
+    }
+}

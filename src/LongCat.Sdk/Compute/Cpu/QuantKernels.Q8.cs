@@ -1,0 +1,170 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LongCat.Sdk.Compute.Cpu;
+
+// Q8 weights × int8 token rows: one 32-byte block per 256-bit step, two per 512-bit step.
+internal static unsafe partial class QuantKernels
+{
+    /// <summary>How a 256-bit path forms a Q8 block's eight exact s32 lanes.</summary>
+    private interface IQ8Ops
+    {
+        /// <summary>The weight block as the u8 operand, once for all token rows.</summary>
+        static abstract Vector256<byte> Prepare(Vector256<sbyte> w);
+
+        /// <summary>The lanes Σ w·a for one token row (<paramref name="offsets"/>: the row's −128·Σa per lane).</summary>
+        static abstract Vector256<int> Lanes(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* a, int* offsets);
+    }
+
+    /// <summary>The offset trick: (w + 128) as u8 × a, plus −128·Σa (vpdpbusd sums in s32, so nothing saturates).</summary>
+    private struct Q8Vnni : IQ8Ops
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Prepare(Vector256<sbyte> w) => w.AsByte() ^ Vector256.Create((byte)0x80);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Lanes(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* a, int* offsets) =>
+            AvxVnni.MultiplyWideningAndAdd(Vector256.Load(offsets), prepared, Vector256.Load(a));
+    }
+
+    /// <summary>The sign trick: |w| as u8 × (a with w's sign), each s16 pair at most 2·127·127, then pairs of pairs.</summary>
+    private struct Q8Avx2 : IQ8Ops
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<byte> Prepare(Vector256<sbyte> w) => Avx2.Abs(w);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<int> Lanes(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* a, int* offsets) =>
+            Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(prepared, Avx2.Sign(Vector256.Load(a), w)), Vector256.Create((short)1));
+    }
+
+    /// <summary>Q8 passes on a 256-bit path: two accumulators (even, odd blocks) per slot.</summary>
+    private struct Q8Kernel256<TOps> : IRowKernel where TOps : struct, IQ8Ops
+    {
+        [SkipLocalsInit]
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
+        {
+            float* d = stackalloc float[32];
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+        }
+
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        {
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out int* o0, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out int* o1, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out int* o2, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out int* o3, out float* sa3);
+            Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+            for (int c = 0; c < nb; c += 8)
+            {
+                int m = Math.Min(8, nb - c), k = 0;
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                for (; k + 1 < m; k += 2)
+                {
+                    long b = c + k;
+                    // One prefetch per 64-byte line of each weight row (a prefetch past the row's end is harmless).
+                    Sse.Prefetch0(w0 + b * Block + PrefetchDistance);
+                    if (TS.R > 1) Sse.Prefetch0(w1 + b * Block + PrefetchDistance);
+                    if (TS.R > 2) Sse.Prefetch0(w2 + b * Block + PrefetchDistance);
+                    if (TS.R > 3) Sse.Prefetch0(w3 + b * Block + PrefetchDistance);
+                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                    f0 = BlockStep(w0, q0, o0, b + 1, d[k + 1], f0);
+                    if (slots > 1)
+                    {
+                        e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                        f1 = BlockStep(w1, q1, o1, b + 1, d[8 + k + 1], f1);
+                    }
+                    if (slots > 2)
+                    {
+                        e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                        f2 = BlockStep(w2, q2, o2, b + 1, d[16 + k + 1], f2);
+                    }
+                    if (slots > 3)
+                    {
+                        e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
+                        f3 = BlockStep(w3, q3, o3, b + 1, d[24 + k + 1], f3);
+                    }
+                }
+                if (k < m)
+                {
+                    // The last block of an odd count: an even block, so the even set.
+                    long b = c + k;
+                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                    if (slots > 1) e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                    if (slots > 2) e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                    if (slots > 3) e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
+                }
+            }
+            result[0] = Reduce(e0, f0);
+            if (slots > 1) result[1] = Reduce(e1, f1);
+            if (slots > 2) result[2] = Reduce(e2, f2);
+            if (slots > 3) result[3] = Reduce(e3, f3);
+        }
+
+        /// <summary>Block b of one slot: acc = fma((float)lanes, d, acc). Slots sharing a weight row load and prepare it once (CSE).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> BlockStep(byte* w, sbyte* q, int* offsets, long b, float d, Vector256<float> acc)
+        {
+            var wv = Vector256.Load((sbyte*)w + b * Block);
+            var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q + b * Block, offsets + b * 8);
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(d), acc);
+        }
+    }
+
+    /// <summary>
+    /// Q8 passes with AVX-512BW: blocks b (low half) and b + 1 (high half) per step, so one zmm holds a slot's even and odd sets.
+    /// The sign trick, as <see cref="Q8Avx2"/> (vpmaddubsw has no s32 form to take the offset trick's 255·127 products).
+    /// </summary>
+    private struct Q8Avx512Kernel : IRowKernel
+    {
+        [SkipLocalsInit]
+        public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
+        {
+            float* d = stackalloc float[32];
+            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+        }
+
+        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        {
+            int slots = TS.R * TS.N;
+            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out _, out float* sa0);
+            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out _, out float* sa1);
+            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out _, out float* sa2);
+            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out _, out float* sa3);
+            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+            for (int c = 0; c < nb; c += 8)
+            {
+                int m = Math.Min(8, nb - c);
+                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                for (int k = 0; k < m; k += 2)
+                {
+                    long b = c + k;
+                    bool lone = k + 1 == m;                 // a lone last block: zeros after it (zero-padded token rows, d = 0)
+                    acc0 = Blocks(w0, q0, b, lone, d + k, acc0);
+                    if (slots > 1) acc1 = Blocks(w1, q1, b, lone, d + 8 + k, acc1);
+                    if (slots > 2) acc2 = Blocks(w2, q2, b, lone, d + 16 + k, acc2);
+                    if (slots > 3) acc3 = Blocks(w3, q3, b, lone, d + 24 + k, acc3);
+                }
+            }
+            result[0] = Reduce(acc0);
+            if (slots > 1) result[1] = Reduce(acc1);
+            if (slots > 2) result[2] = Reduce(acc2);
+            if (slots > 3) result[3] = Reduce(acc3);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Blocks(byte* w, sbyte* q, long b, bool lone, float* d, Vector512<float> acc)
+        {
+            sbyte* wb = (sbyte*)w + b * Block;
+            Sse.Prefetch0(wb + PrefetchDistance);
+            var wv = lone ? Vector512.Create(Vector256.Load(wb), Vector256<sbyte>.Zero) : Vector512.Load(wb);
+            var av = Vector512.Load(q + b * Block);
+            var signed = Vector512.ConditionalSelect(Vector512.LessThan(wv, Vector512<sbyte>.Zero), -av, av);
+            var lanes = Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Avx512BW.Abs(wv), signed), Vector512.Create((short)1));
+            var dd = Vector512.Create(Vector256.Create(d[0]), Vector256.Create(d[1]));
+            return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(lanes), dd, acc);
+        }
+    }
+}
