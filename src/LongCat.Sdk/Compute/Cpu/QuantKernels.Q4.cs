@@ -46,39 +46,44 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+            Pass<TS>(rows, a, t0, nb, d, result);
         }
 
-        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;
-            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out byte* z0, out sbyte* q0, out int* o0, out float* sa0);
-            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out byte* z1, out sbyte* q1, out int* o1, out float* sa1);
-            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out byte* z2, out sbyte* q2, out int* o2, out float* sa2);
-            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out byte* z3, out sbyte* q3, out int* o3, out float* sa3);
-            Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
-            for (int c = 0; c < nb; c += 8)
+            TokenSlot<TS>(a, t0, 0, out sbyte* q0, out int* o0, out float* sa0);
+            TokenSlot<TS>(a, t0, 1, out sbyte* q1, out int* o1, out float* sa1);
+            TokenSlot<TS>(a, t0, 2, out sbyte* q2, out int* o2, out float* sa2);
+            TokenSlot<TS>(a, t0, 3, out sbyte* q3, out int* o3, out float* sa3);
+            // Pass by pass: weight rows r..r+R-1 (decode) or row r against N token rows (prefill).
+            for (int r = 0; r < rows.Count; r += TS.R, result += TS.R * TS.N)
             {
-                int m = Math.Min(8, nb - c);
-                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
-                for (int k = 0; k < m; k += 4)
+                WeightSlot<TS>(rows, r, 0, out byte* w0, out ushort* ws0, out byte* z0);
+                WeightSlot<TS>(rows, r, 1, out byte* w1, out ushort* ws1, out byte* z1);
+                WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out byte* z2);
+                WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out byte* z3);
+                Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+                for (int c = 0; c < nb; c += 8)
                 {
-                    // Pairs (c + k) / 2, even, and (c + k) / 2 + 1, odd: one set each.
-                    e0 = Pair(e0, w0, z0, k, m, c, q0, o0, d);
-                    if (slots > 1) e1 = Pair(e1, w1, z1, k, m, c, q1, o1, d + 8);
-                    if (slots > 2) e2 = Pair(e2, w2, z2, k, m, c, q2, o2, d + 16);
-                    if (slots > 3) e3 = Pair(e3, w3, z3, k, m, c, q3, o3, d + 24);
-                    if (k + 2 >= m) continue;
-                    f0 = Pair(f0, w0, z0, k + 2, m, c, q0, o0, d);
-                    if (slots > 1) f1 = Pair(f1, w1, z1, k + 2, m, c, q1, o1, d + 8);
-                    if (slots > 2) f2 = Pair(f2, w2, z2, k + 2, m, c, q2, o2, d + 16);
-                    if (slots > 3) f3 = Pair(f3, w3, z3, k + 2, m, c, q3, o3, d + 24);
+                    int m = Math.Min(8, nb - c);
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                    for (int k = 0; k < m; k += 4)
+                    {
+                        // Pairs (c + k) / 2, even, and (c + k) / 2 + 1, odd: one set each.
+                        e0 = Pair(e0, w0, z0, k, m, c, q0, o0, d);
+                        if (slots > 1) e1 = Pair(e1, w1, z1, k, m, c, q1, o1, d + 8);
+                        if (slots > 2) e2 = Pair(e2, w2, z2, k, m, c, q2, o2, d + 16);
+                        if (slots > 3) e3 = Pair(e3, w3, z3, k, m, c, q3, o3, d + 24);
+                        if (k + 2 >= m) continue;
+                        f0 = Pair(f0, w0, z0, k + 2, m, c, q0, o0, d);
+                        if (slots > 1) f1 = Pair(f1, w1, z1, k + 2, m, c, q1, o1, d + 8);
+                        if (slots > 2) f2 = Pair(f2, w2, z2, k + 2, m, c, q2, o2, d + 16);
+                        if (slots > 3) f3 = Pair(f3, w3, z3, k + 2, m, c, q3, o3, d + 24);
+                    }
                 }
+                Store<TS>(result, e0 + f0, e1 + f1, e2 + f2, e3 + f3);
             }
-            result[0] = Reduce(e0, f0);
-            if (slots > 1) result[1] = Reduce(e1, f1);
-            if (slots > 2) result[2] = Reduce(e2, f2);
-            if (slots > 3) result[3] = Reduce(e3, f3);
         }
 
         /// <summary>
@@ -114,35 +119,40 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+            Pass<TS>(rows, a, t0, nb, d, result);
         }
 
-        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;
-            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out byte* z0, out sbyte* q0, out int* o0, out float* sa0);
-            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out byte* z1, out sbyte* q1, out int* o1, out float* sa1);
-            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out byte* z2, out sbyte* q2, out int* o2, out float* sa2);
-            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out byte* z3, out sbyte* q3, out int* o3, out float* sa3);
-            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-            for (int c = 0; c < nb; c += 8)
+            TokenSlot<TS>(a, t0, 0, out sbyte* q0, out int* o0, out float* sa0);
+            TokenSlot<TS>(a, t0, 1, out sbyte* q1, out int* o1, out float* sa1);
+            TokenSlot<TS>(a, t0, 2, out sbyte* q2, out int* o2, out float* sa2);
+            TokenSlot<TS>(a, t0, 3, out sbyte* q3, out int* o3, out float* sa3);
+            // Pass by pass: weight rows r..r+R-1 (decode) or row r against N token rows (prefill).
+            for (int r = 0; r < rows.Count; r += TS.R, result += TS.R * TS.N)
             {
-                int m = Math.Min(8, nb - c);
-                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
-                for (int k = 0; k < m; k += 4)
+                WeightSlot<TS>(rows, r, 0, out byte* w0, out ushort* ws0, out byte* z0);
+                WeightSlot<TS>(rows, r, 1, out byte* w1, out ushort* ws1, out byte* z1);
+                WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out byte* z2);
+                WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out byte* z3);
+                Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+                for (int c = 0; c < nb; c += 8)
                 {
-                    long b = c + k;
-                    int blocks = Math.Min(4, m - k);         // the last one to three blocks: zeros after them (zero-padded rows, d = 0)
-                    acc0 = Quad(acc0, w0, z0, b, blocks, q0, o0, d + k);
-                    if (slots > 1) acc1 = Quad(acc1, w1, z1, b, blocks, q1, o1, d + 8 + k);
-                    if (slots > 2) acc2 = Quad(acc2, w2, z2, b, blocks, q2, o2, d + 16 + k);
-                    if (slots > 3) acc3 = Quad(acc3, w3, z3, b, blocks, q3, o3, d + 24 + k);
+                    int m = Math.Min(8, nb - c);
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                    for (int k = 0; k < m; k += 4)
+                    {
+                        long b = c + k;
+                        int blocks = Math.Min(4, m - k);         // the last one to three blocks: zeros after them (zero-padded rows, d = 0)
+                        acc0 = Quad(acc0, w0, z0, b, blocks, q0, o0, d + k);
+                        if (slots > 1) acc1 = Quad(acc1, w1, z1, b, blocks, q1, o1, d + 8 + k);
+                        if (slots > 2) acc2 = Quad(acc2, w2, z2, b, blocks, q2, o2, d + 16 + k);
+                        if (slots > 3) acc3 = Quad(acc3, w3, z3, b, blocks, q3, o3, d + 24 + k);
+                    }
                 }
+                Store<TS>(result, acc0, acc1, acc2, acc3);
             }
-            result[0] = Reduce(acc0);
-            if (slots > 1) result[1] = Reduce(acc1);
-            if (slots > 2) result[2] = Reduce(acc2);
-            if (slots > 3) result[3] = Reduce(acc3);
         }
 
         /// <summary>Blocks b..b+3 of one slot (b a multiple of 4: the token row's quad of 128 bytes at b·32).</summary>

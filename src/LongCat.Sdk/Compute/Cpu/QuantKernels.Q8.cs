@@ -46,61 +46,66 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+            Pass<TS>(rows, a, t0, nb, d, result);
         }
 
-        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;
-            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out int* o0, out float* sa0);
-            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out int* o1, out float* sa1);
-            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out int* o2, out float* sa2);
-            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out int* o3, out float* sa3);
-            Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
-            for (int c = 0; c < nb; c += 8)
+            TokenSlot<TS>(a, t0, 0, out sbyte* q0, out int* o0, out float* sa0);
+            TokenSlot<TS>(a, t0, 1, out sbyte* q1, out int* o1, out float* sa1);
+            TokenSlot<TS>(a, t0, 2, out sbyte* q2, out int* o2, out float* sa2);
+            TokenSlot<TS>(a, t0, 3, out sbyte* q3, out int* o3, out float* sa3);
+            // Pass by pass: weight rows r..r+R-1 (decode) or row r against N token rows (prefill).
+            for (int r = 0; r < rows.Count; r += TS.R, result += TS.R * TS.N)
             {
-                int m = Math.Min(8, nb - c), k = 0;
-                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
-                for (; k + 1 < m; k += 2)
+                WeightSlot<TS>(rows, r, 0, out byte* w0, out ushort* ws0, out _);
+                WeightSlot<TS>(rows, r, 1, out byte* w1, out ushort* ws1, out _);
+                WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out _);
+                WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out _);
+                Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+                for (int c = 0; c < nb; c += 8)
                 {
-                    long b = c + k;
-                    // One prefetch per 64-byte line of each weight row (a prefetch past the row's end is harmless).
-                    Sse.Prefetch0(w0 + b * Block + PrefetchDistance);
-                    if (TS.R > 1) Sse.Prefetch0(w1 + b * Block + PrefetchDistance);
-                    if (TS.R > 2) Sse.Prefetch0(w2 + b * Block + PrefetchDistance);
-                    if (TS.R > 3) Sse.Prefetch0(w3 + b * Block + PrefetchDistance);
-                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
-                    f0 = BlockStep(w0, q0, o0, b + 1, d[k + 1], f0);
-                    if (slots > 1)
+                    int m = Math.Min(8, nb - c), k = 0;
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                    for (; k + 1 < m; k += 2)
                     {
-                        e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
-                        f1 = BlockStep(w1, q1, o1, b + 1, d[8 + k + 1], f1);
+                        long b = c + k;
+                        // One prefetch per 64-byte line of each weight row (a prefetch past the row's end is harmless).
+                        Sse.Prefetch0(w0 + b * Block + PrefetchDistance);
+                        if (TS.R > 1) Sse.Prefetch0(w1 + b * Block + PrefetchDistance);
+                        if (TS.R > 2) Sse.Prefetch0(w2 + b * Block + PrefetchDistance);
+                        if (TS.R > 3) Sse.Prefetch0(w3 + b * Block + PrefetchDistance);
+                        e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                        f0 = BlockStep(w0, q0, o0, b + 1, d[k + 1], f0);
+                        if (slots > 1)
+                        {
+                            e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                            f1 = BlockStep(w1, q1, o1, b + 1, d[8 + k + 1], f1);
+                        }
+                        if (slots > 2)
+                        {
+                            e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                            f2 = BlockStep(w2, q2, o2, b + 1, d[16 + k + 1], f2);
+                        }
+                        if (slots > 3)
+                        {
+                            e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
+                            f3 = BlockStep(w3, q3, o3, b + 1, d[24 + k + 1], f3);
+                        }
                     }
-                    if (slots > 2)
+                    if (k < m)
                     {
-                        e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
-                        f2 = BlockStep(w2, q2, o2, b + 1, d[16 + k + 1], f2);
-                    }
-                    if (slots > 3)
-                    {
-                        e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
-                        f3 = BlockStep(w3, q3, o3, b + 1, d[24 + k + 1], f3);
+                        // The last block of an odd count: an even block, so the even set.
+                        long b = c + k;
+                        e0 = BlockStep(w0, q0, o0, b, d[k], e0);
+                        if (slots > 1) e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
+                        if (slots > 2) e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
+                        if (slots > 3) e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
                     }
                 }
-                if (k < m)
-                {
-                    // The last block of an odd count: an even block, so the even set.
-                    long b = c + k;
-                    e0 = BlockStep(w0, q0, o0, b, d[k], e0);
-                    if (slots > 1) e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
-                    if (slots > 2) e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
-                    if (slots > 3) e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
-                }
+                Store<TS>(result, e0 + f0, e1 + f1, e2 + f2, e3 + f3);
             }
-            result[0] = Reduce(e0, f0);
-            if (slots > 1) result[1] = Reduce(e1, f1);
-            if (slots > 2) result[2] = Reduce(e2, f2);
-            if (slots > 3) result[3] = Reduce(e3, f3);
         }
 
         /// <summary>Block b of one slot: acc = fma((float)lanes, d, acc). Slots sharing a weight row load and prepare it once (CSE).</summary>
@@ -123,35 +128,40 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            for (int r = 0; r < rows.Count; r += TS.R) Pass<TS>(rows, r, a, t0, nb, d, result + r * TS.N);
+            Pass<TS>(rows, a, t0, nb, d, result);
         }
 
-        private static void Pass<TS>(in QuantWeightRows rows, int r, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
+        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;
-            Slot<TS>(rows, r, 0, a, t0, out byte* w0, out ushort* ws0, out _, out sbyte* q0, out _, out float* sa0);
-            Slot<TS>(rows, r, 1, a, t0, out byte* w1, out ushort* ws1, out _, out sbyte* q1, out _, out float* sa1);
-            Slot<TS>(rows, r, 2, a, t0, out byte* w2, out ushort* ws2, out _, out sbyte* q2, out _, out float* sa2);
-            Slot<TS>(rows, r, 3, a, t0, out byte* w3, out ushort* ws3, out _, out sbyte* q3, out _, out float* sa3);
-            Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-            for (int c = 0; c < nb; c += 8)
+            TokenSlot<TS>(a, t0, 0, out sbyte* q0, out _, out float* sa0);
+            TokenSlot<TS>(a, t0, 1, out sbyte* q1, out _, out float* sa1);
+            TokenSlot<TS>(a, t0, 2, out sbyte* q2, out _, out float* sa2);
+            TokenSlot<TS>(a, t0, 3, out sbyte* q3, out _, out float* sa3);
+            // Pass by pass: weight rows r..r+R-1 (decode) or row r against N token rows (prefill).
+            for (int r = 0; r < rows.Count; r += TS.R, result += TS.R * TS.N)
             {
-                int m = Math.Min(8, nb - c);
-                ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
-                for (int k = 0; k < m; k += 2)
+                WeightSlot<TS>(rows, r, 0, out byte* w0, out ushort* ws0, out _);
+                WeightSlot<TS>(rows, r, 1, out byte* w1, out ushort* ws1, out _);
+                WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out _);
+                WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out _);
+                Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+                for (int c = 0; c < nb; c += 8)
                 {
-                    long b = c + k;
-                    bool lone = k + 1 == m;                 // a lone last block: zeros after it (zero-padded token rows, d = 0)
-                    acc0 = Blocks(w0, q0, b, lone, d + k, acc0);
-                    if (slots > 1) acc1 = Blocks(w1, q1, b, lone, d + 8 + k, acc1);
-                    if (slots > 2) acc2 = Blocks(w2, q2, b, lone, d + 16 + k, acc2);
-                    if (slots > 3) acc3 = Blocks(w3, q3, b, lone, d + 24 + k, acc3);
+                    int m = Math.Min(8, nb - c);
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
+                    for (int k = 0; k < m; k += 2)
+                    {
+                        long b = c + k;
+                        bool lone = k + 1 == m;                 // a lone last block: zeros after it (zero-padded token rows, d = 0)
+                        acc0 = Blocks(w0, q0, b, lone, d + k, acc0);
+                        if (slots > 1) acc1 = Blocks(w1, q1, b, lone, d + 8 + k, acc1);
+                        if (slots > 2) acc2 = Blocks(w2, q2, b, lone, d + 16 + k, acc2);
+                        if (slots > 3) acc3 = Blocks(w3, q3, b, lone, d + 24 + k, acc3);
+                    }
                 }
+                Store<TS>(result, acc0, acc1, acc2, acc3);
             }
-            result[0] = Reduce(acc0);
-            if (slots > 1) result[1] = Reduce(acc1);
-            if (slots > 2) result[2] = Reduce(acc2);
-            if (slots > 3) result[3] = Reduce(acc3);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

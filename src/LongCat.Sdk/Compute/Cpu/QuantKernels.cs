@@ -183,39 +183,71 @@ internal static unsafe partial class QuantKernels
     }
 
     /// <summary>
-    /// Slot <paramref name="j"/> of a <typeparamref name="TS"/> pass from weight row r and token row t0: weight row r + j and token
-    /// row t0 when several weight rows share the pass (decode), weight row r and token row t0 + j when several token rows do
-    /// (prefill); all null past the shape's slots.
+    /// The weight row of slot <paramref name="j"/> in a <typeparamref name="TS"/> pass from weight row r: row r + j when several
+    /// weight rows share the pass (decode), row r when several token rows do (prefill); null past the shape's slots.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Slot<TS>(in QuantWeightRows rows, int r, int j, in QuantizedRows a, int t0,
-        out byte* w, out ushort* ws, out byte* zeros, out sbyte* q, out int* offsets, out float* scales) where TS : struct, IShape
+    private static void WeightSlot<TS>(in QuantWeightRows rows, int r, int j, out byte* w, out ushort* ws, out byte* zeros) where TS : struct, IShape
     {
-        if (j >= TS.R * TS.N)
-        {
-            w = null; ws = null; zeros = null; q = null; offsets = null; scales = null;
-            return;
-        }
-        int row = r + (TS.R > 1 ? j : 0), t = t0 + (TS.R > 1 ? 0 : j);
-        w = rows.Row(row);
-        ws = rows.RowScales(row);
-        zeros = rows.RowZeros(row);
-        q = a.Values(t);
-        offsets = a.Offsets(t);
-        scales = a.Scales(t);
+        bool used = j < TS.R * TS.N;
+        int row = r + (TS.R > 1 ? j : 0);
+        w = used ? rows.Row(row) : null;
+        ws = used ? rows.RowScales(row) : null;
+        zeros = used ? rows.RowZeros(row) : null;
     }
 
-    /// <summary>Step 4 of the order: both sets of eight lanes to one F32.</summary>
+    /// <summary>The token row of slot <paramref name="j"/>: t0 when several weight rows share a pass, t0 + j when several token
+    /// rows do; null past the shape's slots.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Reduce(Vector256<float> set0, Vector256<float> set1)
+    private static void TokenSlot<TS>(in QuantizedRows a, int t0, int j, out sbyte* q, out int* offsets, out float* scales) where TS : struct, IShape
     {
-        var s = set0 + set1;
+        bool used = j < TS.R * TS.N;
+        int t = t0 + (TS.R > 1 ? 0 : j);
+        q = used ? a.Values(t) : null;
+        offsets = used ? a.Offsets(t) : null;
+        scales = used ? a.Scales(t) : null;
+    }
+
+    /// <summary>Step 4 of the order for one slot: s = set0 + set1 given, then its eight lanes to one F32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Reduce(Vector256<float> s)
+    {
         var h = s.GetLower() + s.GetUpper();
         return (h[0] + h[2]) + (h[1] + h[3]);
     }
 
+    /// <summary>Step 4 for four slots at once, each result the bits of <see cref="Reduce(Vector256{float})"/>: the same additions, transposed.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Reduce(Vector512<float> sets) => Reduce(sets.GetLower(), sets.GetUpper());
+    private static Vector128<float> Reduce4(Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3)
+    {
+        // t = [s0+s4, s1+s5, s2+s6, s3+s7] per slot; c01 = [t0+t2, t1+t3] of slots 0 and 1; then (t0+t2) + (t1+t3).
+        Vector128<float> t0 = s0.GetLower() + s0.GetUpper(), t1 = s1.GetLower() + s1.GetUpper();
+        Vector128<float> t2 = s2.GetLower() + s2.GetUpper(), t3 = s3.GetLower() + s3.GetUpper();
+        var c01 = Sse.Shuffle(t0, t1, 0b01_00_01_00) + Sse.Shuffle(t0, t1, 0b11_10_11_10);
+        var c23 = Sse.Shuffle(t2, t3, 0b01_00_01_00) + Sse.Shuffle(t2, t3, 0b11_10_11_10);
+        return Sse.Shuffle(c01, c23, 0b10_00_10_00) + Sse.Shuffle(c01, c23, 0b11_01_11_01);
+    }
+
+    /// <summary>The results of a pass's slots (their sets already added: s_j = set0 + set1) to result[0..R·N).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TS>(float* result, Vector256<float> s0, Vector256<float> s1, Vector256<float> s2, Vector256<float> s3) where TS : struct, IShape
+    {
+        int slots = TS.R * TS.N;
+        if (slots == 4)
+        {
+            Reduce4(s0, s1, s2, s3).Store(result);
+            return;
+        }
+        result[0] = Reduce(s0);
+        if (slots > 1) result[1] = Reduce(s1);
+        if (slots > 2) result[2] = Reduce(s2);
+    }
+
+    /// <summary><see cref="Store{TS}(float*, Vector256{float}, Vector256{float}, Vector256{float}, Vector256{float})"/> for zmm
+    /// accumulators holding a slot's even set in the low half and its odd set in the high half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store<TS>(float* result, Vector512<float> a0, Vector512<float> a1, Vector512<float> a2, Vector512<float> a3) where TS : struct, IShape =>
+        Store<TS>(result, a0.GetLower() + a0.GetUpper(), a1.GetLower() + a1.GetUpper(), a2.GetLower() + a2.GetUpper(), a3.GetLower() + a3.GetUpper());
 
     private static float ReduceScalar(float* acc)
     {
