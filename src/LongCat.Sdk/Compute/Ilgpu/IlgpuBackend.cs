@@ -81,6 +81,7 @@ internal sealed partial class IlgpuBackend : IComputeBackend
         if (dtype.IsBlockQuantized()) CheckBlockQuantized(dtype, shape, name, scales, zeros, groupSize);
         var t = AllocateRaw(dtype, shape, name, scales, zeros, groupSize);
         t.Bytes.MemSetToZero(_stream);
+        WeightBytes += t.ByteLength;
         return t;
     }
 
