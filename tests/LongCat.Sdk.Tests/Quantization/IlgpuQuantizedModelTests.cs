@@ -3,6 +3,7 @@ using LongCat.Sdk.Compute;
 using LongCat.Sdk.Compute.Cpu;
 using LongCat.Sdk.Compute.Ilgpu;
 using LongCat.Sdk.Model;
+using LongCat.Sdk.Tests.Checkpoints;
 using LongCat.Sdk.Tests.Compute.Ilgpu;
 
 namespace LongCat.Sdk.Tests.Quantization;
@@ -68,5 +69,24 @@ internal sealed class IlgpuQuantizedModelTests
         int vocab = LongCatConfig.Load(Path.Combine(dir, "config.json")).VocabSize;
         for (int i = 0; i < expected.Length / vocab; i++)
             Assert.AreEqual(Compare.ArgMax(expected.AsSpan(i * vocab, vocab)), Compare.ArgMax(actual.AsSpan(i * vocab, vocab)), $"{model} {preset} row {i}");
+    }
+
+    [TestMethod]
+    [DataRow(WeightQuantization.Q8)]
+    [DataRow(WeightQuantization.Q4Experts)]
+    public void Load_QuantizedFolderOnIlgpuBackend_GivesTheLogitsOfQuantizingAtLoad(WeightQuantization preset)
+    {
+        // Arrange: a folder written by `longcat quantize` (I8/U8 values beside F16 _scale tensors: IComputeBackend.LoadWeight with a
+        // block format) against the same preset applied at load (AllocateWeight and Upload), both on the ILGPU backend.
+        using var output = new TempDir();
+        string quantized = Path.Combine(output.Path, "q");
+        CheckpointQuantizer.Run(Fixtures.Dir("tiny-a"), quantized, preset, shardBytes: 64 << 10);
+
+        // Act
+        var atLoad = PrefillAndDecode(Fixtures.Dir("tiny-a"), new ModelOptions { Backend = _gpu, Quantization = preset }, Prompt[..6], false, steps: 1);
+        var fromFolder = PrefillAndDecode(quantized, new ModelOptions { Backend = _gpu }, Prompt[..6], false, steps: 1);
+
+        // Assert: the same codes and scales through either path, the same kernels: identical logits.
+        CollectionAssert.AreEqual(atLoad, fromFolder);
     }
 }
