@@ -26,14 +26,20 @@ status=0
 if command -v dotnet >/dev/null; then
   dotnet build LongCat.Sdk.sln -c Release 2>&1 | tail -n 3 || exit 1
   LONGCAT_TEST_CUDA=1 timeout 300 dotnet test tests/LongCat.Sdk.Tests -c Release --no-build \
-    --filter "FullyQualifiedName~IlgpuConformance|FullyQualifiedName~IlgpuGolden|FullyQualifiedName~IlgpuLaunch|FullyQualifiedName~DeviceSelection" || status=1
+    --filter "FullyQualifiedName~IlgpuConformance|FullyQualifiedName~IlgpuQuantized|FullyQualifiedName~IlgpuGolden|FullyQualifiedName~IlgpuLaunch|FullyQualifiedName~DeviceSelection" || status=1
   timeout 240 dotnet run -c Release --no-build --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode "$tokens" || status=1
+  for preset in ${GPU_CHECK_PRESETS:-}; do
+    timeout 240 dotnet run -c Release --no-build --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode "$tokens" "$preset" || status=1
+  done
 else
   [[ -f .gpu-check/app.tar.xz ]] || { echo "no dotnet and no .gpu-check/app.tar.xz: run 'bash benchmarks/gpu-check.sh pack' where the SDK is"; exit 1; }
   app=$(mktemp -d)
   tar -C "$app" -xJf .gpu-check/app.tar.xz
   timeout 300 "$app/app/LongCat.Sdk.Benchmarks" gpu-check || status=1
   timeout 240 "$app/app/LongCat.Sdk.Benchmarks" gpu-decode "$tokens" || status=1
+  for preset in ${GPU_CHECK_PRESETS:-}; do
+    timeout 240 "$app/app/LongCat.Sdk.Benchmarks" gpu-decode "$tokens" "$preset" || status=1
+  done
   rm -rf "$app"
 fi
 exit $status

@@ -6,11 +6,12 @@ namespace LongCat.Sdk.Benchmarks;
 
 /// <summary>
 /// Single-sequence decode of the lite-mini checkpoint on CUDA through <see cref="IlgpuBackend"/>: tokens/s and achieved GB/s (weights
-/// one token reads / time per token) against a device-to-device copy measured in the same run. Skips, saying so, without a CUDA device.
+/// one token reads / time per token) against a device-to-device copy measured in the same run, with the weights as stored or under a
+/// quantization preset (Q8/Q4 kernels). Skips, saying so, without a CUDA device.
 /// </summary>
 internal static class GpuDecode
 {
-    public static int Run(int tokens)
+    public static int Run(int tokens, WeightQuantization quantization = WeightQuantization.None)
     {
         using var gpu = IlgpuBackend.TryCreateCuda();
         if (gpu is null)
@@ -24,17 +25,18 @@ internal static class GpuDecode
         Console.WriteLine($"device copy baseline (1 GiB, read + write): {copyGBs:F0} GB/s");
 
         var load = Stopwatch.StartNew();
-        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = gpu, KvBlockSize = 64 });
+        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = gpu, KvBlockSize = 64, Quantization = quantization });
         gpu.Synchronize();
         load.Stop();
-        Console.WriteLine($"load: {load.Elapsed.TotalSeconds:F2} s, {gpu.WeightBytes / 1e9:F3} GB of weights on the device");
+        Console.WriteLine($"load ({quantization}): {load.Elapsed.TotalSeconds:F2} s, {gpu.WeightBytes / 1e9:F3} GB of weights on the device");
 
         long bytes;
         {
             var trace = new ForwardTrace();
             using var probe = model.CreateSession();
             probe.Prefill([5], trace: trace);
-            bytes = DecodeCost.BytesPerToken(dir, model.Config, trace);
+            // Quantized: the loaded weights' sizes, top-k slots counted as real experts (an upper bound).
+            bytes = quantization == WeightQuantization.None ? DecodeCost.BytesPerToken(dir, model.Config, trace) : model.WeightBytesPerToken();
         }
         var prompt = Enumerable.Range(100, 16).ToArray();
         var runs = new List<double>();

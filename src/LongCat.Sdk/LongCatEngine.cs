@@ -85,8 +85,8 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// <exception cref="InvalidConfigException">config.json is missing or inconsistent.</exception>
     /// <exception cref="InvalidCheckpointException">A weight file is malformed or does not match the config.</exception>
     /// <exception cref="OperationCanceledException">Loading was cancelled; nothing stays allocated.</exception>
-    /// <exception cref="NotSupportedException"><see cref="LongCatOptions.Quantization"/> is not None on a GPU (the ILGPU backend has no
-    /// kernels for the quantized formats yet).</exception>
+    /// <exception cref="NotSupportedException">A weight format the chosen backend cannot compute with (on a GPU: a 4-bit weight whose group
+    /// size is not 32, 64 or 128).</exception>
     public static Task<LongCatEngine> LoadAsync(string modelDirectory, LongCatOptions? options = null,
         IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
     {

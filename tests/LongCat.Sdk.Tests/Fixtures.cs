@@ -53,9 +53,6 @@ internal static class Fixtures
     });
 
     public static string Name(string dir) => Path.GetFileName(dir.TrimEnd('/'));
-
-    /// <summary>Whether the fixture is a GPTQ / AutoRound int4 checkpoint (its config.json has such a quantization_config).</summary>
-    public static bool IsFourBit(string dir) => LongCatConfig.Load(Path.Combine(dir, "config.json")).Gptq is not null;
 }
 
 /// <summary>A fixture's golden.safetensors and the tolerances its golden.json states.</summary>

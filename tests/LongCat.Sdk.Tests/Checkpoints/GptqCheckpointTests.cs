@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Cpu;
 using LongCat.Sdk.Model;
 using LongCat.Sdk.Tests.Compute.Ilgpu;
 
@@ -170,13 +171,19 @@ public sealed class GptqCheckpointTests
         AssertLoadThrows<InvalidCheckpointException>(dir, $"'{Gate}.qweight'", "16 bits");
     }
 
-    /// <summary>No ILGPU kernel reads Q4 yet: loading says so, naming the weight, instead of failing inside a kernel.</summary>
+    /// <summary>The repacked Q4 weights on the ILGPU backend (CPU accelerator): the same logits as the CPU backend's.</summary>
     [TestMethod]
-    public void Load_OnIlgpuBackend_IsRefusedUntilItHasQ4Kernels()
+    public void Load_OnIlgpuBackend_LogitsMatchCpuBackend()
     {
+        int[] prompt = [5, 17, 33, 2, 100, 201, 7];
+        float[] Logits(IComputeBackend backend)
+        {
+            using var model = LongCatModel.Load(Fixtures.Dir(Fixture), new ModelOptions { Backend = backend, KvCacheBlocks = 4 });
+            using var session = model.CreateSession();
+            return session.Prefill(prompt, allLogits: true);
+        }
         using var gpu = IlgpuTestDevice.Create();
-        var ex = Assert.ThrowsExactly<NotSupportedException>(() =>
-            LongCatModel.Load(Fixtures.Dir(Fixture), new ModelOptions { Backend = gpu, KvCacheBlocks = 4 }).Dispose());
-        StringAssert.Contains(ex.Message, "4-bit");
+        using var cpu = new CpuBackend(WeightResidency.Mapped, threads: 2);
+        Compare.Close(Logits(cpu), Logits(gpu), 2e-3f, $"{Fixture} on {gpu.Name}");
     }
 }

@@ -4,7 +4,7 @@ using LongCat.Sdk.Compute.Ilgpu.Kernels;
 namespace LongCat.Sdk.Compute.Ilgpu;
 
 // Horizontal fusion in ScMoE's overlap window: two model computations per launch in a decode step (docs/GPU.md, launch budget).
-// Legend: T tokens, H hidden, F dense width, K top-k. Other steps, and weights of mixed formats, run the separate ops.
+// Legend: T tokens, H hidden, F dense width, K top-k. Other steps, and layouts the fused kernels do not take, run the separate ops.
 internal sealed partial class IlgpuBackend
 {
     /// <inheritdoc/>
@@ -73,8 +73,9 @@ internal sealed partial class IlgpuBackend
         ArgumentNullException.ThrowIfNull(experts);
         var xs = Own(x.X); var g = Own(gate); var u = Own(up); var d = Own(down); var mx = Own(moeX);
         int real = experts.RealCount;
-        if (xs.Rows != 1 || mx.Rows != 1 || real == 0 || u.DType != g.DType || d.DType != g.DType
-            || experts.Gate.Concat(experts.Up).Concat(experts.Down).Any(e => Own(e).DType != g.DType))
+        // Each half may have its own format (Q8 dense MLPs beside Q4 experts); within a half, gate and up share one, and every
+        // expert has the formats of the first.
+        if (xs.Rows != 1 || mx.Rows != 1 || real == 0 || u.DType != g.DType || !UniformExperts(experts))
         {
             MatMulSwiGlu(x, gate, up, mlpHidden);
             MatMul(mlpHidden, down, h, accumulate: true);
@@ -90,46 +91,67 @@ internal sealed partial class IlgpuBackend
         var norm = NormOf(x, hiddenSize, nameof(MlpAndMoeExperts));
         var pack = Packed(experts, hiddenSize);
         var slotHidden = Scratch(ref _moeHidden, (long)k * pack.Ffn);
-        var body = new MlpExpertOp(this, xs, mh, hs, mx, slotHidden, id, wt, norm, pack, real);
-        WeightDispatch.Run(nameof(MlpAndMoeExperts), ref body, WeightRegion.Of(g, nameof(MlpAndMoeExperts)), WeightRegion.Of(u, nameof(MlpAndMoeExperts)),
-            WeightRegion.Of(d, nameof(MlpAndMoeExperts)));
+        var first = new MlpExpertOp(this, xs, mh, hs, mx, slotHidden, id, wt, norm, pack, real, Down: false);
+        var dense = WeightRegion.Of(g, nameof(MlpAndMoeExperts));
+        WeightDispatch.Run2(nameof(MlpAndMoeExperts), ref first, dense, WeightRegion.Of(u, nameof(MlpAndMoeExperts)), pack.Gate, pack.Up);
+        var second = first with { Down = true };
+        var denseDown = WeightRegion.Of(d, nameof(MlpAndMoeExperts));
+        WeightDispatch.Run2(nameof(MlpAndMoeExperts), ref second, denseDown, denseDown, pack.Down, pack.Down);
     }
 
-    private readonly struct MlpExpertOp(IlgpuBackend b, IlgpuTensor x, IlgpuTensor mlpHidden, IlgpuTensor h, IlgpuTensor moeX, IlgpuTensor slotHidden,
-        IlgpuTensor ids, IlgpuTensor weights, (FloatVector Weight, float Eps) norm, PackedExperts pack, int real) : IWeightOp
+    /// <summary>Whether every expert's gate and up share one format and every expert has the first one's formats (a packable layer).</summary>
+    private bool UniformExperts(ExpertWeights experts)
     {
-        public void Run<TW>(TW gate, TW up, TW down) where TW : struct, IWeightView
+        var gate = Own(experts.Gate[0]).DType;
+        var down = Own(experts.Down[0]).DType;
+        return experts.Gate.Concat(experts.Up).All(e => Own(e).DType == gate) && experts.Down.All(e => Own(e).DType == down);
+    }
+
+    /// <summary>
+    /// The first launch (<see cref="Down"/> false: SwiGLU ∥ GateUp, a1/a2 the dense gate/up, b1/b2 the experts') or the second (down ⊕
+    /// DownCombine, a1 the dense down, b1 the experts'); each launch is one kernel per pair of formats.
+    /// </summary>
+    private readonly record struct MlpExpertOp(IlgpuBackend B, IlgpuTensor X, IlgpuTensor MlpHidden, IlgpuTensor H, IlgpuTensor MoeX,
+        IlgpuTensor SlotHidden, IlgpuTensor Ids, IlgpuTensor Weights, (FloatVector Weight, float Eps) Norm, PackedExperts Pack, int Real, bool Down)
+        : IWeightOp2
+    {
+        public void Run<TW, TE>(TW w1, TW w2, TE e1, TE e2) where TW : struct, IWeightView where TE : struct, IWeightView
         {
-            const string op = nameof(MlpAndMoeExperts);
-            int hs = x.Columns, ffn = mlpHidden.Columns, k = ids.Columns;
-            var experts = new MoeKernels.ExpertArgs<TW>
+            int hs = X.Columns, ffn = MlpHidden.Columns, k = Ids.Columns;
+            var experts = new MoeKernels.ExpertArgs<TE>
             {
-                Gate = WeightDispatch.View<TW>(op, pack.Gate), Up = WeightDispatch.View<TW>(op, pack.Up), Down = WeightDispatch.View<TW>(op, pack.Down),
-                X = moeX.F32, X4 = moeX.F32x4, Hidden = slotHidden.F32, Hidden4 = slotHidden.F32x4, Out = slotHidden.F32,
-                Perm = ids.I32, Tiles = ids.I32, TileCount = ids.I32, Ids = ids.I32, Weights = weights.F32, Output = h.F32,
-                TopK = k, H = hs, F = pack.Ffn, Vec = hs % 4 == 0 ? 1 : 0, RealExperts = real, SingleToken = 1, Accumulate = 1,
+                // The launch reads either gate/up or down; the other slots hold the same view.
+                Gate = e1, Up = e2, Down = e1,
+                X = MoeX.F32, X4 = MoeX.F32x4, Hidden = SlotHidden.F32, Hidden4 = SlotHidden.F32x4, Out = SlotHidden.F32,
+                Perm = Ids.I32, Tiles = Ids.I32, TileCount = Ids.I32, Ids = Ids.I32, Weights = Weights.F32, Output = H.F32,
+                TopK = k, H = hs, F = Pack.Ffn, Vec = hs % 4 == 0 ? 1 : 0, RealExperts = Real, SingleToken = 1, Accumulate = 1,
             };
-            int mlpGroups = b.RowGrid(ffn), expertGroups = b.IsCuda ? b.RowGrid(pack.Ffn) : 1;
-            var first = new FusedKernels.MlpExpertArgs<TW>
+            int mlpGroups = B.RowGrid(ffn), expertGroups = B.IsCuda ? B.RowGrid(Pack.Ffn) : 1;
+            if (!Down)
+            {
+                var args = new FusedKernels.MlpExpertArgs<TW, TE>
+                {
+                    Mlp = new MatMulKernels.MatMulArgs<TW>
+                    {
+                        W = w1, W2 = w2, X = X.F32, X4 = X.F32x4, Y = MlpHidden.F32, Y2 = MlpHidden.F32, Norm = Norm.Weight, HasNorm = 1,
+                        Eps = Norm.Eps, Tokens = 1, In = hs, Out = ffn, Vec = hs % 4 == 0 ? 1 : 0,
+                    },
+                    Experts = experts, MlpGroups = mlpGroups, ExpertGroups = expertGroups,
+                };
+                // Groups [0, mlpGroups): the dense SwiGLU; then expertGroups per slot: the experts' gate/up of one token.
+                B.Launch(FusedKernels.SwiGluAndGateUp<TW, TE>, new Index3D(mlpGroups + k * expertGroups, 1, 1), B.RowGroup, args);
+                return;
+            }
+            var second = new FusedKernels.MlpExpertArgs<TW, TE>
             {
                 Mlp = new MatMulKernels.MatMulArgs<TW>
                 {
-                    W = gate, W2 = up, X = x.F32, X4 = x.F32x4, Y = mlpHidden.F32, Y2 = mlpHidden.F32, Norm = norm.Weight, HasNorm = 1, Eps = norm.Eps,
-                    Tokens = 1, In = hs, Out = ffn, Vec = hs % 4 == 0 ? 1 : 0,
+                    W = w1, W2 = w1, X = MlpHidden.F32, X4 = MlpHidden.F32x4, Y = H.F32, Y2 = H.F32, Tokens = 1, In = ffn, Out = hs,
+                    Vec = ffn % 4 == 0 ? 1 : 0, Accumulate = 1,
                 },
                 Experts = experts, MlpGroups = mlpGroups, ExpertGroups = expertGroups,
             };
-            // Groups [0, mlpGroups): the dense SwiGLU; then expertGroups per slot: the experts' gate/up of one token.
-            b.Launch(FusedKernels.SwiGluAndGateUp<TW>, new Index3D(mlpGroups + k * expertGroups, 1, 1), b.RowGroup, first);
-            var second = first with
-            {
-                Mlp = new MatMulKernels.MatMulArgs<TW>
-                {
-                    W = down, W2 = down, X = mlpHidden.F32, X4 = mlpHidden.F32x4, Y = h.F32, Y2 = h.F32, Tokens = 1, In = ffn, Out = hs,
-                    Vec = ffn % 4 == 0 ? 1 : 0, Accumulate = 1,
-                },
-            };
-            b.Launch(FusedKernels.DownAndDownCombine<TW>, new Index3D(b.RowGrid(hs), 1, 1), b.RowGroup, second);
+            B.Launch(FusedKernels.DownAndDownCombine<TW, TE>, new Index3D(B.RowGrid(hs), 1, 1), B.RowGroup, second);
         }
     }
 }

@@ -35,16 +35,19 @@ internal sealed partial class IlgpuBackend
             CkvVec = shape.CacheWidth % 4 == 0 && shape.Latent % 4 == 0 ? 1 : 0,
             Eps = weights.NormEps, QScale = weights.QScale, KvScale = weights.KvScale, AttentionFactor = rope.AttentionFactor,
         });
-        WeightDispatch.Run(nameof(MlaQueryAndCache), ref body, WeightRegion.Of(qb, nameof(MlaQueryAndCache)), WeightRegion.Of(kvB, nameof(MlaQueryAndCache)));
+        var qbRegion = WeightRegion.Of(qb, nameof(MlaQueryAndCache));
+        var kvBRegion = WeightRegion.Of(kvB, nameof(MlaQueryAndCache));
+        WeightDispatch.Run2(nameof(MlaQueryAndCache), ref body, qbRegion, qbRegion, kvBRegion, kvBRegion);
     }
 
-    private readonly struct QueryCacheOp(IlgpuBackend b, MlaKernels.LatentArgs args) : IWeightOp
+    /// <summary>q_b and kv_b may differ in format: a quantization preset quantizes q_b and keeps kv_b as stored.</summary>
+    private readonly struct QueryCacheOp(IlgpuBackend b, MlaKernels.LatentArgs args) : IWeightOp2
     {
-        public void Run<TW>(TW qb, TW kvB, TW unused) where TW : struct, IWeightView
+        public void Run<TQ, TK>(TQ qb, TQ unused, TK kvB, TK unused2) where TQ : struct, IWeightView where TK : struct, IWeightView
         {
             // Groups (h < nH: head h's query; h = nH: the cache rows) × blocks of four tokens.
             var grid = new Index3D(args.Heads + 1, CeilDiv(args.Tokens, MatMulKernels.RowTokens), 1);
-            b.Launch(MlaKernels.QueryAndCache<TW>, grid, QueryGroup, new MlaKernels.QueryCacheArgs<TW> { QB = qb, KvB = kvB, P = args });
+            b.Launch(MlaKernels.QueryAndCache<TQ, TK>, grid, QueryGroup, new MlaKernels.QueryCacheArgs<TQ, TK> { QB = qb, KvB = kvB, P = args });
         }
     }
 

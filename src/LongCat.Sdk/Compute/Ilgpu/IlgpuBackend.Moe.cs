@@ -57,7 +57,7 @@ internal sealed partial class IlgpuBackend
             {
                 Ids = id, Weights = wt, Output = o, RealExperts = real, SingleToken = true, Accumulate = accumulate,
             };
-            WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
+            RunExperts(body, pack);
             return;
         }
         if (real > 0 && slots > 0)
@@ -73,8 +73,7 @@ internal sealed partial class IlgpuBackend
             {
                 Ids = id.I32, Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, Slots = slots, RealExperts = real,
             });
-            var body = new ExpertOp(this, xs, hiddenBuf, outBuf, perm, tiles, tileCount, k, hidden, pack.Ffn, maxTiles);
-            WeightDispatch.Run(nameof(MoeExperts), ref body, pack.Gate, pack.Up, pack.Down);
+            RunExperts(new ExpertOp(this, xs, hiddenBuf, outBuf, perm, tiles, tileCount, k, hidden, pack.Ffn, maxTiles), pack);
         }
         var slotOut = _moeOut ?? xs;
         Launch(MoeKernels.Combine, ElementwiseGrid((long)tokens * hidden), ElementwiseGroup, new MoeKernels.CombineArgs
@@ -84,8 +83,18 @@ internal sealed partial class IlgpuBackend
         });
     }
 
-    private readonly struct ExpertOp(IlgpuBackend b, IlgpuTensor x, IlgpuTensor hidden, IlgpuTensor slotOut, IlgpuTensor perm, IlgpuTensor tiles,
-        IlgpuTensor tileCount, int topK, int h, int ffn, int maxTiles) : IWeightOp
+    /// <summary>GateUp in the format of gate and up, then Down (or DownCombine) in the format of down, which may differ (an AutoRound
+    /// checkpoint may keep the experts' down projections as stored).</summary>
+    private static void RunExperts(ExpertOp body, PackedExperts pack)
+    {
+        var gateUp = body with { Down = false };
+        WeightDispatch.Run(nameof(MoeExperts), ref gateUp, pack.Gate, pack.Up);
+        var down = body with { Down = true };
+        WeightDispatch.Run(nameof(MoeExperts), ref down, pack.Down);
+    }
+
+    private readonly record struct ExpertOp(IlgpuBackend B, IlgpuTensor X, IlgpuTensor HiddenBuffer, IlgpuTensor SlotOut, IlgpuTensor Perm,
+        IlgpuTensor Tiles, IlgpuTensor TileCount, int TopK, int H, int Ffn, int MaxTiles) : IWeightOp
     {
         public IlgpuTensor? Ids { get; init; }
         public IlgpuTensor? Weights { get; init; }
@@ -94,18 +103,21 @@ internal sealed partial class IlgpuBackend
         public bool SingleToken { get; init; }
         public bool Accumulate { get; init; }
 
-        public void Run<TW>(TW gate, TW up, TW down) where TW : struct, IWeightView
+        /// <summary>False: the GateUp launch (views: gate, up); true: the Down or DownCombine launch (view: down).</summary>
+        public bool Down { get; init; }
+
+        public void Run<TW>(TW first, TW second, TW unused) where TW : struct, IWeightView
         {
             var args = new MoeKernels.ExpertArgs<TW>
             {
-                Gate = gate, Up = up, Down = down, X = x.F32, X4 = x.F32x4, Hidden = hidden.F32, Hidden4 = hidden.F32x4, Out = slotOut.F32,
-                Perm = perm.I32, Tiles = tiles.I32, TileCount = tileCount.I32, TopK = topK, H = h, F = ffn, Vec = h % 4 == 0 ? 1 : 0,
-                Ids = (Ids ?? perm).I32, Weights = (Weights ?? x).F32, Output = (Output ?? x).F32, RealExperts = RealExperts,
+                Gate = first, Up = second, Down = first, X = X.F32, X4 = X.F32x4, Hidden = HiddenBuffer.F32, Hidden4 = HiddenBuffer.F32x4,
+                Out = SlotOut.F32, Perm = Perm.I32, Tiles = Tiles.I32, TileCount = TileCount.I32, TopK = TopK, H = H, F = Ffn, Vec = H % 4 == 0 ? 1 : 0,
+                Ids = (Ids ?? Perm).I32, Weights = (Weights ?? X).F32, Output = (Output ?? X).F32, RealExperts = RealExperts,
                 SingleToken = SingleToken ? 1 : 0, Accumulate = Accumulate ? 1 : 0,
             };
-            b.Launch(MoeKernels.GateUp<TW>, new Index3D(b.IsCuda ? b.RowGrid(ffn) : 1, maxTiles, 1), b.RowGroup, args);
-            if (SingleToken) b.Launch(MoeKernels.DownCombine<TW>, new Index3D(b.RowGrid(h), 1, 1), b.RowGroup, args);
-            else b.Launch(MoeKernels.Down<TW>, new Index3D(b.IsCuda ? b.RowGrid(h) : 1, maxTiles, 1), b.RowGroup, args);
+            if (!Down) B.Launch(MoeKernels.GateUp<TW>, new Index3D(B.IsCuda ? B.RowGrid(Ffn) : 1, MaxTiles, 1), B.RowGroup, args);
+            else if (SingleToken) B.Launch(MoeKernels.DownCombine<TW>, new Index3D(B.RowGrid(H), 1, 1), B.RowGroup, args);
+            else B.Launch(MoeKernels.Down<TW>, new Index3D(B.IsCuda ? B.RowGrid(H) : 1, MaxTiles, 1), B.RowGroup, args);
         }
     }
 
@@ -124,8 +136,9 @@ internal sealed partial class IlgpuBackend
     private sealed record PackedExperts(WeightRegion Gate, WeightRegion Up, WeightRegion Down, int Ffn);
 
     /// <summary>
-    /// On first use, copies the layer's expert weights (and FP8 scales) into one device buffer, device to device, and moves the
-    /// tensors' homes there (their own buffers are freed, so memory does not double).
+    /// On first use, copies the layer's expert weights (and their FP8 block scales, or Q8/Q4 scales and zero points) into one device
+    /// buffer, device to device, and moves the tensors' homes there (their own buffers are freed, so memory does not double). Gate and
+    /// up share one format; down may have another.
     /// </summary>
     private PackedExperts Packed(ExpertWeights experts, int hidden)
     {
@@ -135,38 +148,50 @@ internal sealed partial class IlgpuBackend
         var up = experts.Up.Select(Own).ToArray();
         var down = experts.Down.Select(Own).ToArray();
         int ffn = gate[0].Rows;
-        var dtype = gate[0].DType;
         for (int e = 0; e < n; e++)
             Require(gate[e].Rows == ffn && gate[e].Columns == hidden && up[e].Rows == ffn && up[e].Columns == hidden && down[e].Rows == hidden
-                && down[e].Columns == ffn && gate[e].DType == dtype && up[e].DType == dtype && down[e].DType == dtype, nameof(MoeExperts),
-                $"expert {e}: gate {gate[e]}, up {up[e]}, down {down[e]} (all experts share one shape and format)");
-        var groups = new[] { gate, up, down };
-        bool fp8 = dtype == DType.F8E4M3;
-        var scales = fp8 ? groups.Select(g => g.Select(t => Own(t.BlockScales ?? throw new NotSupportedException($"{nameof(MoeExperts)}: FP8 weight {t} has no block scales."))).ToArray()).ToArray() : null;
+                && down[e].Columns == ffn && Same(gate[e], gate[0]) && Same(up[e], gate[0]) && Same(down[e], down[0]), nameof(MoeExperts),
+                $"expert {e}: gate {gate[e]}, up {up[e]}, down {down[e]} (all experts share one shape, gate and up one format, down one format)");
+        // Per projection: the values, then the scales and zero points where the format has them.
+        var parts = new List<IlgpuTensor[]>();
+        foreach (var g in new[] { gate, up, down })
+        {
+            parts.Add(g);
+            if (g[0].DType is DType.F8E4M3 or DType.Q8 or DType.Q4)
+                parts.Add(g.Select(t => Own(t.BlockScales ?? throw new NotSupportedException($"{nameof(MoeExperts)}: {t.DType} weight {t} has no scales."))).ToArray());
+            if (g[0].Zeros is not null) parts.Add(g.Select(t => Own(t.Zeros!)).ToArray());
+        }
         static long Align(long v) => (v + 255) & ~255L;
         long total = 0;
-        foreach (var g in groups) total += Align(n * g[0].ByteLength);
-        if (scales is not null) foreach (var g in scales) total += Align(n * g[0].ByteLength);
+        foreach (var p in parts) total += Align(n * p[0].ByteLength);
         var buffer = _accelerator.Allocate1D<byte>(Math.Max(total, 16));
         _packed.Add(buffer);
         long offset = 0;
-        var regions = new ArrayView<byte>[3];
-        var scaleRegions = new ArrayView<byte>[3];
-        for (int i = 0; i < 3; i++) regions[i] = Stack(groups[i]);
-        if (scales is not null) for (int i = 0; i < 3; i++) scaleRegions[i] = Stack(scales[i]);
+        var regions = new Dictionary<IlgpuTensor[], ArrayView<byte>>(ReferenceEqualityComparer.Instance);
+        foreach (var p in parts) regions[p] = Stack(p);
         _stream.Synchronize();
-        for (int i = 0; i < 3; i++)
-            for (int e = 0; e < n; e++)
-            {
-                groups[i][e].Relocate(regions[i].SubView(e * groups[i][0].ByteLength, groups[i][0].ByteLength));
-                if (scales is not null) scales[i][e].Relocate(scaleRegions[i].SubView(e * scales[i][0].ByteLength, scales[i][0].ByteLength));
-            }
+        foreach (var p in parts)
+            for (int e = 0; e < n; e++) p[e].Relocate(regions[p].SubView(e * p[0].ByteLength, p[0].ByteLength));
 
-        WeightRegion Region(int i, string name) => new(name, dtype, regions[i], scales is null ? regions[i] : scaleRegions[i],
-            groups[i][0].Rows, groups[i][0].Columns, scales?[i][0].Rows ?? 0, scales?[i][0].Columns ?? 0);
-        pack = new PackedExperts(Region(0, "experts.gate_proj"), Region(1, "experts.up_proj"), Region(2, "experts.down_proj"), ffn);
+        WeightRegion Region(IlgpuTensor[] g, string name)
+        {
+            // The first expert's region now spans all of them: a region over its (relocated) tensors, widened to the stacks.
+            var r = WeightRegion.Of(g[0], nameof(MoeExperts));
+            var scales = parts.Find(p => ReferenceEquals(p[0], g[0].BlockScales));
+            var zeros = parts.Find(p => ReferenceEquals(p[0], g[0].Zeros));
+            return r with
+            {
+                Name = name, Data = regions[g], Scales = scales is null ? regions[g] : regions[scales],
+                Zeros = zeros is null ? (scales is null ? regions[g] : regions[scales]) : regions[zeros],
+            };
+        }
+        pack = new PackedExperts(Region(gate, "experts.gate_proj"), Region(up, "experts.up_proj"), Region(down, "experts.down_proj"), ffn);
         _expertPacks[experts] = pack;
         return pack;
+
+        static bool Same(IlgpuTensor a, IlgpuTensor b) =>
+            a.DType == b.DType && a.GroupSize == b.GroupSize && (a.Zeros is null) == (b.Zeros is null)
+            && (a.BlockScales is null) == (b.BlockScales is null) && (a.BlockScales is null || a.BlockScales.ByteLength == b.BlockScales!.ByteLength);
 
         ArrayView<byte> Stack(IlgpuTensor[] tensors)
         {

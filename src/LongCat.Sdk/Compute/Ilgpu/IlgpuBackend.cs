@@ -61,7 +61,7 @@ internal sealed partial class IlgpuBackend : IComputeBackend
         return t;
     }
 
-    private IlgpuTensor AllocateRaw(DType dtype, int[] shape, string? name, DeviceTensor? blockScales = null)
+    private IlgpuTensor AllocateRaw(DType dtype, int[] shape, string? name, DeviceTensor? blockScales = null, DeviceTensor? zeros = null, int groupSize = 0)
     {
         long n = 1;
         foreach (var d in shape)
@@ -70,32 +70,52 @@ internal sealed partial class IlgpuBackend : IComputeBackend
             n *= d;
         }
         // Padded to 16 bytes so that 16-byte vector views of any tensor are valid.
-        long bytes = Math.Max(16, (n * dtype.SizeOf() + 15) & ~15L);
+        long bytes = Math.Max(16, (dtype.ByteCount(n) + 15) & ~15L);
         var buffer = _accelerator.Allocate1D<byte>(bytes);
-        return new IlgpuTensor(this, dtype, shape, buffer.View, buffer, name) { BlockScales = blockScales };
+        return new IlgpuTensor(this, dtype, shape, buffer.View, buffer, name) { BlockScales = blockScales, Zeros = zeros, GroupSize = groupSize };
     }
 
     /// <inheritdoc/>
     public DeviceTensor AllocateWeight(DType dtype, int[] shape, string name, DeviceTensor? scales = null, DeviceTensor? zeros = null, int groupSize = 0)
     {
-        if (dtype.IsBlockQuantized())
-            throw new NotSupportedException($"Weight '{name}': the ILGPU backend has no kernels for {dtype} ({(dtype == DType.Q4 ? "4-bit" : "8-bit")}) weights yet; quantize on the CPU backend, or load the weights as stored (WeightQuantization.None).");
-        var t = AllocateRaw(dtype, shape, name);
+        if (dtype.IsBlockQuantized()) CheckBlockQuantized(dtype, shape, name, scales, zeros, groupSize);
+        var t = AllocateRaw(dtype, shape, name, scales, zeros, groupSize);
         t.Bytes.MemSetToZero(_stream);
+        WeightBytes += t.ByteLength;
         return t;
+    }
+
+    /// <summary>
+    /// A Q8/Q4 weight's scales (F16 [rows, columns/G]) and zero points (Q4 only, U8 of the same shape) belong to this backend, and G is
+    /// a power of two from 32 to 128 (Q8: 32) dividing the rows: the kernels find a column's group by a shift.
+    /// </summary>
+    private void CheckBlockQuantized(DType dtype, int[] shape, string name, DeviceTensor? scales, DeviceTensor? zeros, int groupSize)
+    {
+        int rows = shape.Length == 2 ? shape[0] : -1, columns = shape.Length == 2 ? shape[1] : -1;
+        bool groupOk = groupSize is 32 or 64 or 128 && (dtype == DType.Q4 || groupSize == 32) && columns > 0 && columns % groupSize == 0;
+        if (!groupOk || scales is null || zeros is not null && dtype != DType.Q4)
+            throw new NotSupportedException($"Weight '{name}' {dtype} [{string.Join(", ", shape)}] group {groupSize}: the ILGPU backend takes " +
+                "2-D Q8 weights in groups of 32 and Q4 weights in groups of 32, 64 or 128 dividing the rows, with F16 scales (and, Q4 only, U8 zero points).");
+        var s = Own(scales);
+        Require(s.DType == DType.F16 && s.Rows == rows && s.Columns == columns / groupSize, name, $"scales {s} for [{rows}, {columns}] in groups of {groupSize}");
+        if (zeros is not null)
+        {
+            var z = Own(zeros);
+            Require(z.DType == DType.U8 && z.Rows == rows && z.Columns == columns / groupSize, name, $"zero points {z} for [{rows}, {columns}] in groups of {groupSize}");
+        }
     }
 
     /// <inheritdoc/>
     public unsafe DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0)
     {
-        if (format is { } f && f.IsBlockQuantized())
-            throw new NotSupportedException($"Weight '{info.Name}': the ILGPU backend has no kernels for {f} weights yet; use the CPU backend for this checkpoint.");
+        var dtype = format ?? info.DType;
         long n = 1;
         foreach (var d in shape) n *= d;
-        if (n != info.ElementCount)
-            throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} cannot be viewed as [{string.Join(", ", shape)}]");
+        if (dtype.ByteCount(n) != info.Length)
+            throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} {info.DType.SafetensorsName()} cannot be viewed as {dtype} [{string.Join(", ", shape)}]");
+        if (dtype.IsBlockQuantized()) CheckBlockQuantized(dtype, shape, info.Name, blockScales, null, groupSize);
         if (blockScales is not null) Own(blockScales);
-        var t = AllocateRaw(info.DType, shape, info.Name, blockScales);
+        var t = AllocateRaw(dtype, shape, info.Name, blockScales, groupSize: dtype.IsBlockQuantized() ? groupSize : 0);
         byte* src = file.Pointer(info);
         // Streamed from the mapped file in chunks: the page cache fills while earlier chunks cross the bus.
         for (long off = 0; off < info.Length; off += UploadChunk)

@@ -33,9 +33,41 @@ internal static class KernelCatalog
         .. PerFormat<Bf16Weights>("Bf16"),
         .. PerFormat<F16Weights>("F16"),
         .. PerFormat<Fp8Weights>("Fp8"),
+        .. PerFormat<Q8Weights>("Q8"),
+        .. PerFormat<Q4Weights>("Q4"),
         .. F32Router<Bf16Weights>("Bf16"),
         .. F32Router<F16Weights>("F16"),
         .. F32Router<Fp8Weights>("Fp8"),
+        .. F32Router<Q8Weights>("Q8"),
+        .. F32Router<Q4Weights>("Q4"),
+        // Mixed formats the quantization presets produce: q_b quantized beside kv_b as stored; Q8 dense MLPs beside Q4 experts.
+        .. QueryAndCache<Q8Weights, F32Weights>("Q8", "F32"),
+        .. QueryAndCache<Q8Weights, Bf16Weights>("Q8", "Bf16"),
+        .. QueryAndCache<Q8Weights, F16Weights>("Q8", "F16"),
+        .. QueryAndCache<Q8Weights, Fp8Weights>("Q8", "Fp8"),
+        .. QueryAndCache<Q4Weights, F32Weights>("Q4", "F32"),
+        .. QueryAndCache<Q4Weights, Bf16Weights>("Q4", "Bf16"),
+        .. QueryAndCache<Q4Weights, F16Weights>("Q4", "F16"),
+        .. QueryAndCache<Q4Weights, Fp8Weights>("Q4", "Fp8"),
+        .. MlpAndExperts<Q8Weights, Q4Weights>("Q8", "Q4"),
+        // And GPTQ/AutoRound int4 checkpoints (the fixtures): q_b as stored beside a packed kv_b; experts' down kept as stored.
+        .. QueryAndCache<Bf16Weights, Q4Weights>("Bf16", "Q4"),
+        .. QueryAndCache<F16Weights, Q4Weights>("F16", "Q4"),
+        Entry("Fused", "DownAndDownCombine.Q4.Bf16Experts",
+            (Action<FusedKernels.MlpExpertArgs<Q4Weights, Bf16Weights>>)FusedKernels.DownAndDownCombine<Q4Weights, Bf16Weights>),
+    ];
+
+    /// <summary>MLA's latent projections with q_b in format <typeparamref name="TQ"/> beside kv_b in <typeparamref name="TK"/>.</summary>
+    private static IEnumerable<KernelEntry> QueryAndCache<TQ, TK>(string q, string k) where TQ : struct, IWeightView where TK : struct, IWeightView =>
+    [
+        Entry("Mla", $"QueryAndCache.{q}.{k}KvB", (Action<MlaKernels.QueryCacheArgs<TQ, TK>>)MlaKernels.QueryAndCache<TQ, TK>),
+    ];
+
+    /// <summary>The fused dense MLP ∥ experts kernels with the dense weights in <typeparamref name="TW"/>, the experts' in <typeparamref name="TE"/>.</summary>
+    private static IEnumerable<KernelEntry> MlpAndExperts<TW, TE>(string w, string e) where TW : struct, IWeightView where TE : struct, IWeightView =>
+    [
+        Entry("Fused", $"SwiGluAndGateUp.{w}.{e}Experts", (Action<FusedKernels.MlpExpertArgs<TW, TE>>)FusedKernels.SwiGluAndGateUp<TW, TE>),
+        Entry("Fused", $"DownAndDownCombine.{w}.{e}Experts", (Action<FusedKernels.MlpExpertArgs<TW, TE>>)FusedKernels.DownAndDownCombine<TW, TE>),
     ];
 
     /// <summary>The fused router ∥ SwiGLU with an F32 classifier (LongCat's router_dtype) beside <typeparamref name="TW"/> MLP weights.</summary>
@@ -54,7 +86,7 @@ internal static class KernelCatalog
         Entry("MatMul", $"MatVecSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatVecSwiGlu<TW>),
         Entry("MatMul", $"MatMulTiled.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiled<TW>),
         Entry("MatMul", $"MatMulTiledSwiGlu.{format}", (Action<MatMulKernels.MatMulArgs<TW>>)MatMulKernels.MatMulTiledSwiGlu<TW>),
-        Entry("Mla", $"QueryAndCache.{format}", (Action<MlaKernels.QueryCacheArgs<TW>>)MlaKernels.QueryAndCache<TW>),
+        Entry("Mla", $"QueryAndCache.{format}", (Action<MlaKernels.QueryCacheArgs<TW, TW>>)MlaKernels.QueryAndCache<TW, TW>),
         Entry("Mla", $"Value.{format}", (Action<MlaKernels.ValueArgs<TW>>)MlaKernels.Value<TW>),
         Entry("Mla", $"AttentionValue.{format}", (Action<MlaKernels.AttentionValueArgs<TW>>)MlaKernels.AttentionValue<TW>),
         Entry("Moe", $"Router.{format}", (Action<MoeKernels.RouterArgs<TW>>)MoeKernels.Router<TW>),
@@ -62,7 +94,7 @@ internal static class KernelCatalog
         Entry("Moe", $"Down.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.Down<TW>),
         Entry("Moe", $"DownCombine.{format}", (Action<MoeKernels.ExpertArgs<TW>>)MoeKernels.DownCombine<TW>),
         Entry("Fused", $"RouterAndSwiGlu.{format}", (Action<FusedKernels.RouterSwiGluArgs<TW, TW>>)FusedKernels.RouterAndSwiGlu<TW, TW>),
-        Entry("Fused", $"SwiGluAndGateUp.{format}", (Action<FusedKernels.MlpExpertArgs<TW>>)FusedKernels.SwiGluAndGateUp<TW>),
-        Entry("Fused", $"DownAndDownCombine.{format}", (Action<FusedKernels.MlpExpertArgs<TW>>)FusedKernels.DownAndDownCombine<TW>),
+        Entry("Fused", $"SwiGluAndGateUp.{format}", (Action<FusedKernels.MlpExpertArgs<TW, TW>>)FusedKernels.SwiGluAndGateUp<TW, TW>),
+        Entry("Fused", $"DownAndDownCombine.{format}", (Action<FusedKernels.MlpExpertArgs<TW, TW>>)FusedKernels.DownAndDownCombine<TW, TW>),
     ];
 }

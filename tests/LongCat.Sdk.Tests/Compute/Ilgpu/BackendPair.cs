@@ -62,6 +62,51 @@ internal sealed unsafe class BackendPair(IlgpuBackend gpu) : IDisposable
         return Keep(new Pair(cpu, gpu));
     }
 
+    /// <summary>
+    /// A random weight in a format named as the tests' data rows name it: "F32", "BF16", "F16", "F8E4M3" (<see cref="Weight(DType, int, int, Random, float)"/>),
+    /// or "Q8", "Q4", "Q4z" (with zero points), optionally "/G" for the group size (Q4: 32, 64, 128; default 32).
+    /// </summary>
+    public Pair Weight(string format, int rows, int cols, Random random)
+    {
+        if (!format.StartsWith('Q')) return Weight(Enum.Parse<DType>(format), rows, cols, random);
+        var parts = format.Split('/');
+        int group = parts.Length > 1 ? int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture) : 32;
+        return Quantized(parts[0].StartsWith("Q8", StringComparison.Ordinal) ? DType.Q8 : DType.Q4, rows, cols, random, group, parts[0].EndsWith('z'));
+    }
+
+    /// <summary>
+    /// A random <see cref="DType.Q8"/> or <see cref="DType.Q4"/> weight [rows, cols]: random codes, F16 scales and (when
+    /// <paramref name="zeros"/>) zero points, written to both backends through <see cref="IComputeBackend.AllocateWeight"/> and Upload.
+    /// </summary>
+    public Pair Quantized(DType dtype, int rows, int cols, Random random, int group = 32, bool zeros = false)
+    {
+        int groups = cols / group;
+        var values = new byte[dtype.ByteCount((long)rows * cols)];
+        random.NextBytes(values);
+        if (dtype == DType.Q8) for (int i = 0; i < values.Length; i++) if (values[i] == 0x80) values[i] = 0x81;   // q in −127..127
+        var scales = new Half[rows * groups];
+        for (int i = 0; i < scales.Length; i++) scales[i] = (Half)((0.5 + random.NextDouble()) / (dtype == DType.Q8 ? 127 : 8));
+        byte[]? zs = zeros ? Enumerable.Range(0, rows * groups).Select(_ => (byte)random.Next(16)).ToArray() : null;
+        DeviceTensor Make(IComputeBackend b, List<IDisposable> keep)
+        {
+            var s = b.AllocateWeight(DType.F16, [rows, groups], "w.scales");
+            b.Upload<Half>(s, scales);
+            keep.Add(s);
+            DeviceTensor? z = null;
+            if (zs is not null)
+            {
+                z = b.AllocateWeight(DType.U8, [rows, groups], "w.qzeros");
+                b.Upload<byte>(z, zs);
+                keep.Add(z);
+            }
+            var w = b.AllocateWeight(dtype, [rows, cols], "w", s, z, group);
+            b.Upload<byte>(w, values);
+            return w;
+        }
+        var pair = new Pair(Make(Cpu, _owned), Make(Gpu, _owned));
+        return Keep(pair);
+    }
+
     private static ReadOnlySpan<byte> Bytes(CpuTensor t) => new(t.Data, checked((int)(t.ElementCount * t.DType.SizeOf())));
 
     public float[] ReadCpu(DeviceTensor t)

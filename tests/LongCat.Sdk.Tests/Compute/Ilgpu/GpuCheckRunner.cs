@@ -8,7 +8,9 @@ namespace LongCat.Sdk.Tests.Compute.Ilgpu;
 /// </summary>
 public static class GpuCheckRunner
 {
-    private static readonly Type[] Classes = [typeof(IlgpuConformanceTests), typeof(IlgpuGoldenTests), typeof(IlgpuLaunchBudgetTests)];
+    private static readonly Type[] Classes =
+        [typeof(IlgpuConformanceTests), typeof(IlgpuQuantizedConformanceTests), typeof(IlgpuGoldenTests), typeof(IlgpuLaunchBudgetTests),
+         typeof(Quantization.IlgpuQuantizedModelTests)];
 
     /// <summary>Runs the cases whose name contains <paramref name="filter"/> (all when null) on CUDA, or on the CPU accelerator when
     /// <paramref name="cuda"/> is false (to check the runner itself); returns the number of failed cases.</summary>

@@ -167,12 +167,23 @@ internal sealed class IlgpuConformanceTests
         // nH = 5 heads (not a multiple of the 4 heads an attention group serves), rope 8, nope 16, v 12; block size 4; two sequences
         // whose blocks are scattered through the cache; the step's tokens continue them at positions that cross block boundaries.
         // q_lora odd (scalar loads) or a multiple of 4 but not of 128 (FP8 blocks cut mid-way); latent 30: width L+R not a multiple of 4.
-        var shape = new MlaShape(Heads: 5, NopeDim: 16, RopeDim: 8, VDim: 12, Latent: latent);
-        const int blockSize = 4, cacheBlocks = 40;
         var random = new Random(tokens * 13 + latent + qLora);
         using var p = NewPair();
-        var kvB = p.Weight(dtype, shape.Heads * shape.KvHeadRows, latent, random);
-        var qB = p.Weight(dtype, shape.Heads * shape.QHeadDim, qLora, random);
+        MlaOpsMatchCpu(p, (rows, cols) => p.Weight(dtype, rows, cols, random), (rows, cols) => p.Weight(dtype, rows, cols, random),
+            tokens, latent, qLora, random);
+    }
+
+    /// <summary>
+    /// <see cref="MlaOps_OverPagedCache_MatchCpu"/> with q_b and kv_b from the given factories ([rows, cols] → weight), which may make
+    /// them in different formats (a quantized q_b beside kv_b as stored).
+    /// </summary>
+    internal static void MlaOpsMatchCpu(BackendPair p, Func<int, int, Pair> qBWeight, Func<int, int, Pair> kvBWeight, int tokens, int latent,
+        int qLora, Random random)
+    {
+        var shape = new MlaShape(Heads: 5, NopeDim: 16, RopeDim: 8, VDim: 12, Latent: latent);
+        const int blockSize = 4, cacheBlocks = 40;
+        var kvB = kvBWeight(shape.Heads * shape.KvHeadRows, latent);
+        var qB = qBWeight(shape.Heads * shape.QHeadDim, qLora);
         var norm = p.Weight(DType.BF16, 0, latent, random);
         var qaNorm = p.Weight(DType.F32, 0, qLora, random, magnitude: 2f);
         var invFreq = p.F32([1f, 0.1f, 0.01f, 0.001f], 4);
@@ -253,12 +264,23 @@ internal sealed class IlgpuConformanceTests
     public void MoeExperts_GroupedByExpert_MatchesCpu(DType dtype, int tokens, bool accumulate)
     {
         // 5 real experts (ids 0..4) and 3 identity ones (5..7), top-3; expert 0 serves more than four slots (two work tiles).
-        const int hidden = 40, ffn = 24, k = 3, real = 5;
         var random = new Random(21 + tokens);
         using var p = NewPair();
-        var gate = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, ffn, hidden, random)).ToArray();
-        var up = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, ffn, hidden, random)).ToArray();
-        var down = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, hidden, ffn, random)).ToArray();
+        MoeExpertsMatchCpu(p, (rows, cols) => p.Weight(dtype, rows, cols, random), (rows, cols) => p.Weight(dtype, rows, cols, random),
+            tokens, accumulate, 40, 24, random, dtype.ToString());
+    }
+
+    /// <summary>
+    /// <see cref="MoeExperts_GroupedByExpert_MatchesCpu"/> with the experts' gate/up and down weights from the given factories
+    /// ([rows, cols] → weight), which may differ in format.
+    /// </summary>
+    internal static void MoeExpertsMatchCpu(BackendPair p, Func<int, int, Pair> gateUpWeight, Func<int, int, Pair> downWeight, int tokens,
+        bool accumulate, int hidden, int ffn, Random random, string dtype)
+    {
+        const int k = 3, real = 5;
+        var gate = Enumerable.Range(0, real).Select(_ => gateUpWeight(ffn, hidden)).ToArray();
+        var up = Enumerable.Range(0, real).Select(_ => gateUpWeight(ffn, hidden)).ToArray();
+        var down = Enumerable.Range(0, real).Select(_ => downWeight(hidden, ffn)).ToArray();
         var cpuExperts = new ExpertWeights(gate.Select(g => g.Cpu).ToArray(), up.Select(g => g.Cpu).ToArray(), down.Select(g => g.Cpu).ToArray());
         var gpuExperts = new ExpertWeights(gate.Select(g => g.Gpu).ToArray(), up.Select(g => g.Gpu).ToArray(), down.Select(g => g.Gpu).ToArray());
         var idv = new int[tokens * k];

@@ -32,13 +32,21 @@ internal sealed class IlgpuFusedOpTests
     [DataRow(DType.BF16, DType.BF16, 6, 37)]                                 // more tokens: the separate ops
     public void RouterTopKAndSwiGlu_MatchesCpu(DType dtype, DType classifierType, int tokens, int hidden)
     {
-        const int experts = 13, k = 4, ffn = 27;
         var random = new Random(3 + tokens + hidden + (int)dtype);
         using var p = new BackendPair(_gpu);
-        var cls = p.Weight(classifierType, experts, hidden, random);
+        RouterTopKAndSwiGluMatchesCpu(p, (rows, cols) => p.Weight(classifierType, rows, cols, random), (rows, cols) => p.Weight(dtype, rows, cols, random),
+            tokens, hidden, 27, random, dtype.ToString());
+    }
+
+    /// <summary><see cref="RouterTopKAndSwiGlu_MatchesCpu"/> with the classifier and the MLP's weights from the given factories.</summary>
+    internal static void RouterTopKAndSwiGluMatchesCpu(BackendPair p, Func<int, int, Pair> classifierWeight, Func<int, int, Pair> mlpWeight,
+        int tokens, int hidden, int ffn, Random random, string dtype)
+    {
+        const int experts = 13, k = 4;
+        var cls = classifierWeight(experts, hidden);
         var bias = p.F32(Random(experts, random, 0.05f), experts);
-        var gate = p.Weight(dtype, ffn, hidden, random);
-        var up = p.Weight(dtype, ffn, hidden, random);
+        var gate = mlpWeight(ffn, hidden);
+        var up = mlpWeight(ffn, hidden);
         var xv = Random(tokens * hidden, random);
         for (int i = hidden; i < xv.Length; i++) xv[i] *= 7f;                 // rows of different scales: each its own norm factor
         var x = p.F32(xv, tokens, hidden);
@@ -64,15 +72,26 @@ internal sealed class IlgpuFusedOpTests
     public void MlpAndMoeExperts_AddsBothToResidual_MatchesCpu(DType dtype, int tokens, int hidden)
     {
         // Dense width 27 (odd: scalar loads in the down projection); 5 real experts and 3 identity ones (ids 5..7), top-3.
-        const int ffn = 27, expertFfn = 24, k = 3, real = 5;
         var random = new Random(41 + tokens + hidden + (int)dtype);
         using var p = new BackendPair(_gpu);
-        var gate = p.Weight(dtype, ffn, hidden, random);
-        var up = p.Weight(dtype, ffn, hidden, random);
-        var down = p.Weight(dtype, hidden, ffn, random);
-        var eg = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, expertFfn, hidden, random)).ToArray();
-        var eu = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, expertFfn, hidden, random)).ToArray();
-        var ed = Enumerable.Range(0, real).Select(_ => p.Weight(dtype, hidden, expertFfn, random)).ToArray();
+        Func<int, int, Pair> weight = (rows, cols) => p.Weight(dtype, rows, cols, random);
+        MlpAndMoeExpertsMatchCpu(p, weight, weight, weight, weight, tokens, hidden, 27, 24, random, dtype.ToString());
+    }
+
+    /// <summary>
+    /// <see cref="MlpAndMoeExperts_AddsBothToResidual_MatchesCpu"/> with the dense gate/up, dense down, experts' gate/up and experts' down
+    /// weights from the given factories ([rows, cols] → weight), which may differ in format (Q8 dense MLPs beside Q4 experts).
+    /// </summary>
+    internal static void MlpAndMoeExpertsMatchCpu(BackendPair p, Func<int, int, Pair> denseGateUp, Func<int, int, Pair> denseDown,
+        Func<int, int, Pair> expertGateUp, Func<int, int, Pair> expertDown, int tokens, int hidden, int ffn, int expertFfn, Random random, string dtype)
+    {
+        const int k = 3, real = 5;
+        var gate = denseGateUp(ffn, hidden);
+        var up = denseGateUp(ffn, hidden);
+        var down = denseDown(hidden, ffn);
+        var eg = Enumerable.Range(0, real).Select(_ => expertGateUp(expertFfn, hidden)).ToArray();
+        var eu = Enumerable.Range(0, real).Select(_ => expertGateUp(expertFfn, hidden)).ToArray();
+        var ed = Enumerable.Range(0, real).Select(_ => expertDown(hidden, expertFfn)).ToArray();
         var cpuExperts = new ExpertWeights(eg.Select(e => e.Cpu).ToArray(), eu.Select(e => e.Cpu).ToArray(), ed.Select(e => e.Cpu).ToArray());
         var gpuExperts = new ExpertWeights(eg.Select(e => e.Gpu).ToArray(), eu.Select(e => e.Gpu).ToArray(), ed.Select(e => e.Gpu).ToArray());
         var idv = new int[tokens * k];

@@ -22,9 +22,9 @@ public sealed class IlgpuGoldenTests : GoldenChecks
     [ClassCleanup]
     public static void Cleanup() => _gpu.Dispose();
 
-    /// <summary>The repository's fixtures, less the 4-bit ones: ILGPU has no Q4 kernels yet (issue 16; the CPU golden tests run them).</summary>
+    /// <summary>The repository's fixtures, the GPTQ/AutoRound int4 ones included (Q4 weights, some beside weights as stored).</summary>
     private static bool Repository(object[] row) =>
-        Path.GetFullPath((string)row[0]).StartsWith(Path.GetFullPath(Fixtures.Root), StringComparison.Ordinal) && !Fixtures.IsFourBit((string)row[0]);
+        Path.GetFullPath((string)row[0]).StartsWith(Path.GetFullPath(Fixtures.Root), StringComparison.Ordinal);
 
     /// <summary>The repository's own fixtures (tests/fixtures), not the bundled models nor LONGCAT_GOLDEN_DIRS.</summary>
     public static IEnumerable<object[]> Dirs => Fixtures.Dirs().Where(Repository);

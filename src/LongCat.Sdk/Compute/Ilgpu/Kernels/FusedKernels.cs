@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 /// <summary>
 /// Horizontal fusion in ScMoE's overlap window (LONGCAT.md §2, docs/GPU.md "Launch budget"): two independent computations of a decode
 /// step in one grid, whose groups branch on their index into one or the other. The two halves write disjoint outputs, except
-/// <see cref="DownAndDownCombine{TW}"/>, where one warp computes both sums of an output element and stores it once.
+/// <see cref="DownAndDownCombine{TW, TE}"/>, where one warp computes both sums of an output element and stores it once.
 /// Legend: T tokens (≤ 4; 1 for the experts), H hidden, F dense width, K top-k.
 /// </summary>
 /// <remarks>
@@ -14,7 +14,7 @@ namespace LongCat.Sdk.Compute.Ilgpu.Kernels;
 /// one, which the same-kernel grids tolerate (every group passes the same barriers) but a fused grid, whose halves pass different
 /// barriers, did not: a SwiGLU group followed by GateUp groups corrupted native memory. On the emulator only
 /// (<see cref="DeviceMath.Emulated"/> is a compile-time constant, so the PTX has none of it) every group whose half uses group
-/// barriers ends at one. <see cref="DownAndDownCombine{TW}"/> uses none.
+/// barriers ends at one. <see cref="DownAndDownCombine{TW, TE}"/> uses none.
 /// </remarks>
 internal static class FusedKernels
 {
@@ -45,10 +45,12 @@ internal static class FusedKernels
         if (DeviceMath.Emulated) Group.Barrier();                 // see the class remarks
     }
 
-    internal struct MlpExpertArgs<TW> where TW : struct, IWeightView
+    /// <summary>The dense MLP's weights in format <typeparamref name="TW"/>, the experts' in <typeparamref name="TE"/> (Q8 beside Q4
+    /// under the Q4Experts preset).</summary>
+    internal struct MlpExpertArgs<TW, TE> where TW : struct, IWeightView where TE : struct, IWeightView
     {
         public MatMulKernels.MatMulArgs<TW> Mlp;                   // SwiGLU: W gate, W2 up, X x, Y hidden; down: W down, X hidden, Y h
-        public MoeKernels.ExpertArgs<TW> Experts;                  // one token: GateUp over the K slots, DownCombine into h
+        public MoeKernels.ExpertArgs<TE> Experts;                  // one token: GateUp over the K slots, DownCombine into h
         public int MlpGroups, ExpertGroups;                        // groups of the first half; groups per slot of the experts' half
     }
 
@@ -56,7 +58,7 @@ internal static class FusedKernels
     /// Groups [0, MlpGroups): <see cref="MatMulKernels.MatVecSwiGlu{TW}"/>; the next K·ExpertGroups: <see cref="MoeKernels.GateUp{TW}"/>
     /// of one token, slot (g − MlpGroups) / ExpertGroups.
     /// </summary>
-    public static void SwiGluAndGateUp<TW>(MlpExpertArgs<TW> a) where TW : struct, IWeightView
+    public static void SwiGluAndGateUp<TW, TE>(MlpExpertArgs<TW, TE> a) where TW : struct, IWeightView where TE : struct, IWeightView
     {
         var scratch = SharedMemory.Allocate<Float4>(DeviceMath.MaxWarps);
         int g = Grid.IdxX;
@@ -73,7 +75,7 @@ internal static class FusedKernels
     /// A warp per output row i of H: h[i] = (h[i] + down[i]·hidden) + Σ_k w_k·(expert k's down row · its hidden, or x[i]) in slot
     /// order, the dense MLP's down projection and the experts' down projections and combine in one store (one token).
     /// </summary>
-    public static void DownAndDownCombine<TW>(MlpExpertArgs<TW> a) where TW : struct, IWeightView
+    public static void DownAndDownCombine<TW, TE>(MlpExpertArgs<TW, TE> a) where TW : struct, IWeightView where TE : struct, IWeightView
     {
         var m = a.Mlp;
         int warps = Group.DimX / Warp.WarpSize;

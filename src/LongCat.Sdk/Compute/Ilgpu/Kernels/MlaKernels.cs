@@ -27,13 +27,15 @@ internal static partial class MlaKernels
         dst[d + 2 * pair + 1] = x1 * c + x0 * sn;
     }
 
-    internal struct QueryCacheArgs<TW> where TW : struct, IWeightView
+    /// <summary>q_b in format <typeparamref name="TQ"/>, kv_b in <typeparamref name="TK"/> (a quantized q_b sits beside kv_b as stored).</summary>
+    internal struct QueryCacheArgs<TQ, TK> where TQ : struct, IWeightView where TK : struct, IWeightView
     {
-        public TW QB, KvB;
+        public TQ QB;
+        public TK KvB;
         public LatentArgs P;
     }
 
-    /// <summary>Everything <see cref="QueryAndCache{TW}"/> reads besides its two weights.</summary>
+    /// <summary>Everything <see cref="QueryAndCache{TQ, TK}"/> reads besides its two weights.</summary>
     internal struct LatentArgs
     {
         public FloatVector QANorm, KvANorm;
@@ -51,7 +53,7 @@ internal static partial class MlaKernels
     /// the row, each row streamed once for the block) staged in shared memory, then q_lat = (s_q·q_nope)·W_UK[h] with each thread owning
     /// 4 consecutive latent columns (one vector load per row d), and q_rot rotated.
     /// </summary>
-    public static void QueryAndCache<TW>(QueryCacheArgs<TW> a) where TW : struct, IWeightView
+    public static void QueryAndCache<TQ, TK>(QueryCacheArgs<TQ, TK> a) where TQ : struct, IWeightView where TK : struct, IWeightView
     {
         var q = SharedMemory.Allocate<float>(MatMulKernels.RowTokens * QStride);   // [4 tokens][nope | R] of head h, times s_q
         var scratch = SharedMemory.Allocate<Float4>(DeviceMath.MaxWarps);
@@ -111,7 +113,7 @@ internal static partial class MlaKernels
         }
     }
 
-    /// <summary>Row stride of the staged q in <see cref="QueryAndCache{TW}"/>.</summary>
+    /// <summary>Row stride of the staged q in <see cref="QueryAndCache{TQ, TK}"/>.</summary>
     private const int QStride = MaxNope + MaxRope;
 
     /// <summary>Offset of row t0+i, or of row t0 past the tokens (a valid address whose result is discarded).</summary>
