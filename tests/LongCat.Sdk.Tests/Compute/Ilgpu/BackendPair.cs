@@ -22,7 +22,7 @@ internal sealed unsafe class BackendPair(IlgpuBackend gpu) : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
 
-    public CpuBackend Cpu { get; } = new(WeightResidency.Mapped, threads: 2);
+    public CpuBackend Cpu { get; } = new(WeightResidency.Mapped, threads: 2) { Int8Activations = false };   // the GPU keeps F32 activations
     public IlgpuBackend Gpu { get; } = gpu;
 
     private T Keep<T>(T d) where T : IDisposable
