@@ -16,7 +16,7 @@ internal static unsafe class QuantPeak
     public static void Run(int rounds)
     {
         var paths = Enum.GetValues<QuantPath>().Where(QuantKernels.IsSupported).ToArray();
-        Console.WriteLine($"paths: {string.Join(", ", paths)} (QuantKernels.Best = {QuantKernels.Best}); {rounds} rounds, medians");
+        Console.WriteLine($"paths: {string.Join(", ", paths)} (best: Q8 {QuantKernels.Best(DType.Q8)}, Q4 {QuantKernels.Best(DType.Q4)}); {rounds} rounds, medians");
         foreach (var format in new[] { DType.Q8, DType.Q4 })
             foreach (var (rows, cols) in new[] { (256, 1024), (65536, 1024) })
                 foreach (int tokens in new[] { 1, 4 })

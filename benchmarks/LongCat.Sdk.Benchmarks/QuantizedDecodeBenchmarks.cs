@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using LongCat.Sdk.Compute;
 using LongCat.Sdk.Compute.Cpu;
 using LongCat.Sdk.Model;
 
@@ -16,5 +17,5 @@ public class QuantizedDecodeBenchmarks : SingleStreamDecode
 
     [GlobalSetup]
     public void Setup() =>
-        Start(new ModelOptions { Residency = Compute.WeightResidency.Copied, Quantization = Quantization }, $"{Quantization}, kernels {QuantKernels.Best}");
+        Start(new ModelOptions { Residency = Compute.WeightResidency.Copied, Quantization = Quantization }, $"{Quantization}, kernels Q8 {QuantKernels.Best(DType.Q8)}, Q4 {QuantKernels.Best(DType.Q4)}");
 }

@@ -28,7 +28,7 @@ internal static class QuickQuant
             models.Add((preset, model, bytes, new ReadBandwidth(bytes, 1L << 30)));
             Console.WriteLine($"{preset,-4}: {bytes / 1e9:F3} GB of weights per token");
         }
-        Console.WriteLine($"kernels: {QuantKernels.Best}; {Environment.ProcessorCount} threads; {tokens} tokens per round, prefill {prefillTokens}; load {File.ReadAllText("/proc/loadavg").Trim()}");
+        Console.WriteLine($"kernels: Q8 {QuantKernels.Best(DType.Q8)}, Q4 {QuantKernels.Best(DType.Q4)}; {Environment.ProcessorCount} threads; {tokens} tokens per round, prefill {prefillTokens}; load {File.ReadAllText("/proc/loadavg").Trim()}");
 
         var prompt = Enumerable.Range(100, prefillTokens).ToArray();
         var results = models.ToDictionary(m => m.Preset, _ => new List<(double TokS, double Fraction, double ReadGBs, double PrefillMs)>());

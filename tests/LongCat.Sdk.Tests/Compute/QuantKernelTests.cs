@@ -174,7 +174,7 @@ internal sealed unsafe class QuantKernelTests
             // Act
             fixed (float* pr = result)
             fixed (byte* sp = new byte[QuantKernels.SpreadBytes(n)])
-                QuantKernels.Dot(w.Tensor, 0, rows, a, 0, tokens, pr, sp, QuantKernels.Best);
+                QuantKernels.Dot(w.Tensor, 0, rows, a, 0, tokens, pr, sp, QuantKernels.Best(format));
 
             // Assert: |Σ w·(x − x̂)| ≤ Σ |w|·s/2 (each x̂ within half its block's step), plus F32 summation error.
             for (int r = 0; r < rows; r++)

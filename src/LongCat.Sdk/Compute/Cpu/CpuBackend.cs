@@ -40,14 +40,17 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// </summary>
     internal bool Int8Activations { get; init; } = true;
 
-    /// <summary>The instruction set of the Q8/Q4 products (default: the fastest this CPU has; every path gives the same bits).</summary>
-    internal QuantPath QuantPath
+    /// <summary>
+    /// The instruction set of the Q8/Q4 products (default null: the fastest this CPU has for each format,
+    /// <see cref="QuantKernels.Best"/>; every path gives the same bits).
+    /// </summary>
+    internal QuantPath? QuantPath
     {
         get => _quantPath;
-        init => _quantPath = QuantKernels.IsSupported(value) ? value : throw new NotSupportedException($"This CPU has no {value} path.");
+        init => _quantPath = value is not { } p || QuantKernels.IsSupported(p) ? value : throw new NotSupportedException($"This CPU has no {value} path.");
     }
 
-    private readonly QuantPath _quantPath = QuantKernels.Best;
+    private readonly QuantPath? _quantPath;
 
     /// <summary>Bytes of anonymous memory holding copied weights.</summary>
     public long CopiedWeightBytes => _arena.ReservedBytes;
@@ -187,12 +190,12 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// order; for Q8/Q4 weights, the same rows quantized (<see cref="QuantizedRows"/>): prepared once per op, then read by every
     /// row range and every weight row.
     /// </summary>
-    private readonly struct MatMulInput(CpuTensor x, float* permuted, QuantizedRows q8, QuantizedRows q4, QuantPath path)
+    private readonly struct MatMulInput(CpuTensor x, float* permuted, QuantizedRows q8, QuantizedRows q4, QuantPath? path)
     {
         public CpuTensor X { get; } = x;
 
         /// <summary>The instruction set of the Q8/Q4 products.</summary>
-        public QuantPath Path { get; } = path;
+        public QuantPath? Path { get; } = path;
 
         /// <summary>[T, K] in even/odd order; null when no BF16 weight reads these rows.</summary>
         public float* Permuted { get; } = permuted;
@@ -222,7 +225,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <paramref name="x"/> as the product kernels read it: permuted into <paramref name="permuted"/> [T, K] and quantized into
     /// <paramref name="q8"/> and <paramref name="q4"/> (each <see cref="QuantizedRows.RowBytes"/> per row), each unless null.
     /// </summary>
-    private static MatMulInput Input(CpuTensor x, float* permuted, byte* q8 = null, byte* q4 = null, QuantPath path = QuantPath.Scalar)
+    private static MatMulInput Input(CpuTensor x, float* permuted, byte* q8 = null, byte* q4 = null, QuantPath? path = null)
     {
         if (permuted != null)
             for (int t = 0; t < x.Rows; t++) SimdKernels.PermuteEvenOdd(x.RowF32(t), permuted + (long)t * x.Columns, x.Columns);

@@ -124,6 +124,14 @@ internal static unsafe partial class QuantKernels
 
         private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
+            if (rows.Zeros == null) Pass<TS, No>(rows, a, t0, nb, d, result);
+            else Pass<TS, Yes>(rows, a, t0, nb, d, result);
+        }
+
+        /// <summary>The passes, specialized for weights with (<typeparamref name="TZ"/> = <see cref="Yes"/>) or without zero points.</summary>
+        private static void Pass<TS, TZ>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result)
+            where TS : struct, IShape where TZ : struct, IFlag
+        {
             int slots = TS.R * TS.N;
             TokenSlot<TS>(a, t0, 0, out sbyte* q0, out int* o0, out float* sa0);
             TokenSlot<TS>(a, t0, 1, out sbyte* q1, out int* o1, out float* sa1);
@@ -137,18 +145,33 @@ internal static unsafe partial class QuantKernels
                 WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out byte* z2);
                 WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out byte* z3);
                 Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-                for (int c = 0; c < nb; c += 8)
+                int c = 0;
+                for (; c + 8 <= nb; c += 8)
                 {
-                    int m = Math.Min(8, nb - c);
+                    // Whole chunks: two whole quads, no tail checks.
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, 8, d);
+                    // Unrolled: a loop over the two quads here makes the JIT keep two accumulators on the stack.
+                    acc0 = Quad<TZ>(acc0, w0, z0, c, 4, q0, o0, d);
+                    if (slots > 1) acc1 = Quad<TZ>(acc1, w1, z1, c, 4, q1, o1, d + 8);
+                    if (slots > 2) acc2 = Quad<TZ>(acc2, w2, z2, c, 4, q2, o2, d + 16);
+                    if (slots > 3) acc3 = Quad<TZ>(acc3, w3, z3, c, 4, q3, o3, d + 24);
+                    acc0 = Quad<TZ>(acc0, w0, z0, c + 4, 4, q0, o0, d + 4);
+                    if (slots > 1) acc1 = Quad<TZ>(acc1, w1, z1, c + 4, 4, q1, o1, d + 12);
+                    if (slots > 2) acc2 = Quad<TZ>(acc2, w2, z2, c + 4, 4, q2, o2, d + 20);
+                    if (slots > 3) acc3 = Quad<TZ>(acc3, w3, z3, c + 4, 4, q3, o3, d + 28);
+                }
+                if (c < nb)
+                {
+                    int m = nb - c;
                     ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
                     for (int k = 0; k < m; k += 4)
                     {
                         long b = c + k;
                         int blocks = Math.Min(4, m - k);         // the last one to three blocks: zeros after them (zero-padded rows, d = 0)
-                        acc0 = Quad(acc0, w0, z0, b, blocks, q0, o0, d + k);
-                        if (slots > 1) acc1 = Quad(acc1, w1, z1, b, blocks, q1, o1, d + 8 + k);
-                        if (slots > 2) acc2 = Quad(acc2, w2, z2, b, blocks, q2, o2, d + 16 + k);
-                        if (slots > 3) acc3 = Quad(acc3, w3, z3, b, blocks, q3, o3, d + 24 + k);
+                        acc0 = Quad<TZ>(acc0, w0, z0, b, blocks, q0, o0, d + k);
+                        if (slots > 1) acc1 = Quad<TZ>(acc1, w1, z1, b, blocks, q1, o1, d + 8 + k);
+                        if (slots > 2) acc2 = Quad<TZ>(acc2, w2, z2, b, blocks, q2, o2, d + 16 + k);
+                        if (slots > 3) acc3 = Quad<TZ>(acc3, w3, z3, b, blocks, q3, o3, d + 24 + k);
                     }
                 }
                 Store<TS>(result, acc0, acc1, acc2, acc3);
@@ -157,7 +180,8 @@ internal static unsafe partial class QuantKernels
 
         /// <summary>Blocks b..b+3 of one slot (b a multiple of 4: the token row's quad of 128 bytes at b·32).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector512<float> Quad(Vector512<float> acc, byte* w, byte* zeros, long b, int blocks, sbyte* q, int* offsets, float* d)
+        private static Vector512<float> Quad<TZ>(Vector512<float> acc, byte* w, byte* zeros, long b, int blocks, sbyte* q, int* offsets, float* d)
+            where TZ : struct, IFlag
         {
             byte* wb = w + b * 16;
             Sse.Prefetch0(wb + PrefetchDistance);
@@ -171,7 +195,7 @@ internal static unsafe partial class QuantKernels
             var pairs = Avx512BW.MultiplyAddAdjacent(low, Vector512.Load(values)) + Avx512BW.MultiplyAddAdjacent(high, Vector512.Load(values + 64));
             var offset = Vector512.Load(offsets + b * 4);
             var spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-            if (zeros != null)
+            if (TZ.Value)
             {
                 byte* z = zeros + b;
                 var zv = Vector128.Create(z[0], blocks > 1 ? z[1] : 0, blocks > 2 ? z[2] : 0, blocks > 3 ? z[3] : 0);

@@ -70,51 +70,57 @@ internal static unsafe partial class QuantKernels
                     ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
                     for (; k + 1 < m; k += 2)
                     {
-                        long b = c + k;
+                        long off = (long)(c + k) * Block;          // the byte offset of block c + k in a weight row, a token row and its offsets
+                        float* dk = d + k;
                         // One prefetch per 64-byte line of each weight row (a prefetch past the row's end is harmless).
-                        Sse.Prefetch0(w0 + b * Block + PrefetchDistance);
-                        if (TS.R > 1) Sse.Prefetch0(w1 + b * Block + PrefetchDistance);
-                        if (TS.R > 2) Sse.Prefetch0(w2 + b * Block + PrefetchDistance);
-                        if (TS.R > 3) Sse.Prefetch0(w3 + b * Block + PrefetchDistance);
-                        e0 = BlockStep(w0, q0, o0, b, d[k], e0);
-                        f0 = BlockStep(w0, q0, o0, b + 1, d[k + 1], f0);
+                        Sse.Prefetch0(w0 + off + PrefetchDistance);
+                        if (TS.R > 1) Sse.Prefetch0(w1 + off + PrefetchDistance);
+                        if (TS.R > 2) Sse.Prefetch0(w2 + off + PrefetchDistance);
+                        if (TS.R > 3) Sse.Prefetch0(w3 + off + PrefetchDistance);
+                        e0 = BlockStep(w0 + off, q0 + off, o0, off, dk, e0);
+                        f0 = BlockStep(w0 + off + Block, q0 + off + Block, o0, off + Block, dk + 1, f0);
                         if (slots > 1)
                         {
-                            e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
-                            f1 = BlockStep(w1, q1, o1, b + 1, d[8 + k + 1], f1);
+                            e1 = BlockStep(w1 + off, q1 + off, o1, off, dk + 8, e1);
+                            f1 = BlockStep(w1 + off + Block, q1 + off + Block, o1, off + Block, dk + 9, f1);
                         }
                         if (slots > 2)
                         {
-                            e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
-                            f2 = BlockStep(w2, q2, o2, b + 1, d[16 + k + 1], f2);
+                            e2 = BlockStep(w2 + off, q2 + off, o2, off, dk + 16, e2);
+                            f2 = BlockStep(w2 + off + Block, q2 + off + Block, o2, off + Block, dk + 17, f2);
                         }
                         if (slots > 3)
                         {
-                            e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
-                            f3 = BlockStep(w3, q3, o3, b + 1, d[24 + k + 1], f3);
+                            e3 = BlockStep(w3 + off, q3 + off, o3, off, dk + 24, e3);
+                            f3 = BlockStep(w3 + off + Block, q3 + off + Block, o3, off + Block, dk + 25, f3);
                         }
                     }
                     if (k < m)
                     {
                         // The last block of an odd count: an even block, so the even set.
-                        long b = c + k;
-                        e0 = BlockStep(w0, q0, o0, b, d[k], e0);
-                        if (slots > 1) e1 = BlockStep(w1, q1, o1, b, d[8 + k], e1);
-                        if (slots > 2) e2 = BlockStep(w2, q2, o2, b, d[16 + k], e2);
-                        if (slots > 3) e3 = BlockStep(w3, q3, o3, b, d[24 + k], e3);
+                        long off = (long)(c + k) * Block;
+                        float* dk = d + k;
+                        e0 = BlockStep(w0 + off, q0 + off, o0, off, dk, e0);
+                        if (slots > 1) e1 = BlockStep(w1 + off, q1 + off, o1, off, dk + 8, e1);
+                        if (slots > 2) e2 = BlockStep(w2 + off, q2 + off, o2, off, dk + 16, e2);
+                        if (slots > 3) e3 = BlockStep(w3 + off, q3 + off, o3, off, dk + 24, e3);
                     }
                 }
                 Store<TS>(result, e0 + f0, e1 + f1, e2 + f2, e3 + f3);
             }
         }
 
-        /// <summary>Block b of one slot: acc = fma((float)lanes, d, acc). Slots sharing a weight row load and prepare it once (CSE).</summary>
+        /// <summary>
+        /// One block of one slot: acc = fma((float)lanes, d, acc), the block's offsets at byte <paramref name="off"/> of the
+        /// row's (a block's eight s32 offsets take as many bytes as its values). Slots sharing a weight or token row load it once
+        /// (CSE); d is broadcast from memory (a load, no shuffle).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> BlockStep(byte* w, sbyte* q, int* offsets, long b, float d, Vector256<float> acc)
+        private static Vector256<float> BlockStep(byte* w, sbyte* q, int* offsets, long off, float* d, Vector256<float> acc)
         {
-            var wv = Vector256.Load((sbyte*)w + b * Block);
-            var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q + b * Block, offsets + b * 8);
-            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Vector256.Create(d), acc);
+            var wv = Vector256.Load((sbyte*)w);
+            var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q, (int*)((byte*)offsets + off));
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Avx.BroadcastScalarToVector256(d), acc);
         }
     }
 

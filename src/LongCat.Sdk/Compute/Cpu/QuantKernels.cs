@@ -45,12 +45,22 @@ internal static unsafe partial class QuantKernels
     /// <summary>Values per activation scale and per weight block.</summary>
     public const int Block = BlockFormats.BlockSize;
 
-    /// <summary>Bytes ahead of a weight row's current position that the kernels prefetch (a prefetch past the row's end is harmless).</summary>
-    private const int PrefetchDistance = 1024;
+    /// <summary>
+    /// Bytes ahead of a weight row's current position that the kernels prefetch, one line per line read (a prefetch past the
+    /// weight's end is harmless). A pass reads four consecutive rows at once, so a distance under four rows' bytes lands on rows
+    /// the pass is already reading: 1 KB (the first choice) left Q8 decode at 0.45 of the read bandwidth on lite-mini, 16 KB
+    /// (four passes of 1 KB rows ahead) took it to 0.68-0.73 and Q4 to 0.69-0.75 (docs/PERFORMANCE.md).
+    /// </summary>
+    private const int PrefetchDistance = 16384;
 
-    /// <summary>The fastest path this CPU supports (measured: docs/PERFORMANCE.md). Chosen once; every path gives the same bits.</summary>
-    public static readonly QuantPath Best =
-        Avx512BW.IsSupported ? QuantPath.Avx512 : AvxVnni.IsSupported ? QuantPath.AvxVnni : Avx2.IsSupported && Fma.IsSupported ? QuantPath.Avx2 : QuantPath.Scalar;
+    /// <summary>
+    /// The fastest path this CPU has for <paramref name="format"/> weights (measured: docs/PERFORMANCE.md); every path gives the
+    /// same bits. Q8: AVX-VNNI's vpdpbusd on 256 bits, then AVX2; the AVX-512BW sign trick needs three more ops per step than
+    /// AVX2's (no vpsignb) and loses to both. Q4: AVX-512BW (four blocks per step), then AVX-VNNI, then AVX2.
+    /// </summary>
+    public static QuantPath Best(DType format) => format == DType.Q8
+        ? IsSupported(QuantPath.AvxVnni) ? QuantPath.AvxVnni : IsSupported(QuantPath.Avx2) ? QuantPath.Avx2 : QuantPath.Scalar
+        : IsSupported(QuantPath.Avx512) ? QuantPath.Avx512 : IsSupported(QuantPath.AvxVnni) ? QuantPath.AvxVnni : IsSupported(QuantPath.Avx2) ? QuantPath.Avx2 : QuantPath.Scalar;
 
     /// <summary>True when this CPU runs <paramref name="path"/>.</summary>
     public static bool IsSupported(QuantPath path) => path switch
@@ -262,10 +272,11 @@ internal static unsafe partial class QuantKernels
     /// result[i·count + k] = W[row0 + i]·x[t0 + k] for i &lt; <paramref name="rowCount"/>, k &lt; <paramref name="count"/> ≤ 4, with
     /// <paramref name="a"/> quantized in <paramref name="w"/>'s format; every result has the bits of the one-row, one-token product.
     /// Scales of groups wider than 32 values and zero points are spread per block into <paramref name="spread"/>
-    /// (<see cref="SpreadBytes"/> bytes) first, a row at a time.
+    /// (<see cref="SpreadBytes"/> bytes) first, a row at a time. <paramref name="path"/>: null for <see cref="Best"/>.
     /// </summary>
-    public static void Dot(CpuTensor w, int row0, int rowCount, in QuantizedRows a, int t0, int count, float* result, byte* spread, QuantPath path)
+    public static void Dot(CpuTensor w, int row0, int rowCount, in QuantizedRows a, int t0, int count, float* result, byte* spread, QuantPath? path)
     {
+        var p = path ?? Best(w.DType);
         int nb = w.Columns / Block;
         var scales = (CpuTensor)w.BlockScales!;
         var z = (CpuTensor?)w.Zeros;
@@ -274,7 +285,7 @@ internal static unsafe partial class QuantKernels
             z is null ? null : z.Data + (long)row0 * z.Columns, z?.Columns ?? 0, rowCount);
         if (w.GroupSize == Block && z is null)
         {
-            Dot(w.DType, rows, a, t0, count, nb, result, path);
+            Dot(w.DType, rows, a, t0, count, nb, result, p);
             return;
         }
         // GPTQ-style groups (64, 128, ... values) or zero points: one scale and zero per block, as the kernels read them.
@@ -290,11 +301,11 @@ internal static unsafe partial class QuantKernels
                 s[b] = ws[b / per];
                 if (zs != null) zs[b] = zeros[b / per];
             }
-            Dot(w.DType, new QuantWeightRows(rows.Data + i * rowBytes, rowBytes, s, nb, zs, nb, 1), a, t0, count, nb, result + i * count, path);
+            Dot(w.DType, new QuantWeightRows(rows.Data + i * rowBytes, rowBytes, s, nb, zs, nb, 1), a, t0, count, nb, result + i * count, p);
         }
     }
 
-    /// <summary>Bytes <see cref="Dot(CpuTensor, int, int, in QuantizedRows, int, int, float*, byte*, QuantPath)"/> needs in its
+    /// <summary>Bytes <see cref="Dot(CpuTensor, int, int, in QuantizedRows, int, int, float*, byte*, QuantPath?)"/> needs in its
     /// spread buffer for rows of <paramref name="columns"/> values.</summary>
     public static int SpreadBytes(int columns) => 3 * (columns / Block);
 
@@ -384,6 +395,15 @@ internal static unsafe partial class QuantKernels
     private struct R1N3 : IShape { public static int R => 1; public static int N => 3; }
     private struct R1N4 : IShape { public static int R => 1; public static int N => 4; }
     private struct R4N1 : IShape { public static int R => 4; public static int N => 1; }
+
+    /// <summary>A compile-time flag: kernels specialized on it carry no run-time test in their loops.</summary>
+    internal interface IFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    private struct Yes : IFlag { public static bool Value => true; }
+    private struct No : IFlag { public static bool Value => false; }
 
     /// <summary>A kernel over weight rows, specialized for the shape of its passes.</summary>
     private interface IRowKernel
