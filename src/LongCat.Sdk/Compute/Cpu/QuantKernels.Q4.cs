@@ -51,6 +51,14 @@ internal static unsafe partial class QuantKernels
 
         private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
+            if (rows.Zeros == null) Pass<TS, No>(rows, a, t0, nb, d, result);
+            else Pass<TS, Yes>(rows, a, t0, nb, d, result);
+        }
+
+        /// <summary>The passes, specialized for weights with (<typeparamref name="TZ"/> = <see cref="Yes"/>) or without zero points.</summary>
+        private static void Pass<TS, TZ>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result)
+            where TS : struct, IShape where TZ : struct, IFlag
+        {
             int slots = TS.R * TS.N;
             TokenSlot<TS>(a, t0, 0, out sbyte* q0, out int* o0, out float* sa0);
             TokenSlot<TS>(a, t0, 1, out sbyte* q1, out int* o1, out float* sa1);
@@ -64,22 +72,39 @@ internal static unsafe partial class QuantKernels
                 WeightSlot<TS>(rows, r, 2, out byte* w2, out ushort* ws2, out byte* z2);
                 WeightSlot<TS>(rows, r, 3, out byte* w3, out ushort* ws3, out byte* z3);
                 Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
-                for (int c = 0; c < nb; c += 8)
+                int c = 0;
+                for (; c + 8 <= nb; c += 8)
                 {
-                    int m = Math.Min(8, nb - c);
+                    // Whole chunks: pairs at blocks c (even set), c + 2 (odd), c + 4 (even), c + 6 (odd), unrolled, no tail checks.
+                    ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, 8, d);
+                    for (int k = 0; k < 8; k += 4)
+                    {
+                        e0 = Pair<TZ>(e0, w0, z0, c, k, false, q0, o0, d);
+                        if (slots > 1) e1 = Pair<TZ>(e1, w1, z1, c, k, false, q1, o1, d + 8);
+                        if (slots > 2) e2 = Pair<TZ>(e2, w2, z2, c, k, false, q2, o2, d + 16);
+                        if (slots > 3) e3 = Pair<TZ>(e3, w3, z3, c, k, false, q3, o3, d + 24);
+                        f0 = Pair<TZ>(f0, w0, z0, c, k + 2, false, q0, o0, d);
+                        if (slots > 1) f1 = Pair<TZ>(f1, w1, z1, c, k + 2, false, q1, o1, d + 8);
+                        if (slots > 2) f2 = Pair<TZ>(f2, w2, z2, c, k + 2, false, q2, o2, d + 16);
+                        if (slots > 3) f3 = Pair<TZ>(f3, w3, z3, c, k + 2, false, q3, o3, d + 24);
+                    }
+                }
+                if (c < nb)
+                {
+                    int m = nb - c;
                     ChunkScales<TS>(ws0, ws1, ws2, ws3, sa0, sa1, sa2, sa3, c, m, d);
                     for (int k = 0; k < m; k += 4)
                     {
                         // Pairs (c + k) / 2, even, and (c + k) / 2 + 1, odd: one set each.
-                        e0 = Pair(e0, w0, z0, k, m, c, q0, o0, d);
-                        if (slots > 1) e1 = Pair(e1, w1, z1, k, m, c, q1, o1, d + 8);
-                        if (slots > 2) e2 = Pair(e2, w2, z2, k, m, c, q2, o2, d + 16);
-                        if (slots > 3) e3 = Pair(e3, w3, z3, k, m, c, q3, o3, d + 24);
+                        e0 = Pair<TZ>(e0, w0, z0, c, k, k + 1 == m, q0, o0, d);
+                        if (slots > 1) e1 = Pair<TZ>(e1, w1, z1, c, k, k + 1 == m, q1, o1, d + 8);
+                        if (slots > 2) e2 = Pair<TZ>(e2, w2, z2, c, k, k + 1 == m, q2, o2, d + 16);
+                        if (slots > 3) e3 = Pair<TZ>(e3, w3, z3, c, k, k + 1 == m, q3, o3, d + 24);
                         if (k + 2 >= m) continue;
-                        f0 = Pair(f0, w0, z0, k + 2, m, c, q0, o0, d);
-                        if (slots > 1) f1 = Pair(f1, w1, z1, k + 2, m, c, q1, o1, d + 8);
-                        if (slots > 2) f2 = Pair(f2, w2, z2, k + 2, m, c, q2, o2, d + 16);
-                        if (slots > 3) f3 = Pair(f3, w3, z3, k + 2, m, c, q3, o3, d + 24);
+                        f0 = Pair<TZ>(f0, w0, z0, c, k + 2, k + 3 == m, q0, o0, d);
+                        if (slots > 1) f1 = Pair<TZ>(f1, w1, z1, c, k + 2, k + 3 == m, q1, o1, d + 8);
+                        if (slots > 2) f2 = Pair<TZ>(f2, w2, z2, c, k + 2, k + 3 == m, q2, o2, d + 16);
+                        if (slots > 3) f3 = Pair<TZ>(f3, w3, z3, c, k + 2, k + 3 == m, q3, o3, d + 24);
                     }
                 }
                 Store<TS>(result, e0 + f0, e1 + f1, e2 + f2, e3 + f3);
@@ -87,24 +112,24 @@ internal static unsafe partial class QuantKernels
         }
 
         /// <summary>
-        /// Blocks b = c + k and b + 1 of one slot (a lone last block: zeros after it, with d = 0 and zero-padded token rows).
-        /// Slots sharing a weight row load and split it once (CSE).
+        /// Blocks b = c + k and b + 1 of one slot (<paramref name="lone"/>: b is the last block, zeros after it, with d = 0 and
+        /// zero-padded token rows). Slots sharing a weight row load and split it once (CSE).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Pair(Vector256<float> acc, byte* w, byte* zeros, int k, int m, int c, sbyte* q, int* offsets, float* d)
+        private static Vector256<float> Pair<TZ>(Vector256<float> acc, byte* w, byte* zeros, int c, int k, bool lone, sbyte* q, int* offsets, float* d)
+            where TZ : struct, IFlag
         {
             long b = c + k;
-            bool lone = k + 1 == m;
             Sse.Prefetch0(w + b * 16 + PrefetchDistance);
             var v = lone ? Vector256.Create(Vector128.Load(w + b * 16), Vector128<byte>.Zero) : Vector256.Load(w + b * 16);
             var mask = Vector256.Create((byte)0x0F);
             var low = v & mask;
             var high = (v.AsUInt16() >>> 4).AsByte() & mask;
-            sbyte* values = q + b / 4 * 128 + b % 4 * 16;                    // the pair's low half in its quad; the high half at +64
-            var offset = zeros == null ? Vector256.Load(offsets + b * 4)
+            sbyte* values = q + (long)c * 32 + k / 4 * 128 + k % 4 * 16;   // the pair's low half in its quad (c a multiple of 4); the high half at +64
+            var offset = !TZ.Value ? Vector256.Load(offsets + b * 4)
                 : ZeroOffsets(offsets + b * 4, Vector256.Create(Vector128.Create((int)zeros[b]), Vector128.Create(lone ? 0 : zeros[b + 1])));
             var lanes = TOps.Lanes(low, high, values, values + 64, offset);
-            var dd = Vector256.Create(Vector128.Create(d[k]), Vector128.Create(d[k + 1]));
+            var dd = Vector256.Create(Avx.BroadcastScalarToVector128(d + k), Avx.BroadcastScalarToVector128(d + k + 1));
             return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), dd, acc);
         }
     }
