@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace LongCat.Sdk.Checkpoints;
 
@@ -44,7 +46,6 @@ internal static unsafe class BlockFormats
     public static void QuantizeQ4Row(ReadOnlySpan<float> x, Span<byte> packed, Span<Half> scales)
     {
         int blocks = x.Length / BlockSize;
-        Span<int> q = stackalloc int[BlockSize];
         for (int b = 0; b < blocks; b++)
         {
             var block = x.Slice(b * BlockSize, BlockSize);
@@ -61,7 +62,7 @@ internal static unsafe class BlockFormats
                     {
                         var h = (Half)scale;
                         if ((float)h == 0 || !float.IsFinite((float)h)) break;
-                        double err = Q4Error(block, (float)h, q, out double xq, out double qq);
+                        double err = Q4Error(block, (float)h, out double xq, out double qq);
                         if (err < bestErr) { bestErr = err; best = h; }
                         if (qq == 0) break;
                         scale = (float)(xq / qq);
@@ -78,22 +79,70 @@ internal static unsafe class BlockFormats
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Q4Code(float v, float inv) => Math.Clamp((int)MathF.Round(v * inv, MidpointRounding.AwayFromZero) + 8, 0, 15);
 
-    // Squared error of the block quantized with `scale`; also Σ x·(q−8) and Σ (q−8)² for the least-squares refinement.
-    private static double Q4Error(ReadOnlySpan<float> block, float scale, Span<int> q, out double xq, out double qq)
+    /// <summary>
+    /// For a block quantized with <paramref name="scale"/> (codes c = clamp(round(x / scale), −8, 7), ties away from zero, as
+    /// x · (1 / scale) in F32): Σ (x − scale·c)², and the least-squares terms Σ x·c and Σ c², in F64. Each sum runs in eight
+    /// lanes (value i into lane i mod 8, in increasing i), reduced ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)): the one
+    /// order that the vector form and <see cref="Q4ErrorScalar"/> share, so a row quantizes to the same bytes on every CPU.
+    /// About 8× faster than one sum in order (quantizing at load tries up to eight scales per block).
+    /// </summary>
+    internal static double Q4Error(ReadOnlySpan<float> block, float scale, out double xq, out double qq)
+    {
+        if (!Vector256.IsHardwareAccelerated) return Q4ErrorScalar(block, scale, out xq, out qq);
+        float inv = 1f / scale;
+        var vinv = Vector256.Create(inv);
+        var h = Vector256.Create((double)scale);
+        Vector256<double> el = default, eh = default, xl = default, xh = default, ql = default, qh = default;
+        ref float x0 = ref MemoryMarshal.GetReference(block);
+        for (int i = 0; i < BlockSize; i += 8)
+        {
+            var x = Vector256.LoadUnsafe(ref x0, (nuint)i);
+            var t = x * vinv;
+            var r = Vector256.Truncate(t);
+            var away = Vector256.GreaterThanOrEqual(Vector256.Abs(t - r), Vector256.Create(0.5f));
+            var sign = (t & Vector256.Create(-0f)) | Vector256.Create(1f);          // ±1 with t's sign
+            var c = Vector256.Clamp(r + (sign & away), Vector256.Create(-8f), Vector256.Create(7f));
+            var (xlo, xhi) = Vector256.Widen(x);
+            var (clo, chi) = Vector256.Widen(c);
+            var dlo = xlo - h * clo;
+            var dhi = xhi - h * chi;
+            el += dlo * dlo; eh += dhi * dhi;
+            xl += xlo * clo; xh += xhi * chi;
+            ql += clo * clo; qh += chi * chi;
+        }
+        xq = Reduce8(xl, xh);
+        qq = Reduce8(ql, qh);
+        return Reduce8(el, eh);
+
+        static double Reduce8(Vector256<double> lo, Vector256<double> hi)
+        {
+            var t = lo + hi;
+            return (t[0] + t[2]) + (t[1] + t[3]);
+        }
+    }
+
+    /// <summary>The scalar twin of <see cref="Q4Error"/>: the same operations in the same order.</summary>
+    internal static double Q4ErrorScalar(ReadOnlySpan<float> block, float scale, out double xq, out double qq)
     {
         float inv = 1f / scale;
-        double err = 0;
-        xq = 0;
-        qq = 0;
+        Span<double> e = stackalloc double[8], xs = stackalloc double[8], qs = stackalloc double[8];
+        e.Clear(); xs.Clear(); qs.Clear();
         for (int i = 0; i < block.Length; i++)
         {
-            q[i] = Q4Code(block[i], inv) - 8;
-            double d = block[i] - (double)scale * q[i];
-            err += d * d;
-            xq += (double)block[i] * q[i];
-            qq += (double)q[i] * q[i];
+            float t = block[i] * inv;
+            float r = MathF.Truncate(t);
+            r += MathF.Abs(t - r) >= 0.5f ? MathF.CopySign(1f, t) : 0f;             // + 0 as the vector form adds it (−0 becomes +0)
+            double c = Math.Clamp(r, -8f, 7f), x = block[i];
+            double d = x - (double)scale * c;
+            e[i % 8] += d * d;
+            xs[i % 8] += x * c;
+            qs[i % 8] += c * c;
         }
-        return err;
+        xq = Reduce8(xs);
+        qq = Reduce8(qs);
+        return Reduce8(e);
+
+        static double Reduce8(Span<double> l) => ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
     }
 
     /// <summary>The 4-bit code of column <paramref name="column"/> in a row's packed bytes.</summary>

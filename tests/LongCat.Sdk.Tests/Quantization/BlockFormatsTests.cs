@@ -78,6 +78,62 @@ internal sealed unsafe class BlockFormatsTests
     }
 
     [TestMethod]
+    public void Q4Error_VectorForm_MatchesTheScalarTwinBitForBit()
+    {
+        // Arrange: random blocks, blocks spanning many binades, zeros, values on rounding ties, and scales of both signs,
+        // tiny (codes clamped) and from the quantizer's own candidates.
+        var random = new Random(5);
+        var blocks = new List<float[]>();
+        for (int k = 0; k < 200; k++)
+            blocks.Add(Enumerable.Range(0, 32).Select(_ => (float)(random.NextDouble() - 0.5) * MathF.Pow(10, random.Next(-6, 4))).ToArray());
+        blocks.Add(new float[32]);
+        blocks.Add(Enumerable.Range(0, 32).Select(i => (i - 16) * 0.5f).ToArray());
+        blocks.Add(Enumerable.Range(0, 32).Select(i => i % 2 == 0 ? -1e-30f : 3e5f).ToArray());
+        int compared = 0;
+        foreach (var block in blocks)
+        {
+            float max = block.MaxBy(MathF.Abs);
+            var scales = new[] { max / -8f, max / 7f, 1e-3f, -0.25f, 0.5f, 1e-20f }.Where(s => s != 0 && float.IsFinite(s));
+            foreach (float scale in scales)
+            {
+                // Act
+                double e = BlockFormats.Q4Error(block, scale, out double xq, out double qq);
+                double es = BlockFormats.Q4ErrorScalar(block, scale, out double xqs, out double qqs);
+
+                // Assert
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(es), BitConverter.DoubleToInt64Bits(e), $"error, scale {scale}");
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(xqs), BitConverter.DoubleToInt64Bits(xq), $"Σ x·c, scale {scale}");
+                Assert.AreEqual(BitConverter.DoubleToInt64Bits(qqs), BitConverter.DoubleToInt64Bits(qq), $"Σ c², scale {scale}");
+                compared++;
+            }
+        }
+        Assert.IsTrue(compared > 1000, $"{compared} comparisons");
+    }
+
+    [TestMethod]
+    public void Q4Error_IsTheSquaredErrorOfTheRoundedCodes()
+    {
+        // Arrange: x = 0.3·(i − 16) with scale 0.25: codes round(1.2·(i − 16)) clamped to −8..7.
+        var block = Enumerable.Range(0, 32).Select(i => 0.3f * (i - 16)).ToArray();
+        double expected = 0, expectedXq = 0, expectedQq = 0;
+        foreach (float x in block)
+        {
+            double c = Math.Clamp(Math.Round((double)(x * 4f), MidpointRounding.AwayFromZero), -8, 7);
+            expected += Math.Pow(x - 0.25 * c, 2);
+            expectedXq += x * c;
+            expectedQq += c * c;
+        }
+
+        // Act
+        double err = BlockFormats.Q4Error(block, 0.25f, out double xq, out double qq);
+
+        // Assert
+        Assert.AreEqual(expected, err, 1e-12);
+        Assert.AreEqual(expectedXq, xq, 1e-12);
+        Assert.AreEqual(expectedQq, qq);
+    }
+
+    [TestMethod]
     [DataRow(1)]
     [DataRow(2)]
     [DataRow(3)]
