@@ -12,6 +12,19 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens] [q8|q4-experts|q4]   (CUDA through ILGPU; skips without a GPU)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spin-pool [rounds [tokens]]     (the CPU worker pool's spin after a job; wake-ups per decoded token)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- load-memory PRESET [--mapped]    (resident memory after loading lite-mini with a preset)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4]]  (a fresh process: load, then the first tokens one by one against the read)
+if (args.Length > 0 && args[0] == "fresh-decode")
+{
+    var preset = args.Length > 2 ? args[2] switch
+    {
+        "q8" => LongCat.Sdk.WeightQuantization.Q8,
+        "q4" => LongCat.Sdk.WeightQuantization.Q4,
+        "none" => LongCat.Sdk.WeightQuantization.None,
+        _ => throw new ArgumentException($"fresh-decode: unknown preset '{args[2]}' (none, q8, q4)"),
+    } : LongCat.Sdk.WeightQuantization.None;
+    LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, preset);
+    return;
+}
 if (args.Length > 1 && args[0] == "load-memory") { LongCat.Sdk.Benchmarks.LoadMemory.Run(args[1], args.Contains("--mapped")); return; }
 if (args.Length > 0 && args[0] == "quick-decode")
 {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 
@@ -39,6 +40,7 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>cosSin[t·dim + 2i, +1] = (cos, sin)(position_t · invFreq[i]) · attentionFactor, in F32.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RopeCosSin(CpuTensor positions, int rows, float* invFreq, float attentionFactor, int dim, float* cosSin)
     {
         for (int t = 0; t < rows; t++)
@@ -77,6 +79,7 @@ internal sealed unsafe partial class CpuBackend
 
     /// <summary>Interleaved (GPT-J) rotary: (x[2i], x[2i+1]) · scale rotated by the angle whose (cos, sin) are cosSin[2i, 2i+1]
     /// (<see cref="RopeCosSin"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RotateInterleaved(float* x, float scale, float* cosSin, float* output, int dim)
     {
         for (int i = 0; i < dim / 2; i++)
@@ -89,6 +92,7 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>cache[slots[t]] = [RmsNorm(c)·s_kv ‖ rope(k_rot)] for each row of ckv.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CacheLatent(CpuTensor c, CpuTensor w, float eps, float kvScale, MlaShape shape, float* cosSin, AttentionMetadata meta, CpuTensor kv)
     {
         var slots = Cpu(meta.Slots);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace LongCat.Sdk.Compute.Cpu;
@@ -39,6 +40,7 @@ internal sealed unsafe partial class CpuBackend
     }
 
     /// <summary>HF LongcatFlashRMSNorm in F32: weight ⊙ (x · rsqrt(mean(x²) + eps)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void NormRow(float* x, ReadOnlySpan<float> weight, float eps, float* output, int n)
     {
         var xs = new ReadOnlySpan<float>(x, n);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using LongCat.Sdk.Checkpoints;
@@ -245,6 +246,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <see cref="QuantKernels"/>' one order, other formats by <see cref="SimdKernels.Dot"/> one row at a time), so a request's
     /// tokens do not depend on what is batched with it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MatMulRows(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
         if (w.DType == DType.BF16 && x.Rows == 1)
@@ -276,6 +278,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     private const int QuantRowBatch = 16;
 
     /// <summary><see cref="MatMulRows"/> for Q8/Q4 weights: batches of weight rows against up to four token rows at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MatMulRowsQuantized(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
         int tokens = x.Rows, outDim = w.Rows;
@@ -303,6 +306,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill and verify, four token rows at a time). A BF16 or Q8/Q4 weight row
     /// is read once for all the token rows, and each dot is bit-identical to the one-row kernel's; other formats go row by row.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowDots(CpuTensor w, int r, MatMulInput x, int t0, int count, float* result)
     {
         int inDim = w.Columns;
@@ -321,6 +325,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary>Decode's BF16 matrix-vector product, x in even/odd order: four weight rows per pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MatVecBf16(float* xp, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
         float* res = stackalloc float[4];
@@ -340,6 +345,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// Measured (benchmarks kernel-peak, one thread, 128 MiB of weights): 1024-wide rows read one at a time reach 35 GB/s against
     /// 26 GB/s for four interleaved streams; for 8192-wide rows x no longer fits in L1 and sharing its loads across four rows pays.
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void RowsDotBf16(CpuTensor w, int r, int count, float* xp, float* result)
     {
         int inDim = w.Columns;
@@ -364,6 +370,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary>h[t, r] = silu(G[r]·x[t]) · (U[r]·x[t]) for r in [r0, r1): both dots batch invariant, as in <see cref="MatMulRows"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluRows(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
         int tokens = x.Rows, outDim = g.Rows;
@@ -396,6 +403,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary><see cref="SwiGluRows"/> for Q8/Q4 weights, as <see cref="MatMulRowsQuantized"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluRowsQuantized(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
         int tokens = x.Rows, outDim = g.Rows;

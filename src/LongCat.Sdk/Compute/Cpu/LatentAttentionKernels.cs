@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace LongCat.Sdk.Compute.Cpu;
@@ -13,6 +14,7 @@ internal static unsafe class LatentAttentionKernels
     /// scores[j] = scale · (q_lat·row_j[0..L) + q_rot·row_j[L..L+R)) for <paramref name="count"/> rows starting at
     /// <paramref name="rows"/>, <paramref name="stride"/> floats apart.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores(float* qLat, float* qRot, float* rows, long stride, int count, int L, int R, float scale, float* scores)
     {
         int j = 0;
@@ -105,6 +107,7 @@ internal static unsafe class LatentAttentionKernels
     /// <see cref="Scores"/> for four query heads of one token at once (MLA's heads share the cached rows): each row is read once
     /// for all four, and each (query, row) score is formed exactly as <see cref="Score"/> forms it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scores4(float* qLat, float* qRot, int latStride, int rotStride, float* rows, long stride, int count, int L, int R,
         float scale, float* scores, int scoreStride)
     {
@@ -175,6 +178,7 @@ internal static unsafe class LatentAttentionKernels
     /// <see cref="Values"/> for four queries with the same <paramref name="count"/>: outputs g·outputStride, weights p + g·pStride;
     /// each row is read once for all four, and every lane accumulates exactly as <see cref="Values"/> accumulates it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Values4(float* p, int pStride, int count, float* cache, long stride, int* table, int blockSize, int L, float* output, int outputStride)
     {
         int l = 0;
@@ -229,6 +233,7 @@ internal static unsafe class LatentAttentionKernels
         ValuesFrom(p, count, cache, stride, table, blockSize, 0, L, output);
 
     /// <summary><see cref="Values"/> for lanes [l0, L) only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ValuesFrom(float* p, int count, float* cache, long stride, int* table, int blockSize, int l0, int L, float* output)
     {
         int l = l0;

@@ -56,6 +56,7 @@ internal static unsafe partial class QuantKernels
         }
 
         /// <summary>The passes, specialized for weights with (<typeparamref name="TZ"/> = <see cref="Yes"/>) or without zero points.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Pass<TS, TZ>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result)
             where TS : struct, IShape where TZ : struct, IFlag
         {
@@ -154,6 +155,7 @@ internal static unsafe partial class QuantKernels
         }
 
         /// <summary>The passes, specialized for weights with (<typeparamref name="TZ"/> = <see cref="Yes"/>) or without zero points.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Pass<TS, TZ>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result)
             where TS : struct, IShape where TZ : struct, IFlag
         {

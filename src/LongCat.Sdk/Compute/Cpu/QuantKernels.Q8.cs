@@ -49,6 +49,7 @@ internal static unsafe partial class QuantKernels
             Pass<TS>(rows, a, t0, nb, d, result);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;
@@ -137,6 +138,7 @@ internal static unsafe partial class QuantKernels
             Pass<TS>(rows, a, t0, nb, d, result);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
         {
             int slots = TS.R * TS.N;

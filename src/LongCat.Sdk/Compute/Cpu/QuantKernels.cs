@@ -80,6 +80,7 @@ internal static unsafe partial class QuantKernels
     /// Vector and scalar code give the same bytes (an exact max, the same F32 operations).
     /// </summary>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Quantize(float* x, in QuantizedRows rows, int t, bool scalar = false)
     {
         int nb = rows.Blocks;
@@ -274,6 +275,7 @@ internal static unsafe partial class QuantKernels
     /// Scales of groups wider than 32 values and zero points are spread per block into <paramref name="spread"/>
     /// (<see cref="SpreadBytes"/> bytes) first, a row at a time. <paramref name="path"/>: null for <see cref="Best"/>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(CpuTensor w, int row0, int rowCount, in QuantizedRows a, int t0, int count, float* result, byte* spread, QuantPath? path)
     {
         var p = path ?? Best(w.DType);
@@ -310,6 +312,7 @@ internal static unsafe partial class QuantKernels
     public static int SpreadBytes(int columns) => 3 * (columns / Block);
 
     /// <summary>result[i·count + k] = row i · token row t0 + k, for Q8 or Q4 rows with one scale (and zero) per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(DType format, in QuantWeightRows w, in QuantizedRows a, int t0, int count, int nb, float* result, QuantPath path)
     {
         if (format == DType.Q8)
@@ -416,6 +419,7 @@ internal static unsafe partial class QuantKernels
     /// Decode (one token row): four weight rows per pass, sharing the token row's loads, eight independent accumulator chains, one
     /// loop for four rows; the rows left over one at a time. Several token rows: one weight row per pass, read once for all.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ForCount<TKernel>(int count, in QuantWeightRows w, in QuantizedRows a, int t0, int nb, float* result)
         where TKernel : struct, IRowKernel
     {

@@ -16,6 +16,7 @@ internal static unsafe class SimdKernels
     private const int Chunk = 256;
 
     /// <summary>dot(W[row, 0..n), x).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Dot(CpuTensor w, int row, float* x, int n)
     {
         long rowStart = (long)row * w.Columns;
@@ -37,6 +38,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>acc[0..n) += alpha · W[row, 0..n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Axpy(CpuTensor w, int row, float alpha, float* acc, int n)
     {
         long rowStart = (long)row * w.Columns;
@@ -56,6 +58,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>dst[0..count) = W[row, col0..col0+count) as F32 (FP8 block scales, Q4 scales and zeros applied).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ReadRow(CpuTensor w, int row, int col0, int count, float* dst)
     {
         long start = (long)row * w.Columns + col0;
@@ -126,6 +129,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>dot of a BF16 row with F32 x, widening in registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16(ushort* w, float* x, int n)
     {
         int i = 0;
@@ -178,6 +182,7 @@ internal static unsafe class SimdKernels
     /// Reorders x for the BF16 row kernels: within each block of 2·lanes values (32 with Vector512, 16 with Vector256, else no
     /// blocks), even-indexed values first, then odd ones. A tail shorter than a block is copied as is.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PermuteEvenOdd(float* x, float* dst, int n)
     {
         int i = 0;
@@ -207,6 +212,7 @@ internal static unsafe class SimdKernels
     /// share each load of x, which no longer fits L1). Each 32-bit lane of the raw weights holds an even and an odd BF16 value:
     /// (lane &lt;&lt; 16) and (lane &amp; 0xFFFF0000) are both exact F32 values, so widening costs two plain ALU ops and no shuffles.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Rows4(ushort* w, long stride, float* xp, int n, float* result)
     {
         ushort* w0 = w, w1 = w + stride, w2 = w + 2 * stride, w3 = w + 3 * stride;
@@ -278,6 +284,7 @@ internal static unsafe class SimdKernels
     /// are still DotBf16Row's). The odd halves are (lane &gt;&gt;&gt; 16) &lt;&lt; 16, the same bits as lane &amp; 0xFFFF0000 without a
     /// mask register.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void DotBf16Rows4Vector256(ushort* w0, ushort* w1, ushort* w2, ushort* w3, float* xp, int n, float* result)
     {
         int i = 0;
@@ -353,6 +360,7 @@ internal static unsafe class SimdKernels
     private const int Bf16PrefetchDistance = 8192;
 
     /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16Row(ushort* w, float* xp, int n)
     {
         int i = 0;
@@ -410,6 +418,7 @@ internal static unsafe class SimdKernels
     /// row converted once for both (a verify step over 2 rows). Each vector's sum is formed exactly as <see cref="DotBf16Row"/>
     /// forms it (same accumulators, same order), so a token verified beside a draft gets the bits it would get decoded alone; eight
     /// independent accumulator chains also keep this as short in latency as the one-vector kernel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Row2(ushort* w, float* xp0, float* xp1, int n, float* result)
     {
         int i = 0;
@@ -487,6 +496,7 @@ internal static unsafe class SimdKernels
     /// <summary>result[0..3) = w·x_j for 3 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row2"/> for the first
     /// two and <see cref="DotBf16Row"/> for the third (twelve accumulators would not fit the registers), each bit-identical to
     /// <see cref="DotBf16Row"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Row3(ushort* w, float* xp0, float* xp1, float* xp2, int n, float* result)
     {
         DotBf16Row2(w, xp0, xp1, n, result);
@@ -496,6 +506,7 @@ internal static unsafe class SimdKernels
     /// <summary>result[0..4) = w·x_j for 4 vectors in <see cref="PermuteEvenOdd"/> order (prefill: the weight row converted once
     /// for four token rows), each bit-identical to <see cref="DotBf16Row"/>. On the Vector512 path the sixteen accumulators take
     /// half the zmm registers; on the Vector256 path they would spill, so two <see cref="DotBf16Row2"/> passes read the row (from L1).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Row4(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* result)
     {
         if (!Vector512.IsHardwareAccelerated)
@@ -554,6 +565,7 @@ internal static unsafe class SimdKernels
     /// result[0..count) = w·x_k for <paramref name="count"/> ≤ 4 vectors at xp + k·stride in <see cref="PermuteEvenOdd"/> order,
     /// each bit-identical to <see cref="DotBf16Row"/> whatever the count: the unit a many-row product is built from.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16RowN(ushort* w, float* xp, long stride, int count, int n, float* result)
     {
         switch (count)
@@ -567,6 +579,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>acc += alpha · BF16 row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AxpyBf16(ushort* w, float alpha, float* acc, int n)
     {
         int i = 0;
