@@ -90,11 +90,12 @@ internal static class Help
             {Model}
             """,
         "bench" => $"""
-            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--draft-vocab N] [--rounds N] [--temperature T] [--quantize Q] [--json]
+            usage: longcat bench [--model DIR] [--prompt TEXT [--chat] | --prompt-tokens N] [--tokens N] [--draft-tokens N] [--draft-vocab N] [--rounds N] [--temperature T] [--streams N] [--quantize Q] [--json]
             Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
-            random tokens, default 128) and greedy decode tokens/s (default 64 tokens, past the end-of-sequence token if the
-            output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after a
-            warm-up run of each, N rounds (default 5) alternate the two and each reports its median round; the speed-up is
+            random tokens, default 128) and greedy decode tokens/s (default 256 tokens, past the end-of-sequence token if the
+            output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after
+            warm-up runs of each (until two plain runs agree within 5%, at most 5), N rounds (default 9) alternate the two and
+            each reports its median round; the speed-up is
             the median over rounds of MTP tokens/s over the plain tokens/s of the same round. A `step cost` line splits a step: the
             model's forward in plain and in verify steps, the MTP head and the rest (sampling, verification, streaming), in
             µs and in plain steps, and the speed-up they predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate. --temperature T (default 0, greedy):
@@ -102,7 +103,10 @@ internal static class Help
             --json: the report goes to standard error and one JSON object to standard output: prefill_tokens_per_s,
             decode_tokens_per_s, mtp_decode_tokens_per_s and speedup (null when MTP is not run), acceptance_rate,
             weight_bytes_per_token (the weights one decoded token reads in their loaded format: dense weights, the top-k
-            experts counted as real ones, lm_head), prompt_tokens, decode_tokens, rounds, backend, quantization.
+            experts counted as real ones, lm_head), prompt_tokens, decode_tokens, rounds, streams,
+            aggregate_decode_tokens_per_s, backend, quantization. --streams N (default 1): also N concurrent requests (random
+            prompts of --prompt-tokens, no MTP), their aggregate decode tokens/s from the moment all have their first token,
+            median over the rounds.
             {Model}
             {Device}
             {Quantize}

@@ -79,6 +79,53 @@ public sealed class BenchCommandTests
     }
 
     [TestMethod]
+    public async Task Bench_Streams_ReportsTheAggregateDecodeOfConcurrentRequests()
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var output = new StringWriter();
+        var report = new StringWriter();
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--prompt-tokens", "8", "--tokens", "16", "--rounds", "1", "--draft-tokens", "0",
+            "--streams", "3", "--json"], Help.Switches);
+
+        Assert.AreEqual(0, await Commands.BenchAsync(args, output, report));
+
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.AreEqual(3, json.RootElement.GetProperty("streams").GetInt32());
+        double aggregate = json.RootElement.GetProperty("aggregate_decode_tokens_per_s").GetDouble();
+        Assert.IsTrue(aggregate > 0 && double.IsFinite(aggregate), output.ToString());
+        var line = report.ToString().Split(Environment.NewLine).Single(l => l.StartsWith("aggregate decode, 3 concurrent requests: ", StringComparison.Ordinal));
+        StringAssert.Contains(line, "× one stream's");
+    }
+
+    [TestMethod]
+    public async Task Bench_OneStream_AggregateIsThePlainDecodeFigure()
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var output = new StringWriter();
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--prompt-tokens", "8", "--tokens", "8", "--rounds", "1", "--draft-tokens", "0", "--json"],
+            Help.Switches);
+
+        Assert.AreEqual(0, await Commands.BenchAsync(args, output, new StringWriter()));
+
+        using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
+        Assert.AreEqual(1, json.RootElement.GetProperty("streams").GetInt32());
+        Assert.AreEqual(json.RootElement.GetProperty("decode_tokens_per_s").GetDouble(), json.RootElement.GetProperty("aggregate_decode_tokens_per_s").GetDouble());
+    }
+
+    [TestMethod]
+    [DataRow("0")]
+    [DataRow("257")]
+    public async Task Bench_BadStreams_IsAUsageError(string value)
+    {
+        string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--streams", value], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.BenchAsync(args, TextWriter.Null));
+
+        StringAssert.Contains(e.Message, "--streams");
+    }
+
+    [TestMethod]
     [DataRow("-1")]
     [DataRow("NaN")]
     public async Task Bench_BadTemperature_IsAUsageError(string value)

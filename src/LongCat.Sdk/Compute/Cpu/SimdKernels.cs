@@ -353,7 +353,8 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Bytes ahead of the row position that <see cref="DotBf16Row"/> prefetches, two lines per 128 bytes read. Measured on
+    /// Bytes ahead of the row position that <see cref="DotBf16Row"/> (and the 512-bit loop of <see cref="DotBf16Row2"/>, the
+    /// verify step's rows) prefetch, two lines per 128 bytes read. Measured on
     /// lite-mini decode (benchmarks quick-quant, 2026-12-06): without it 0.62-0.66 of the read bandwidth, 4 KB 0.77-0.78,
     /// 8 KB 0.84, 16 KB 0.76 (docs/PERFORMANCE.md).
     /// </summary>
@@ -429,6 +430,8 @@ internal static unsafe class SimdKernels
             Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, f0 = default, p0 = default, f1 = default, p1 = default;
             for (; i <= n - 64; i += 64)
             {
+                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
+                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
                 var r0 = Vector512.Load((uint*)(w + i));
                 var r1 = Vector512.Load((uint*)(w + i + 32));
                 var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
