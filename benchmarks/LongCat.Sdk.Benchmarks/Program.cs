@@ -9,20 +9,13 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spec-profile models/longcat-demo [steps [prompt [draft-vocab]]]  (ops of a plain and a k=1 speculative step)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- engine-overhead [tokens [rounds]]   (single-stream decode: engine vs TokenSession, same run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- attn-micro                       (the CPU attention kernels and op, demo shape)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens] [q8|q4-experts|q4]   (CUDA through ILGPU; skips without a GPU)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens] [none|q8|q4-experts|q4]   (CUDA through ILGPU; skips without a GPU)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spin-pool [rounds [tokens]]     (the CPU worker pool's spin after a job; wake-ups per decoded token)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- load-memory PRESET [--mapped]    (resident memory after loading lite-mini with a preset)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4]]  (a fresh process: load, then the first tokens one by one against the read)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4-experts|q4]]  (a fresh process: load, then the first tokens one by one against the read)
 if (args.Length > 0 && args[0] == "fresh-decode")
 {
-    var preset = args.Length > 2 ? args[2] switch
-    {
-        "q8" => LongCat.Sdk.WeightQuantization.Q8,
-        "q4" => LongCat.Sdk.WeightQuantization.Q4,
-        "none" => LongCat.Sdk.WeightQuantization.None,
-        _ => throw new ArgumentException($"fresh-decode: unknown preset '{args[2]}' (none, q8, q4)"),
-    } : LongCat.Sdk.WeightQuantization.None;
-    LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, preset);
+    LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("fresh-decode"));
     return;
 }
 if (args.Length > 1 && args[0] == "load-memory") { LongCat.Sdk.Benchmarks.LoadMemory.Run(args[1], args.Contains("--mapped")); return; }
@@ -79,14 +72,17 @@ if (args.Length > 0 && args[0] == "gpu-check")
 // gpu-decode [tokens]: decode on CUDA through the ILGPU backend against a device-copy baseline (skips without a CUDA device).
 if (args.Length > 0 && args[0] == "gpu-decode")
 {
-    var preset = args.Length > 2 ? args[2] switch
-    {
-        "q8" => LongCat.Sdk.WeightQuantization.Q8,
-        "q4-experts" => LongCat.Sdk.WeightQuantization.Q4Experts,
-        "q4" => LongCat.Sdk.WeightQuantization.Q4,
-        _ => throw new ArgumentException($"gpu-decode: unknown preset '{args[2]}' (q8, q4-experts, q4)"),
-    } : LongCat.Sdk.WeightQuantization.None;
-    Environment.ExitCode = LongCat.Sdk.Benchmarks.GpuDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, preset);
+    Environment.ExitCode = LongCat.Sdk.Benchmarks.GpuDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("gpu-decode"));
     return;
 }
 BenchmarkSwitcher.FromAssembly(typeof(LongCat.Sdk.Benchmarks.DecodeBenchmarks).Assembly).Run(args);
+
+// args[2] as a quantization preset (none when absent), for the commands that take one.
+LongCat.Sdk.WeightQuantization PresetArg(string command) => args.Length <= 2 ? LongCat.Sdk.WeightQuantization.None : args[2] switch
+{
+    "none" => LongCat.Sdk.WeightQuantization.None,
+    "q8" => LongCat.Sdk.WeightQuantization.Q8,
+    "q4-experts" => LongCat.Sdk.WeightQuantization.Q4Experts,
+    "q4" => LongCat.Sdk.WeightQuantization.Q4,
+    _ => throw new ArgumentException($"{command}: unknown preset '{args[2]}' (none, q8, q4-experts, q4)"),
+};
