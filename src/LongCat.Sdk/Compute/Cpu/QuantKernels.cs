@@ -452,9 +452,13 @@ internal readonly unsafe struct QuantWeightRows(byte* data, long stride, ushort*
     public long ZeroStride { get; } = zeroStride;
     public int Count { get; } = count;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* Row(int i) => Data + i * Stride;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public QuantWeightRows Slice(int start, int count) => new(Row(start), Stride, RowScales(start), ScaleStride, RowZeros(start), ZeroStride, count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ushort* RowScales(int i) => Scales + i * ScaleStride;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* RowZeros(int i) => Zeros == null ? null : Zeros + i * ZeroStride;
 }
 
@@ -478,15 +482,22 @@ internal readonly unsafe struct QuantizedRows(byte* data, int rows, int columns,
 
     public bool IsEmpty => Data == null;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public sbyte* Values(int t) => (sbyte*)(Data + t * Stride);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float* Scales(int t) => (float*)(Data + t * Stride + ValueBytes(Blocks));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int* Offsets(int t) => (int*)(Data + t * Stride + ValueBytes(Blocks) + ScaleBytes(Blocks));
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int ValueBytes(int blocks) => (blocks + 3) / 4 * 128;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int ScaleBytes(int blocks) => (blocks * 4 + 63) / 64 * 64;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int OffsetBytes(int blocks) => (blocks + 3) / 4 * 128;
 
     /// <summary>Bytes of one quantized row of <paramref name="columns"/> values (a multiple of 64).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static long RowBytes(int columns)
     {
         int nb = columns / QuantKernels.Block;
