@@ -25,7 +25,16 @@ internal static unsafe class QuickPrefill
                 session.Prefill(prompt);
                 return sw.Elapsed.TotalMilliseconds;
             });
-            Console.WriteLine($"prefill {tokens} tokens      median {ms,8:F2} ms  {tokens / ms * 1e3,8:F0} tok/s   ({runs} runs)");
+            // FLOPs of a prompt token: two per weight it multiplies (the BF16 bytes a decoded token reads, two per weight) less the
+            // output head (a prefill takes logits at its last position only); the attention over the prompt left out (small at
+            // these lengths): a lower bound of the work done.
+            var trace = new ForwardTrace();
+            using (var probe = model.CreateSession()) probe.Prefill([5], trace: trace);
+            double flopsPerToken = DecodeCost.BytesPerToken(dir, model.Config, trace) - 2.0 * model.Config.VocabSize * model.Config.HiddenSize;
+            double peak = FmaPeak.Measure();
+            double gflops = flopsPerToken * tokens / ms / 1e6;
+            Console.WriteLine($"prefill {tokens} tokens      median {ms,8:F2} ms  {tokens / ms * 1e3,8:F0} tok/s   ({runs} runs); " +
+                              $"{gflops:F1} GFLOP/s of weight products = {gflops / peak:F3} of the all-core F32 FMA peak, {peak:F0} GFLOP/s (same run)");
         }
 
         using var backend = new CpuBackend();
