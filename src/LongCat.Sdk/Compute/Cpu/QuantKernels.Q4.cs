@@ -46,11 +46,6 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            Pass<TS>(rows, a, t0, nb, d, result);
-        }
-
-        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
-        {
             if (rows.Zeros == null) Pass<TS, No>(rows, a, t0, nb, d, result);
             else Pass<TS, Yes>(rows, a, t0, nb, d, result);
         }
@@ -145,11 +140,6 @@ internal static unsafe partial class QuantKernels
         public static void Run<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TS : struct, IShape
         {
             float* d = stackalloc float[32];
-            Pass<TS>(rows, a, t0, nb, d, result);
-        }
-
-        private static void Pass<TS>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* d, float* result) where TS : struct, IShape
-        {
             if (rows.Zeros == null) Pass<TS, No>(rows, a, t0, nb, d, result);
             else Pass<TS, Yes>(rows, a, t0, nb, d, result);
         }
