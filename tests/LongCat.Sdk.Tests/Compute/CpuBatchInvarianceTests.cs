@@ -16,8 +16,11 @@ public sealed class CpuBatchInvarianceTests
 {
     private static CpuBackend NewBackend() => new(WeightResidency.Mapped, threads: 2);
 
-    /// <summary>Widths around the kernels' steps (16, 32, 64 values) and around the decode path's 4096-column switch.</summary>
-    private static readonly int[] InDims = [1, 15, 33, 95, 203, 1000, 4097, 4160];
+    /// <summary>
+    /// Widths around the kernels' steps (16, 32, 64 values) and around the decode path's 4096-column switch; 96, 256, 1024 and
+    /// 4160 (multiples of 32) take the tiled many-row path with four or more rows on AVX-512, the others the row-by-row one.
+    /// </summary>
+    private static readonly int[] InDims = [1, 15, 33, 95, 96, 203, 256, 1000, 1024, 4097, 4160];
 
     public static IEnumerable<object[]> MatMulCases =>
         from tokens in new[] { 2, 3, 4, 5, 7, 8, 13, 64 }
@@ -88,6 +91,8 @@ public sealed class CpuBatchInvarianceTests
     [TestMethod]
     [DataRow(4, 4097)]
     [DataRow(5, 203)]
+    [DataRow(6, 1024)]
+    [DataRow(17, 96)]
     [DataRow(13, 1000)]
     [DataRow(64, 95)]
     public void MatMul_Bf16_ARowGetsTheSameBitsAtEveryPositionOfTheBatch(int tokens, int inDim)
@@ -120,7 +125,7 @@ public sealed class CpuBatchInvarianceTests
 
     public static IEnumerable<object[]> FusedCases =>
         from tokens in new[] { 2, 3, 4, 5, 8, 13 }
-        from inDim in new[] { 15, 203, 4097 }
+        from inDim in new[] { 15, 96, 203, 1024, 4097 }
         select new object[] { tokens, inDim };
 
     [TestMethod]

@@ -241,6 +241,29 @@ internal sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
+    public void Sum16_EachLane_HasTheBitsOfHorizontalSumAndOfVector512Sum()
+    {
+        // The tiled products reduce sixteen rows at once; a row's sum must keep the one-row kernels' order bit for bit.
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.Inconclusive("Sum16 needs AVX-512F.");
+        var random = new Random(16);
+        var vectors = new float[16 * 16];
+        var sums = new float[16];
+        for (int round = 0; round < 200; round++)
+        {
+            // Values of wildly different scales and signs, so any other pairing of the lanes rounds differently.
+            for (int i = 0; i < vectors.Length; i++) vectors[i] = (float)((random.NextDouble() - 0.5) * Math.Pow(10, random.Next(-6, 7)));
+            fixed (float* v = vectors, s = sums) SimdKernels.Sum16(v, s);
+            for (int j = 0; j < 16; j++)
+            {
+                var vector = System.Runtime.Intrinsics.Vector512.Create(vectors.AsSpan(16 * j, 16));
+                float one = SimdKernels.HorizontalSum(vector);
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(one), BitConverter.SingleToInt32Bits(sums[j]), $"round {round}, vector {j}: {one:R} alone, {sums[j]:R} in Sum16");
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(System.Runtime.Intrinsics.Vector512.Sum(vector)), BitConverter.SingleToInt32Bits(one), $"round {round}, vector {j}: HorizontalSum against Vector512.Sum");
+            }
+        }
+    }
+
+    [TestMethod]
     public void DotBf16Rows4_EachRow_MatchesReferenceAndIsBitIdenticalToTheOneRowKernel()
     {
         // Decode's wide rows go four at a time; the last rows of a range and every row of a batch go one at a time.
