@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]]  (prefill and the BF16 product over many rows, a fast sanity run)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]] [--profile]  (prefill and the BF16 product over many rows, a fast sanity run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-quant [tokens [rounds [prefill]]] [--profile]  (lite-mini decode and prefill: unquantized, Q8, Q4, alternating)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quant-peak [rounds]         (the Q8/Q4 row kernels on every path, one thread)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- kernel-ab [rounds]          (the BF16 kernels before batch invariance against the current ones, one process)
@@ -28,7 +28,7 @@ if (args.Length > 0 && args[0] == "quick-decode")
 if (args.Length > 0 && args[0] == "quick-prefill")
 {
     LongCat.Sdk.Benchmarks.QuickPrefill.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64,
-        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5);
+        args.Length > 2 && args[2] != "--profile" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Contains("--profile"));
     return;
 }
 if (args.Length > 1 && args[0] == "spec-profile")

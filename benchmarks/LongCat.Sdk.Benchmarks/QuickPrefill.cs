@@ -12,9 +12,25 @@ namespace LongCat.Sdk.Benchmarks;
 /// </summary>
 internal static unsafe class QuickPrefill
 {
-    public static void Run(int tokens, int runs)
+    public static void Run(int tokens, int runs, bool profile = false)
     {
         string dir = BenchCheckpoint.EnsureLiteMini();
+        if (profile)
+        {
+            // Where a prefill goes, op by op (ProfilingBackend synchronizes around each op).
+            var prof = new ProfilingBackend(new CpuBackend(WeightResidency.Copied));
+            using (var pm = LongCatModel.Load(dir, new ModelOptions { Backend = prof }))
+            {
+                var p = Enumerable.Range(100, tokens).ToArray();
+                for (int i = 0; i < 3; i++) { using var s = pm.CreateSession(); s.Prefill(p); }
+                prof.Reset();
+                for (int i = 0; i < runs; i++) { using var s = pm.CreateSession(); s.Prefill(p); }
+                Console.WriteLine($"prefill of {tokens} tokens, per prefill:");
+                foreach (var (op, ms, calls) in prof.Report(runs)) Console.WriteLine($"    {op,-22} {ms,8:F2} ms  {calls,4} calls");
+            }
+            prof.Dispose();
+            return;
+        }
         using (var model = LongCatModel.Load(dir, new ModelOptions { Residency = WeightResidency.Copied }))
         {
             var prompt = Enumerable.Range(100, tokens).ToArray();
