@@ -363,19 +363,25 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         var rows = x.Quantized(w.DType);
         float* res = stackalloc float[QuantRowBatch * 4];
         byte* spread = stackalloc byte[QuantKernels.SpreadBytes(w.Columns)];
-        for (int r = r0; r < r1; r += QuantRowBatch)
+        // Cache blocks as in MatMulRows: a block of weight rows in L2, each group of four quantized token rows over all of it.
+        int block = Math.Max(QuantRowBatch, RowBlock(w) / QuantRowBatch * QuantRowBatch);
+        for (int b0 = r0; b0 < r1; b0 += block)
         {
-            int nr = Math.Min(QuantRowBatch, r1 - r);
+            int b1 = Math.Min(r1, b0 + block);
             for (int t = 0; t < tokens; t += 4)
             {
                 int n = Math.Min(4, tokens - t);
-                QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, x.Path);
-                for (int i = 0; i < nr; i++)
-                    for (int k = 0; k < n; k++)
-                    {
-                        float* dst = y.F32 + (long)(t + k) * outDim + r + i;
-                        *dst = accumulate ? *dst + res[i * n + k] : res[i * n + k];
-                    }
+                for (int r = b0; r < b1; r += QuantRowBatch)
+                {
+                    int nr = Math.Min(QuantRowBatch, b1 - r);
+                    QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, x.Path);
+                    for (int i = 0; i < nr; i++)
+                        for (int k = 0; k < n; k++)
+                        {
+                            float* dst = y.F32 + (long)(t + k) * outDim + r + i;
+                            *dst = accumulate ? *dst + res[i * n + k] : res[i * n + k];
+                        }
+                }
             }
         }
     }
@@ -529,16 +535,21 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         QuantizedRows xg = x.Quantized(g.DType), xu = x.Quantized(u.DType);
         float* gd = stackalloc float[QuantRowBatch * 4], ud = stackalloc float[QuantRowBatch * 4];
         byte* spread = stackalloc byte[QuantKernels.SpreadBytes(g.Columns)];
-        for (int r = r0; r < r1; r += QuantRowBatch)
+        int block = Math.Max(QuantRowBatch, RowBlock(g) / 2 / QuantRowBatch * QuantRowBatch);
+        for (int b0 = r0; b0 < r1; b0 += block)
         {
-            int nr = Math.Min(QuantRowBatch, r1 - r);
+            int b1 = Math.Min(r1, b0 + block);
             for (int t = 0; t < tokens; t += 4)
             {
                 int n = Math.Min(4, tokens - t);
-                QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, x.Path);
-                QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, x.Path);
-                for (int i = 0; i < nr; i++)
-                    for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r + i] = SimdKernels.SiluMul(gd[i * n + k], ud[i * n + k]);
+                for (int r = b0; r < b1; r += QuantRowBatch)
+                {
+                    int nr = Math.Min(QuantRowBatch, b1 - r);
+                    QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, x.Path);
+                    QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, x.Path);
+                    for (int i = 0; i < nr; i++)
+                        for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r + i] = SimdKernels.SiluMul(gd[i * n + k], ud[i * n + k]);
+                }
             }
         }
     }
