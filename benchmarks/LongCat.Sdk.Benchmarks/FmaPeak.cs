@@ -27,6 +27,14 @@ internal static class FmaPeak
         return figures.Order().ElementAt(figures.Count / 2);
     }
 
+    /// <summary>At least <paramref name="flops"/> FLOPs of the peak's FMA chains spread over all cores (a benchmark baseline).</summary>
+    public static void Run(long flops)
+    {
+        int threads = Environment.ProcessorCount, lanes = Vector512.IsHardwareAccelerated ? 16 : 8;
+        long iterations = Math.Max(1, flops / (2L * 16 * lanes * threads));
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, _ => Chains(iterations));
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static float Chains(long iterations)
     {
