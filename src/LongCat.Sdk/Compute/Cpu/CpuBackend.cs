@@ -256,37 +256,72 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             MatVecBf16(x.Permuted, w, y, r0, r1, accumulate);
             return;
         }
-        int tokens = x.Rows, outDim = w.Rows;
-        if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
-        {
-            MatMulRowsQuantized(x, w, y, r0, r1, accumulate);
-            return;
-        }
-        if (TiledBf16(x, w))
-        {
-            MatMulRowsTiled(x, w, y, r0, r1, accumulate);
-            return;
-        }
-        float* res = stackalloc float[4];
-        int block = RowBlock(w);
-        // Cache blocking: a block of weight rows stays in L2 while each group of four token rows (L1-resident) passes over it;
-        // with rows outer and tokens inner every x load came from L2 and the kernel ran at a fifth of the FMA peak.
+        ProductRows(x, w, null, y, r0, r1, accumulate);
+    }
+
+    /// <summary>
+    /// The many-row driver of <see cref="MatMulRows"/> (<paramref name="up"/> null: y (+)= W·x) and <see cref="SwiGluRows"/>
+    /// (y = silu(W·x) · (U·x)). Cache blocking: a block of weight rows stays in L2 while each group of four token rows
+    /// (L1-resident) passes over all of it, tile by tile (<see cref="ProductTile"/>); with rows outer and tokens inner every x
+    /// load of a long prompt came from L2 and the BF16 kernel ran at a fifth of the FMA peak.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ProductRows(MatMulInput x, CpuTensor w, CpuTensor? up, CpuTensor y, int r0, int r1, bool accumulate)
+    {
+        int tokens = x.Rows, outDim = w.Rows, block = Math.Max(TileRows, RowBlock(w) / (up is null ? 1 : 2) / TileRows * TileRows);
+        float* scratch = stackalloc float[4 * 16 * TileRows];
+        float* a = stackalloc float[4 * TileRows], b = stackalloc float[4 * TileRows];
+        byte* spread = stackalloc byte[QuantKernels.SpreadBytes(w.Columns)];
+        new Span<float>(scratch, 4 * 16 * TileRows).Clear();
         for (int b0 = r0; b0 < r1; b0 += block)
         {
             int b1 = Math.Min(r1, b0 + block);
             for (int t = 0; t < tokens; t += 4)
             {
                 int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r++)
+                for (int r = b0; r < b1; r += TileRows)
                 {
-                    RowDots(w, r, x, t, n, res);
+                    int rows = Math.Min(TileRows, b1 - r);
+                    ProductTile(x, w, r, rows, t, n, a, scratch, spread);
+                    if (up is not null) ProductTile(x, up, r, rows, t, n, b, scratch, spread);
                     for (int k = 0; k < n; k++)
                     {
-                        float* dst = y.F32 + (long)(t + k) * outDim + r;
-                        *dst = accumulate ? *dst + res[k] : res[k];
+                        float* dst = y.F32 + (long)(t + k) * outDim + r, sa = a + k * TileRows, sb = b + k * TileRows;
+                        if (up is not null) for (int i = 0; i < rows; i++) dst[i] = SimdKernels.SiluMul(sa[i], sb[i]);
+                        else if (accumulate) for (int i = 0; i < rows; i++) dst[i] += sa[i];
+                        else Buffer.MemoryCopy(sa, dst, rows * 4L, rows * 4L);
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// sums[k·16 + i] = W[r + i]·x[t + k] for i &lt; <paramref name="rows"/> ≤ 16 and k &lt; <paramref name="n"/> ≤ 4, each with the
+    /// bits of that row and token alone: <see cref="Bf16Tile"/> for <see cref="TiledBf16"/> products, <see cref="QuantKernels"/>
+    /// for Q8/Q4 weights with quantized rows, <see cref="RowDots"/> row by row otherwise. scratch: 4·16·16 floats.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ProductTile(MatMulInput x, CpuTensor w, int r, int rows, int t, int n, float* sums, float* scratch, byte* spread)
+    {
+        if (TiledBf16(x, w))
+        {
+            Bf16Tile(w, r, rows, x, t, sums, scratch);
+            return;
+        }
+        if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
+        {
+            float* res = scratch + 4 * 16 * TileRows - 4 * TileRows;     // [rows, n]: past what Bf16Tile's reductions read
+            QuantKernels.Dot(w, r, rows, x.Quantized(w.DType), t, n, res, spread, x.Path);
+            for (int i = 0; i < rows; i++)
+                for (int k = 0; k < n; k++) sums[k * TileRows + i] = res[i * n + k];
+            return;
+        }
+        float* one = stackalloc float[4];
+        for (int i = 0; i < rows; i++)
+        {
+            RowDots(w, r + i, x, t, n, one);
+            for (int k = 0; k < n; k++) sums[k * TileRows + i] = one[k];
         }
     }
 
@@ -297,7 +332,10 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     private static bool TiledBf16(MatMulInput x, CpuTensor w) =>
         w.DType == DType.BF16 && x.Rows >= 4 && x.Permuted != null && w.Columns % 32 == 0 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
-    /// <summary>Weight rows per <see cref="Bf16Tile"/>: one transposed reduction (<see cref="SimdKernels.Sum16"/>) per token row.</summary>
+    /// <summary>
+    /// Weight rows per tile (<see cref="ProductTile"/>): one transposed reduction (<see cref="SimdKernels.Sum16"/>) per token row
+    /// for BF16, one dispatch for many rows into <see cref="QuantKernels"/> (a decode row is ~1 KB, tens of ns).
+    /// </summary>
     private const int TileRows = 16;
 
     /// <summary>
@@ -317,74 +355,11 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         for (int k = 0; k < 4; k++) SimdKernels.Sum16(vectors + k * 16 * TileRows, sums + k * TileRows);
     }
 
-    /// <summary><see cref="MatMulRows"/> for <see cref="TiledBf16"/> products: cache blocks of weight rows, tiles of 16 rows × 4 tokens.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MatMulRowsTiled(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
-    {
-        int tokens = x.Rows, outDim = w.Rows, block = Math.Max(TileRows, RowBlock(w) / TileRows * TileRows);
-        float* vectors = stackalloc float[4 * 16 * TileRows];
-        float* sums = stackalloc float[4 * TileRows];
-        new Span<float>(vectors, 4 * 16 * TileRows).Clear();
-        for (int b0 = r0; b0 < r1; b0 += block)
-        {
-            int b1 = Math.Min(r1, b0 + block);
-            for (int t = 0; t < tokens; t += 4)
-            {
-                int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r += TileRows)
-                {
-                    int rows = Math.Min(TileRows, b1 - r);
-                    Bf16Tile(w, r, rows, x, t, sums, vectors);
-                    for (int k = 0; k < n; k++)
-                    {
-                        float* dst = y.F32 + (long)(t + k) * outDim + r;
-                        if (accumulate) for (int i = 0; i < rows; i++) dst[i] += sums[k * TileRows + i];
-                        else Buffer.MemoryCopy(sums + k * TileRows, dst, rows * 4L, rows * 4L);
-                    }
-                }
-            }
-        }
-    }
-
     /// <summary>Weight bytes per cache block of a many-row product: well inside one core's L2 beside the token rows.</summary>
     private const int RowBlockBytes = 256 * 1024;
 
     /// <summary>Weight rows per cache block of a many-row product (at least four).</summary>
     private static int RowBlock(CpuTensor w) => Math.Max(4, (int)(RowBlockBytes / Math.Max(1L, w.ByteLength / Math.Max(1, w.Rows))));
-
-    /// <summary>Weight rows per call into <see cref="QuantKernels"/>: one dispatch for many rows (a decode row is ~1 KB, tens of ns).</summary>
-    private const int QuantRowBatch = 16;
-
-    /// <summary><see cref="MatMulRows"/> for Q8/Q4 weights: batches of weight rows against up to four token rows at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MatMulRowsQuantized(MatMulInput x, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
-    {
-        int tokens = x.Rows, outDim = w.Rows;
-        var rows = x.Quantized(w.DType);
-        float* res = stackalloc float[QuantRowBatch * 4];
-        byte* spread = stackalloc byte[QuantKernels.SpreadBytes(w.Columns)];
-        // Cache blocks as in MatMulRows: a block of weight rows in L2, each group of four quantized token rows over all of it.
-        int block = Math.Max(QuantRowBatch, RowBlock(w) / QuantRowBatch * QuantRowBatch);
-        for (int b0 = r0; b0 < r1; b0 += block)
-        {
-            int b1 = Math.Min(r1, b0 + block);
-            for (int t = 0; t < tokens; t += 4)
-            {
-                int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r += QuantRowBatch)
-                {
-                    int nr = Math.Min(QuantRowBatch, b1 - r);
-                    QuantKernels.Dot(w, r, nr, rows, t, n, res, spread, x.Path);
-                    for (int i = 0; i < nr; i++)
-                        for (int k = 0; k < n; k++)
-                        {
-                            float* dst = y.F32 + (long)(t + k) * outDim + r + i;
-                            *dst = accumulate ? *dst + res[i * n + k] : res[i * n + k];
-                        }
-                }
-            }
-        }
-    }
 
     /// <summary>
     /// result[k] = W[r]·x[t0 + k] for k &lt; count ≤ 4 (prefill and verify, four token rows at a time). A BF16 or Q8/Q4 weight row
@@ -457,8 +432,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SwiGluRows(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
-        int tokens = x.Rows, outDim = g.Rows;
-        if (tokens == 1 && g.DType == DType.BF16 && u.DType == DType.BF16)
+        if (x.Rows == 1 && g.DType == DType.BF16 && u.DType == DType.BF16)
         {
             float* gs = stackalloc float[4], us = stackalloc float[4];
             for (int r = r0; r < r1; r += 4)
@@ -470,88 +444,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             }
             return;
         }
-        if (g.DType.IsBlockQuantized() && u.DType.IsBlockQuantized() && !x.Quantized(g.DType).IsEmpty && !x.Quantized(u.DType).IsEmpty)
-        {
-            SwiGluRowsQuantized(x, g, u, h, r0, r1);
-            return;
-        }
-        if (TiledBf16(x, g) && TiledBf16(x, u))
-        {
-            SwiGluRowsTiled(x, g, u, h, r0, r1);
-            return;
-        }
-        float* gd = stackalloc float[4], ud = stackalloc float[4];
-        int block = Math.Max(4, RowBlock(g) / 2);
-        for (int b0 = r0; b0 < r1; b0 += block)
-        {
-            int b1 = Math.Min(r1, b0 + block);
-            for (int t = 0; t < tokens; t += 4)
-            {
-                int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r++)
-                {
-                    RowDots(g, r, x, t, n, gd);
-                    RowDots(u, r, x, t, n, ud);
-                    for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r] = SimdKernels.SiluMul(gd[k], ud[k]);
-                }
-            }
-        }
-    }
-
-    /// <summary><see cref="SwiGluRows"/> for <see cref="TiledBf16"/> weights, as <see cref="MatMulRowsTiled"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SwiGluRowsTiled(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
-    {
-        int tokens = x.Rows, outDim = g.Rows, block = Math.Max(TileRows, RowBlock(g) / 2 / TileRows * TileRows);
-        float* vectors = stackalloc float[4 * 16 * TileRows];
-        float* gs = stackalloc float[4 * TileRows], us = stackalloc float[4 * TileRows];
-        new Span<float>(vectors, 4 * 16 * TileRows).Clear();
-        for (int b0 = r0; b0 < r1; b0 += block)
-        {
-            int b1 = Math.Min(r1, b0 + block);
-            for (int t = 0; t < tokens; t += 4)
-            {
-                int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r += TileRows)
-                {
-                    int rows = Math.Min(TileRows, b1 - r);
-                    Bf16Tile(g, r, rows, x, t, gs, vectors);
-                    Bf16Tile(u, r, rows, x, t, us, vectors);
-                    for (int k = 0; k < n; k++)
-                    {
-                        float* dst = h.F32 + (long)(t + k) * outDim + r;
-                        for (int i = 0; i < rows; i++) dst[i] = SimdKernels.SiluMul(gs[k * TileRows + i], us[k * TileRows + i]);
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary><see cref="SwiGluRows"/> for Q8/Q4 weights, as <see cref="MatMulRowsQuantized"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void SwiGluRowsQuantized(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
-    {
-        int tokens = x.Rows, outDim = g.Rows;
-        QuantizedRows xg = x.Quantized(g.DType), xu = x.Quantized(u.DType);
-        float* gd = stackalloc float[QuantRowBatch * 4], ud = stackalloc float[QuantRowBatch * 4];
-        byte* spread = stackalloc byte[QuantKernels.SpreadBytes(g.Columns)];
-        int block = Math.Max(QuantRowBatch, RowBlock(g) / 2 / QuantRowBatch * QuantRowBatch);
-        for (int b0 = r0; b0 < r1; b0 += block)
-        {
-            int b1 = Math.Min(r1, b0 + block);
-            for (int t = 0; t < tokens; t += 4)
-            {
-                int n = Math.Min(4, tokens - t);
-                for (int r = b0; r < b1; r += QuantRowBatch)
-                {
-                    int nr = Math.Min(QuantRowBatch, b1 - r);
-                    QuantKernels.Dot(g, r, nr, xg, t, n, gd, spread, x.Path);
-                    QuantKernels.Dot(u, r, nr, xu, t, n, ud, spread, x.Path);
-                    for (int i = 0; i < nr; i++)
-                        for (int k = 0; k < n; k++) h.F32[(long)(t + k) * outDim + r + i] = SimdKernels.SiluMul(gd[i * n + k], ud[i * n + k]);
-                }
-            }
-        }
+        ProductRows(x, g, u, h, r0, r1, accumulate: false);
     }
 
     /// <inheritdoc/>
