@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile]  (a fast sanity run, not a benchmark)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile] [--copied-first]  (Mapped and Copied decode, a fast sanity run, not a benchmark)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]] [--profile]  (prefill and the BF16 product over many rows, a fast sanity run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-quant [tokens [rounds [prefill]]] [--profile]  (lite-mini decode and prefill: unquantized, Q8, Q4, alternating)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quant-peak [rounds]         (the Q8/Q4 row kernels on every path, one thread)
@@ -21,8 +21,8 @@ if (args.Length > 0 && args[0] == "fresh-decode")
 if (args.Length > 1 && args[0] == "load-memory") { LongCat.Sdk.Benchmarks.LoadMemory.Run(args[1], args.Contains("--mapped")); return; }
 if (args.Length > 0 && args[0] == "quick-decode")
 {
-    LongCat.Sdk.Benchmarks.QuickDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32,
-        profile: args.Contains("--profile"));
+    LongCat.Sdk.Benchmarks.QuickDecode.Run(args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 32,
+        profile: args.Contains("--profile"), copiedFirst: args.Contains("--copied-first"));
     return;
 }
 if (args.Length > 0 && args[0] == "quick-prefill")

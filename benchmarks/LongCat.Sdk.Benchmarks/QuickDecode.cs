@@ -7,10 +7,16 @@ namespace LongCat.Sdk.Benchmarks;
 /// <summary>A quick look at decode speed for both weight residencies (the BenchmarkDotNet classes are the measurement of record).</summary>
 internal static class QuickDecode
 {
-    public static void Run(int tokens, bool profile = false)
+    /// <remarks>
+    /// Each residency decodes as many warm-up tokens as it times first (the kernels run optimised from their first call, but the
+    /// forward's own code tiers up over the first ~64 tokens: four warm-up tokens made whichever ran first look slower).
+    /// <paramref name="copiedFirst"/> swaps the order, so alternating processes show what order alone does.
+    /// </remarks>
+    public static void Run(int tokens, bool profile = false, bool copiedFirst = false)
     {
         string dir = BenchCheckpoint.EnsureLiteMini();
-        foreach (var residency in new[] { WeightResidency.Mapped, WeightResidency.Copied })
+        var order = copiedFirst ? new[] { WeightResidency.Copied, WeightResidency.Mapped } : new[] { WeightResidency.Mapped, WeightResidency.Copied };
+        foreach (var residency in order)
         {
             var load = Stopwatch.StartNew();
             using var model = LongCatModel.Load(dir, new ModelOptions { Residency = residency });
@@ -25,7 +31,7 @@ internal static class QuickDecode
                 probe.Prefill([5], trace: trace);
                 bytes = DecodeCost.BytesPerToken(dir, model.Config, trace);
             }
-            for (int i = 0; i < 4; i++) logits = session.Decode(ArgMax(logits));   // warm-up
+            for (int i = 0; i < Math.Max(4, tokens); i++) logits = session.Decode(ArgMax(logits));   // warm-up
             var sw = Stopwatch.StartNew();
             for (int i = 0; i < tokens; i++) logits = session.Decode(ArgMax(logits));
             sw.Stop();
