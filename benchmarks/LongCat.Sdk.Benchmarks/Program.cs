@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- --filter '*'          (BenchmarkDotNet)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-decode [tokens] [--profile] [--copied-first]  (Mapped and Copied decode, a fast sanity run, not a benchmark)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]] [--profile]  (prefill and the BF16 product over many rows, a fast sanity run)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-prefill [tokens [runs]] [--profile] [--preset none|q8|q4-experts|q4]  (prefill and the BF16 product over many rows, a fast sanity run)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-quant [tokens [rounds [prefill]]] [--profile]  (lite-mini decode and prefill: unquantized, Q8, Q4, alternating)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quant-peak [rounds]         (the Q8/Q4 row kernels on every path, one thread)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- kernel-ab [rounds]          (the BF16 kernels before batch invariance against the current ones, one process)
@@ -28,7 +28,8 @@ if (args.Length > 0 && args[0] == "quick-decode")
 if (args.Length > 0 && args[0] == "quick-prefill")
 {
     LongCat.Sdk.Benchmarks.QuickPrefill.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 64,
-        args.Length > 2 && args[2] != "--profile" ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Contains("--profile"));
+        args.Length > 2 && !args[2].StartsWith("--", StringComparison.Ordinal) ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Contains("--profile"),
+        Array.IndexOf(args, "--preset") is int p && p > 0 && p + 1 < args.Length ? Preset(args[p + 1], "quick-prefill") : LongCat.Sdk.WeightQuantization.None);
     return;
 }
 if (args.Length > 1 && args[0] == "spec-profile")
@@ -78,11 +79,13 @@ if (args.Length > 0 && args[0] == "gpu-decode")
 BenchmarkSwitcher.FromAssembly(typeof(LongCat.Sdk.Benchmarks.DecodeBenchmarks).Assembly).Run(args);
 
 // args[2] as a quantization preset (none when absent), for the commands that take one.
-LongCat.Sdk.WeightQuantization PresetArg(string command) => args.Length <= 2 ? LongCat.Sdk.WeightQuantization.None : args[2] switch
+LongCat.Sdk.WeightQuantization PresetArg(string command) => args.Length <= 2 ? LongCat.Sdk.WeightQuantization.None : Preset(args[2], command);
+
+static LongCat.Sdk.WeightQuantization Preset(string name, string command) => name switch
 {
     "none" => LongCat.Sdk.WeightQuantization.None,
     "q8" => LongCat.Sdk.WeightQuantization.Q8,
     "q4-experts" => LongCat.Sdk.WeightQuantization.Q4Experts,
     "q4" => LongCat.Sdk.WeightQuantization.Q4,
-    _ => throw new ArgumentException($"{command}: unknown preset '{args[2]}' (none, q8, q4-experts, q4)"),
+    _ => throw new ArgumentException($"{command}: unknown preset '{name}' (none, q8, q4-experts, q4)"),
 };

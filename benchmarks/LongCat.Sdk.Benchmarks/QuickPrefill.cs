@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LongCat.Sdk;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
 using LongCat.Sdk.Compute.Cpu;
@@ -12,14 +13,14 @@ namespace LongCat.Sdk.Benchmarks;
 /// </summary>
 internal static unsafe class QuickPrefill
 {
-    public static void Run(int tokens, int runs, bool profile = false)
+    public static void Run(int tokens, int runs, bool profile = false, WeightQuantization quantization = WeightQuantization.None)
     {
         string dir = BenchCheckpoint.EnsureLiteMini();
         if (profile)
         {
             // Where a prefill goes, op by op (ProfilingBackend synchronizes around each op).
             var prof = new ProfilingBackend(new CpuBackend(WeightResidency.Copied));
-            using (var pm = LongCatModel.Load(dir, new ModelOptions { Backend = prof }))
+            using (var pm = LongCatModel.Load(dir, new ModelOptions { Backend = prof, Quantization = quantization }))
             {
                 var p = Enumerable.Range(100, tokens).ToArray();
                 for (int i = 0; i < 3; i++) { using var s = pm.CreateSession(); s.Prefill(p); }
@@ -31,7 +32,7 @@ internal static unsafe class QuickPrefill
             prof.Dispose();
             return;
         }
-        using (var model = LongCatModel.Load(dir, new ModelOptions { Residency = WeightResidency.Copied }))
+        using (var model = LongCatModel.Load(dir, new ModelOptions { Residency = WeightResidency.Copied, Quantization = quantization }))
         {
             var prompt = Enumerable.Range(100, tokens).ToArray();
             double ms = Median(runs + 1, () =>
