@@ -46,6 +46,7 @@ internal static class Help
       draft-vocab rank the tokens of sample text: the MTP head's draft vocabulary
       bench       prefill and decode tokens/s
       quantize    write a model folder with 8-bit or 4-bit weights
+      plan        memory plan before loading: resident and mapped bytes, KV tokens that fit, bytes per token
       perplexity  perplexity over a text file; with --quantize, KL divergence from the unquantized weights
     """;
 
@@ -135,6 +136,19 @@ internal static class Help
               --preset P      q8 (every linear weight 8-bit), q4-experts (routed experts 4-bit, the rest 8-bit),
                               q4 (every linear weight 4-bit, lm_head 8-bit); docs/QUANTIZATION.md
               --shard-size MB bytes per shard (default 4096)
+            """,
+        "plan" => """
+            usage: longcat plan --config FILE | --model DIR [--memory SIZE] [--quantize P] [--bandwidth RATE] [--json]
+            The memory plan of a model before loading it, from its config alone (no weights read): each group of weights
+            with its format, bytes and placement (the N-gram tables and the token embedding mapped, the rest resident),
+            the KV cache per token, a runtime estimate, the weight bytes a decoded token reads; against --memory, whether it
+            fits and how many KV tokens do. CPU placement only.
+              --config FILE     a config.json
+              --model DIR       a model folder (its config.json)
+              --memory SIZE     the process's budget, e.g. 32GB (GB and GiB both mean 2^30 bytes)
+              --quantize P      q8, q4-experts or q4 (default: as stored)
+              --bandwidth RATE  memory bandwidth for the decode estimate, e.g. 50GB/s
+              --json            one JSON object: resident_bytes, mapped_bytes, fits, kv_tokens, bytes_per_token, groups, ...
             """,
         _ => null,
     };

@@ -1,4 +1,4 @@
-// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench, perplexity, quantize. `longcat COMMAND --help` describes each.
+// The `longcat` command: chat, generate, tokenize, inspect, draft-vocab, bench, perplexity, quantize, plan. `longcat COMMAND --help` describes each.
 using LongCat.Cli;
 using LongCat.Sdk;
 
@@ -20,6 +20,7 @@ try
         "draft-vocab" => Commands.DraftVocab(new CliArgs(rest, Help.Switches)),
         "bench" => await Commands.BenchAsync(new CliArgs(rest, Help.Switches)),
         "quantize" => QuantizeCommand.Run(new CliArgs(rest, Help.Switches), Console.Out, Console.Error),
+        "plan" => PlanCommand.Run(new CliArgs(rest, Help.Switches), Console.Out),
         "perplexity" => Commands.Perplexity(new CliArgs(rest, Help.Switches)),
         _ => throw new UsageException($"unknown command '{command}'"),
     };
