@@ -42,6 +42,8 @@ internal sealed class ProfilingBackend(IComputeBackend inner) : IComputeBackend
         inner.AllocateWeight(dtype, shape, name, scales, zeros, groupSize);
     public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0) =>
         inner.LoadWeight(file, info, shape, blockScales, format, groupSize);
+
+    public DeviceTensor LoadTable(SafetensorsFile file, TensorInfo info, int[] shape) => inner.LoadTable(file, info, shape);
     public void Upload<T>(DeviceTensor destination, ReadOnlySpan<T> values) where T : unmanaged => inner.Upload(destination, values);
     public void Download<T>(DeviceTensor source, Span<T> values) where T : unmanaged => inner.Download(source, values);
     public void Embedding(DeviceTensor table, DeviceTensor ids, int column, DeviceTensor output) => Time("Embedding", () => inner.Embedding(table, ids, column, output));

@@ -82,6 +82,13 @@ internal interface IComputeBackend : IDisposable
     DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0);
 
     /// <summary>
+    /// A table the model reads a few rows per step (the token embedding when not tied to lm_head, the N-gram tables): the CPU
+    /// backend leaves it memory-mapped whatever its residency (page cache the OS may evict, not process memory; docs/DEPLOYMENT.md);
+    /// other backends load it as <see cref="LoadWeight"/> does.
+    /// </summary>
+    DeviceTensor LoadTable(SafetensorsFile file, TensorInfo info, int[] shape) => LoadWeight(file, info, shape);
+
+    /// <summary>
     /// A zero-filled weight to be written with <see cref="Upload{T}"/> (weights quantized at load): in weight memory (the CPU
     /// backend's huge-page arena, device memory on a GPU), with a block-quantized format's F16 <paramref name="scales"/>, optional
     /// <paramref name="zeros"/> and <paramref name="groupSize"/>.

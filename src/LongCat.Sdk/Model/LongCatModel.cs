@@ -51,7 +51,7 @@ internal sealed class LongCatModel : IDisposable
         backend.Upload<float>(_invFreq, Rope.InvFreq);
         var rope = new RopeParams(_invFreq, Rope.AttentionFactor);
 
-        _embedding = w.Table(WeightNames.Embedding, config.VocabSize, h);
+        _embedding = w.Table(WeightNames.Embedding, config.VocabSize, h, rowsOnly: !config.TieWordEmbeddings);
         if (config.Architecture == LongCatArchitecture.FlashNgram) _ngram = new NgramEmbedding(w, config);
         _blocks = new DecoderBlock[config.NumLayers];
         for (int l = 0; l < config.NumLayers; l++) _blocks[l] = new DecoderBlock(w, l, config, rope, Rope.SoftmaxScaleMultiplier);
@@ -59,6 +59,7 @@ internal sealed class LongCatModel : IDisposable
         _lmHead = config.TieWordEmbeddings ? _embedding : w.Linear(WeightNames.LmHead, config.VocabSize, h);
         if (loadMtp) Mtp = MtpHead.Load(this, w, rope, _embedding, _lmHead, draftVocabulary);
         WeightBytes = w.ResidentBytes;
+        RowTableBytes = w.RowTableBytes;
 
         // Sublayers 0..2L-1 are the blocks' attention; the MTP layer, when loaded, uses sublayer 2L at the same slots.
         int sublayers = config.NumAttentionSublayers + (Mtp is null ? 0 : 1);
@@ -87,6 +88,9 @@ internal sealed class LongCatModel : IDisposable
 
     /// <summary>Bytes of checkpoint weights the model uses.</summary>
     public long WeightBytes { get; }
+
+    /// <summary>Of <see cref="WeightBytes"/>, the tables read by rows (<see cref="IComputeBackend.LoadTable"/>: mapped on the CPU).</summary>
+    public long RowTableBytes { get; }
 
     /// <summary>
     /// Bytes of weights one decoded token reads (plain decode, one sequence): each block's dense weights (norms, attention, dense

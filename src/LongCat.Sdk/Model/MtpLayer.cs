@@ -19,7 +19,7 @@ internal sealed class MtpLayer
         int h = c.HiddenSize;
         _eps = c.RmsNormEps;
         // VLLM loads the head's own embedding; SGL shares the target's. Use the head's when the checkpoint has one.
-        _embedding = w.Checkpoint.Contains(WeightNames.MtpEmbedding) ? w.Table(WeightNames.MtpEmbedding, c.VocabSize, h) : targetEmbedding;
+        _embedding = w.Checkpoint.Contains(WeightNames.MtpEmbedding) ? w.Table(WeightNames.MtpEmbedding, c.VocabSize, h, rowsOnly: true) : targetEmbedding;
         _eNorm = w.Vector(WeightNames.MtpENorm, h);
         _hNorm = w.Vector(WeightNames.MtpHNorm, h);
         _ehProj = w.Linear(WeightNames.MtpEhProj, h, 2 * h);

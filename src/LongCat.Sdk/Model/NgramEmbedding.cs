@@ -26,7 +26,7 @@ internal sealed class NgramEmbedding
         _postProjs = new DeviceTensor[count];
         for (int idx = 0; idx < count; idx++)
         {
-            _embedders[idx] = w.Table(WeightNames.NgramEmbedder(idx), checked((int)Modulus(idx)), dim);
+            _embedders[idx] = w.Table(WeightNames.NgramEmbedder(idx), checked((int)Modulus(idx)), dim, rowsOnly: true);
             _postProjs[idx] = w.Linear(WeightNames.NgramPostProj(idx), c.HiddenSize, dim);
         }
     }

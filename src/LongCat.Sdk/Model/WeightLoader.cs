@@ -157,14 +157,21 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         return weight;
     }
 
-    /// <summary>An embedding table [rows, dim] (F32, BF16 or F16).</summary>
-    public DeviceTensor Table(string name, int rows, int dim) => Load(name, [rows, dim], Floats);
+    /// <summary>
+    /// An embedding table [rows, dim] (F32, BF16 or F16). <paramref name="rowsOnly"/>: the model only ever reads rows of it
+    /// (not an embedding tied to lm_head), so the backend may leave it mapped (<see cref="IComputeBackend.LoadTable"/>).
+    /// </summary>
+    public DeviceTensor Table(string name, int rows, int dim, bool rowsOnly = false) => Load(name, [rows, dim], Floats, rowsOnly: rowsOnly);
 
-    private DeviceTensor Load(string name, int[] shape, DType[] allowed, DeviceTensor? scales = null)
+    /// <summary>Bytes of the tables loaded with rowsOnly (<see cref="Table"/>).</summary>
+    public long RowTableBytes { get; private set; }
+
+    private DeviceTensor Load(string name, int[] shape, DType[] allowed, DeviceTensor? scales = null, bool rowsOnly = false)
     {
         cancellation.ThrowIfCancellationRequested();
         var (info, file) = checkpoint.Get(name, Array.ConvertAll(shape, d => (long)d), allowed);
-        var tensor = backend.LoadWeight(file, info, shape, scales);
+        var tensor = rowsOnly ? backend.LoadTable(file, info, shape) : backend.LoadWeight(file, info, shape, scales);
+        if (rowsOnly) RowTableBytes += info.Length;
         LoadedBytes += info.Length;
         ResidentBytes += info.Length;
         progress?.Invoke(LoadedBytes);

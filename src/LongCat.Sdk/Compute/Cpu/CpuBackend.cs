@@ -65,7 +65,13 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     public DeviceTensor Allocate(DType dtype, params int[] shape) => CpuTensor.Allocate(dtype, shape);
 
     /// <inheritdoc/>
-    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0)
+    public DeviceTensor LoadWeight(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales = null, DType? format = null, int groupSize = 0) =>
+        Load(file, info, shape, blockScales, format, groupSize, copy: Residency == WeightResidency.Copied);
+
+    /// <inheritdoc/>
+    public DeviceTensor LoadTable(SafetensorsFile file, TensorInfo info, int[] shape) => Load(file, info, shape, null, null, 0, copy: false);
+
+    private DeviceTensor Load(SafetensorsFile file, TensorInfo info, int[] shape, DeviceTensor? blockScales, DType? format, int groupSize, bool copy)
     {
         long n = 1;
         foreach (var d in shape) n *= d;
@@ -74,7 +80,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             throw new InvalidCheckpointException(file.Path, $"tensor '{info.Name}': {info.ShapeText} {info.DType.SafetensorsName()} cannot be viewed as {dtype} [{string.Join(", ", shape)}]");
         byte* src = file.Pointer(info);
         byte* data = src;
-        if (Residency == WeightResidency.Copied && info.Length > 0)
+        if (copy && info.Length > 0)
         {
             data = _arena.Allocate(info.Length);
             Buffer.MemoryCopy(src, data, info.Length, info.Length);

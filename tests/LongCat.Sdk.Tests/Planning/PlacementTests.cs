@@ -1,0 +1,41 @@
+using LongCat.Sdk.Checkpoints;
+using LongCat.Sdk.Compute;
+using LongCat.Sdk.Compute.Cpu;
+using LongCat.Sdk.Model;
+
+namespace LongCat.Sdk.Tests.Planning;
+
+/// <summary>
+/// The placement the memory plan states: tables read by rows (the token embedding, the N-gram tables) stay mapped even when
+/// the CPU backend copies every other weight, and the model's output does not depend on it.
+/// </summary>
+[TestClass]
+public sealed class PlacementTests
+{
+    [TestMethod]
+    public void Load_Copied_LeavesTheEmbeddingAndNgramTablesMapped_AndCopiesTheRest()
+    {
+        // Arrange
+        string dir = Fixtures.Dir("tiny-lite-a");
+        using var index = CheckpointIndex.Open(dir);
+        var config = LongCatConfig.Load(Path.Combine(dir, "config.json"));
+        long tables = index.Get(WeightNames.Embedding).Info.Length
+            + Enumerable.Range(0, config.NgramEmbedderCount).Sum(i => index.Get(WeightNames.NgramEmbedder(i)).Info.Length);
+        using var copied = new CpuBackend(WeightResidency.Copied, threads: 1);
+        using var mapped = new CpuBackend(WeightResidency.Mapped, threads: 1);
+
+        // Act
+        using var a = LongCatModel.Load(dir, new ModelOptions { Backend = copied, KvCacheBlocks = 4 });
+        using var b = LongCatModel.Load(dir, new ModelOptions { Backend = mapped, KvCacheBlocks = 4 });
+
+        // Assert: the copy holds every weight but the tables; nothing is copied when mapped; the same logits either way.
+        Assert.IsTrue(config.NgramEmbedderCount > 0 && !config.TieWordEmbeddings);
+        Assert.AreEqual(tables, a.RowTableBytes);
+        Assert.AreEqual(a.WeightBytes - tables, copied.WeightMemoryBytes);
+        Assert.AreEqual(0, mapped.WeightMemoryBytes);
+        int[] prompt = [5, 17, 33, 2, 100, 201, 7];
+        using var sa = a.CreateSession();
+        using var sb = b.CreateSession();
+        CollectionAssert.AreEqual(sb.Prefill(prompt), sa.Prefill(prompt));
+    }
+}
