@@ -97,6 +97,18 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         {
             // Cuda without a device fails here, before any loading; Auto falls back to the CPU backend (null: the model creates it).
             var backend = IlgpuBackend.ForDevice(options.Device);
+            if (backend is null && options.MemoryBudget is { } budget)
+            {
+                try
+                {
+                    CheckMemoryBudget(modelDirectory, options, budget);
+                }
+                catch
+                {
+                    backend?.Dispose();
+                    throw;
+                }
+            }
             LongCatModel model;
             try
             {
@@ -137,6 +149,31 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         KvCacheBlocks = o.KvCacheBlocks,
         DraftVocabularySize = o.Speculative.DraftVocabularySize,
     };
+
+    /// <summary>
+    /// Throws <see cref="MemoryBudgetExceededException"/> when the model's resident weights (tables read by rows excluded: they
+    /// stay mapped), KV cache, activations and runtime estimate exceed <paramref name="budget"/>; reads headers only.
+    /// </summary>
+    private static void CheckMemoryBudget(string modelDirectory, LongCatOptions options, long budget)
+    {
+        var estimate = EstimateMemory(modelDirectory, options);
+        var config = LongCatConfig.Load(Path.Combine(modelDirectory, "config.json"));
+        var plan = MemoryPlan.Create(config, options.Quantization);
+        using var index = CheckpointIndex.Open(modelDirectory);
+        bool mtp = config.HasMtp && index.Contains(WeightNames.MtpEhProj);            // as EstimateMemory counts the MTP head
+        long tables = WeightNames.RowTables(config).Where(n => index.Contains(n) && (mtp || n != WeightNames.MtpEmbedding)).Sum(n => index.Get(n).Info.Length);
+        long required = estimate.WeightBytes - tables + estimate.KvCacheBytes + estimate.ActivationBytes + MemoryPlan.RuntimeReserveBytes;
+        if (required <= budget) return;
+        string largest = string.Join(", ", plan.Groups.Where(g => g.Placement == MemoryPlacement.Resident).OrderByDescending(g => g.Bytes).Take(3)
+            .Select(g => $"{g.Name} {g.Bytes / (double)(1L << 30):F2} GiB ({g.Format})"));
+        string advice = options.Quantization is WeightQuantization.Q4 or WeightQuantization.Q4Experts
+            ? $"a smaller KvCacheMemory (now {estimate.KvCacheBytes / (double)(1L << 20):F0} MiB) or a larger budget"
+            : $"Quantization = Q4Experts (experts 4-bit, the rest 8-bit), a smaller KvCacheMemory (now {estimate.KvCacheBytes / (double)(1L << 20):F0} MiB) or a larger budget";
+        throw new MemoryBudgetExceededException(required, budget,
+            $"The model in '{modelDirectory}' needs {required / (double)(1L << 30):F2} GiB (weights {(estimate.WeightBytes - tables) / (double)(1L << 30):F2} GiB, " +
+            $"KV cache {estimate.KvCacheBytes / (double)(1L << 30):F2} GiB, activations and runtime {(estimate.ActivationBytes + MemoryPlan.RuntimeReserveBytes) / (double)(1L << 30):F2} GiB) " +
+            $"of a MemoryBudget of {budget / (double)(1L << 30):F2} GiB. Largest: {largest}. Try {advice}.");
+    }
 
     /// <summary>Estimates the memory a model folder will take with these options, without loading it (the MTP head included when present).</summary>
     public static MemoryEstimate EstimateMemory(string modelDirectory, LongCatOptions? options = null)

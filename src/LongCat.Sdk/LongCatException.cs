@@ -175,3 +175,29 @@ public sealed class DeviceUnavailableException : LongCatException
     /// <summary>The device that was requested, when known.</summary>
     public ComputeDevice? Device { get; }
 }
+
+/// <summary>A model does not fit <see cref="LongCatOptions.MemoryBudget"/>: thrown before any weight is read.</summary>
+public sealed class MemoryBudgetExceededException : LongCatException
+{
+    /// <summary>Creates the exception.</summary>
+    public MemoryBudgetExceededException() { }
+
+    /// <summary>Creates the exception with a message.</summary>
+    public MemoryBudgetExceededException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with a message and a cause.</summary>
+    public MemoryBudgetExceededException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for a load that needs <paramref name="requiredBytes"/> of a <paramref name="memoryBudget"/>.</summary>
+    public MemoryBudgetExceededException(long requiredBytes, long memoryBudget, string message) : base(message)
+    {
+        RequiredBytes = requiredBytes;
+        MemoryBudget = memoryBudget;
+    }
+
+    /// <summary>Bytes the load would take.</summary>
+    public long RequiredBytes { get; }
+
+    /// <summary>The budget it was checked against.</summary>
+    public long MemoryBudget { get; }
+}

@@ -38,6 +38,13 @@ public sealed record LongCatOptions
     /// (dependency injection fills it from the container's <see cref="ILoggerFactory"/>).</summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>
+    /// Bytes the loaded model may take in this process on the CPU backend: resident weights (the tables read by rows stay
+    /// mapped and do not count), the KV cache, activations and the runtime. A load whose plan exceeds it fails with
+    /// <see cref="MemoryBudgetExceededException"/> before any weight is read. Null: no check.
+    /// </summary>
+    public long? MemoryBudget { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     public void Validate()
     {
@@ -50,6 +57,7 @@ public sealed record LongCatOptions
         if (KvBlockSize <= 0) throw new ArgumentOutOfRangeException(nameof(KvBlockSize), KvBlockSize, "KvBlockSize must be positive.");
         if (MaxBatchTokens <= 0) throw new ArgumentOutOfRangeException(nameof(MaxBatchTokens), MaxBatchTokens, "MaxBatchTokens must be positive.");
         if (MaxSequences <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSequences), MaxSequences, "MaxSequences must be positive.");
+        if (MemoryBudget is <= 0) throw new ArgumentOutOfRangeException(nameof(MemoryBudget), MemoryBudget, "MemoryBudget must be positive.");
     }
 }
 

@@ -90,7 +90,7 @@ public sealed record MemoryPlan
             throw new ArgumentOutOfRangeException(nameof(bandwidth), bandwidth, "must be a positive number of bytes/s");
         var groups = new PlanBuilder(config, quantization).Build();
         long h = config.HiddenSize;
-        long runtime = (512L << 20)                                                            // the .NET runtime, tokenizer, scratch
+        long runtime = RuntimeReserveBytes                                                     // the .NET runtime, tokenizer, scratch
             + PrefillChunk * 4L * ((config.MoeTopK + 8) * h + 2L * config.FfnHiddenSize + config.VocabSize);
         return new MemoryPlan
         {
@@ -112,6 +112,9 @@ public sealed record MemoryPlan
         string file = Directory.Exists(path) ? Path.Combine(path, "config.json") : path;
         return Create(LongCatConfig.Load(file), quantization, memoryBudget, bandwidth);
     }
+
+    /// <summary>The .NET runtime, the tokenizer and scratch buffers: the part of <see cref="RuntimeBytes"/> that does not grow with the model.</summary>
+    internal const long RuntimeReserveBytes = 512L << 20;
 
     /// <summary>Token rows of the prefill chunk the runtime estimate assumes.</summary>
     private const int PrefillChunk = 512;

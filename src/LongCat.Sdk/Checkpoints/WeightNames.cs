@@ -60,4 +60,12 @@ internal static class WeightNames
     public const string MtpMlp = "model.mtp.layers.0.transformer_layer.mlp";
     /// <summary>MTP final norm.</summary>
     public const string MtpNorm = "model.mtp.norm.weight";
+
+    /// <summary>The tables a model with <paramref name="config"/> reads only by rows (they stay mapped on the CPU; docs/DEPLOYMENT.md).</summary>
+    public static IEnumerable<string> RowTables(LongCatConfig config)
+    {
+        if (!config.TieWordEmbeddings) yield return Embedding;
+        for (int i = 0; i < config.NgramEmbedderCount; i++) yield return NgramEmbedder(i);
+        yield return MtpEmbedding;
+    }
 }

@@ -39,3 +39,48 @@ public sealed class PlacementTests
         CollectionAssert.AreEqual(sb.Prefill(prompt), sa.Prefill(prompt));
     }
 }
+
+/// <summary><see cref="LongCatOptions.MemoryBudget"/>: a load that does not fit fails before reading weights, naming what would fit.</summary>
+[TestClass]
+public sealed class MemoryBudgetTests
+{
+    [TestMethod]
+    public async Task LoadAsync_OverBudget_ThrowsTheTypedErrorNamingTheLargestGroupsBeforeAnyWeightLoads()
+    {
+        // Arrange: a budget far below what tiny-a needs (its KV cache default alone is 512 MiB).
+        var options = new LongCatOptions { Device = ComputeDevice.Cpu, MemoryBudget = 64L << 20 };
+        var stages = new List<string>();
+
+        // Act
+        var e = await Assert.ThrowsExactlyAsync<MemoryBudgetExceededException>(() =>
+            LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), options, new SyncProgress(p => stages.Add(p.Stage))));
+
+        // Assert
+        Assert.AreEqual(64L << 20, e.MemoryBudget);
+        Assert.IsTrue(e.RequiredBytes > e.MemoryBudget, $"{e.RequiredBytes}");
+        StringAssert.Contains(e.Message, "Largest: ");
+        StringAssert.Contains(e.Message, "Try Quantization = Q4Experts");
+        StringAssert.Contains(e.Message, "KvCacheMemory");
+        Assert.IsFalse(stages.Contains("weights"), $"stages reported: {string.Join(", ", stages)}");
+    }
+
+    [TestMethod]
+    public async Task LoadAsync_WithinBudget_Loads()
+    {
+        var estimate = LongCatEngine.EstimateMemory(Fixtures.Dir("tiny-a"));
+        var options = new LongCatOptions { Device = ComputeDevice.Cpu, MemoryBudget = estimate.TotalBytes + (1L << 30) };
+
+        await using var engine = await LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), options);
+
+        Assert.IsNotNull(engine);
+    }
+
+    [TestMethod]
+    public void Validate_NonPositiveBudget_NamesTheOption() =>
+        Assert.AreEqual("MemoryBudget", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LongCatOptions { MemoryBudget = 0 }.Validate()).ParamName);
+
+    private sealed class SyncProgress(Action<LoadProgress> report) : IProgress<LoadProgress>
+    {
+        public void Report(LoadProgress value) => report(value);
+    }
+}
