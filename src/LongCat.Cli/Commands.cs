@@ -67,7 +67,9 @@ internal static partial class Commands
             if (draftVocab < 0) throw new UsageException($"--draft-vocab must be 0 (the whole vocabulary) or a token count, not {draftVocab}");
             options = options with { Speculative = SpeculativeOptions.Mtp(options.Speculative.DraftTokens, draftVocab) };
         }
-        var engine = await LongCatEngine.LoadAsync(dir, options);
+        var bar = new LoadProgressBar(Console.Error, enabled: !Console.IsErrorRedirected);
+        var engine = await LongCatEngine.LoadAsync(dir, options, bar);
+        bar.Finish();
         Console.Error.WriteLine($"[loaded {engine.ModelId}: {engine.Config.Architecture}, {engine.Config.NumLayers} blocks, on {engine.BackendName}, " +
                                 $"in {sw.Elapsed.TotalSeconds:F1} s]");
         return engine;

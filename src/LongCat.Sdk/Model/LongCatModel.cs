@@ -42,7 +42,9 @@ internal sealed class LongCatModel : IDisposable
         bool loadMtp = options.LoadMtp && config.HasMtp && checkpoint.TensorNames.Any(n => n.StartsWith(WeightNames.Mtp + ".", StringComparison.Ordinal));
         long total = checkpoint.TensorNames.Where(n => loadMtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
             .Sum(n => checkpoint.Get(n).Info.Length);
-        var w = new WeightLoader(checkpoint, backend, progress is null ? null : loaded => progress.Report(new LoadProgress("weights", loaded, total)),
+        int tensors = 0;
+        var w = new WeightLoader(checkpoint, backend, progress is null ? null
+            : (loaded, phase) => progress.Report(new LoadProgress("weights", loaded, total) { Phase = phase, Tensors = ++tensors }),
             cancellation, options.Quantization, config.Gptq);
         int h = config.HiddenSize;
 

@@ -5,7 +5,7 @@ namespace LongCat.Sdk.Model;
 
 /// <summary>Loads named checkpoint tensors into backend handles, checking shape and dtype with errors that name the tensor.</summary>
 internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend backend,
-    Action<long>? progress = null, CancellationToken cancellation = default, WeightQuantization quantization = WeightQuantization.None,
+    Action<long, string>? progress = null, CancellationToken cancellation = default, WeightQuantization quantization = WeightQuantization.None,
     GptqConfig? gptq = null)
 {
     /// <summary>Rows quantized per parallel batch: bounds the host buffers (a batch of lm_head rows is a few MB).</summary>
@@ -90,7 +90,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         var tensor = backend.LoadWeight(file, info, [outDim, inDim], scales, format, BlockFormats.BlockSize);
         LoadedBytes += info.Length;
         ResidentBytes += info.Length;
-        progress?.Invoke(LoadedBytes);
+        progress?.Invoke(LoadedBytes, StoredPhase);
         return tensor;
     }
 
@@ -102,7 +102,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         var tensor = UploadQ4(backend, name, outDim, inDim, q4);
         LoadedBytes += bytes;
         ResidentBytes += tensor.WeightBytes;
-        progress?.Invoke(LoadedBytes);
+        progress?.Invoke(LoadedBytes, LoadProgress.Repacking);
         return tensor;
     }
 
@@ -128,7 +128,7 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         file.Evict(info);                                           // only the quantized copy stays resident
         LoadedBytes += info.Length;
         ResidentBytes += QuantizationPlan.QuantizedBytes(format, outDim, inDim);
-        progress?.Invoke(LoadedBytes);
+        progress?.Invoke(LoadedBytes, LoadProgress.Quantizing);
         return weight;
     }
 
@@ -172,9 +172,13 @@ internal sealed class WeightLoader(CheckpointIndex checkpoint, IComputeBackend b
         var (info, file) = checkpoint.Get(name, Array.ConvertAll(shape, d => (long)d), allowed);
         var tensor = rowsOnly ? backend.LoadTable(file, info, shape) : backend.LoadWeight(file, info, shape, scales);
         if (rowsOnly) RowTableBytes += info.Length;
+        string phase = rowsOnly && backend is Compute.Cpu.CpuBackend ? LoadProgress.Mapping : StoredPhase;
         LoadedBytes += info.Length;
         ResidentBytes += info.Length;
-        progress?.Invoke(LoadedBytes);
+        progress?.Invoke(LoadedBytes, phase);
         return tensor;
     }
+
+    /// <summary>What loading a tensor as stored does on this backend: a mapped CPU backend maps, any other copies.</summary>
+    private string StoredPhase => backend is Compute.Cpu.CpuBackend { Residency: WeightResidency.Mapped } ? LoadProgress.Mapping : LoadProgress.Copying;
 }

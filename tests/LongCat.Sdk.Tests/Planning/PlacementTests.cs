@@ -84,3 +84,42 @@ public sealed class MemoryBudgetTests
         public void Report(LoadProgress value) => report(value);
     }
 }
+
+/// <summary>Load progress: monotonic, ending at 100%, each tensor's phase (mapping, copying, quantizing) as it loaded.</summary>
+[TestClass]
+public sealed class LoadProgressTests
+{
+    [TestMethod]
+    [DataRow(WeightResidency.Copied, WeightQuantization.Q8)]
+    [DataRow(WeightResidency.Mapped, WeightQuantization.None)]
+    public void Load_Progress_IsMonotonicEndsAtOneAndNamesEachPhase(WeightResidency residency, WeightQuantization preset)
+    {
+        var reports = new List<LoadProgress>();
+        using var backend = new CpuBackend(residency, threads: 1);
+
+        using var model = LongCatModel.Load(Fixtures.Dir("tiny-lite-a"), new ModelOptions { Backend = backend, Quantization = preset, KvCacheBlocks = 4 },
+            new Reports(reports.Add), CancellationToken.None);
+
+        var weights = reports.Where(r => r.Stage == "weights").ToList();
+        Assert.IsTrue(weights.Count > 10, "a report per tensor");
+        for (int i = 1; i < weights.Count; i++)
+        {
+            Assert.IsTrue(weights[i].BytesLoaded >= weights[i - 1].BytesLoaded, $"bytes went back at report {i}");
+            Assert.AreEqual(weights[i - 1].Tensors + 1, weights[i].Tensors, $"tensor count at report {i}");
+        }
+        Assert.AreEqual(1.0, weights[^1].Fraction, 1e-12);
+        var phases = weights.Select(w => w.Phase).ToHashSet();
+        Assert.IsTrue(phases.Contains(LoadProgress.Mapping), "the row tables are mapped in both residencies");
+        if (preset == WeightQuantization.None) CollectionAssert.AreEquivalent(new[] { LoadProgress.Mapping }, phases.ToArray());
+        else
+        {
+            Assert.IsTrue(phases.Contains(LoadProgress.Quantizing));
+            Assert.IsTrue(phases.Contains(LoadProgress.Copying), "norms and the router are copied as stored");
+        }
+    }
+
+    private sealed class Reports(Action<LoadProgress> report) : IProgress<LoadProgress>
+    {
+        public void Report(LoadProgress value) => report(value);
+    }
+}
