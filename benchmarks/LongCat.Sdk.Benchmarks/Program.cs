@@ -18,6 +18,13 @@ if (args.Length > 0 && args[0] == "fresh-decode")
     LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("fresh-decode"));
     return;
 }
+// lite-width [blocks [ngram-ratio]]: Flash-Lite's real widths, a few blocks, q4-experts: RSS against the memory plan (issue 18).
+if (args.Length > 0 && args[0] == "lite-width")
+{
+    LongCat.Sdk.Benchmarks.LiteWidth.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2,
+        args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);
+    return;
+}
 if (args.Length > 1 && args[0] == "load-memory") { LongCat.Sdk.Benchmarks.LoadMemory.Run(args[1], args.Contains("--mapped")); return; }
 if (args.Length > 0 && args[0] == "quick-decode")
 {
