@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using LongCat.Sdk.Checkpoints;
 using LongCat.Sdk.Compute;
 using LongCat.Sdk.Model;
@@ -41,12 +40,12 @@ internal static class LiteWidth
         var plan = MemoryPlan.ForModel(dir, WeightQuantization.Q4Experts);
         var full = MemoryPlan.Create(LongCatConfig.Load(Path.Combine(dir, "config.json")) with { NumLayers = 14 }, WeightQuantization.Q4Experts);
         GC.Collect();
-        var before = Status();
+        var before = LoadMemory.Status();
         var clock = Stopwatch.StartNew();
         using var model = LongCatModel.Load(dir, new ModelOptions { Quantization = WeightQuantization.Q4Experts, KvCacheBlocks = 8, LoadMtp = false });
         double load = clock.Elapsed.TotalSeconds;
         GC.Collect();
-        var loaded = Status();
+        var loaded = LoadMemory.Status();
         Console.WriteLine($"plan: resident {plan.ResidentBytes / 1e9:F3} GB (+ runtime estimate {plan.RuntimeBytes / 1e9:F3} GB), mapped {plan.MappedBytes / 1e9:F3} GB, " +
                           $"{plan.BytesPerToken / 1e6:F1} MB per token; load {load:F0} s");
         Report("after load", before, loaded, plan, dir);
@@ -59,7 +58,7 @@ internal static class LiteWidth
         for (int i = 0; i < tokens; i++) logits = session.Decode(System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits));
         double tps = tokens / clock.Elapsed.TotalSeconds;
         GC.Collect();
-        Report("after 256 decoded tokens", before, Status(), plan, dir);
+        Report("after 256 decoded tokens", before, LoadMemory.Status(), plan, dir);
 
         using var read = new ReadBandwidth(plan.BytesPerToken, 4L << 30);
         read.Run();
@@ -79,26 +78,12 @@ internal static class LiteWidth
         {
             if (line.Length > 0 && char.IsAsciiHexDigit(line[0]) && line.Contains('-'))
                 current = line.Contains(dir, StringComparison.Ordinal) ? line : null;
-            else if (current is not null && line.StartsWith("Rss:", StringComparison.Ordinal)) mappedRss += Kb(line);
-            else if (current is not null && line.StartsWith("Size:", StringComparison.Ordinal)) mappedSize += Kb(line);
+            else if (current is not null && line.StartsWith("Rss:", StringComparison.Ordinal)) mappedRss += LoadMemory.Kb(line);
+            else if (current is not null && line.StartsWith("Size:", StringComparison.Ordinal)) mappedSize += LoadMemory.Kb(line);
         }
         long grown = now.Rss - before.Rss;
         Console.WriteLine($"{when}: RSS +{grown / 1e9:F3} GB (anonymous +{(now.Anon - before.Anon) / 1e9:F3}, file-backed +{(now.File - before.File) / 1e9:F3}) " +
                           $"= {(double)grown / plan.ResidentBytes:F3} of the plan's resident weights; the checkpoint's mappings: {mappedSize / 1e9:F2} GB mapped, " +
                           $"{mappedRss / 1e6:F1} MB of it resident");
-    }
-
-    private static long Kb(string line) => long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
-
-    private static (long Rss, long Anon, long File) Status()
-    {
-        long rss = 0, anon = 0, file = 0;
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
-            else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line);
-            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line);
-        }
-        return (rss, anon, file);
     }
 }

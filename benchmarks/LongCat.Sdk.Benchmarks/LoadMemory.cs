@@ -39,16 +39,19 @@ internal static class LoadMemory
                           $"managed heap {GC.GetTotalMemory(false) / 1e6:F1} MB");
     }
 
-    private static (long Rss, long Anon, long File) Status()
+    /// <summary>VmRSS, RssAnon and RssFile of this process, in bytes.</summary>
+    internal static (long Rss, long Anon, long File) Status()
     {
         long rss = 0, anon = 0, file = 0;
         foreach (var line in File.ReadLines("/proc/self/status"))
         {
-            long Kb() => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb();
-            else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb();
-            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb();
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = Kb(line);
+            else if (line.StartsWith("RssAnon:", StringComparison.Ordinal)) anon = Kb(line);
+            else if (line.StartsWith("RssFile:", StringComparison.Ordinal)) file = Kb(line);
         }
         return (rss, anon, file);
     }
+
+    /// <summary>The kB figure of a /proc line, in bytes ("VmRSS:\t12345678 kB": a wide value takes the padding, so split on tabs too).</summary>
+    internal static long Kb(string line) => long.Parse(line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
 }

@@ -156,10 +156,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// </summary>
     private static void CheckMemoryBudget(string modelDirectory, LongCatOptions options, long budget)
     {
-        var estimate = EstimateMemory(modelDirectory, options);
         var config = LongCatConfig.Load(Path.Combine(modelDirectory, "config.json"));
-        var plan = MemoryPlan.Create(config, options.Quantization);
         using var index = CheckpointIndex.Open(modelDirectory);
+        var estimate = Estimate(config, index, options);
+        var plan = MemoryPlan.Create(config, options.Quantization);
         bool mtp = config.HasMtp && index.Contains(WeightNames.MtpEhProj);            // as EstimateMemory counts the MTP head
         long tables = WeightNames.RowTables(config).Where(n => index.Contains(n) && (mtp || n != WeightNames.MtpEmbedding)).Sum(n => index.Get(n).Info.Length);
         long required = estimate.WeightBytes - tables + estimate.KvCacheBytes + estimate.ActivationBytes + MemoryPlan.RuntimeReserveBytes;
@@ -182,6 +182,11 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         options.Validate();
         var config = LongCatConfig.Load(Path.Combine(modelDirectory, "config.json"));
         using var index = CheckpointIndex.Open(modelDirectory);
+        return Estimate(config, index, options);
+    }
+
+    private static MemoryEstimate Estimate(LongCatConfig config, CheckpointIndex index, LongCatOptions options)
+    {
         bool mtp = config.HasMtp && index.Contains(WeightNames.MtpEhProj);
         long weights = index.TensorNames.Where(n => mtp || !n.StartsWith(WeightNames.Mtp, StringComparison.Ordinal))
             .Sum(n => QuantizationPlan.LoadedBytes(options.Quantization, index, n));

@@ -53,7 +53,7 @@ public sealed class MemoryBudgetTests
 
         // Act
         var e = await Assert.ThrowsExactlyAsync<MemoryBudgetExceededException>(() =>
-            LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), options, new SyncProgress(p => stages.Add(p.Stage))));
+            LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), options, new SynchronousProgress<LoadProgress>(p => stages.Add(p.Stage))));
 
         // Assert
         Assert.AreEqual(64L << 20, e.MemoryBudget);
@@ -78,11 +78,6 @@ public sealed class MemoryBudgetTests
     [TestMethod]
     public void Validate_NonPositiveBudget_NamesTheOption() =>
         Assert.AreEqual("MemoryBudget", Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new LongCatOptions { MemoryBudget = 0 }.Validate()).ParamName);
-
-    private sealed class SyncProgress(Action<LoadProgress> report) : IProgress<LoadProgress>
-    {
-        public void Report(LoadProgress value) => report(value);
-    }
 }
 
 /// <summary>Load progress: monotonic, ending at 100%, each tensor's phase (mapping, copying, quantizing) as it loaded.</summary>
@@ -98,7 +93,7 @@ public sealed class LoadProgressTests
         using var backend = new CpuBackend(residency, threads: 1);
 
         using var model = LongCatModel.Load(Fixtures.Dir("tiny-lite-a"), new ModelOptions { Backend = backend, Quantization = preset, KvCacheBlocks = 4 },
-            new Reports(reports.Add), CancellationToken.None);
+            new SynchronousProgress<LoadProgress>(reports.Add), CancellationToken.None);
 
         var weights = reports.Where(r => r.Stage == "weights").ToList();
         Assert.IsTrue(weights.Count > 10, "a report per tensor");
@@ -116,10 +111,5 @@ public sealed class LoadProgressTests
             Assert.IsTrue(phases.Contains(LoadProgress.Quantizing));
             Assert.IsTrue(phases.Contains(LoadProgress.Copying), "norms and the router are copied as stored");
         }
-    }
-
-    private sealed class Reports(Action<LoadProgress> report) : IProgress<LoadProgress>
-    {
-        public void Report(LoadProgress value) => report(value);
     }
 }

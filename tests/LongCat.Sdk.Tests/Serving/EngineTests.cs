@@ -151,9 +151,4 @@ public sealed class EngineTests
         Assert.AreEqual((long)model.KvCacheBlocks * 16, m.KvCacheTokens);
         Assert.IsTrue(m.KvCacheBytes <= 1 << 20 && m.KvCacheBytes > (1 << 20) / 2);
     }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
