@@ -131,6 +131,68 @@ internal static unsafe partial class QuantKernels
     }
 
     /// <summary>
+    /// Q4 rows (no zero points, whole chunks of 8 blocks) × four token rows with AVX-512BW, for prefill, verify and batched
+    /// decode: as <see cref="Q8Tokens4{TOps}"/>, the four slots' accumulators stay in registers over one flat loop of quads and
+    /// each row's scales are formed before it (d[4b + k], block-major), one zmm load per quad spread to each slot by a permute.
+    /// The bits of <see cref="Q4Avx512Kernel"/>: the same lanes, the same fma per quad, the same reduction.
+    /// </summary>
+    private static class Q4Tokens4
+    {
+        /// <summary>True when this kernel takes rows of <paramref name="nb"/> blocks (others: <see cref="Q4Avx512Kernel"/>).</summary>
+        public static bool Handles(in QuantWeightRows rows, int nb) => rows.Zeros == null && nb % 8 == 0 && nb <= Q8Tokens4<Q8Vnni>.MaxBlocks;
+
+        [SkipLocalsInit]
+        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
+        {
+            float* sa = stackalloc float[4 * nb];
+            float* d = stackalloc float[4 * nb];
+            InterleaveScales(a, t0, nb, sa);
+            Pass(rows, a, t0, nb, sa, d, result);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
+        {
+            sbyte* q0 = a.Values(t0), q1 = a.Values(t0 + 1), q2 = a.Values(t0 + 2), q3 = a.Values(t0 + 3);
+            int* o0 = a.Offsets(t0), o1 = a.Offsets(t0 + 1), o2 = a.Offsets(t0 + 2), o3 = a.Offsets(t0 + 3);
+            var mask = Vector512.Create((byte)0x0F);
+            var i0 = Vector512.Create(0, 0, 0, 0, 4, 4, 4, 4, 8, 8, 8, 8, 12, 12, 12, 12);
+            var i1 = i0 + Vector512<int>.One;
+            var i2 = i1 + Vector512<int>.One;
+            var i3 = i2 + Vector512<int>.One;
+            for (int r = 0; r < rows.Count; r++, result += 4)
+            {
+                byte* w = rows.Row(r);
+                RowScales(rows.RowScales(r), sa, nb, d);
+                Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
+                for (long b = 0; b < nb; b += 4)
+                {
+                    byte* wb = w + b * 16;
+                    Sse.Prefetch0(wb + PrefetchDistance);
+                    var v = Vector512.Load(wb);
+                    var low = v & mask;
+                    var high = (v.AsUInt16() >>> 4).AsByte() & mask;
+                    var dq = Vector512.Load(d + 4 * b);
+                    acc0 = Slot(low, high, q0 + b * 32, o0 + b * 4, Avx512F.PermuteVar16x32(dq, i0), acc0);
+                    acc1 = Slot(low, high, q1 + b * 32, o1 + b * 4, Avx512F.PermuteVar16x32(dq, i1), acc1);
+                    acc2 = Slot(low, high, q2 + b * 32, o2 + b * 4, Avx512F.PermuteVar16x32(dq, i2), acc2);
+                    acc3 = Slot(low, high, q3 + b * 32, o3 + b * 4, Avx512F.PermuteVar16x32(dq, i3), acc3);
+                }
+                Reduce4(acc0.GetLower() + acc0.GetUpper(), acc1.GetLower() + acc1.GetUpper(), acc2.GetLower() + acc2.GetUpper(),
+                    acc3.GetLower() + acc3.GetUpper()).Store(result);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Slot(Vector512<byte> low, Vector512<byte> high, sbyte* values, int* offsets, Vector512<float> dd, Vector512<float> acc)
+        {
+            var pairs = Avx512BW.MultiplyAddAdjacent(low, Vector512.Load(values)) + Avx512BW.MultiplyAddAdjacent(high, Vector512.Load(values + 64));
+            var lanes = Avx512BW.MultiplyAddAdjacent(pairs, Vector512.Create((short)1)) + Vector512.Load(offsets);
+            return Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(lanes), dd, acc);
+        }
+    }
+
+    /// <summary>
     /// Q4 passes with AVX-512BW: four blocks (a quad: pairs 2q and 2q + 1, the low and high halves of one zmm, i.e. a slot's even
     /// and odd sets) per step.
     /// </summary>

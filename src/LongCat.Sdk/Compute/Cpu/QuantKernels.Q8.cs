@@ -125,6 +125,111 @@ internal static unsafe partial class QuantKernels
         }
     }
 
+    /// <summary>sa[4b + k] = token row t0 + k's scale of block b: the four-token kernels' block-major order, once per call.</summary>
+    private static void InterleaveScales(in QuantizedRows a, int t0, int nb, float* sa)
+    {
+        for (int k = 0; k < 4; k++)
+        {
+            float* s = a.Scales(t0 + k);
+            for (int b = 0; b < nb; b++) sa[4 * b + k] = s[b];
+        }
+    }
+
+    /// <summary>d[4b + k] = the row's F16 scale of block b (as F32) × sa[4b + k], the same F32 product as <see cref="ChunkScales"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowScales(ushort* ws, float* sa, int nb, float* d)
+    {
+        int whole = nb / 8 * 8;
+        var lowPair = Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1);
+        for (int c = 0; c < whole; c += 8)
+        {
+            var wf = HalfToSingle8(ws + c);
+            for (int p = 0; p < 4; p++)
+            {
+                var idx = lowPair + Vector256.Create(2 * p);
+                (Avx2.PermuteVar8x32(wf, idx) * Vector256.Load(sa + 4 * (c + 2 * p))).Store(d + 4 * (c + 2 * p));
+            }
+        }
+        for (int b = whole; b < nb; b++)
+        {
+            float f = HalfToSingle(ws[b]);
+            for (int k = 0; k < 4; k++) d[4 * b + k] = f * sa[4 * b + k];
+        }
+    }
+
+    /// <summary>
+    /// Q8 rows × four token rows on a 256-bit path (prefill, verify, batched decode): one weight row per pass read once for the
+    /// four, the eight accumulators in registers over one flat loop of block pairs. The scales d = weight × token scale of a row
+    /// are formed before its loop, for all its blocks at once, in block-major order (d[4b + k]), so each step broadcasts its
+    /// four from fixed displacements; the token scales are interleaved that way once per call. Same bits as
+    /// <see cref="Q8Kernel256{TOps}"/> (the order of the class remarks): a kernel that kept its accumulators in memory there
+    /// (the chunked scale loop left the JIT no registers) ran prefill's expert products at a sixth of the FMA peak.
+    /// </summary>
+    private static class Q8Tokens4<TOps> where TOps : struct, IQ8Ops
+    {
+        /// <summary>Largest block count whose scales live on the stack (32,768 values); wider rows take the general kernel.</summary>
+        public const int MaxBlocks = 1024;
+
+        [SkipLocalsInit]
+        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
+        {
+            float* sa = stackalloc float[4 * nb];
+            float* d = stackalloc float[4 * nb];
+            InterleaveScales(a, t0, nb, sa);
+            Pass(rows, a, t0, nb, sa, d, result);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
+        {
+            sbyte* q0 = a.Values(t0), q1 = a.Values(t0 + 1), q2 = a.Values(t0 + 2), q3 = a.Values(t0 + 3);
+            int* o0 = a.Offsets(t0), o1 = a.Offsets(t0 + 1), o2 = a.Offsets(t0 + 2), o3 = a.Offsets(t0 + 3);
+            int pairs = nb / 2 * 2;
+            for (int r = 0; r < rows.Count; r++, result += 4)
+            {
+                byte* w = rows.Row(r);
+                RowScales(rows.RowScales(r), sa, nb, d);
+                Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+                float* db = d;
+                long off = 0;
+                for (int b = 0; b < pairs; b += 2, off += 2 * Block, db += 8)
+                {
+                    Sse.Prefetch0(w + off + PrefetchDistance);
+                    var w0 = Vector256.Load((sbyte*)w + off);
+                    var w1 = Vector256.Load((sbyte*)w + off + Block);
+                    var p0 = TOps.Prepare(w0);
+                    var p1 = TOps.Prepare(w1);
+                    e0 = Step(p0, w0, q0 + off, o0, off, db, e0);
+                    e1 = Step(p0, w0, q1 + off, o1, off, db + 1, e1);
+                    e2 = Step(p0, w0, q2 + off, o2, off, db + 2, e2);
+                    e3 = Step(p0, w0, q3 + off, o3, off, db + 3, e3);
+                    f0 = Step(p1, w1, q0 + off + Block, o0, off + Block, db + 4, f0);
+                    f1 = Step(p1, w1, q1 + off + Block, o1, off + Block, db + 5, f1);
+                    f2 = Step(p1, w1, q2 + off + Block, o2, off + Block, db + 6, f2);
+                    f3 = Step(p1, w1, q3 + off + Block, o3, off + Block, db + 7, f3);
+                }
+                if (pairs < nb)
+                {
+                    // The last block of an odd count: an even block, so the even set.
+                    var w0 = Vector256.Load((sbyte*)w + off);
+                    var p0 = TOps.Prepare(w0);
+                    e0 = Step(p0, w0, q0 + off, o0, off, db, e0);
+                    e1 = Step(p0, w0, q1 + off, o1, off, db + 1, e1);
+                    e2 = Step(p0, w0, q2 + off, o2, off, db + 2, e2);
+                    e3 = Step(p0, w0, q3 + off, o3, off, db + 3, e3);
+                }
+                Reduce4(e0 + f0, e1 + f1, e2 + f2, e3 + f3).Store(result);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Step(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* q, int* offsets, long off, float* d, Vector256<float> acc)
+        {
+            var lanes = TOps.Lanes(prepared, w, q, (int*)((byte*)offsets + off));
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Avx.BroadcastScalarToVector256(d), acc);
+        }
+    }
+
     /// <summary>
     /// Q8 passes with AVX-512BW: blocks b (low half) and b + 1 (high half) per step, so one zmm holds a slot's even and odd sets.
     /// The sign trick, as <see cref="Q8Avx2"/> (vpmaddubsw has no s32 form to take the offset trick's 255·127 products).
