@@ -162,21 +162,25 @@ internal static unsafe partial class QuantKernels
             var i3 = i2 + Vector512<int>.One;
             for (int r = 0; r < rows.Count; r++, result += 4)
             {
-                byte* w = rows.Row(r);
                 RowScales(rows.RowScales(r), sa, nb, d);
                 Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-                for (long b = 0; b < nb; b += 4)
+                byte* wb = rows.Row(r);
+                float* dq = d;
+                sbyte* p0 = q0, p1 = q1, p2 = q2, p3 = q3;
+                int* f0 = o0, f1 = o1, f2 = o2, f3 = o3;
+                // A quad (four blocks) per step: 64 weight bytes, 128 bytes of each token row, 16 of its offsets, 16 scales; every
+                // pointer walks (a kernel indexing eight row pointers reloaded half of them from the stack every step).
+                for (int b = 0; b < nb; b += 4, wb += 64, dq += 16, p0 += 128, p1 += 128, p2 += 128, p3 += 128, f0 += 16, f1 += 16, f2 += 16, f3 += 16)
                 {
-                    byte* wb = w + b * 16;
                     Sse.Prefetch0(wb + PrefetchDistance);
                     var v = Vector512.Load(wb);
                     var low = v & mask;
                     var high = (v.AsUInt16() >>> 4).AsByte() & mask;
-                    var dq = Vector512.Load(d + 4 * b);
-                    acc0 = Slot(low, high, q0 + b * 32, o0 + b * 4, Avx512F.PermuteVar16x32(dq, i0), acc0);
-                    acc1 = Slot(low, high, q1 + b * 32, o1 + b * 4, Avx512F.PermuteVar16x32(dq, i1), acc1);
-                    acc2 = Slot(low, high, q2 + b * 32, o2 + b * 4, Avx512F.PermuteVar16x32(dq, i2), acc2);
-                    acc3 = Slot(low, high, q3 + b * 32, o3 + b * 4, Avx512F.PermuteVar16x32(dq, i3), acc3);
+                    var dv = Vector512.Load(dq);
+                    acc0 = Slot(low, high, p0, f0, Avx512F.PermuteVar16x32(dv, i0), acc0);
+                    acc1 = Slot(low, high, p1, f1, Avx512F.PermuteVar16x32(dv, i1), acc1);
+                    acc2 = Slot(low, high, p2, f2, Avx512F.PermuteVar16x32(dv, i2), acc2);
+                    acc3 = Slot(low, high, p3, f3, Avx512F.PermuteVar16x32(dv, i3), acc3);
                 }
                 Reduce4(acc0.GetLower() + acc0.GetUpper(), acc1.GetLower() + acc1.GetUpper(), acc2.GetLower() + acc2.GetUpper(),
                     acc3.GetLower() + acc3.GetUpper()).Store(result);

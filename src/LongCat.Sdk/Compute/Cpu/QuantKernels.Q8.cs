@@ -183,49 +183,53 @@ internal static unsafe partial class QuantKernels
         private static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
         {
             sbyte* q0 = a.Values(t0), q1 = a.Values(t0 + 1), q2 = a.Values(t0 + 2), q3 = a.Values(t0 + 3);
-            int* o0 = a.Offsets(t0), o1 = a.Offsets(t0 + 1), o2 = a.Offsets(t0 + 2), o3 = a.Offsets(t0 + 3);
+            int* o0 = a.Offsets(t0);
             int pairs = nb / 2 * 2;
+            // Each token row's offsets lie at the same distance past its values: one register for the four (a kernel holding
+            // eight row pointers reloaded half of them from the stack every step).
+            long toOffsets = (byte*)o0 - (byte*)q0;
             for (int r = 0; r < rows.Count; r++, result += 4)
             {
                 byte* w = rows.Row(r);
                 RowScales(rows.RowScales(r), sa, nb, d);
                 Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
                 float* db = d;
-                long off = 0;
-                for (int b = 0; b < pairs; b += 2, off += 2 * Block, db += 8)
+                sbyte* wp = (sbyte*)w, p0 = q0, p1 = q1, p2 = q2, p3 = q3;
+                for (int b = 0; b < pairs; b += 2, wp += 2 * Block, p0 += 2 * Block, p1 += 2 * Block, p2 += 2 * Block, p3 += 2 * Block, db += 8)
                 {
-                    Sse.Prefetch0(w + off + PrefetchDistance);
-                    var w0 = Vector256.Load((sbyte*)w + off);
-                    var w1 = Vector256.Load((sbyte*)w + off + Block);
-                    var p0 = TOps.Prepare(w0);
-                    var p1 = TOps.Prepare(w1);
-                    e0 = Step(p0, w0, q0 + off, o0, off, db, e0);
-                    e1 = Step(p0, w0, q1 + off, o1, off, db + 1, e1);
-                    e2 = Step(p0, w0, q2 + off, o2, off, db + 2, e2);
-                    e3 = Step(p0, w0, q3 + off, o3, off, db + 3, e3);
-                    f0 = Step(p1, w1, q0 + off + Block, o0, off + Block, db + 4, f0);
-                    f1 = Step(p1, w1, q1 + off + Block, o1, off + Block, db + 5, f1);
-                    f2 = Step(p1, w1, q2 + off + Block, o2, off + Block, db + 6, f2);
-                    f3 = Step(p1, w1, q3 + off + Block, o3, off + Block, db + 7, f3);
+                    Sse.Prefetch0(wp + PrefetchDistance);
+                    var w0 = Vector256.Load(wp);
+                    var w1 = Vector256.Load(wp + Block);
+                    var x0 = TOps.Prepare(w0);
+                    var x1 = TOps.Prepare(w1);
+                    e0 = Step(x0, w0, p0, toOffsets, db, e0);
+                    e1 = Step(x0, w0, p1, toOffsets, db + 1, e1);
+                    e2 = Step(x0, w0, p2, toOffsets, db + 2, e2);
+                    e3 = Step(x0, w0, p3, toOffsets, db + 3, e3);
+                    f0 = Step(x1, w1, p0 + Block, toOffsets, db + 4, f0);
+                    f1 = Step(x1, w1, p1 + Block, toOffsets, db + 5, f1);
+                    f2 = Step(x1, w1, p2 + Block, toOffsets, db + 6, f2);
+                    f3 = Step(x1, w1, p3 + Block, toOffsets, db + 7, f3);
                 }
                 if (pairs < nb)
                 {
                     // The last block of an odd count: an even block, so the even set.
-                    var w0 = Vector256.Load((sbyte*)w + off);
-                    var p0 = TOps.Prepare(w0);
-                    e0 = Step(p0, w0, q0 + off, o0, off, db, e0);
-                    e1 = Step(p0, w0, q1 + off, o1, off, db + 1, e1);
-                    e2 = Step(p0, w0, q2 + off, o2, off, db + 2, e2);
-                    e3 = Step(p0, w0, q3 + off, o3, off, db + 3, e3);
+                    var w0 = Vector256.Load(wp);
+                    var x0 = TOps.Prepare(w0);
+                    e0 = Step(x0, w0, p0, toOffsets, db, e0);
+                    e1 = Step(x0, w0, p1, toOffsets, db + 1, e1);
+                    e2 = Step(x0, w0, p2, toOffsets, db + 2, e2);
+                    e3 = Step(x0, w0, p3, toOffsets, db + 3, e3);
                 }
                 Reduce4(e0 + f0, e1 + f1, e2 + f2, e3 + f3).Store(result);
             }
         }
 
+        /// <summary>One block of one slot: q its token values, q + <paramref name="toOffsets"/> bytes its offsets.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static Vector256<float> Step(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* q, int* offsets, long off, float* d, Vector256<float> acc)
+        private static Vector256<float> Step(Vector256<byte> prepared, Vector256<sbyte> w, sbyte* q, long toOffsets, float* d, Vector256<float> acc)
         {
-            var lanes = TOps.Lanes(prepared, w, q, (int*)((byte*)offsets + off));
+            var lanes = TOps.Lanes(prepared, w, q, (int*)((byte*)q + toOffsets));
             return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Avx.BroadcastScalarToVector256(d), acc);
         }
     }
