@@ -12,7 +12,7 @@ internal static partial class Commands
 {
     private static readonly string[] SamplingOptions =
         ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id",
-         "draft-tokens", "draft-vocab"];
+         "draft-tokens", "draft-vocab", "json-schema", "regex", "choice"];
 
     /// <summary>--model, else the bundled demo model found from the working directory or the tool's folder upwards.</summary>
     private static string ModelDir(CliArgs a)
@@ -41,7 +41,24 @@ internal static partial class Commands
         StopSequences = a.All("stop").ToArray(),
         StopTokenIds = a.All("stop-id").Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
         DraftTokens = a.Int("draft-tokens"),
+        Constraint = Constraint(a),
     };
+
+    /// <summary>--json-schema FILE, --regex PATTERN or --choice TEXT (repeatable): at most one kind.</summary>
+    private static OutputConstraint? Constraint(CliArgs a)
+    {
+        string? schemaFile = a.Get("json-schema"), pattern = a.Get("regex");
+        var choices = a.All("choice").ToArray();
+        if ((schemaFile is null ? 0 : 1) + (pattern is null ? 0 : 1) + (choices.Length == 0 ? 0 : 1) > 1)
+            throw new UsageException("give at most one of --json-schema, --regex and --choice");
+        if (pattern is not null) return OutputConstraint.Regex(pattern);
+        if (choices.Length > 0) return OutputConstraint.Choice(choices);
+        if (schemaFile is null) return null;
+        if (!LongCat.Sdk.Checkpoints.RegularFile.Exists(schemaFile)) throw new UsageException($"--json-schema '{schemaFile}' does not exist");
+        using var schema = LongCat.Sdk.Checkpoints.JsonFile.Read(schemaFile, LongCat.Sdk.Checkpoints.RegularFile.MaxConfigBytes,
+            (problem, inner) => new JsonSchemaException($"--json-schema '{schemaFile}': {problem}", inner));
+        return OutputConstraint.JsonSchema(schema.RootElement);
+    }
 
     /// <summary>--quantize q8|q4-experts|q4 (default: none, the weights as stored).</summary>
     internal static WeightQuantization Quantization(CliArgs a) =>

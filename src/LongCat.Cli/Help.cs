@@ -19,6 +19,9 @@ internal static class Help
       --draft-tokens N         MTP draft tokens per step (0 = no speculation; default: the engine's, 1)
       --draft-vocab N          draft from the N most frequent tokens of the model's mtp_draft_vocab.json (0 = the whole
                                vocabulary; default: the file's own size, or the whole vocabulary without the file)
+      --json-schema FILE       the output is one JSON value valid against the schema in FILE (enforced while decoding)
+      --regex PATTERN          the output matches PATTERN (docs/STRUCTURED-OUTPUT.md lists the supported syntax)
+      --choice TEXT            the output is one of the --choice texts (repeatable)
     """;
 
     private const string Model = """

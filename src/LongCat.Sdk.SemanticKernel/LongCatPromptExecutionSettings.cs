@@ -12,7 +12,8 @@ namespace LongCat.Sdk.SemanticKernel;
 /// Semantic Kernel execution settings for LongCat, under the JSON names Semantic Kernel's own connectors use (so prompt
 /// templates and plain <see cref="PromptExecutionSettings"/> with extension data carry over): <c>temperature</c>,
 /// <c>top_p</c>, <c>top_k</c>, <c>min_p</c>, <c>max_tokens</c>, <c>stop_sequences</c>, <c>seed</c>,
-/// <c>presence_penalty</c>, <c>frequency_penalty</c>, and <c>repetition_penalty</c>. Unset values fall back to the service's defaults.
+/// <c>presence_penalty</c>, <c>frequency_penalty</c>, <c>repetition_penalty</c>, and <c>response_format</c>. Unset values fall
+/// back to the service's defaults.
 /// </summary>
 public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
 {
@@ -20,6 +21,7 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
     private int? _topK, _maxTokens;
     private long? _seed;
     private IList<string>? _stopSequences;
+    private object? _responseFormat;
 
     /// <summary>Softmax temperature; 0 is greedy.</summary>
     [JsonPropertyName("temperature")]
@@ -61,6 +63,15 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
     [JsonPropertyName("repetition_penalty")]
     public float? RepetitionPenalty { get => _repetitionPenalty; set { ThrowIfFrozen(); _repetitionPenalty = value; } }
 
+    /// <summary>
+    /// The answer's format, enforced while decoding, as Semantic Kernel's OpenAI connector takes it: a <see cref="Type"/> (its JSON
+    /// schema, as <c>GetResponseAsync&lt;T&gt;</c> makes it), <c>"json_object"</c> (any JSON value), <c>"text"</c>, a JSON schema
+    /// (as a <see cref="JsonElement"/>, <see cref="JsonNode"/> or JSON text), OpenAI's <c>{"type": "json_schema", "json_schema":
+    /// {"schema": ...}}</c> or <c>{"type": "json_object"}</c>, or a <see cref="ChatResponseFormat"/>.
+    /// </summary>
+    [JsonPropertyName("response_format")]
+    public object? ResponseFormat { get => _responseFormat; set { ThrowIfFrozen(); _responseFormat = value; } }
+
     /// <inheritdoc/>
     public override void Freeze()
     {
@@ -79,6 +90,7 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         Temperature = Temperature, TopP = TopP, TopK = TopK, MinP = MinP, MaxTokens = MaxTokens,
         StopSequences = StopSequences?.ToList(), Seed = Seed,
         PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, RepetitionPenalty = RepetitionPenalty,
+        ResponseFormat = ResponseFormat,
     };
 
     private static readonly JsonSerializerOptions Permissive = new()
@@ -111,6 +123,19 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         }
         var copy = settings.Clone();
         copy.FunctionChoiceBehavior = null;   // carried over as is below, not through JSON
+        // A response format may be a Type or a ChatResponseFormat (OpenAI's connector takes both): carried over as is too.
+        object? responseFormat = null;
+        if (copy.GetType().GetProperty("ResponseFormat") is { CanRead: true, CanWrite: true } property && property.GetValue(copy) is { } typed)
+        {
+            responseFormat = typed;
+            property.SetValue(copy, null);
+        }
+        if (copy.ExtensionData?.Keys.FirstOrDefault(k => string.Equals(k, "response_format", StringComparison.OrdinalIgnoreCase)) is { } formatKey)
+        {
+            responseFormat ??= copy.ExtensionData[formatKey];
+            copy.ExtensionData = new Dictionary<string, object>(copy.ExtensionData);
+            copy.ExtensionData.Remove(formatKey);
+        }
         LongCatPromptExecutionSettings? result;
         try
         {
@@ -133,6 +158,7 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         result.ServiceId = settings.ServiceId;
         result.ModelId = settings.ModelId;
         result.FunctionChoiceBehavior = settings.FunctionChoiceBehavior;
+        if (responseFormat is not null) result.ResponseFormat = responseFormat;
         if (logger is not null && result.ExtensionData is { Count: > 0 } unknown)
             foreach (string key in unknown.Keys)
                 logger.LogWarning("Execution setting '{Setting}' is not one LongCat reads; it is ignored.", key);
@@ -150,10 +176,55 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
             Temperature = Temperature, TopP = TopP, TopK = TopK, MaxOutputTokens = MaxTokens, Seed = Seed,
             PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty,
             StopSequences = StopSequences?.ToList(),
+            ResponseFormat = ToChatResponseFormat(ResponseFormat),
         };
         if (MinP is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.MinPKey] = MinP.Value;
         if (RepetitionPenalty is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.RepetitionPenaltyKey] = RepetitionPenalty.Value;
         return options;
+    }
+
+    /// <summary><see cref="ResponseFormat"/> as Microsoft.Extensions.AI's format (null: text).</summary>
+    /// <exception cref="ArgumentException">A value of another kind, or a string that is neither a format name nor JSON.</exception>
+    internal static ChatResponseFormat? ToChatResponseFormat(object? format)
+    {
+        switch (format)
+        {
+            case null: return null;
+            case ChatResponseFormat f: return f;
+            case Type type: return ChatResponseFormat.ForJsonSchema(AIJsonUtilities.CreateJsonSchema(type), type.Name);
+            case JsonNode node: return ToChatResponseFormat(JsonSerializer.SerializeToElement(node));
+            case string text:
+                switch (text.Trim())
+                {
+                    case "text": return ChatResponseFormat.Text;
+                    case "json_object" or "json": return ChatResponseFormat.Json;
+                }
+                try
+                {
+                    using var document = JsonDocument.Parse(text);
+                    return ToChatResponseFormat(document.RootElement.Clone());
+                }
+                catch (JsonException e)
+                {
+                    throw new ArgumentException($"response_format: '{text}' is neither \"text\", \"json_object\" nor a JSON schema ({e.Message}).", nameof(format), e);
+                }
+            case JsonElement { ValueKind: JsonValueKind.String } name: return ToChatResponseFormat(name.GetString());
+            case JsonElement { ValueKind: JsonValueKind.Object } e:
+                // OpenAI's shapes: {"type": "text" | "json_object" | "json_schema", "json_schema": {"name", "schema"}}; else a schema.
+                if (e.TryGetProperty("type", out var kind) && kind.ValueKind == JsonValueKind.String)
+                    switch (kind.GetString())
+                    {
+                        case "text": return ChatResponseFormat.Text;
+                        case "json_object": return ChatResponseFormat.Json;
+                        case "json_schema":
+                            if (e.TryGetProperty("json_schema", out var js) && js.ValueKind == JsonValueKind.Object && js.TryGetProperty("schema", out var schema))
+                                return ChatResponseFormat.ForJsonSchema(schema.Clone(), js.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null);
+                            throw new ArgumentException("response_format: type \"json_schema\" needs \"json_schema\": {\"schema\": ...}.", nameof(format));
+                    }
+                return ChatResponseFormat.ForJsonSchema(e.Clone());
+            default:
+                throw new ArgumentException($"response_format: a {format.GetType().Name} is not a format LongCat reads (a Type, \"json_object\", a JSON schema or a ChatResponseFormat).", nameof(format));
+        }
     }
 
     /// <summary>The engine's options: these settings over <paramref name="defaults"/>.</summary>

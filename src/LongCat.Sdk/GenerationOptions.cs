@@ -36,6 +36,9 @@ public sealed record GenerationOptions
     public IReadOnlyList<ToolDefinition>? Tools { get; init; }
     /// <summary>Whether the model may, must or must not call <see cref="Tools"/> (default: it decides); enforced by the engine.</summary>
     public ToolChoice ToolChoice { get; init; } = ToolChoice.Auto;
+    /// <summary>What the output must be (JSON, a JSON schema's value, a pattern's match, one of several strings), enforced while
+    /// decoding; null: anything. Tools' arguments are constrained to their parameter schemas whether or not this is set.</summary>
+    public OutputConstraint? Constraint { get; init; }
 
     /// <summary>The sampler's settings.</summary>
     internal SamplingOptions ToSampling() => new()
@@ -79,6 +82,9 @@ public enum FinishReason
     Cancelled,
     /// <summary>The model called tools (see <see cref="GenerationUpdate.ToolCalls"/>).</summary>
     ToolCalls,
+    /// <summary>The output constraint (<see cref="GenerationOptions.Constraint"/>, or a tool's parameter schema) allows no token
+    /// of the vocabulary at this point, e.g. a pattern whose characters no token spells; the text so far is returned.</summary>
+    NoAllowedToken,
 }
 
 /// <summary>Token counts and timings of one request.</summary>

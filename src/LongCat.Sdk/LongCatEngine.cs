@@ -5,6 +5,7 @@ using LongCat.Sdk.Compute.Ilgpu;
 using LongCat.Sdk.KvCache;
 using LongCat.Sdk.Model;
 using LongCat.Sdk.Serving;
+using LongCat.Sdk.Structured;
 using LongCat.Sdk.Text;
 
 namespace LongCat.Sdk;
@@ -24,6 +25,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private readonly LongCatModel _model;
     private readonly EngineLoop _loop;
     private readonly HashSet<int> _eosTokens;
+    private StructuredOutputCache? _structuredOutput;
     private int _disposed;
     private IComputeBackend? _ownedBackend;                 // the GPU backend the engine created for ComputeDevice.Auto/Cuda
 
@@ -221,7 +223,50 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(promptTokens);
         options ??= new GenerationOptions();
         options.Validate();
-        return Generate([.. promptTokens], options, parseToolCalls: false, constraint: null, cancellationToken);
+        return Generate([.. promptTokens], options, parseToolCalls: false, OutputConstraintFor(options), cancellationToken);
+    }
+
+    /// <summary>The token constraint of <see cref="GenerationOptions.Constraint"/> (null: none), compiled now (cached by text), so
+    /// a bad schema or pattern throws at the call. The output ends with one of the end-of-turn or stop tokens.</summary>
+    /// <exception cref="JsonSchemaException">The schema or pattern is invalid or uses what the compiler does not support.</exception>
+    private JsonSchemaConstraint? OutputConstraintFor(GenerationOptions options)
+    {
+        if (options.Constraint is not { } c) return null;
+        var cache = StructuredOutput;
+        int[] ends = [.. _eosTokens.Union(options.StopTokenIds).Where(id => id < cache.Vocabulary.Size)];
+        if (ends.Length == 0)
+            throw new ArgumentException("An output constraint needs an end-of-turn or stop token to end on; the model has none (give StopTokenIds).", nameof(options));
+        return c.Kind switch
+        {
+            OutputConstraintKind.Json => cache.ForAnyJson(ends),
+            OutputConstraintKind.JsonSchema => cache.ForJsonSchema(c.Text, ends),
+            OutputConstraintKind.Regex => cache.ForRegex(c.Text, ends),
+            _ => cache.ForChoice(c.Choices, ends),
+        };
+    }
+
+    /// <summary>
+    /// Tool calls with their arguments held to the called tool's parameter schema (<see cref="ToolCallConstraint"/>); null when
+    /// the tokenizer has no single tokens for the call's tags (the names are then constrained only when a call is required).
+    /// </summary>
+    /// <exception cref="JsonSchemaException">A tool's parameter schema is invalid or unsupported.</exception>
+    private ToolCallConstraint? ToolCallConstraintFor(Tokenizer tokenizer, IReadOnlyList<ToolDefinition> tools, bool required, TokenConstraint? free)
+    {
+        if (tokenizer.TokenToId(ToolCallParser.OpenTag) is not int open || tokenizer.TokenToId(ToolCallParser.CloseTag) is not int close) return null;
+        var cache = StructuredOutput;
+        string key = "tools:" + string.Join("\u0000", tools.Select(t => t.Name + "\u0001" + (t.Parameters.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : t.Parameters.GetRawText())));
+        var masks = cache.Masks(key, () => JsonSchemaCompiler.ToolCalls(tools));
+        return new ToolCallConstraint(open, () => new JsonSchemaConstraint(masks, [close]), required, free);
+    }
+
+    /// <summary>Compiled output constraints and the vocabulary's token bytes, made on first use and kept with the engine.</summary>
+    private StructuredOutputCache StructuredOutput
+    {
+        get
+        {
+            var tokenizer = RequireTokenizer();
+            return LazyInitializer.EnsureInitialized(ref _structuredOutput, () => new StructuredOutputCache(tokenizer));
+        }
     }
 
     /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>);
@@ -244,11 +289,14 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         // Special-token text inside messages stays text: a user cannot end the turn or fake a tool result by typing markup.
         var prompt = ChatTemplate.RenderPrompt(messages, tools);
         var ids = tokenizer.Encode(prompt.Text, prompt.PlainTextRanges);
-        TokenConstraint? constraint = null;
-        if (tools is not null && options.ToolChoice.Mode == ToolChoiceMode.Required)
+        TokenConstraint? constraint = OutputConstraintFor(options);
+        if (tools is not null && options.ToolChoice.Mode != ToolChoiceMode.None)
         {
-            var callable = options.ToolChoice.FunctionName is { } name ? tools.Where(t => t.Name == name) : tools;
-            constraint = new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable));
+            var callable = options.ToolChoice.FunctionName is { } name ? tools.Where(t => t.Name == name).ToArray() : tools;
+            constraint = ToolCallConstraintFor(tokenizer, callable, options.ToolChoice.Mode == ToolChoiceMode.Required, constraint)
+                ?? (options.ToolChoice.Mode == ToolChoiceMode.Required
+                    ? new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable))
+                    : constraint);
         }
         return Generate(ids, options, parseToolCalls: tools is not null, constraint, cancellationToken);
     }

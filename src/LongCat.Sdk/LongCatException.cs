@@ -201,3 +201,37 @@ public sealed class MemoryBudgetExceededException : LongCatException
     /// <summary>The budget it was checked against.</summary>
     public long MemoryBudget { get; }
 }
+
+/// <summary>
+/// A JSON schema (or regex) that structured output cannot compile: an invalid value, a keyword the compiler does not support, or
+/// a schema no value satisfies. The message names the keyword and its JSON pointer, e.g.
+/// <c>JSON schema #/properties/tags: 'uniqueItems': true is supported only with maxItems ≤ 1.</c>
+/// </summary>
+/// <remarks>Thrown at the call that brings the schema: <see cref="OutputConstraint"/> in a request, a chat response format, or a
+/// tool's parameter schema (every tool's arguments are held to it).</remarks>
+public sealed class JsonSchemaException : LongCatException
+{
+    /// <summary>Creates the exception with a generic message.</summary>
+    public JsonSchemaException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public JsonSchemaException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public JsonSchemaException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for <paramref name="keyword"/> at <paramref name="path"/> (a JSON pointer such as
+    /// <c>#/properties/name</c>, the schema object that holds the keyword; or "regex" for a plain pattern).</summary>
+    public JsonSchemaException(string path, string keyword, string message)
+        : base($"{(path.StartsWith('#') ? "JSON schema " : "")}{path}: '{keyword}': {message}")
+    {
+        Path = path;
+        Keyword = keyword;
+    }
+
+    /// <summary>The JSON pointer of the schema object holding the keyword, when known.</summary>
+    public string? Path { get; }
+
+    /// <summary>The keyword at fault, when known.</summary>
+    public string? Keyword { get; }
+}

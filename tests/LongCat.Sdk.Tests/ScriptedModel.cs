@@ -21,6 +21,8 @@ internal static class ScriptedModel
 {
     /// <summary>The call the model writes: Semantic Kernel's hosted-connector spelling of plugin Clock's function Now.</summary>
     public const string CallBody = "{\"name\": \"Clock-Now\", \"arguments\": {}}\n";
+    /// <summary>The same call as Semantic Kernel's function-calling names the function: <c>Clock_Now</c>.</summary>
+    public const string KernelCallBody = "{\"name\": \"Clock_Now\", \"arguments\": {}}\n";
     public const string Answer = "It is 14:30.";
     /// <summary>The end of a forced opening that names the function (<c>{"name": "f", "arguments":</c>), one token here.</summary>
     public const string ArgumentsOpening = "\", \"arguments\":";
@@ -36,25 +38,32 @@ internal static class ScriptedModel
     public static string Dir => DirValue.Value;
 
     /// <summary>The same model, except that after a forced opening naming the function it writes
-    /// <see cref="MalformedArgumentsBody"/>: a required tool call it cannot get right.</summary>
+    /// <see cref="MalformedArgumentsBody"/>: a required tool call it cannot get right. Its tokenizer has no single token for
+    /// the closing tag, so the engine cannot constrain the arguments to the tool's schema (as with such real tokenizers).</summary>
     public static string MalformedDir => MalformedDirValue.Value;
 
     private static string Create(bool malformed)
     {
         string dir = Path.Combine(Path.GetTempPath(), $"longcat-scripted{(malformed ? "-malformed" : "")}-{Environment.ProcessId}");
         Directory.CreateDirectory(dir);
-        string[] extra = ["<longcat_tool_call>", "</longcat_tool_call>", CallBody, Answer, ArgumentsOpening, malformed ? MalformedArgumentsBody : ArgumentsBody];
+        // The malformed model's closing tag is " </longcat_tool_call>": no token is the tag alone, so the engine cannot hold the
+        // arguments to their schema (the fallback for such tokenizers) and the malformed arguments come through.
+        string[] extra = ["<longcat_tool_call>", malformed ? " </longcat_tool_call>" : "</longcat_tool_call>", CallBody, Answer, ArgumentsOpening,
+            malformed ? MalformedArgumentsBody : ArgumentsBody, KernelCallBody];
         File.WriteAllText(Path.Combine(dir, "tokenizer.json"), TestModels.ByteLevelBpeJson(512, extra));
         File.Copy(Path.Combine(Fixtures.Dir("tiny-a"), "config.json"), Path.Combine(dir, "config.json"), overwrite: true);
 
         const int vocab = 512, hidden = 64, eos = 2;
-        int close = vocab - 5, body = vocab - 4, answer = vocab - 3;       // vocab - 6 is the open tag, only ever in prompts
-        int argsOpening = vocab - 2, argsBody = vocab - 1;
+        int first = vocab - extra.Length;                                          // the extra tokens take the top ids, in order
+        int open = first, close = first + 1, body = first + 2, answer = first + 3, argsOpening = first + 4, argsBody = first + 5, kernelBody = first + 6;
         int colon = 4 + ':', newline = 4 + '\n';                                  // byte tokens follow the four specials
-        var next = new Dictionary<int, int>
-        {
-            [colon] = answer, [answer] = eos, [newline] = body, [body] = close, [close] = eos, [argsOpening] = argsBody, [argsBody] = close,
-        };
+        // After a newline both call bodies score alike: where the engine holds the call to the offered tool's name, the one
+        // that names it is the only one allowed (Microsoft.Extensions.AI names the function Clock-Now, Semantic Kernel Clock_Now).
+        (int From, int To)[] next =
+        [
+            (colon, answer), (answer, eos), (open, newline), (newline, body), (newline, kernelBody), (body, close), (kernelBody, close),
+            (close, eos), (argsOpening, argsBody), (argsBody, close),
+        ];
 
         var rng = new Random(20261201);
         var embed = new float[vocab * hidden];

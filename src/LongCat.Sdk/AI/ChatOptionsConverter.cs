@@ -16,8 +16,10 @@ namespace LongCat.Sdk.AI;
 /// <item><term>AdditionalProperties</term><description><c>min_p</c>, <c>repetition_penalty</c> (numbers, or strings holding numbers); other keys are ignored.</description></item>
 /// <item><term>Tools</term><description>every <see cref="AIFunctionDeclaration"/> becomes a <see cref="ToolDefinition"/> with its JSON schema; other tool kinds are not supported.</description></item>
 /// <item><term>ToolMode</term><description>Auto, None and Required (any or one named function) become <see cref="ToolChoice"/>.</description></item>
+/// <item><term>ResponseFormat</term><description><see cref="ChatResponseFormat.Json"/> constrains the answer to one JSON value,
+/// <see cref="ChatResponseFormat.ForJsonSchema(JsonElement, string?, string?)"/> (what <c>GetResponseAsync&lt;T&gt;</c> sends) to
+/// a value of the schema (<see cref="OutputConstraint"/>), enforced token by token; text: unconstrained.</description></item>
 /// </list>
-/// <see cref="ChatOptions.ResponseFormat"/> is not enforced (the engine has no grammar-constrained decoding);
 /// <see cref="ChatOptions.Instructions"/> is rendered as the system prompt by <see cref="LongCatChatClient"/>.
 /// </remarks>
 internal static class ChatOptionsConverter
@@ -43,6 +45,7 @@ internal static class ChatOptionsConverter
             StopSequences = options.StopSequences is { Count: > 0 } stops ? [.. g.StopSequences, .. stops] : g.StopSequences,
             MinP = Number(options.AdditionalProperties, MinPKey) ?? g.MinP,
             RepetitionPenalty = Number(options.AdditionalProperties, RepetitionPenaltyKey) ?? g.RepetitionPenalty,
+            Constraint = ToConstraint(options.ResponseFormat) ?? g.Constraint,
         };
         if (options.Tools is not { Count: > 0 } tools) return g;
         return g with { Tools = [.. g.Tools ?? [], .. tools.Select(ToToolDefinition)], ToolChoice = ToToolChoice(options.ToolMode) };
@@ -58,6 +61,15 @@ internal static class ChatOptionsConverter
                 $"ChatOptions.Tools: '{tool.Name}' is a {tool.GetType().Name}; LongCat runs locally and can only call functions (AIFunctionDeclaration).", nameof(tool));
         return new ToolDefinition(function.Name, function.Description, function.JsonSchema);
     }
+
+    /// <summary>The output constraint of a response format: null for text (or none), JSON, or a JSON schema's value.</summary>
+    public static OutputConstraint? ToConstraint(ChatResponseFormat? format) => format switch
+    {
+        null or ChatResponseFormatText => null,
+        ChatResponseFormatJson { Schema: { } schema } => OutputConstraint.JsonSchema(schema),
+        ChatResponseFormatJson => OutputConstraint.Json,
+        _ => throw new ArgumentException($"ChatOptions.ResponseFormat: unknown format {format.GetType().Name}.", nameof(format)),
+    };
 
     /// <summary>The engine's <see cref="ToolChoice"/> for a <see cref="ChatToolMode"/> (null: Auto).</summary>
     public static ToolChoice ToToolChoice(ChatToolMode? mode) => mode switch

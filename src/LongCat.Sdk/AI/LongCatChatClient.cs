@@ -46,7 +46,8 @@ public sealed class LongCatChatClient : IChatClient
     /// defaults): Temperature, TopP, TopK, MaxOutputTokens, PresencePenalty, FrequencyPenalty, StopSequences and Seed (a seed
     /// outside the <see cref="int"/> range is folded into it); <see cref="MinPKey"/> and <see cref="RepetitionPenaltyKey"/> in
     /// <see cref="ChatOptions.AdditionalProperties"/>; every <see cref="AIFunctionDeclaration"/> tool with its JSON schema; the
-    /// tool mode (Auto, None, Required of any or one function). <see cref="ChatOptions.ResponseFormat"/> is not enforced.
+    /// tool mode (Auto, None, Required of any or one function); <see cref="ChatOptions.ResponseFormat"/> JSON or a JSON schema
+    /// as <see cref="GenerationOptions.Constraint"/> (so <c>GetResponseAsync&lt;T&gt;</c> gets a value that deserializes).
     /// </summary>
     /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>
     public static GenerationOptions ToGenerationOptions(ChatOptions? options, GenerationOptions? defaults = null) =>

@@ -188,6 +188,11 @@ internal sealed class EngineLoop : IDisposable, IAsyncDisposable
     /// <summary>Appends one token and streams what it completes; finishes the sequence when a stop rule fires.</summary>
     private bool Append(Sequence s, int token, bool forced)
     {
+        if (token < 0)
+        {
+            Finish(s, FinishReason.NoAllowedToken);                         // the constraint allows nothing: end, never spin
+            return false;
+        }
         if (s.StopTokens.Contains(token))
         {
             Finish(s, FinishReason.Stop);                                   // the stop token is neither emitted nor counted

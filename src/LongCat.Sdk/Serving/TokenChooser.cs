@@ -14,7 +14,8 @@ internal sealed class TokenChooser(int vocab)
     private readonly uint[] _mask = new uint[TokenConstraint.BitmaskWords(vocab)];
 
     /// <summary>The token at index <paramref name="index"/> of <paramref name="s"/> from <paramref name="logits"/> ([V]), with
-    /// <paramref name="history"/> as the generated tokens before it (for the penalties).</summary>
+    /// <paramref name="history"/> as the generated tokens before it (for the penalties); −1 when the sequence's constraint allows
+    /// no token of the vocabulary.</summary>
     public int Choose(Sequence s, ReadOnlySpan<float> logits, ReadOnlySpan<int> history, int index)
     {
         logits.CopyTo(_row);
@@ -42,9 +43,14 @@ internal sealed class TokenChooser(int vocab)
         return s.Sampler.Sample(_row, s.Prompt, history, index);
     }
 
+    // −1 when the constraint allows no token at all (a pattern the vocabulary cannot spell): the loop ends the sequence.
     private int Choose(Sequence s, ReadOnlySpan<int> history, int index)
     {
-        if (s.Constraint is { IsComplete: false } c && c.FillNextTokenBitmask(_mask)) TokenConstraint.Mask(_row, _mask);
+        if (s.Constraint is { IsComplete: false } c && c.FillNextTokenBitmask(_mask))
+        {
+            TokenConstraint.Mask(_row, _mask);
+            if (_mask.AsSpan().IndexOfAnyExcept(0u) < 0) return -1;
+        }
         return s.Sampler.Sample(_row, s.Prompt, history, index);
     }
 }

@@ -1,0 +1,91 @@
+using System.Numerics.Tensors;
+
+namespace LongCat.Sdk.Structured;
+
+/// <summary>
+/// xgrammar's split, per (grammar, vocabulary): for each automaton state, the tokens it accepts whatever the stack holds, and
+/// the few that leave the state's rule (their fate depends on the caller: checked per step against the real stack). Computed
+/// on a state's first use by one walk of the whole vocabulary trie, then shared by every constraint on this grammar.
+/// Thread-safe.
+/// </summary>
+internal sealed class TokenMaskCache
+{
+    private readonly Entry?[] _entries;
+    private readonly GrammarMatcher _matcher;                // relative stacks of the cache's walks, released after each
+    private readonly TrieWalker _walker = new();
+    private readonly Lock _lock = new();
+
+    public TokenMaskCache(CompiledGrammar grammar, TokenVocabulary vocabulary)
+    {
+        Grammar = grammar;
+        Vocabulary = vocabulary;
+        _entries = new Entry?[grammar.StateCount];
+        _matcher = new GrammarMatcher(grammar, new GrammarStacks());
+    }
+
+    public CompiledGrammar Grammar { get; }
+    public TokenVocabulary Vocabulary { get; }
+
+    /// <summary>States whose entry has been computed (for tests and statistics).</summary>
+    public int CachedStates => _entries.Count(e => e is not null);
+
+    /// <summary>The tokens a state accepts on its own, and those that depend on the stack.</summary>
+    internal sealed class Entry(uint[]? dense, int[] sparse, TokenTrie? undecided)
+    {
+        /// <summary>Accepted tokens as a bitmask (when many), or null.</summary>
+        public uint[]? Dense { get; } = dense;
+        /// <summary>Accepted tokens as ids (when few; empty with <see cref="Dense"/>).</summary>
+        public int[] Sparse { get; } = sparse;
+        /// <summary>Tokens that leave the rule: allowed or not by the stack. Null when none.</summary>
+        public TokenTrie? Undecided { get; } = undecided;
+
+        /// <summary>Sets the bits of the accepted tokens in <paramref name="mask"/>.</summary>
+        public void OrInto(Span<uint> mask)
+        {
+            if (Dense is { } dense)
+            {
+                int n = Math.Min(dense.Length, mask.Length);
+                TensorPrimitives.BitwiseOr(mask[..n], dense.AsSpan(0, n), mask[..n]);
+                return;
+            }
+            foreach (int id in Sparse)
+                if ((uint)(id >> 5) < (uint)mask.Length) mask[id >> 5] |= 1u << (id & 31);
+        }
+    }
+
+    public Entry Get(int state)
+    {
+        var entry = Volatile.Read(ref _entries[state]);
+        if (entry is not null) return entry;
+        lock (_lock)
+        {
+            return _entries[state] ??= Compute(state);
+        }
+    }
+
+    private Entry Compute(int state)
+    {
+        var sink = new Collect { Accepted = [], Undecided = [] };
+        int mark = _matcher.Stacks.Mark;
+        _walker.Walk(Vocabulary.Trie, _matcher, [new GrammarThread(state, 0)], relative: true, ref sink);
+        _matcher.Stacks.Release(mark);
+        var undecided = sink.Undecided.Count == 0 ? null : TokenTrie.BuildSorted(Vocabulary, sink.Undecided);
+        int words = (Vocabulary.Size + 31) / 32;
+        if (sink.Accepted.Count <= words) return new Entry(null, [.. sink.Accepted], undecided);
+        var dense = new uint[words];
+        foreach (int id in sink.Accepted) dense[id >> 5] |= 1u << (id & 31);
+        return new Entry(dense, [], undecided);
+    }
+
+    private struct Collect : ITrieSink
+    {
+        public List<int> Accepted;
+        public List<int> Undecided;
+
+        public readonly void Tokens(TokenTrie trie, int node, bool alive)
+        {
+            var target = alive ? Accepted : Undecided;
+            for (int t = trie.TokenStart[node]; t < trie.TokenStart[node + 1]; t++) target.Add(trie.TokenIds[t]);
+        }
+    }
+}
