@@ -106,7 +106,17 @@ internal sealed class Sampler
         var scores = _noise.AsSpan(0, n);
         SamplingNoise.Exponentials(k0, k1, _ids.AsSpan(0, n), scores);
         TensorPrimitives.Divide(_weights.AsSpan(0, n), scores, scores);
-        return _ids[TensorPrimitives.IndexOfMax(scores)];
+        int best = TensorPrimitives.IndexOfMax(scores);
+        if (float.IsNaN(scores[best]))
+        {
+            // A uniform draw rounds to 1 (its exponential to 0) once in 2^24: with a zero weight (a masked token, or one whose
+            // probability underflowed) that is 0 / 0, and IndexOfMax returns the first NaN, a token that cannot be drawn.
+            // Such a candidate loses the race; a positive weight over 0 is +∞ and wins, as the race says.
+            foreach (ref float score in scores)
+                if (float.IsNaN(score)) score = 0;
+            best = TensorPrimitives.IndexOfMax(scores);
+        }
+        return _ids[best];
     }
 
     /// <summary>For tests: the surviving token ids in ascending order and their renormalised probabilities.</summary>

@@ -320,4 +320,34 @@ public sealed class SamplerTests
 
         Assert.AreEqual("logits", ex.ParamName);
     }
+
+    [TestMethod]
+    public void Sample_ZeroWeightTokenWhoseExponentialIsZero_IsNeverDrawn()
+    {
+        // Arrange: a draw in which some token's exponential is exactly 0 (its uniform rounds to 1: once in 2^24), that token
+        // masked (−∞) and two others allowed. Without care 0 / 0 is NaN and IndexOfMax returns the NaN's token.
+        const int vocab = 32768, seed = 7;
+        var ids = Enumerable.Range(0, vocab).ToArray();
+        var e = new float[vocab];
+        long draw = -1;
+        int zero = -1;
+        for (long d = 0; d < 200_000 && zero < 0; d++)
+        {
+            var (k0, k1) = SamplingNoise.Key((ulong)seed, d);
+            SamplingNoise.Exponentials(k0, k1, ids, e);
+            zero = Array.IndexOf(e, 0f);
+            draw = d;
+        }
+        Assert.IsGreaterThanOrEqualTo(0, zero, "no zero exponential in 200,000 draws");
+        var logits = Enumerable.Repeat(float.NegativeInfinity, vocab).ToArray();
+        int a = (zero + 1) % vocab, b = (zero + 2) % vocab;
+        logits[a] = 1f;
+        logits[b] = 0.5f;
+
+        // Act
+        int token = new Sampler(new SamplingOptions { Temperature = 1, Seed = seed }).Sample(logits, [], [], draw);
+
+        // Assert
+        Assert.IsTrue(token == a || token == b, $"drew token {token}; only {a} and {b} are allowed (token {zero} has exponential 0)");
+    }
 }
