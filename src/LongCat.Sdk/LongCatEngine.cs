@@ -226,6 +226,14 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         return Generate([.. promptTokens], options, parseToolCalls: false, OutputConstraintFor(options), cancellationToken);
     }
 
+    /// <summary>For tests: a prompt continued under <paramref name="constraint"/> (what the public overloads build from options).</summary>
+    internal IAsyncEnumerable<GenerationUpdate> GenerateAsync(IReadOnlyList<int> promptTokens, GenerationOptions options, TokenConstraint constraint,
+        CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        return Generate([.. promptTokens], options, parseToolCalls: false, constraint, cancellationToken);
+    }
+
     /// <summary>The token constraint of <see cref="GenerationOptions.Constraint"/> (null: none), compiled now (cached by text), so
     /// a bad schema or pattern throws at the call. The output ends with one of the end-of-turn or stop tokens.</summary>
     /// <exception cref="JsonSchemaException">The schema or pattern is invalid or uses what the compiler does not support.</exception>

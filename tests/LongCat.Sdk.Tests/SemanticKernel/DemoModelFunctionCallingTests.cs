@@ -100,4 +100,40 @@ public sealed class DemoModelFunctionCallingTests
         Assert.AreEqual(1, clock.Calls.Count);
         Assert.AreEqual(0, filter.Seen.Count);
     }
+
+    /// <summary>The samples' calculator (long a, long b), as the demo model was trained to call it.</summary>
+    public sealed class Calculator
+    {
+        public List<(long A, long B)> Calls { get; } = [];
+
+        [KernelFunction, Description("Add two numbers.")]
+        public long Add(long a, long b) { Calls.Add((a, b)); return a + b; }
+
+        [KernelFunction, Description("Multiply two numbers.")]
+        public long Multiply(long a, long b) { Calls.Add((a, b)); return a * b; }
+
+        [KernelFunction, Description("Subtract the second number from the first.")]
+        public long Subtract(long a, long b) { Calls.Add((a, b)); return a - b; }
+    }
+
+    [TestMethod]
+    [DataRow("What is 12 times 7?")]
+    [DataRow("What is 250 plus 17?")]
+    [DataRow("What is 90 minus 45?")]
+    public async Task InvokePrompt_AutoCalculator_ArgumentsAreIntegersTheKernelBinds(string prompt)
+    {
+        // Arrange: the samples' Semantic Kernel setup with auto function calling (the model decides to call).
+        var calculator = new Calculator();
+        var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, Greedy);
+        builder.Plugins.AddFromObject(calculator, "Calculator");
+        var kernel = builder.Build();
+        var settings = new LongCatPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
+
+        // Act
+        var answer = await kernel.InvokePromptAsync(prompt, new KernelArguments(settings));
+        TestContext.WriteLine($"calls {string.Join(", ", calculator.Calls)} -> '{answer}'");
+
+        // Assert: the call reached the plugin, so both arguments bound to long (a malformed or mistyped argument never does).
+        Assert.IsNotEmpty(calculator.Calls, answer.ToString());
+    }
 }
