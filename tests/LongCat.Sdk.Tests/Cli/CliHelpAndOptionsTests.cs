@@ -67,4 +67,45 @@ public sealed class CliHelpAndOptionsTests
 
         Assert.AreEqual("DraftTokens", e.ParamName);
     }
+
+    [TestMethod]
+    public async Task Generate_TwoConstraintKinds_IsAUsageError()
+    {
+        var args = new CliArgs(["--model", TestModels.TinyWithTokenizer, "--prompt", "Hi", "--regex", "a+", "--choice", "yes"], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.GenerateAsync(args));
+
+        StringAssert.Contains(e.Message, "--json-schema, --regex and --choice");
+    }
+
+    [TestMethod]
+    public async Task Generate_JsonSchemaFileMissing_IsAUsageErrorNamingIt()
+    {
+        string missing = Path.Combine(Path.GetTempPath(), $"no-such-schema-{Guid.NewGuid():N}.json");
+        var args = new CliArgs(["--model", TestModels.TinyWithTokenizer, "--prompt", "Hi", "--json-schema", missing], Help.Switches);
+
+        var e = await Assert.ThrowsExactlyAsync<UsageException>(() => Commands.GenerateAsync(args));
+
+        StringAssert.Contains(e.Message, missing);
+    }
+
+    [TestMethod]
+    public async Task Generate_JsonSchemaWithAnUnsupportedKeyword_NamesTheKeyword()
+    {
+        string file = Path.Combine(Path.GetTempPath(), $"schema-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{"type":"object","properties":{"n":{"type":"integer","multipleOf":3}}}""");
+        try
+        {
+            var args = new CliArgs(["--model", TestModels.TinyWithTokenizer, "--prompt", "Hi", "--json-schema", file], Help.Switches);
+
+            var e = await Assert.ThrowsExactlyAsync<JsonSchemaException>(() => Commands.GenerateAsync(args));
+
+            Assert.AreEqual("multipleOf", e.Keyword);
+            StringAssert.Contains(e.Message, "#/properties/n");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }
