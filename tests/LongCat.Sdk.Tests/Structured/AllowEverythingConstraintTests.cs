@@ -54,3 +54,41 @@ public sealed class AllowEverythingConstraintTests
         return tokens;
     }
 }
+
+/// <summary>A constraint under which no token can continue ends the generation with <see cref="FinishReason.NoAllowedToken"/>.</summary>
+[TestClass]
+public sealed class NoAllowedTokenTests
+{
+    /// <summary>Allows every token for <paramref name="free"/> tokens, then none.</summary>
+    private sealed class Dead(int free) : LongCat.Sdk.Serving.TokenConstraint
+    {
+        private int _accepted;
+        public override bool IsComplete => false;
+        public override IReadOnlyList<int> ForcedTokens() => [];
+        public override bool FillNextTokenBitmask(Span<uint> bitmask)
+        {
+            if (_accepted < free) return false;
+            bitmask.Clear();
+            return true;
+        }
+        public override void Accept(int token) => _accepted++;
+        public override void Rollback(int tokens) => _accepted -= tokens;
+    }
+
+    [TestMethod]
+    [DataRow(0, 0f)]
+    [DataRow(3, 0f)]
+    [DataRow(3, 1f)]
+    public async Task NoTokenAllowed_EndsWithNoAllowedToken_AfterTheFreeTokens(int free, float temperature)
+    {
+        await using var engine = await LongCatEngine.LoadAsync(TestModels.TinyWithTokenizer);
+        var options = new GenerationOptions { Temperature = temperature, Seed = 1, MaxTokens = 32, IgnoreEos = true };
+        var tokens = new List<int>();
+        GenerationUpdate? last = null;
+
+        await foreach (var u in engine.GenerateAsync([1, 2, 3], options, new Dead(free))) { tokens.AddRange(u.TokenIds); last = u; }
+
+        Assert.AreEqual(FinishReason.NoAllowedToken, last!.FinishReason);
+        Assert.HasCount(free, tokens);
+    }
+}
