@@ -12,6 +12,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- gpu-decode [tokens] [none|q8|q4-experts|q4]   (CUDA through ILGPU; skips without a GPU)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spin-pool [rounds [tokens]]     (the CPU worker pool's spin after a job; wake-ups per decoded token)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- load-memory PRESET [--mapped]    (resident memory after loading lite-mini with a preset)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-constraint [steps]   (a JSON-schema constraint's cost per step on a 131,072-token vocabulary against a lite-mini decode step; compile times)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4-experts|q4]]  (a fresh process: load, then the first tokens one by one against the read)
 if (args.Length > 0 && args[0] == "fresh-decode")
 {
@@ -23,6 +24,11 @@ if (args.Length > 0 && args[0] == "lite-width")
 {
     LongCat.Sdk.Benchmarks.LiteWidth.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2,
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);
+    return;
+}
+if (args.Length > 0 && args[0] == "quick-constraint")
+{
+    LongCat.Sdk.Benchmarks.QuickConstraint.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 256);
     return;
 }
 if (args.Length > 1 && args[0] == "load-memory") { LongCat.Sdk.Benchmarks.LoadMemory.Run(args[1], args.Contains("--mapped")); return; }
