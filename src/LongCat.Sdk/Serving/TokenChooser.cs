@@ -35,7 +35,7 @@ internal sealed class TokenChooser(int vocab)
             Array.Fill(_row, float.NegativeInfinity);
             for (int j = 0; j < ids.Count; j++) _row[ids[j]] = logits[j];
         }
-        if (s.Constraint is { IsComplete: false } c && c.FillNextTokenBitmask(_mask))
+        if (s.Constraint is { IsComplete: false } c && FillMask(c, s, index))
         {
             TokenConstraint.Mask(_row, _mask);
             if (!float.IsFinite(TensorPrimitives.Max(_row))) return -1;
@@ -46,11 +46,19 @@ internal sealed class TokenChooser(int vocab)
     // −1 when the constraint allows no token at all (a pattern the vocabulary cannot spell): the loop ends the sequence.
     private int Choose(Sequence s, ReadOnlySpan<int> history, int index)
     {
-        if (s.Constraint is { IsComplete: false } c && c.FillNextTokenBitmask(_mask))
+        if (s.Constraint is { IsComplete: false } c && FillMask(c, s, index))
         {
             TokenConstraint.Mask(_row, _mask);
             if (_mask.AsSpan().IndexOfAnyExcept(0u) < 0) return -1;
         }
         return s.Sampler.Sample(_row, s.Prompt, history, index);
+    }
+
+    // The tokens before index (drafts, or verified drafts) are not in s yet but each uses one of its Remaining: the budget at
+    // index is what is left after them.
+    private bool FillMask(TokenConstraint c, Sequence s, int index)
+    {
+        c.SetBudget(s.Remaining - (index - s.Count));
+        return c.FillNextTokenBitmask(_mask);
     }
 }

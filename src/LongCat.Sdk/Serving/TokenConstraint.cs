@@ -23,6 +23,12 @@ internal abstract class TokenConstraint
     /// </summary>
     public abstract bool FillNextTokenBitmask(Span<uint> bitmask);
 
+    /// <summary>
+    /// The tokens the sequence may still generate, the end token included; the engine calls it before each mask. A constraint
+    /// that can plan with it (end a JSON value before the budget runs out) restricts its next masks; by default it is ignored.
+    /// </summary>
+    public virtual void SetBudget(int remainingTokens) { }
+
     /// <summary>Advances past <paramref name="token"/>.</summary>
     /// <exception cref="InvalidOperationException">The token is not allowed here.</exception>
     public abstract void Accept(int token);
@@ -38,6 +44,11 @@ internal abstract class TokenConstraint
             uint bits = bitmask[w];
             if (bits == uint.MaxValue) continue;
             int end = Math.Min(32, logits.Length - v);
+            if (bits == 0)
+            {
+                logits.Slice(v, end).Fill(float.NegativeInfinity);     // most words of a grammar's mask: a vector fill
+                continue;
+            }
             for (int j = 0; j < end; j++)
                 if ((bits & (1u << j)) == 0) logits[v + j] = float.NegativeInfinity;
         }

@@ -61,6 +61,10 @@ internal sealed class CompiledGrammar
     /// <summary>No byte string matches the root rule (the schema is unsatisfiable).</summary>
     public bool MatchesNothing { get; }
 
+    /// <summary>Each state's and thread's fewest bytes to the end (budget-aware completion): computed on first use, then shared.</summary>
+    public GrammarDistances Distances => _distances ??= new GrammarDistances(this);   // a race computes it twice, harmlessly
+    private GrammarDistances? _distances;
+
     /// <summary>The state after <paramref name="b"/> by the state's own transition (calls and returns aside), or −1.</summary>
     public int NextState(int state, byte b) => Next[state * ClassCount + ClassOf[b]];
 

@@ -15,8 +15,13 @@ namespace LongCat.Sdk.Structured;
 /// <para>Never forces tokens (<see cref="ForcedTokens"/> is empty): a forced run of text has several tokenizations and the
 /// model's own is the better one. A state from which no token of the vocabulary can continue gets an all-zero mask.</para>
 /// <para>Rollback is exact: the thread set after every accepted token is kept, and the return stacks pushed since are dropped.</para>
+/// <para>Budget (<see cref="SetBudget"/>, JsonSchemaConstraint.Budget.cs): with R tokens left, the end token included, a token
+/// is allowed only if the value can still end after it, one token a byte: <see cref="MinBytesToEnd"/> after it at most R − 2.
+/// Held from the start (R ≥ <see cref="MinBytesToEnd"/> + 1), every value ends in time wherever the vocabulary has a token
+/// per byte: a string closes when the budget says so, a structure opens only if there is room to close it. Far from the
+/// limit the mask is the plain one.</para>
 /// </remarks>
-internal sealed class JsonSchemaConstraint : TokenConstraint
+internal sealed partial class JsonSchemaConstraint : TokenConstraint
 {
     private readonly TokenMaskCache _cache;
     private readonly int[] _endTokens;
@@ -60,6 +65,7 @@ internal sealed class JsonSchemaConstraint : TokenConstraint
     public override bool FillNextTokenBitmask(Span<uint> bitmask)
     {
         if (_ended) return false;
+        if (FillNearBudget(bitmask)) return true;
         bitmask.Clear();
         var threads = _states[^1];
         for (int i = 0; i < threads.Length; i++)
@@ -72,14 +78,18 @@ internal sealed class JsonSchemaConstraint : TokenConstraint
             _walker.Walk(undecided, _matcher, [t], relative: false, ref sink);
             _matcher.Stacks.Release(mark);
         }
-        bool end = CanEnd;
+        SetEndTokens(bitmask, CanEnd);
+        return true;
+    }
+
+    private void SetEndTokens(Span<uint> bitmask, bool end)
+    {
         foreach (int e in _endTokens)
         {
             if ((uint)(e >> 5) >= (uint)bitmask.Length) continue;
             if (end) bitmask[e >> 5] |= 1u << (e & 31);
             else bitmask[e >> 5] &= ~(1u << (e & 31));
         }
-        return true;
     }
 
     public override void Accept(int token)

@@ -26,6 +26,11 @@ internal sealed class TokenMaskCache
     public CompiledGrammar Grammar { get; }
     public TokenVocabulary Vocabulary { get; }
 
+    /// <summary>Per state, the accepted tokens that raise the distance to the end (budget-aware masks): made on first need.</summary>
+    public TokenRises Rises =>
+        Volatile.Read(ref _rises) ?? Interlocked.CompareExchange(ref _rises, new TokenRises(Grammar, Vocabulary), null) ?? _rises;
+    private TokenRises? _rises;
+
     /// <summary>States whose entry has been computed (for tests and statistics).</summary>
     public int CachedStates => _entries.Count(e => e is not null);
 

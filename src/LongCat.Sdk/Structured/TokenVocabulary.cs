@@ -33,6 +33,19 @@ internal sealed class TokenVocabulary
     /// <summary>Every text token, sorted by bytes, as a trie.</summary>
     public TokenTrie Trie => _trie.Value;
 
+    /// <summary>The text token of each single byte, the lowest id (−1: none; a byte-level BPE has all 256).</summary>
+    public ReadOnlySpan<int> ByteTokens => _byteTokens ??= FindByteTokens();   // a race finds them twice, harmlessly
+    private int[]? _byteTokens;
+
+    private int[] FindByteTokens()
+    {
+        var ids = new int[256];
+        Array.Fill(ids, -1);
+        for (int id = Size - 1; id >= 0; id--)
+            if (IsText(id) && Bytes(id) is [byte b]) ids[b] = id;
+        return ids;
+    }
+
     /// <summary>
     /// The tokenizer's tokens as text: every token but the special ones and the added tokens that look like markup (content
     /// <c>&lt;…&gt;</c> without whitespace: <c>&lt;longcat_tool_call&gt;</c>, <c>&lt;think&gt;</c>, which tokenizers often add

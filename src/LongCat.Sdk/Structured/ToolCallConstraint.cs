@@ -48,6 +48,14 @@ internal sealed class ToolCallConstraint(int openToken, Func<JsonSchemaConstrain
         return true;
     }
 
+    /// <summary>Passes the budget to the segment's constraint: a call's body keeps one token back for the stop token after it.</summary>
+    public override void SetBudget(int remainingTokens)
+    {
+        var s = _segments[^1];
+        if (s.Body is not null) s.Body.SetBudget(remainingTokens - 1);
+        else s.Free?.SetBudget(remainingTokens);
+    }
+
     public override void Accept(int token)
     {
         var s = _segments[^1];

@@ -19,6 +19,10 @@ internal sealed class TrieWalker
     private int[] _levelStart = new int[16];
     private int[] _levelEnd = new int[16];
     private bool[] _undecided = new bool[16];
+    private int _reached;
+
+    /// <summary>While a sink is told of a node: the threads after its bytes (the walk's scratch: read, never keep).</summary>
+    public ReadOnlySpan<GrammarThread> Reached => _threads.Slice(_reached, _threads.Count);
 
     /// <param name="trie">The tokens to try.</param>
     /// <param name="matcher">Steps the threads (its stacks get the pushes: release them after).</param>
@@ -82,7 +86,11 @@ internal sealed class TrieWalker
                 continue;
             }
             undecidedAt[d] = undecided;
-            if (tokenStart[i + 1] > tokenStart[i]) sink.Tokens(trie, i, alive);
+            if (tokenStart[i + 1] > tokenStart[i])
+            {
+                _reached = fromEnd;
+                sink.Tokens(trie, i, alive);
+            }
             i++;
         }
     }
