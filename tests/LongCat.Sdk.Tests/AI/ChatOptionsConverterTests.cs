@@ -103,4 +103,16 @@ public sealed class ChatOptionsConverterTests
 
         StringAssert.Contains(e.Message, "HostedCodeInterpreterTool");
     }
+
+    [TestMethod]
+    public void ResponseFormat_JsonAndSchema_BecomeTheConstraint_TextDoesNot()
+    {
+        var schema = System.Text.Json.JsonDocument.Parse("""{"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]}""").RootElement;
+
+        Assert.IsNull(ChatOptionsConverter.ToGenerationOptions(new ChatOptions { ResponseFormat = ChatResponseFormat.Text }).Constraint);
+        Assert.AreEqual(OutputConstraintKind.Json, ChatOptionsConverter.ToGenerationOptions(new ChatOptions { ResponseFormat = ChatResponseFormat.Json }).Constraint!.Kind);
+        var c = ChatOptionsConverter.ToGenerationOptions(new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "r") }).Constraint!;
+        Assert.AreEqual(OutputConstraintKind.JsonSchema, c.Kind);
+        StringAssert.Contains(c.Text, "\"required\":[\"n\"]");
+    }
 }

@@ -100,4 +100,57 @@ public sealed class PromptExecutionSettingsTests
         Assert.AreEqual(0.1f, viaSk.MinP, 1e-6f);
         Assert.AreEqual(1.3f, viaSk.RepetitionPenalty, 1e-6f);
     }
+
+    public sealed record Reply(string Text, int Score);
+
+    public static IEnumerable<object?[]> ResponseFormats =>
+    [
+        ["json_object", null],
+        [JsonDocument.Parse("\"json_object\"").RootElement, null],
+        [JsonDocument.Parse("""{"type":"json_object"}""").RootElement, null],
+        [JsonDocument.Parse("""{"type":"json_schema","json_schema":{"name":"r","schema":{"type":"object","properties":{"a":{"type":"integer"}}}}}""").RootElement, "\"a\":{\"type\":\"integer\"}"],
+        ["""{"type":"object","properties":{"a":{"type":"integer"}}}""", "\"a\":{\"type\":\"integer\"}"],
+        [typeof(Reply), "score"],
+    ];
+
+    [TestMethod]
+    [DynamicData(nameof(ResponseFormats))]
+    public void ResponseFormat_EveryShapeSemanticKernelUses_BecomesTheEnginesConstraint(object format, string? schemaHolds)
+    {
+        var settings = new LongCatPromptExecutionSettings { ResponseFormat = format };
+
+        var constraint = settings.ToGenerationOptions(null).Constraint;
+
+        Assert.IsNotNull(constraint);
+        Assert.AreEqual(schemaHolds is null ? OutputConstraintKind.Json : OutputConstraintKind.JsonSchema, constraint.Kind);
+        if (schemaHolds is not null)
+            Assert.IsTrue(constraint.Text.Replace(" ", "").Contains(schemaHolds, StringComparison.OrdinalIgnoreCase), constraint.Text);
+    }
+
+    [TestMethod]
+    public void ResponseFormat_TextOrNone_IsUnconstrained()
+    {
+        Assert.IsNull(new LongCatPromptExecutionSettings { ResponseFormat = "text" }.ToGenerationOptions(null).Constraint);
+        Assert.IsNull(new LongCatPromptExecutionSettings().ToGenerationOptions(null).Constraint);
+    }
+
+    [TestMethod]
+    public void ResponseFormat_InExtensionDataOfPlainSettings_IsRead()
+    {
+        var plain = new PromptExecutionSettings { ExtensionData = new Dictionary<string, object> { ["response_format"] = "json_object", ["temperature"] = 0.1 } };
+
+        var s = LongCatPromptExecutionSettings.FromExecutionSettings(plain);
+
+        Assert.AreEqual("json_object", s.ResponseFormat);
+        Assert.AreEqual(0.1f, s.Temperature);
+        Assert.AreEqual(OutputConstraintKind.Json, s.ToGenerationOptions(null).Constraint!.Kind);
+    }
+
+    [TestMethod]
+    public void ResponseFormat_NotAFormat_ThrowsNamingIt()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new LongCatPromptExecutionSettings { ResponseFormat = "yaml please" }.ToGenerationOptions(null));
+
+        StringAssert.Contains(e.Message, "response_format");
+    }
 }
