@@ -8,31 +8,12 @@ namespace LongCat.Sdk.Structured;
 /// on a state's first use by one walk of the whole vocabulary trie, then shared by every constraint on this grammar.
 /// Thread-safe.
 /// </summary>
-internal sealed class TokenMaskCache
+internal sealed class TokenMaskCache(CompiledGrammar grammar, TokenVocabulary vocabulary) : StateTable<TokenMaskCache.Entry>(grammar, vocabulary)
 {
-    private readonly Entry?[] _entries;
-    private readonly GrammarMatcher _matcher;                // relative stacks of the cache's walks, released after each
-    private readonly TrieWalker _walker = new();
-    private readonly Lock _lock = new();
-
-    public TokenMaskCache(CompiledGrammar grammar, TokenVocabulary vocabulary)
-    {
-        Grammar = grammar;
-        Vocabulary = vocabulary;
-        _entries = new Entry?[grammar.StateCount];
-        _matcher = new GrammarMatcher(grammar, new GrammarStacks());
-    }
-
-    public CompiledGrammar Grammar { get; }
-    public TokenVocabulary Vocabulary { get; }
-
     /// <summary>Per state, the accepted tokens that raise the distance to the end (budget-aware masks): made on first need.</summary>
     public TokenRises Rises =>
         Volatile.Read(ref _rises) ?? Interlocked.CompareExchange(ref _rises, new TokenRises(Grammar, Vocabulary), null) ?? _rises;
     private TokenRises? _rises;
-
-    /// <summary>States whose entry has been computed (for tests and statistics).</summary>
-    public int CachedStates => _entries.Count(e => e is not null);
 
     /// <summary>The tokens a state accepts on its own, and those that depend on the stack.</summary>
     internal sealed class Entry(uint[]? dense, int[] sparse, TokenTrie? undecided)
@@ -58,22 +39,10 @@ internal sealed class TokenMaskCache
         }
     }
 
-    public Entry Get(int state)
-    {
-        var entry = Volatile.Read(ref _entries[state]);
-        if (entry is not null) return entry;
-        lock (_lock)
-        {
-            return _entries[state] ??= Compute(state);
-        }
-    }
-
-    private Entry Compute(int state)
+    protected override Entry Compute(int state)
     {
         var sink = new Collect { Accepted = [], Undecided = [] };
-        int mark = _matcher.Stacks.Mark;
-        _walker.Walk(Vocabulary.Trie, _matcher, [new GrammarThread(state, 0)], relative: true, ref sink);
-        _matcher.Stacks.Release(mark);
+        Walk(state, ref sink);
         var undecided = sink.Undecided.Count == 0 ? null : TokenTrie.BuildSorted(Vocabulary, sink.Undecided);
         int words = (Vocabulary.Size + 31) / 32;
         if (sink.Accepted.Count <= words) return new Entry(null, [.. sink.Accepted], undecided);

@@ -7,24 +7,8 @@ namespace LongCat.Sdk.Structured;
 /// unable to end in time; every other accepted token keeps the distance. Computed on a state's first use near a budget by
 /// one walk of the vocabulary trie, then shared. Thread-safe.
 /// </summary>
-internal sealed class TokenRises
+internal sealed class TokenRises(CompiledGrammar grammar, TokenVocabulary vocabulary) : StateTable<TokenRises.Entry>(grammar, vocabulary)
 {
-    private readonly Entry?[] _entries;
-    private readonly GrammarMatcher _matcher;                // relative stacks of the walks, released after each
-    private readonly TrieWalker _walker = new();
-    private readonly Lock _lock = new();
-
-    public TokenRises(CompiledGrammar grammar, TokenVocabulary vocabulary)
-    {
-        Grammar = grammar;
-        Vocabulary = vocabulary;
-        _entries = new Entry?[grammar.StateCount];
-        _matcher = new GrammarMatcher(grammar, new GrammarStacks());
-    }
-
-    public CompiledGrammar Grammar { get; }
-    public TokenVocabulary Vocabulary { get; }
-
     /// <summary>A state's rising tokens: <see cref="Tokens"/>[i] leaves the rule at distance <see cref="Distances"/>[i].</summary>
     internal sealed class Entry(int[] tokens, int[] distances)
     {
@@ -34,25 +18,13 @@ internal sealed class TokenRises
         public int Max { get; } = distances.Length == 0 ? -1 : distances.Max();
     }
 
-    public Entry Get(int state)
-    {
-        var entry = Volatile.Read(ref _entries[state]);
-        if (entry is not null) return entry;
-        lock (_lock)
-        {
-            return _entries[state] ??= Compute(state);
-        }
-    }
-
-    private Entry Compute(int state)
+    protected override Entry Compute(int state)
     {
         var sink = new Collect
         {
-            Walker = _walker, Distances = Grammar.Distances, Stacks = _matcher.Stacks, Own = Grammar.Distances[state], Rising = [], After = [],
+            Walker = Walker, Distances = Grammar.Distances, Stacks = Stacks, Own = Grammar.Distances[state], Rising = [], After = [],
         };
-        int mark = _matcher.Stacks.Mark;
-        _walker.Walk(Vocabulary.Trie, _matcher, [new GrammarThread(state, 0)], relative: true, ref sink);
-        _matcher.Stacks.Release(mark);
+        Walk(state, ref sink);
         return new Entry([.. sink.Rising], [.. sink.After]);
     }
 
