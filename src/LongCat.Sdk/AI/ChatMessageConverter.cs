@@ -77,11 +77,20 @@ internal static class ChatMessageConverter
         return result;
     }
 
-    // The name a malformed block gives ("name": "..."), matched to an offered tool as for well-formed calls; "" when none.
+    /// <summary>The name of a call whose text names no tool (it was cut before its name): a name, so the call can go back into
+    /// the conversation with its error (a call without a name cannot be rendered).</summary>
+    public const string UnnamedCall = "unnamed_tool_call";
+
+    // The name a malformed block gives ("name": "..."), matched to an offered tool as for well-formed calls; a name cut short
+    // (MaxTokens inside it) is the offered tool it begins, when exactly one does; else UnnamedCall.
     private static string MalformedName(string raw, IReadOnlyList<Text.ToolDefinition>? offered)
     {
-        var m = System.Text.RegularExpressions.Regex.Match(raw, "\"name\"\\s*:\\s*\"([^\"]*)\"");
-        return m.Success ? OfferedName(m.Groups[1].Value, offered) : "";
+        var m = System.Text.RegularExpressions.Regex.Match(raw, "\"name\"\\s*:\\s*\"([^\"]*)(\")?");
+        if (!m.Success) return offered is { Count: 1 } one ? one[0].Name : UnnamedCall;
+        string name = m.Groups[1].Value;
+        if (m.Groups[2].Success && name.Length > 0) return OfferedName(name, offered);
+        var begun = offered?.Where(t => t.Name.StartsWith(name, StringComparison.Ordinal)).Take(2).ToList();
+        return begun is { Count: 1 } ? begun[0].Name : UnnamedCall;
     }
 
     public static FunctionCallContent ToFunctionCall(ToolCall call, IReadOnlyList<Text.ToolDefinition>? offered = null)

@@ -152,4 +152,19 @@ public sealed class ChatMessageConverterTests
 
         StringAssert.Contains(prompt, "ASSISTANT:" + written + ChatTemplate.EndOfTurn);
     }
+
+    [TestMethod]
+    [DataRow("<longcat_tool_call>\n{\"name\": \"Tools_Ti", "Tools_Time")]          // cut inside the name: the one tool it begins
+    [DataRow("<longcat_tool_call>\n{\"name\": \"Tools_", ChatMessageConverter.UnnamedCall)]  // two tools begin so
+    [DataRow("<longcat_tool_call>\n{\"na", ChatMessageConverter.UnnamedCall)]     // no name at all, two tools offered
+    [DataRow("<longcat_tool_call>\n{\"name\": \"tools-date\", \"arguments\": {", "Tools_Date")]
+    public void ToFunctionCalls_MalformedCall_AlwaysHasAName(string raw, string expected)
+    {
+        var offered = new[] { ToolDefinition.Create("Tools_Time", "t", "{}"), ToolDefinition.Create("Tools_Date", "d", "{}") };
+
+        var call = ChatMessageConverter.ToFunctionCalls(null, [raw], offered).Single();
+
+        Assert.AreEqual(expected, call.Name);
+        Assert.IsNotNull(call.Exception);
+    }
 }

@@ -136,4 +136,26 @@ public sealed class DemoModelFunctionCallingTests
         // Assert: the call reached the plugin, so both arguments bound to long (a malformed or mistyped argument never does).
         Assert.IsNotEmpty(calculator.Calls, answer.ToString());
     }
+
+    [TestMethod]
+    [DataRow(8)]
+    [DataRow(16)]
+    public async Task ChatCompletion_RequiredWithMaxTokensTooSmallForTheCall_ReportsTheCutCallAndDoesNotThrow(int maxTokens)
+    {
+        // The package consumer's case: a call cannot fit in MaxTokens, so it is cut (a malformed call); the kernel reports it to
+        // the model and asks again, which renders the cut call back into the conversation: it needs a name.
+        var clock = new Clock();
+        var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, new GenerationOptions { Temperature = 0, MaxTokens = maxTokens });
+        builder.Plugins.AddFromObject(clock, "Clock");
+        builder.Plugins.AddFromObject(new Calculator(), "Calculator");
+        var kernel = builder.Build();
+        var history = new ChatHistory();
+        history.AddUserMessage("What time is it?");
+
+        var reply = await kernel.GetRequiredService<IChatCompletionService>().GetChatMessageContentAsync(history,
+            new LongCatPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Required(), MaxTokens = maxTokens }, kernel);
+
+        TestContext.WriteLine($"{clock.Calls.Count} call(s); history: {string.Join(" | ", history.Select(m => $"{m.Role}: {string.Join(",", m.Items.Select(i => i.GetType().Name))}"))}; reply '{reply.Content}'");
+        Assert.IsFalse((reply.Content ?? "").Contains("<longcat_tool_call>", StringComparison.Ordinal));
+    }
 }
