@@ -235,3 +235,26 @@ public sealed class JsonSchemaException : LongCatException
     /// <summary>The keyword at fault, when known.</summary>
     public string? Keyword { get; }
 }
+
+/// <summary>
+/// A chat template cannot be used: it has a syntax error or a construct the interpreter does not support (found when the
+/// template is loaded; the message names the construct and the line), or rendering it failed (the template called
+/// <c>raise_exception(message)</c>, whose message is this exception's, or an operation failed as it would in Python's jinja2).
+/// </summary>
+internal sealed class ChatTemplateException : LongCatException
+{
+    /// <summary>Creates the exception with a generic message.</summary>
+    public ChatTemplateException() { }
+
+    /// <summary>Creates the exception with <paramref name="message"/>.</summary>
+    public ChatTemplateException(string? message) : base(message) { }
+
+    /// <summary>Creates the exception with <paramref name="message"/> wrapping <paramref name="innerException"/>.</summary>
+    public ChatTemplateException(string? message, Exception? innerException) : base(message, innerException) { }
+
+    /// <summary>Creates the exception for a problem at <paramref name="line"/> (1-based) of the template.</summary>
+    public ChatTemplateException(string message, int line) : base(message) => Line = line;
+
+    /// <summary>The template line at fault, when known.</summary>
+    public int? Line { get; init; }
+}
