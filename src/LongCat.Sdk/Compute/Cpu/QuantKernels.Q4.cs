@@ -136,22 +136,13 @@ internal static unsafe partial class QuantKernels
     /// each row's scales are formed before it (d[4b + k], block-major), one zmm load per quad spread to each slot by a permute.
     /// The bits of <see cref="Q4Avx512Kernel"/>: the same lanes, the same fma per quad, the same reduction.
     /// </summary>
-    private static class Q4Tokens4
+    private struct Q4Tokens4 : IFourTokenPass
     {
         /// <summary>True when this kernel takes rows of <paramref name="nb"/> blocks (others: <see cref="Q4Avx512Kernel"/>).</summary>
-        public static bool Handles(in QuantWeightRows rows, int nb) => rows.Zeros == null && nb % 8 == 0 && nb <= Q8Tokens4<Q8Vnni>.MaxBlocks;
-
-        [SkipLocalsInit]
-        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
-        {
-            float* sa = stackalloc float[4 * nb];
-            float* d = stackalloc float[4 * nb];
-            InterleaveScales(a, t0, nb, sa);
-            Pass(rows, a, t0, nb, sa, d, result);
-        }
+        public static bool Handles(in QuantWeightRows rows, int nb) => rows.Zeros == null && nb % 8 == 0 && nb <= FourTokenMaxBlocks;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
+        public static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
         {
             sbyte* q0 = a.Values(t0), q1 = a.Values(t0 + 1), q2 = a.Values(t0 + 2), q3 = a.Values(t0 + 3);
             int* o0 = a.Offsets(t0), o1 = a.Offsets(t0 + 1), o2 = a.Offsets(t0 + 2), o3 = a.Offsets(t0 + 3);

@@ -125,6 +125,27 @@ internal static unsafe partial class QuantKernels
         }
     }
 
+    /// <summary>Largest block count whose scales the four-token kernels keep on the stack (32,768 values); wider rows take the
+    /// general kernels.</summary>
+    private const int FourTokenMaxBlocks = 1024;
+
+    /// <summary>A kernel's passes over weight rows for four token rows, given the interleaved token scales (sa) and a row's scale
+    /// buffer (d), both 4·nb floats.</summary>
+    private interface IFourTokenPass
+    {
+        static abstract void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result);
+    }
+
+    /// <summary>Runs <typeparamref name="TPass"/> over <paramref name="rows"/> for token rows t0..t0+3 (nb ≤ <see cref="FourTokenMaxBlocks"/>).</summary>
+    [SkipLocalsInit]
+    private static void RunFourTokens<TPass>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result) where TPass : struct, IFourTokenPass
+    {
+        float* sa = stackalloc float[4 * nb];
+        float* d = stackalloc float[4 * nb];
+        InterleaveScales(a, t0, nb, sa);
+        TPass.Pass(rows, a, t0, nb, sa, d, result);
+    }
+
     /// <summary>sa[4b + k] = token row t0 + k's scale of block b: the four-token kernels' block-major order, once per call.</summary>
     private static void InterleaveScales(in QuantizedRows a, int t0, int nb, float* sa)
     {
@@ -165,22 +186,10 @@ internal static unsafe partial class QuantKernels
     /// <see cref="Q8Kernel256{TOps}"/> (the order of the class remarks): a kernel that kept its accumulators in memory there
     /// (the chunked scale loop left the JIT no registers) ran prefill's expert products at a sixth of the FMA peak.
     /// </summary>
-    private static class Q8Tokens4<TOps> where TOps : struct, IQ8Ops
+    private struct Q8Tokens4<TOps> : IFourTokenPass where TOps : struct, IQ8Ops
     {
-        /// <summary>Largest block count whose scales live on the stack (32,768 values); wider rows take the general kernel.</summary>
-        public const int MaxBlocks = 1024;
-
-        [SkipLocalsInit]
-        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
-        {
-            float* sa = stackalloc float[4 * nb];
-            float* d = stackalloc float[4 * nb];
-            InterleaveScales(a, t0, nb, sa);
-            Pass(rows, a, t0, nb, sa, d, result);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
+        public static void Pass(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* sa, float* d, float* result)
         {
             sbyte* q0 = a.Values(t0), q1 = a.Values(t0 + 1), q2 = a.Values(t0 + 2), q3 = a.Values(t0 + 3);
             int* o0 = a.Offsets(t0);
