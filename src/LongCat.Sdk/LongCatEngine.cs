@@ -99,18 +99,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         {
             // Cuda without a device fails here, before any loading; Auto falls back to the CPU backend (null: the model creates it).
             var backend = IlgpuBackend.ForDevice(options.Device);
-            if (backend is null && options.MemoryBudget is { } budget)
-            {
-                try
-                {
-                    CheckMemoryBudget(modelDirectory, options, budget);
-                }
-                catch
-                {
-                    backend?.Dispose();
-                    throw;
-                }
-            }
+            if (backend is null && options.MemoryBudget is { } budget) CheckMemoryBudget(modelDirectory, options, budget);   // CPU: nothing to free yet
             LongCatModel model;
             try
             {
