@@ -12,7 +12,7 @@ internal static partial class Commands
 {
     private static readonly string[] SamplingOptions =
         ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id",
-         "draft-tokens", "draft-vocab", "json-schema", "regex", "choice"];
+         "draft-tokens", "draft-vocab", "json-schema", "regex", "choice", "enable-thinking", "thinking-budget"];
 
     /// <summary>--model, else the bundled demo model found from the working directory or the tool's folder upwards.</summary>
     private static string ModelDir(CliArgs a)
@@ -42,6 +42,16 @@ internal static partial class Commands
         StopTokenIds = a.All("stop-id").Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
         DraftTokens = a.Int("draft-tokens"),
         Constraint = Constraint(a),
+        EnableThinking = Bool(a, "enable-thinking"),
+        ThinkingBudget = a.Int("thinking-budget"),
+    };
+
+    private static bool? Bool(CliArgs a, string name) => a.Get(name) switch
+    {
+        null => null,
+        "true" => true,
+        "false" => false,
+        var other => throw new UsageException($"--{name} must be true or false, not '{other}'"),
     };
 
     /// <summary>--json-schema FILE, --regex PATTERN or --choice TEXT (repeatable): at most one kind.</summary>
@@ -105,7 +115,7 @@ internal static partial class Commands
         else if (a.Get("prompt") is { } prompt)
             stream = a.Has("chat") ? engine.ChatAsync([LongCatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
         else throw new UsageException("give --prompt TEXT or --prompt-ids 1,2,3");
-        await Print(stream, idsOnly: engine.Tokenizer is null);
+        await Print(stream, idsOnly: engine.Tokenizer is null, showThinking: a.Has("show-thinking"));
         return 0;
     }
 
@@ -126,28 +136,45 @@ internal static partial class Commands
             if (string.IsNullOrWhiteSpace(line)) break;
             if (!interactive) Console.WriteLine($"> {line}");
             history.Add(LongCatMessage.User(line));
-            string answer = await Print(engine.ChatAsync(history, options), idsOnly: false);
+            string answer = await Print(engine.ChatAsync(history, options), idsOnly: false, showThinking: a.Has("show-thinking"));
             history.Add(LongCatMessage.Assistant(answer));
         }
         return 0;
     }
 
-    /// <summary>Streams text to stdout and a usage line to stderr; returns the whole text.</summary>
-    private static async Task<string> Print(IAsyncEnumerable<GenerationUpdate> stream, bool idsOnly)
+    /// <summary>Streams the answer to stdout (with <paramref name="showThinking"/>, a thinking model's reasoning before it,
+    /// dimmed on a terminal) and a usage line to stderr; returns the answer's text.</summary>
+    private static async Task<string> Print(IAsyncEnumerable<GenerationUpdate> stream, bool idsOnly, bool showThinking = false)
     {
         var text = new System.Text.StringBuilder();
         GenerationUpdate? last = null;
+        bool dim = !Console.IsOutputRedirected, inReasoning = false;
         await foreach (var u in stream)
         {
             if (idsOnly) foreach (var id in u.TokenIds) Console.Write($"{id} ");
-            else Console.Write(u.Text);
+            else
+            {
+                if (showThinking && u.Reasoning.Length > 0)
+                {
+                    if (!inReasoning) Console.Write(dim ? "\u001b[2m" : "<think>\n");
+                    inReasoning = true;
+                    Console.Write(u.Reasoning);
+                }
+                if (inReasoning && (u.Text.Length > 0 || u.FinishReason is not null))
+                {
+                    Console.Write(dim ? "\u001b[0m\n" : "\n</think>\n");
+                    inReasoning = false;
+                }
+                Console.Write(u.Text);
+            }
             text.Append(u.Text);
             last = u;
         }
         Console.WriteLine();
         if (last?.Usage is { } usage)
-            Console.Error.WriteLine($"[{last.FinishReason}: {usage.PromptTokens} prompt + {usage.CompletionTokens} generated tokens, " +
-                                    $"first token {usage.TimeToFirstToken.TotalMilliseconds:F0} ms, {usage.TokensPerSecond:F1} tokens/s]");
+            Console.Error.WriteLine($"[{last.FinishReason}: {usage.PromptTokens} prompt + {usage.CompletionTokens} generated tokens" +
+                                    (usage.ReasoningTokens > 0 ? $" ({usage.ReasoningTokens} reasoning)" : "") +
+                                    $", first token {usage.TimeToFirstToken.TotalMilliseconds:F0} ms, {usage.TokensPerSecond:F1} tokens/s]");
         foreach (var call in last?.ToolCalls ?? []) Console.Error.WriteLine($"[tool call: {call.Name}({call.ArgumentsJson})]");
         return text.ToString();
     }
@@ -156,6 +183,48 @@ internal static partial class Commands
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new UsageException($"'{s}' is not a token id"))
             .ToArray();
+
+    public static int Template(CliArgs a) => Template(a, Console.Out);
+
+    /// <summary><c>longcat template</c>: prints the prompt a conversation renders to, exactly (nothing added).</summary>
+    public static int Template(CliArgs a, TextWriter stdout)
+    {
+        if (a.Has("help")) { stdout.WriteLine(Help.For("template")); return 0; }
+        a.RejectUnknown("model", "messages", "tools", "enable-thinking", "template", "kwargs");
+        string messagesFile = a.Get("messages") ?? throw new UsageException("give --messages FILE (a JSON array of messages in the OpenAI chat shape)");
+        using var messagesJson = ReadJsonFile(messagesFile, "--messages");
+        var messages = OpenAIChatJson.ParseMessages(messagesJson.RootElement, "--messages");
+        List<ToolDefinition>? tools = null;
+        if (a.Get("tools") is { } toolsFile)
+        {
+            using var toolsJson = ReadJsonFile(toolsFile, "--tools");
+            tools = OpenAIChatJson.ParseTools(toolsJson.RootElement, "--tools");
+        }
+        Dictionary<string, object?>? kwargs = null;
+        if (a.Get("kwargs") is { } kwargsFile)
+        {
+            using var kwargsJson = ReadJsonFile(kwargsFile, "--kwargs");
+            if (kwargsJson.RootElement.ValueKind != JsonValueKind.Object) throw new UsageException("--kwargs must hold a JSON object");
+            kwargs = kwargsJson.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal);
+        }
+        ChatFormat format;
+        if (a.Get("template") is { } templateFile)
+        {
+            if (!RegularFile.Exists(templateFile)) throw new UsageException($"--template '{templateFile}' does not exist");
+            format = ChatFormat.FromSource(System.Text.Encoding.UTF8.GetString(RegularFile.ReadAll(templateFile, 16L << 20)), origin: templateFile);
+        }
+        else format = ChatFormat.Load(ModelDir(a));
+        var prompt = format.Render(messages, tools, addGenerationPrompt: !a.Has("no-generation-prompt"), Bool(a, "enable-thinking"), kwargs);
+        stdout.Write(prompt.Text);
+        stdout.Flush();
+        return 0;
+    }
+
+    private static JsonDocument ReadJsonFile(string path, string option)
+    {
+        if (!RegularFile.Exists(path)) throw new UsageException($"{option} '{path}' does not exist");
+        return JsonFile.Read(path, 64L << 20, (problem, inner) => new InvalidCheckpointException($"{option} '{path}': {problem}", inner));
+    }
 
     public static int Tokenize(CliArgs a) => Tokenize(a, Console.In, Console.Out);
 

@@ -2,7 +2,7 @@ namespace LongCat.Cli;
 
 internal static class Help
 {
-    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "help", "lines", "decode", "no-special", "chat", "json" };
+    public static readonly IReadOnlySet<string> Switches = new HashSet<string> { "help", "lines", "decode", "no-special", "chat", "json", "show-thinking", "no-generation-prompt" };
 
     private const string Sampling = """
       --temperature T          0 = greedy (default 0.7)
@@ -22,6 +22,10 @@ internal static class Help
       --json-schema FILE       the output is one JSON value valid against the schema in FILE (enforced while decoding)
       --regex PATTERN          the output matches PATTERN (docs/STRUCTURED-OUTPUT.md lists the supported syntax)
       --choice TEXT            the output is one of the --choice texts (repeatable)
+      --enable-thinking B      true or false: a thinking model reasons first, or answers directly (the chat template's
+                               enable_thinking; default: the template's)
+      --thinking-budget N      at most N tokens of reasoning, then </longcat_think> is forced and the answer follows
+      --show-thinking          print a thinking model's reasoning before its answer (dimmed on a terminal)
     """;
 
     private const string Model = """
@@ -44,6 +48,7 @@ internal static class Help
 
       chat        interactive chat, streaming, with tokens/s
       generate    continue one prompt (text or token ids)
+      template    print the exact prompt a conversation renders to (the model's chat template)
       tokenize    text to token ids (or back with --decode)
       inspect     config, tensors with dtypes and bytes, memory estimate
       draft-vocab rank the tokens of sample text: the MTP head's draft vocabulary
@@ -72,6 +77,20 @@ internal static class Help
             {Quantize}
             {Sampling}
               --chat                   wrap the prompt as one user turn of the chat template
+            """,
+        "template" => $"""
+            usage: longcat template [--model DIR | --template FILE] --messages FILE [--tools FILE] [--no-generation-prompt] [--enable-thinking true|false] [--kwargs FILE]
+            Prints the prompt the conversation renders to, exactly as the model is fed it, with nothing added (no newline):
+            the model's own chat template (chat_template.jinja or tokenizer_config.json's chat_template), else
+            LongCat-Flash-Chat's built-in format.
+              --messages FILE          a JSON array of messages in the OpenAI chat shape (role, content, reasoning_content,
+                                       tool_calls, name, tool_call_id)
+              --tools FILE             a JSON array of tools in the OpenAI shape (type "function" with name, description, parameters)
+              --no-generation-prompt   do not open the assistant's turn at the end (add_generation_prompt false)
+              --enable-thinking B      pass enable_thinking = true or false to the template
+              --kwargs FILE            a JSON object of further template variables (chat_template_kwargs)
+              --template FILE          render this Jinja template instead of the model's
+            {Model}
             """,
         "tokenize" => """
             usage: longcat tokenize --tokenizer PATH [--input FILE] [--lines] [--decode] [--no-special]

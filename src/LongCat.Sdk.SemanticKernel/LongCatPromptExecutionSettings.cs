@@ -22,6 +22,8 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
     private long? _seed;
     private IList<string>? _stopSequences;
     private object? _responseFormat;
+    private bool? _enableThinking;
+    private int? _thinkingBudget;
 
     /// <summary>Softmax temperature; 0 is greedy.</summary>
     [JsonPropertyName("temperature")]
@@ -72,6 +74,14 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
     [JsonPropertyName("response_format")]
     public object? ResponseFormat { get => _responseFormat; set { ThrowIfFrozen(); _responseFormat = value; } }
 
+    /// <summary>Whether a thinking model reasons before it answers (the chat template's <c>enable_thinking</c>; null: its default).</summary>
+    [JsonPropertyName("enable_thinking")]
+    public bool? EnableThinking { get => _enableThinking; set { ThrowIfFrozen(); _enableThinking = value; } }
+
+    /// <summary>The most tokens a thinking model may reason before <c>&lt;/longcat_think&gt;</c> is forced (null: no limit).</summary>
+    [JsonPropertyName("thinking_budget")]
+    public int? ThinkingBudget { get => _thinkingBudget; set { ThrowIfFrozen(); _thinkingBudget = value; } }
+
     /// <inheritdoc/>
     public override void Freeze()
     {
@@ -90,7 +100,7 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         Temperature = Temperature, TopP = TopP, TopK = TopK, MinP = MinP, MaxTokens = MaxTokens,
         StopSequences = StopSequences?.ToList(), Seed = Seed,
         PresencePenalty = PresencePenalty, FrequencyPenalty = FrequencyPenalty, RepetitionPenalty = RepetitionPenalty,
-        ResponseFormat = ResponseFormat,
+        ResponseFormat = ResponseFormat, EnableThinking = EnableThinking, ThinkingBudget = ThinkingBudget,
     };
 
     private static readonly JsonSerializerOptions Permissive = new()
@@ -180,6 +190,8 @@ public sealed class LongCatPromptExecutionSettings : PromptExecutionSettings
         };
         if (MinP is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.MinPKey] = MinP.Value;
         if (RepetitionPenalty is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.RepetitionPenaltyKey] = RepetitionPenalty.Value;
+        if (EnableThinking is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.EnableThinkingKey] = EnableThinking.Value;
+        if (ThinkingBudget is not null) (options.AdditionalProperties ??= [])[LongCatChatClient.ThinkingBudgetKey] = ThinkingBudget.Value;
         return options;
     }
 

@@ -40,6 +40,16 @@ public sealed record GenerationOptions
     /// decoding; null: anything. Tools' arguments are constrained to their parameter schemas whether or not this is set.</summary>
     public OutputConstraint? Constraint { get; init; }
 
+    /// <summary>Whether a thinking model reasons before it answers: passed to the model's chat template as <c>enable_thinking</c>
+    /// (null: not passed, the template's default). Models without a chat template ignore it.</summary>
+    public bool? EnableThinking { get; init; }
+    /// <summary>The most tokens a thinking model may write inside its reasoning: then <c>&lt;/longcat_think&gt;</c> is forced and the
+    /// answer follows (they count toward <see cref="MaxTokens"/>). Null: no limit. Applies when the prompt opens a think block.</summary>
+    public int? ThinkingBudget { get; init; }
+    /// <summary>Further variables for the model's chat template (Hugging Face's <c>chat_template_kwargs</c>, e.g.
+    /// <c>save_history_reasoning_content</c>): null, bool, string, numbers or <see cref="System.Text.Json.JsonElement"/>.</summary>
+    public IReadOnlyDictionary<string, object?>? ChatTemplateArguments { get; init; }
+
     /// <summary>The sampler's settings.</summary>
     internal SamplingOptions ToSampling() => new()
     {
@@ -66,6 +76,11 @@ public sealed record GenerationOptions
                 if (!names.Add(tool.Name)) throw new ArgumentException($"Tools[{i}]: a tool named '{tool.Name}' is already offered; names must be unique.", nameof(Tools));
             }
         }
+        if (ThinkingBudget is < 0) throw new ArgumentOutOfRangeException(nameof(ThinkingBudget), ThinkingBudget, "ThinkingBudget must not be negative (null: no limit).");
+        if (ChatTemplateArguments is not null)
+            foreach (var (name, value) in ChatTemplateArguments)
+                if (string.IsNullOrEmpty(name)) throw new ArgumentException("ChatTemplateArguments has an empty name.", nameof(ChatTemplateArguments));
+                else _ = ChatFormat.TemplateArgument(name, value);
         if (ToolChoice is null) throw new ArgumentNullException(nameof(ToolChoice), "ToolChoice must not be null (ToolChoice.Auto is the default).");
         ToolChoice.Validate(Tools);
     }
@@ -94,6 +109,8 @@ public enum FinishReason
 /// <param name="TokensPerSecond">Generated tokens per second after the first.</param>
 public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, TimeSpan TimeToFirstToken, double TokensPerSecond)
 {
+    /// <summary>Of <see cref="CompletionTokens"/>, those a thinking model wrote inside its reasoning (before <c>&lt;/longcat_think&gt;</c>).</summary>
+    public int ReasoningTokens { get; init; }
     /// <summary>Tokens the MTP head drafted for this request.</summary>
     public int DraftedTokens { get; init; }
     /// <summary>Drafted tokens the target accepted.</summary>
@@ -117,8 +134,12 @@ public sealed record GenerationUsage(int PromptTokens, int CompletionTokens, Tim
 /// <summary>One step of a streamed generation.</summary>
 public sealed record GenerationUpdate
 {
-    /// <summary>New text (possibly empty while a multi-byte character, a possible stop sequence or a tool call is held back).</summary>
+    /// <summary>New answer text (possibly empty while a multi-byte character, a possible stop sequence or a tool call is held back).</summary>
     public string Text { get; init; } = "";
+    /// <summary>New reasoning text of a thinking model (what it writes between <c>&lt;longcat_think&gt;</c> and
+    /// <c>&lt;/longcat_think&gt;</c>, without the tags and the line breaks around them); empty for other models and once the
+    /// answer has begun.</summary>
+    public string Reasoning { get; init; } = "";
     /// <summary>Token ids generated in this step.</summary>
     public IReadOnlyList<int> TokenIds { get; init; } = [];
     /// <summary>Set on the last update.</summary>

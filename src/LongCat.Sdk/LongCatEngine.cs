@@ -26,17 +26,21 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private readonly EngineLoop _loop;
     private readonly HashSet<int> _eosTokens;
     private StructuredOutputCache? _structuredOutput;
+    private readonly (int Open, int Close)? _thinkTags;      // <longcat_think>, </longcat_think> when both are tokens
     private int _disposed;
     private IComputeBackend? _ownedBackend;                 // the GPU backend the engine created for ComputeDevice.Auto/Cuda
 
     /// <summary>The compute backend running the model ("cpu", "ilgpu-cuda").</summary>
     public string BackendName => _model.Backend.Name;
 
-    private LongCatEngine(string directory, LongCatModel model, Tokenizer? tokenizer, HashSet<int> eos, LongCatOptions options)
+    private LongCatEngine(string directory, LongCatModel model, Tokenizer? tokenizer, HashSet<int> eos, ChatFormat chatFormat, LongCatOptions options)
     {
         ModelDirectory = directory;
         _model = model;
         Tokenizer = tokenizer;
+        ChatFormat = chatFormat;
+        if (tokenizer?.TokenToId(ReasoningSplitter.OpenTag) is int open && tokenizer.TokenToId(ReasoningSplitter.CloseTag) is int close)
+            _thinkTags = (open, close);
         _eosTokens = eos;
         Options = options;
         _loop = new EngineLoop(model, options.MaxBatchTokens, options.MaxSequences, options.PrefixCaching);
@@ -69,6 +73,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
 
     /// <summary>The loaded model (the CLI's bench reads its weight sizes).</summary>
     internal LongCatModel Model => _model;
+
+    /// <summary>How conversations are rendered and outputs read (the checkpoint's chat template, its tool-call syntax).</summary>
+    internal ChatFormat ChatFormat { get; }
 
     /// <summary>The model's tokenizer (tokenizer.json), or null when the folder has none (token-id requests still work).</summary>
     public Tokenizer? Tokenizer { get; }
@@ -116,8 +123,9 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                 string tokenizerPath = Path.Combine(modelDirectory, "tokenizer.json");
                 var tokenizer = RegularFile.Exists(tokenizerPath) ? Tokenizer.FromFile(tokenizerPath, model.Config.VocabSize) : null;
                 var eos = GenerationConfig.EosTokens(modelDirectory, model.Config);
+                var chatFormat = ChatFormat.Load(modelDirectory);
                 cancellationToken.ThrowIfCancellationRequested();
-                var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, options) { _ownedBackend = backend };
+                var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, chatFormat, options) { _ownedBackend = backend };
                 progress?.Report(new LoadProgress("ready", model.WeightBytes, model.WeightBytes));
                 return engine;
             }
@@ -212,7 +220,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(promptTokens);
         options ??= new GenerationOptions();
         options.Validate();
-        return Generate([.. promptTokens], options, parseToolCalls: false, OutputConstraintFor(options), cancellationToken);
+        return Generate([.. promptTokens], options, new OutputPipeline(Tokenizer, options.StopSequences), OutputConstraintFor(options), cancellationToken);
     }
 
     /// <summary>For tests: a prompt continued under <paramref name="constraint"/> (what the public overloads build from options).</summary>
@@ -220,7 +228,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         CancellationToken cancellationToken = default)
     {
         options.Validate();
-        return Generate([.. promptTokens], options, parseToolCalls: false, constraint, cancellationToken);
+        return Generate([.. promptTokens], options, new OutputPipeline(Tokenizer, options.StopSequences), constraint, cancellationToken);
     }
 
     /// <summary>The token constraint of <see cref="GenerationOptions.Constraint"/> (null: none), compiled now (cached by text), so
@@ -266,13 +274,17 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Answers a conversation rendered through the LongCat chat template (with the tools of <paramref name="options"/>);
-    /// validation, streaming and cancellation as <see cref="GenerateAsync(string, GenerationOptions?, CancellationToken)"/>.</summary>
+    /// <summary>Answers a conversation rendered through the model's chat template (the checkpoint's own, else LongCat-Flash-Chat's
+    /// format), with the tools of <paramref name="options"/>; validation, streaming and cancellation as
+    /// <see cref="GenerateAsync(string, GenerationOptions?, CancellationToken)"/>.</summary>
     /// <remarks>With <see cref="ToolChoiceMode.Required"/> the answer is constrained to open a tool call naming the required
     /// function, or, when any tool will do, the offered name the model prefers (decoded with every token that does not continue
     /// an offered name masked out, so a small model cannot call a tool that is not there); the opening is part of the output
     /// (held back, like all tool-call markup, and returned as <see cref="GenerationUpdate.ToolCalls"/>). With
-    /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.</remarks>
+    /// <see cref="ToolChoiceMode.None"/> the tools are described and generation stops where a call would begin.
+    /// A thinking model's reasoning streams as <see cref="GenerationUpdate.Reasoning"/>, apart from the answer; constraints
+    /// (tool calls, <see cref="GenerationOptions.Constraint"/>) apply to the answer, after the reasoning.</remarks>
+    /// <exception cref="ChatTemplateException">The model's chat template raised an error for this conversation.</exception>
     public IAsyncEnumerable<GenerationUpdate> ChatAsync(IReadOnlyList<LongCatMessage> messages, GenerationOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -284,29 +296,56 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         if (tools is not null && options.ToolChoice.Mode == ToolChoiceMode.None)
             options = options with { StopSequences = [.. options.StopSequences, ToolCallParser.OpenTag] };
         // Special-token text inside messages stays text: a user cannot end the turn or fake a tool result by typing markup.
-        var prompt = ChatTemplate.RenderPrompt(messages, tools);
+        var prompt = ChatFormat.Render(messages, tools, addGenerationPrompt: true, options.EnableThinking, options.ChatTemplateArguments);
         var ids = tokenizer.Encode(prompt.Text, prompt.PlainTextRanges);
+        bool reasoning = _thinkTags is { } tags && EndsInsideThinkBlock(ids, tags.Open, tags.Close);
         TokenConstraint? constraint = OutputConstraintFor(options);
+        var syntax = ChatFormat.ToolSyntax;
         if (tools is not null && options.ToolChoice.Mode != ToolChoiceMode.None)
         {
             var callable = options.ToolChoice.FunctionName is { } name ? tools.Where(t => t.Name == name).ToArray() : tools;
-            constraint = ToolCallConstraintFor(tokenizer, callable, options.ToolChoice.Mode == ToolChoiceMode.Required, constraint)
-                ?? (options.ToolChoice.Mode == ToolChoiceMode.Required
-                    ? new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable))
+            bool required = options.ToolChoice.Mode == ToolChoiceMode.Required;
+            constraint = (syntax == ToolCallSyntax.Json ? ToolCallConstraintFor(tokenizer, callable, required, constraint) : null)
+                ?? (required
+                    ? new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable, syntax, afterReasoning: reasoning))
                     : constraint);
         }
-        return Generate(ids, options, parseToolCalls: tools is not null, constraint, cancellationToken);
+        if (reasoning)
+            constraint = new ReasoningConstraint(_thinkTags!.Value.Close, [.. tokenizer.Encode("\n", parseSpecialTokens: false), _thinkTags.Value.Close],
+                options.ThinkingBudget, constraint);
+        var output = new OutputPipeline(Tokenizer, options.StopSequences, tools is null ? null : syntax.Reader(tools),
+            _thinkTags is { } t ? (reasoning, t.Close) : null);
+        return Generate(ids, options, output, constraint, cancellationToken);
+    }
+
+    /// <summary>Whether the prompt's last think-block tag opens one (its generation prompt starts the reasoning). Decided on token
+    /// ids: a tag typed into a message is text, never the token.</summary>
+    private static bool EndsInsideThinkBlock(int[] ids, int open, int close)
+    {
+        int lastOpen = Array.LastIndexOf(ids, open), lastClose = Array.LastIndexOf(ids, close);
+        return lastOpen >= 0 && lastOpen > lastClose;
     }
 
     /// <summary>Renders and tokenizes a conversation exactly as <see cref="ChatAsync"/> would.</summary>
+    /// <exception cref="ChatTemplateException">The model's chat template raised an error for this conversation.</exception>
     public IReadOnlyList<int> TokenizeChat(IReadOnlyList<LongCatMessage> messages, IReadOnlyList<ToolDefinition>? tools = null) =>
-        ChatTemplate.RenderPrompt(messages, tools).Encode(RequireTokenizer());
+        ChatFormat.Render(messages, tools).Encode(RequireTokenizer());
+
+    /// <summary>Renders a conversation as the prompt text <see cref="ChatAsync"/> feeds the model (what <c>longcat template</c> prints).</summary>
+    /// <exception cref="ChatTemplateException">The model's chat template raised an error for this conversation.</exception>
+    public string RenderChat(IReadOnlyList<LongCatMessage> messages, GenerationOptions? options = null, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        options ??= new GenerationOptions();
+        options.Validate();
+        return ChatFormat.Render(messages, options.Tools is { Count: > 0 } t ? t : null, addGenerationPrompt, options.EnableThinking, options.ChatTemplateArguments).Text;
+    }
 
     private Tokenizer RequireTokenizer() =>
         Tokenizer ?? throw new InvalidOperationException($"The model folder '{ModelDirectory}' has no tokenizer.json; use the token-id overloads.");
 
     // Admission: everything that can be known before the first step is checked here, so the call throws, not the stream.
-    private GenerationStream Generate(int[] prompt, GenerationOptions options, bool parseToolCalls, TokenConstraint? constraint,
+    private GenerationStream Generate(int[] prompt, GenerationOptions options, OutputPipeline output, TokenConstraint? constraint,
         CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
@@ -323,7 +362,6 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         var stops = options.IgnoreEos ? new HashSet<int>() : new HashSet<int>(_eosTokens);
         stops.UnionWith(options.StopTokenIds);
         int drafts = _model.HasMtp ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
-        var output = new OutputPipeline(Tokenizer, options.StopSequences, parseToolCalls);
         var sequence = new Sequence(prompt, options, output, stops, Config.MaxPositionEmbeddings, drafts, constraint);
         return new GenerationStream(_loop, sequence, cancellationToken);
     }

@@ -241,7 +241,7 @@ public sealed class JsonSchemaException : LongCatException
 /// template is loaded; the message names the construct and the line), or rendering it failed (the template called
 /// <c>raise_exception(message)</c>, whose message is this exception's, or an operation failed as it would in Python's jinja2).
 /// </summary>
-internal sealed class ChatTemplateException : LongCatException
+public sealed class ChatTemplateException : LongCatException
 {
     /// <summary>Creates the exception with a generic message.</summary>
     public ChatTemplateException() { }
@@ -253,8 +253,8 @@ internal sealed class ChatTemplateException : LongCatException
     public ChatTemplateException(string? message, Exception? innerException) : base(message, innerException) { }
 
     /// <summary>Creates the exception for a problem at <paramref name="line"/> (1-based) of the template.</summary>
-    public ChatTemplateException(string message, int line) : base(message) => Line = line;
+    internal ChatTemplateException(string message, int line) : base(message) => Line = line;
 
     /// <summary>The template line at fault, when known.</summary>
-    public int? Line { get; init; }
+    public int? Line { get; internal init; }
 }

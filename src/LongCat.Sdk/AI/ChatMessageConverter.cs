@@ -19,7 +19,8 @@ namespace LongCat.Sdk.AI;
 /// stores each function call of a turn as its own assistant message.</item>
 /// <item><see cref="FunctionCallContent"/> becomes a <see cref="ToolCall"/>; each <see cref="FunctionResultContent"/> a tool
 /// result, in the order of the calls they answer (LongCat's format matches results to calls by position).</item>
-/// <item>Reasoning, usage and other metadata contents are skipped; images, audio and files are not supported.</item>
+/// <item><see cref="TextReasoningContent"/> of an assistant message becomes its <see cref="LongCatMessage.Reasoning"/> (the
+/// template decides whether it is rendered); usage and other metadata contents are skipped; images, audio and files are not supported.</item>
 /// </list>
 /// </remarks>
 internal static class ChatMessageConverter
@@ -70,7 +71,7 @@ internal static class ChatMessageConverter
         foreach (string raw in malformed ?? [])
         {
             string name = MalformedName(raw, offered);
-            var error = new FormatException($"The model's tool call could not be read as {{\"name\": ..., \"arguments\": {{...}}}} JSON: {raw}");
+            var error = new FormatException($"The model's tool call could not be read as a call (a name and arguments in the model's tool-call format): {raw}");
             // The error is also the raw representation: layers that copy a call but not its Exception (Semantic Kernel's) keep it.
             result.Add(new FunctionCallContent(NewCallId(), name, null) { Exception = error, RawRepresentation = error });
         }
@@ -85,10 +86,18 @@ internal static class ChatMessageConverter
     // (MaxTokens inside it) is the offered tool it begins, when exactly one does; else UnnamedCall.
     private static string MalformedName(string raw, IReadOnlyList<Text.ToolDefinition>? offered)
     {
+        // The XML format (2601 family) writes the name first, ended by a line break.
+        var x = System.Text.RegularExpressions.Regex.Match(raw, "^" + ToolCallParser.OpenTag + "\\s*([^\\s{<][^\\n<]*)(\\n)?");
+        if (x.Success) return ResolveName(x.Groups[1].Value.Trim(), x.Groups[2].Success, offered);
         var m = System.Text.RegularExpressions.Regex.Match(raw, "\"name\"\\s*:\\s*\"([^\"]*)(\")?");
         if (!m.Success) return offered is { Count: 1 } one ? one[0].Name : UnnamedCall;
-        string name = m.Groups[1].Value;
-        if (m.Groups[2].Success && name.Length > 0) return OfferedName(name, offered);
+        return ResolveName(m.Groups[1].Value, m.Groups[2].Success, offered);
+    }
+
+    // A complete name is matched to an offered tool; a name cut short is the offered tool it begins, when exactly one does.
+    private static string ResolveName(string name, bool complete, IReadOnlyList<Text.ToolDefinition>? offered)
+    {
+        if (complete && name.Length > 0) return OfferedName(name, offered);
         var begun = offered?.Where(t => t.Name.StartsWith(name, StringComparison.Ordinal)).Take(2).ToList();
         return begun is { Count: 1 } ? begun[0].Name : UnnamedCall;
     }
@@ -121,9 +130,13 @@ internal static class ChatMessageConverter
     private static LongCatMessage Assistant(AIChatMessage m, int index)
     {
         var calls = new List<ToolCall>();
+        var reasoning = new StringBuilder();
         foreach (var c in m.Contents)
+        {
             if (c is FunctionCallContent call) calls.Add(new ToolCall(NameWritten(call), ArgumentsJson(call), call.CallId));
-        return LongCatMessage.Assistant(TextOf(m, index), calls.Count > 0 ? calls : null);
+            else if (c is TextReasoningContent { Text: { Length: > 0 } r }) reasoning.Append(r);
+        }
+        return LongCatMessage.Assistant(TextOf(m, index), calls.Count > 0 ? calls : null) with { Reasoning = reasoning.Length > 0 ? reasoning.ToString() : null };
     }
 
     // One tool message may carry several results; each becomes its own LongCat tool turn, ordered as the calls were.
@@ -171,7 +184,13 @@ internal static class ChatMessageConverter
             (var a, null) => a,
             (var a, var b) => [.. a, .. b],
         };
-        result[^1] = last with { Content = content, ToolCalls = calls };
+        string? reasoning = (last.Reasoning, next.Reasoning) switch
+        {
+            (null, var b) => b,
+            (var a, null) => a,
+            (var a, var b) => a + "\n" + b,
+        };
+        result[^1] = last with { Content = content, ToolCalls = calls, Reasoning = reasoning };
     }
 
     private static string TextOf(AIChatMessage m, int index)

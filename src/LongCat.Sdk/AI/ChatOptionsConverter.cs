@@ -13,7 +13,10 @@ namespace LongCat.Sdk.AI;
 /// <list type="table">
 /// <item><term>Temperature, TopP, TopK, MaxOutputTokens, PresencePenalty, FrequencyPenalty, StopSequences</term><description>the same-named options.</description></item>
 /// <item><term>Seed</term><description>the seed; a value outside the <see cref="int"/> range is folded into it (the same seed still gives the same output).</description></item>
-/// <item><term>AdditionalProperties</term><description><c>min_p</c>, <c>repetition_penalty</c> (numbers, or strings holding numbers); other keys are ignored.</description></item>
+/// <item><term>AdditionalProperties</term><description><c>min_p</c>, <c>repetition_penalty</c> (numbers, or strings holding numbers);
+/// <c>enable_thinking</c> (bool), <c>thinking_budget</c> (int), <c>chat_template_kwargs</c> (a dictionary or JSON object); other keys are ignored.</description></item>
+/// <item><term>Reasoning</term><description>an effort of None turns a thinking model's thinking off, any other effort on
+/// (<see cref="GenerationOptions.EnableThinking"/>; <c>enable_thinking</c> wins when both are given).</description></item>
 /// <item><term>Tools</term><description>every <see cref="AIFunctionDeclaration"/> becomes a <see cref="ToolDefinition"/> with its JSON schema; other tool kinds are not supported.</description></item>
 /// <item><term>ToolMode</term><description>Auto, None and Required (any or one named function) become <see cref="ToolChoice"/>.</description></item>
 /// <item><term>ResponseFormat</term><description><see cref="ChatResponseFormat.Json"/> constrains the answer to one JSON value,
@@ -26,6 +29,56 @@ internal static class ChatOptionsConverter
 {
     public const string MinPKey = LongCatChatClient.MinPKey;
     public const string RepetitionPenaltyKey = LongCatChatClient.RepetitionPenaltyKey;
+    public const string EnableThinkingKey = LongCatChatClient.EnableThinkingKey;
+    public const string ThinkingBudgetKey = LongCatChatClient.ThinkingBudgetKey;
+    public const string ChatTemplateArgumentsKey = LongCatChatClient.ChatTemplateArgumentsKey;
+
+    /// <summary>Thinking on for any effort but <see cref="ReasoningEffort.None"/>, off for it; null when no effort is set.</summary>
+    public static bool? ThinkingOf(ReasoningOptions? reasoning) => reasoning?.Effort switch
+    {
+        null => null,
+        ReasoningEffort.None => false,
+        _ => true,
+    };
+
+    private static bool? Flag(AdditionalPropertiesDictionary? properties, string key)
+    {
+        if (properties is null || !properties.TryGetValue(key, out object? value) || value is null) return null;
+        return value switch
+        {
+            bool b => b,
+            JsonElement { ValueKind: JsonValueKind.True } => true,
+            JsonElement { ValueKind: JsonValueKind.False } => false,
+            string s when bool.TryParse(s, out bool parsed) => parsed,
+            _ => throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{key}\"] must be a bool; got {value.GetType().Name} '{value}'.", nameof(properties)),
+        };
+    }
+
+    private static int? Count(AdditionalPropertiesDictionary? properties, string key)
+    {
+        if (properties is null || !properties.TryGetValue(key, out object? value) || value is null) return null;
+        return value switch
+        {
+            int i => i,
+            long l and >= int.MinValue and <= int.MaxValue => (int)l,
+            JsonElement { ValueKind: JsonValueKind.Number } e when e.TryGetInt32(out int i) => i,
+            string s when int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) => parsed,
+            _ => throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{key}\"] must be an integer; got {value.GetType().Name} '{value}'.", nameof(properties)),
+        };
+    }
+
+    // chat_template_kwargs: a dictionary, or a JSON object (what an HTTP body carries).
+    private static IReadOnlyDictionary<string, object?>? TemplateArguments(AdditionalPropertiesDictionary? properties)
+    {
+        if (properties is null || !properties.TryGetValue(ChatTemplateArgumentsKey, out object? value) || value is null) return null;
+        return value switch
+        {
+            IReadOnlyDictionary<string, object?> d => d,
+            IDictionary<string, object?> d => d.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal),
+            JsonElement { ValueKind: JsonValueKind.Object } e => e.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone(), StringComparer.Ordinal),
+            _ => throw new ArgumentException($"ChatOptions.AdditionalProperties[\"{ChatTemplateArgumentsKey}\"] must be a dictionary or a JSON object; got {value.GetType().Name}.", nameof(properties)),
+        };
+    }
 
     /// <summary>Applies <paramref name="options"/> over <paramref name="defaults"/> (null: <see cref="GenerationOptions"/>'s defaults).</summary>
     /// <exception cref="ArgumentException">An additional property is not a number, or a tool is not a function.</exception>
@@ -46,6 +99,9 @@ internal static class ChatOptionsConverter
             MinP = Number(options.AdditionalProperties, MinPKey) ?? g.MinP,
             RepetitionPenalty = Number(options.AdditionalProperties, RepetitionPenaltyKey) ?? g.RepetitionPenalty,
             Constraint = ToConstraint(options.ResponseFormat) ?? g.Constraint,
+            EnableThinking = Flag(options.AdditionalProperties, EnableThinkingKey) ?? ThinkingOf(options.Reasoning) ?? g.EnableThinking,
+            ThinkingBudget = Count(options.AdditionalProperties, ThinkingBudgetKey) ?? g.ThinkingBudget,
+            ChatTemplateArguments = TemplateArguments(options.AdditionalProperties) ?? g.ChatTemplateArguments,
         };
         if (options.Tools is not { Count: > 0 } tools) return g;
         return g with { Tools = [.. g.Tools ?? [], .. tools.Select(ToToolDefinition)], ToolChoice = ToToolChoice(options.ToolMode) };

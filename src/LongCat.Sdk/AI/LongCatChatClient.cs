@@ -14,6 +14,10 @@ namespace LongCat.Sdk.AI;
 /// the model wrote but that does not parse arrives the same way with <see cref="FunctionCallContent.Exception"/> set (and no
 /// arguments), so the invocation layer tells the model instead of running it. <see cref="FunctionResultContent"/> in the
 /// history is rendered back through the template.</para>
+/// <para>A thinking model's reasoning streams as <see cref="TextReasoningContent"/>, apart from the answer's
+/// <see cref="TextContent"/> (not at all when <see cref="ChatOptions.Reasoning"/> asks for <see cref="ReasoningOutput.None"/>);
+/// <see cref="TextReasoningContent"/> in the history is rendered back as the message's reasoning, which the model's template keeps
+/// or drops. An effort of <see cref="ReasoningEffort.None"/> turns thinking off.</para>
 /// <para>The last update carries a <see cref="UsageContent"/>, and in <see cref="ChatResponseUpdate.AdditionalProperties"/> the
 /// engine's finish reason (<see cref="FinishReasonKey"/>: "Stop", "Length" or "ToolCalls") and the same usage as a
 /// <see cref="UsageDetails"/> (<see cref="UsageKey"/>), which is where Semantic Kernel reads them; a non-streaming response's
@@ -34,6 +38,16 @@ public sealed class LongCatChatClient : IChatClient
 
     /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.RepetitionPenalty"/> (a number).</summary>
     public const string RepetitionPenaltyKey = "repetition_penalty";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.EnableThinking"/> (a bool).</summary>
+    public const string EnableThinkingKey = "enable_thinking";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.ThinkingBudget"/> (an int).</summary>
+    public const string ThinkingBudgetKey = "thinking_budget";
+
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.ChatTemplateArguments"/>
+    /// (a dictionary or a JSON object).</summary>
+    public const string ChatTemplateArgumentsKey = "chat_template_kwargs";
 
     /// <summary>The additional-properties key of the engine's <see cref="FinishReason"/>, as its name.</summary>
     public const string FinishReasonKey = "FinishReason";
@@ -110,6 +124,7 @@ public sealed class LongCatChatClient : IChatClient
         var conversation = ChatMessageConverter.ToLongCat(messages, options?.Instructions);
         var generation = ChatOptionsConverter.ToGenerationOptions(options, Defaults);
         bool oneCall = options?.AllowMultipleToolCalls == false;
+        bool showReasoning = options?.Reasoning?.Output != ReasoningOutput.None;
         string responseId = Guid.NewGuid().ToString("N");
         var created = DateTimeOffset.UtcNow;
         var engine = await GetEngineAsync(cancellationToken).ConfigureAwait(false);
@@ -122,6 +137,7 @@ public sealed class LongCatChatClient : IChatClient
                 throw new OperationCanceledException("The engine ended the request: it is shutting down.");
             }
             var contents = new List<AIContent>();
+            if (u.Reasoning.Length > 0 && showReasoning) contents.Add(new TextReasoningContent(u.Reasoning));
             if (u.Text.Length > 0) contents.Add(new TextContent(u.Text));
             var calls = ChatMessageConverter.ToFunctionCalls(u.ToolCalls, u.MalformedToolCalls, generation.Tools);
             foreach (var call in oneCall ? calls.Take(1) : calls) contents.Add(call);
@@ -175,6 +191,7 @@ public sealed class LongCatChatClient : IChatClient
             InputTokenCount = usage.PromptTokens,
             OutputTokenCount = usage.CompletionTokens,
             TotalTokenCount = usage.PromptTokens + usage.CompletionTokens,
+            ReasoningTokenCount = usage.ReasoningTokens > 0 ? usage.ReasoningTokens : null,
         };
         if (usage.DraftedTokens > 0)
             details.AdditionalCounts = new() { ["DraftedTokens"] = usage.DraftedTokens, ["AcceptedDraftTokens"] = usage.AcceptedDraftTokens };

@@ -199,27 +199,28 @@ internal sealed class EngineLoop : IDisposable, IAsyncDisposable
             return false;
         }
         s.Append(token, forced);
-        var (text, stopped) = s.Output.Push(token);
-        if (stopped || s.Remaining <= 0)
+        var piece = s.Output.Push(token);
+        if (piece.Stopped || s.Remaining <= 0)
         {
-            Finish(s, stopped ? FinishReason.Stop : FinishReason.Length, token, text);
+            Finish(s, piece.Stopped ? FinishReason.Stop : FinishReason.Length, token, piece);
             return false;
         }
-        _outbox.Add((s, new GenerationUpdate { Text = text, TokenIds = [token] }, null));
+        _outbox.Add((s, new GenerationUpdate { Text = piece.Text, Reasoning = piece.Reasoning, TokenIds = [token] }, null));
         return true;
     }
 
-    private void Finish(Sequence s, FinishReason reason, int? lastToken = null, string text = "")
+    private void Finish(Sequence s, FinishReason reason, int? lastToken = null, OutputPiece last = default)
     {
         if (s.Status == SequenceStatus.Finished) return;
-        text += s.Output.Finish();
+        var rest = s.Output.Finish();
         var calls = s.Output.ToolCalls;
         if (reason == FinishReason.Stop && calls.Count > 0) reason = FinishReason.ToolCalls;
         if (reason == FinishReason.Cancelled) s.CancelledAtStep = StepsStarted;
         End(s, keepPrefix: true);
         _outbox.Add((s, new GenerationUpdate
         {
-            Text = text,
+            Text = last.Text + rest.Text,
+            Reasoning = (last.Reasoning ?? "") + rest.Reasoning,
             TokenIds = lastToken is int t ? [t] : [],
             FinishReason = reason,
             Usage = s.Usage(),

@@ -3,29 +3,45 @@ using LongCat.Sdk.Text;
 
 namespace LongCat.Sdk.Serving;
 
+/// <summary>What one token (or the end of the stream) releases: answer text, reasoning text, and whether a stop sequence ended the output.</summary>
+internal readonly record struct OutputPiece(string Text, string Reasoning, bool Stopped);
+
 /// <summary>
 /// Turns a request's sampled tokens into the text it streams: UTF-8-safe detokenization, then stop sequences (held back while they
-/// may still match, never emitted), then, when tools are offered, tool-call markup captured instead of shown: a block that
-/// parses becomes a <see cref="ToolCall"/>, one that does not is reported in <see cref="MalformedToolCalls"/>, never shown.
+/// may still match, never emitted), then, for a thinking model, the reasoning split from the answer (<see cref="ReasoningSplitter"/>),
+/// then, when tools are offered, tool-call markup in the answer captured instead of shown: a block that parses becomes a
+/// <see cref="ToolCall"/>, one that does not is reported in <see cref="MalformedToolCalls"/>, never shown.
 /// </summary>
 internal sealed class OutputPipeline
 {
     private readonly StreamingDetokenizer? _detokenizer;
     private readonly StopSequenceMatcher? _stops;
+    private readonly ReasoningSplitter? _reasoning;
     private readonly ToolCallStreamFilter? _tools;
+    private readonly int _reasoningEndToken;
     private readonly StringBuilder _raw = new();
+    private bool _reasoningByToken;
 
     /// <param name="tokenizer">Detokenizes the tokens; null streams no text (token-id requests).</param>
     /// <param name="stopSequences">Strings that end the output.</param>
-    /// <param name="parseToolCalls">Capture <c>&lt;longcat_tool_call&gt;</c> blocks instead of showing them.</param>
-    public OutputPipeline(Tokenizer? tokenizer, IReadOnlyList<string> stopSequences, bool parseToolCalls)
+    /// <param name="toolCalls">Reads the body of <c>&lt;longcat_tool_call&gt;</c> blocks, which are then captured instead of shown; null: no tools.</param>
+    /// <param name="reasoning">The thinking format's tags: null when the model has none; else whether the prompt left a think block
+    /// open and the id of <c>&lt;/longcat_think&gt;</c> (reasoning tokens are counted until it).</param>
+    public OutputPipeline(Tokenizer? tokenizer, IReadOnlyList<string> stopSequences, ToolCallBodyReader? toolCalls = null,
+        (bool StartInReasoning, int EndToken)? reasoning = null)
     {
         if (tokenizer is not null) _detokenizer = new StreamingDetokenizer(tokenizer.TokenBytes);
         if (stopSequences.Count > 0) _stops = new StopSequenceMatcher(stopSequences);
-        if (parseToolCalls) _tools = new ToolCallStreamFilter(holdMalformed: true);
+        if (toolCalls is not null) _tools = new ToolCallStreamFilter(holdMalformed: true, toolCalls);
+        if (reasoning is { } r)
+        {
+            _reasoning = new ReasoningSplitter(r.StartInReasoning);
+            _reasoningByToken = r.StartInReasoning;
+            _reasoningEndToken = r.EndToken;
+        }
     }
 
-    /// <summary>Everything the model produced as text (stop sequence excluded), tool markup included.</summary>
+    /// <summary>Everything the model produced as text (stop sequence excluded), reasoning and tool markup included.</summary>
     public string RawText => _raw.ToString();
 
     /// <summary>Tool calls completed so far.</summary>
@@ -34,19 +50,27 @@ internal sealed class OutputPipeline
     /// <summary>Tool-call blocks that could not be parsed (their markup is not in the text).</summary>
     public IReadOnlyList<string> MalformedToolCalls => _tools?.Malformed ?? [];
 
-    /// <summary>Feeds one token; returns the text to show now and whether a stop sequence ended the output.</summary>
-    public (string Text, bool Stopped) Push(int token)
+    /// <summary>Tokens generated inside the reasoning (before the token that closes it).</summary>
+    public int ReasoningTokens { get; private set; }
+
+    /// <summary>Feeds one token; returns what it releases.</summary>
+    public OutputPiece Push(int token)
     {
-        return _detokenizer is null ? ("", false) : Filter(_detokenizer.Push(token), final: false);
+        if (_reasoningByToken)
+        {
+            if (token == _reasoningEndToken) _reasoningByToken = false;
+            else ReasoningTokens++;
+        }
+        return _detokenizer is null ? default : Filter(_detokenizer.Push(token), final: false);
     }
 
     /// <summary>Releases all held-back text at the end of the stream.</summary>
-    public string Finish()
+    public OutputPiece Finish()
     {
-        return _detokenizer is null ? "" : Filter(_detokenizer.Flush(), final: true).Text;
+        return _detokenizer is null ? default : Filter(_detokenizer.Flush(), final: true);
     }
 
-    private (string Text, bool Stopped) Filter(string text, bool final)
+    private OutputPiece Filter(string text, bool final)
     {
         bool stopped = false;
         if (_stops is not null)
@@ -57,11 +81,22 @@ internal sealed class OutputPipeline
             if (final && !stopped) text += _stops.Flush();
         }
         _raw.Append(text);
+        string reasoning = "";
+        if (_reasoning is not null)
+        {
+            (reasoning, text) = _reasoning.Push(text);
+            if (final || stopped)
+            {
+                var (r, a) = _reasoning.Flush();
+                reasoning += r;
+                text += a;
+            }
+        }
         if (_tools is not null)
         {
             text = _tools.Push(text);
             if (final || stopped) text += _tools.Flush();
         }
-        return (text, stopped);
+        return new OutputPiece(text, reasoning ?? "", stopped);
     }
 }

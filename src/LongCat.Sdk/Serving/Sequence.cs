@@ -110,6 +110,7 @@ internal sealed class Sequence
         return new GenerationUsage(PromptLength, generated, ttft, tps)
         {
             DraftedTokens = _drafted, AcceptedDraftTokens = _accepted, DecodeSteps = _decodeSteps, VerifySteps = _verifySteps,
+            ReasoningTokens = Output.ReasoningTokens,
         };
     }
 

@@ -9,6 +9,10 @@ public sealed record LongCatMessage(LongCatRole Role, string Content)
     /// <summary>For an assistant turn: the calls it made, rendered after <see cref="Content"/> as <c>&lt;longcat_tool_call&gt;</c> blocks.</summary>
     public IReadOnlyList<ToolCall>? ToolCalls { get; init; }
 
+    /// <summary>For an assistant turn of a thinking model: the reasoning it wrote before its answer (rendered as the chat template
+    /// renders <c>reasoning_content</c>: templates of thinking models usually keep it only for the current turn's tool loop).</summary>
+    public string? Reasoning { get; init; }
+
     /// <summary>For a tool result: the id of the call it answers (not rendered; LongCat's format matches results to calls by order).</summary>
     public string? ToolCallId { get; init; }
 

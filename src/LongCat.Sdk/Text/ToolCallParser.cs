@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace LongCat.Sdk.Text;
 
 /// <summary>
-/// Reads LongCat-Flash-Chat tool calls out of generated text: every
-/// <c>&lt;longcat_tool_call&gt;{"name": ..., "arguments": ...}&lt;/longcat_tool_call&gt;</c> block, whitespace allowed around the JSON.
+/// Reads tool calls out of generated text: every <c>&lt;longcat_tool_call&gt;...&lt;/longcat_tool_call&gt;</c> block, its body read
+/// by a <see cref="ToolCallBodyReader"/>: LongCat-Flash-Chat's JSON (<c>{"name": ..., "arguments": ...}</c>, whitespace allowed
+/// around it) by default, or the 2601 family's XML (<see cref="XmlToolCallReader"/>).
 /// Never throws on model output: a block it cannot read is left in the content and reported in
 /// <see cref="ToolCallParseResult.Malformed"/>.
 /// </summary>
@@ -12,6 +13,9 @@ namespace LongCat.Sdk.Text;
 /// <see cref="ToolCallParseResult.Content"/>.</remarks>
 internal static class ToolCallParser
 {
+    /// <summary>Reads the JSON-format body (LongCat-Flash-Chat's).</summary>
+    public static readonly ToolCallBodyReader Json = TryReadCall;
+
     /// <summary>The tag that opens a tool-call block.</summary>
     public const string OpenTag = "<longcat_tool_call>";
 
@@ -19,9 +23,12 @@ internal static class ToolCallParser
     public const string CloseTag = "</longcat_tool_call>";
 
     /// <summary>Splits <paramref name="text"/> into content and tool calls.</summary>
-    public static ToolCallParseResult Parse(string text)
+    /// <param name="text">The model's output.</param>
+    /// <param name="reader">Reads a block's body: <see cref="Json"/> (the default) or an XML reader (<see cref="ToolCallSyntaxes.Reader"/>).</param>
+    public static ToolCallParseResult Parse(string text, ToolCallBodyReader? reader = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        reader ??= Json;
         if (!text.Contains(OpenTag, StringComparison.Ordinal))
             return new ToolCallParseResult(text, [], []);
 
@@ -46,7 +53,7 @@ internal static class ToolCallParser
             }
 
             int end = close + CloseTag.Length;
-            if (TryReadCall(text.AsSpan(bodyStart, close - bodyStart), out var call))
+            if (reader(text.AsSpan(bodyStart, close - bodyStart), out var call))
             {
                 calls.Add(call);
             }
@@ -112,4 +119,24 @@ internal static class ToolCallParser
             return null;
         }
     }
+}
+
+/// <summary>Reads the body of one tool-call block (the text between its tags) as a call; false when it is not one.</summary>
+internal delegate bool ToolCallBodyReader(ReadOnlySpan<char> body, out ToolCall call);
+
+/// <summary>How a model writes a tool call's body.</summary>
+internal enum ToolCallSyntax
+{
+    /// <summary>LongCat-Flash-Chat and Flash-Thinking: <c>{"name": ..., "arguments": {...}}</c>.</summary>
+    Json,
+    /// <summary>Flash-Thinking-2601 and its family: <c>name\n&lt;longcat_arg_key&gt;k&lt;/longcat_arg_key&gt;\n&lt;longcat_arg_value&gt;v&lt;/longcat_arg_value&gt;</c>.</summary>
+    Xml,
+}
+
+internal static class ToolCallSyntaxes
+{
+    /// <summary>The body reader of <paramref name="syntax"/>; XML values are typed by <paramref name="tools"/>' schemas.</summary>
+    public static ToolCallBodyReader Reader(this ToolCallSyntax syntax, IReadOnlyList<ToolDefinition>? tools) => syntax == ToolCallSyntax.Json
+        ? ToolCallParser.Json
+        : (ReadOnlySpan<char> body, out ToolCall call) => XmlToolCallReader.TryReadCall(body, tools, out call);
 }

@@ -11,8 +11,9 @@ namespace LongCat.Sdk.Text;
 /// the filter was made to <c>holdMalformed</c>: then such a block is only flagged, so no markup ever reaches the text.
 /// </summary>
 /// <remarks>One instance per generated message; not thread-safe.</remarks>
-internal sealed class ToolCallStreamFilter(bool holdMalformed = false)
+internal sealed class ToolCallStreamFilter(bool holdMalformed = false, ToolCallBodyReader? reader = null)
 {
+    private readonly ToolCallBodyReader _reader = reader ?? ToolCallParser.Json;
     private const string OpenTag = ToolCallParser.OpenTag;
     private const string CloseTag = ToolCallParser.CloseTag;
 
@@ -85,7 +86,7 @@ internal sealed class ToolCallStreamFilter(bool holdMalformed = false)
             return false;
         }
         int end = close + CloseTag.Length;
-        if (ToolCallParser.TryReadCall(_pending.AsSpan(OpenTag.Length, close - OpenTag.Length), out var call))
+        if (_reader(_pending.AsSpan(OpenTag.Length, close - OpenTag.Length), out var call))
         {
             _calls.Add(call);
         }

@@ -12,10 +12,10 @@ public sealed class ForcedOutputTests
     private static (string Text, OutputPipeline Pipeline) Run(string forced, string generated)
     {
         var tokenizer = Load();
-        var pipeline = new OutputPipeline(tokenizer, [], parseToolCalls: true);
+        var pipeline = new OutputPipeline(tokenizer, [], ToolCallParser.Json);
         var text = new System.Text.StringBuilder();
         foreach (int id in tokenizer.Encode(forced).Concat(tokenizer.Encode(generated))) text.Append(pipeline.Push(id).Text);
-        text.Append(pipeline.Finish());
+        text.Append(pipeline.Finish().Text);
         return (text.ToString(), pipeline);
     }
 

@@ -142,7 +142,7 @@ public sealed class SpeculativeTests
     private static int[] Choose(float temperature, int? seed, float[] rows, int vocab, int[] drafts, out int accepted, float topP = 1f)
     {
         var options = new GenerationOptions { Temperature = temperature, TopP = topP, Seed = seed };
-        var sequence = new Sequence([0], options, new OutputPipeline(null, [], false), new HashSet<int>(), 1000, draftTokens: drafts.Length);
+        var sequence = new Sequence([0], options, new OutputPipeline(null, []), new HashSet<int>(), 1000, draftTokens: drafts.Length);
         var entry = new StepEntry(sequence, start: 0, pending: 1);
         entry.AttachDrafts(drafts);
         var buffers = new ResultBuffers();
