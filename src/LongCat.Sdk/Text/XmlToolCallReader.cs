@@ -46,6 +46,8 @@ internal static class XmlToolCallReader
             if (!At(text, pos, KeyOpen)) return false;
             int keyStart = pos + KeyOpen.Length;
             int keyEnd = text.IndexOf(KeyClose, keyStart, StringComparison.Ordinal);
+            int firstValue = text.IndexOf(ValueOpen, keyStart, StringComparison.Ordinal);
+            if (keyEnd >= 0 && firstValue >= 0 && firstValue < keyEnd) keyEnd = -1;                 // that close belongs to a later key
             int valueOpen;
             if (keyEnd >= 0)
             {
@@ -54,7 +56,7 @@ internal static class XmlToolCallReader
             }
             else
             {
-                valueOpen = text.IndexOf(ValueOpen, keyStart, StringComparison.Ordinal);      // the close tag is missing
+                valueOpen = firstValue;                                                           // the close tag is missing
                 if (valueOpen < 0) return false;
                 keyEnd = valueOpen;
             }

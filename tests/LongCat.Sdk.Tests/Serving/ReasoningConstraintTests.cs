@@ -1,0 +1,93 @@
+using LongCat.Sdk.Serving;
+
+namespace LongCat.Sdk.Tests.Serving;
+
+/// <summary>The thinking budget and the answer's constraint after the reasoning, token by token, with rollbacks.</summary>
+[TestClass]
+public sealed class ReasoningConstraintTests
+{
+    private const int End = 90, Newline = 10;
+
+    private static int[] Forced(TokenConstraint c) => [.. c.ForcedTokens()];
+
+    [TestMethod]
+    public void Budget_AfterThatManyTokens_TheClosingIsForced()
+    {
+        var c = new ReasoningConstraint(End, [Newline, End], budget: 3, answer: null);
+        foreach (int t in new[] { 1, 2 }) { Assert.AreEqual(0, Forced(c).Length); c.Accept(t); }
+        Assert.AreEqual(0, Forced(c).Length, "the third token is still the model's");
+        c.Accept(3);
+
+        CollectionAssert.AreEqual(new[] { Newline, End }, Forced(c));
+        var mask = new uint[4];
+        Assert.IsTrue(c.FillNextTokenBitmask(mask));
+        Assert.AreEqual(1u << Newline, mask[0]);
+        c.Accept(Newline);
+        CollectionAssert.AreEqual(new[] { End }, Forced(c));
+        c.Accept(End);
+        Assert.IsTrue(c.IsComplete);
+        Assert.AreEqual(3, c.ReasoningTokens);
+    }
+
+    [TestMethod]
+    public void NoBudget_TheModelClosesWhenItWants()
+    {
+        var c = new ReasoningConstraint(End, [Newline, End], budget: null, answer: null);
+        for (int i = 0; i < 1000; i++) c.Accept(5);
+        Assert.AreEqual(0, Forced(c).Length);
+        c.Accept(End);
+        Assert.IsTrue(c.IsComplete);
+    }
+
+    [TestMethod]
+    public void Budget_ModelClosesEarly_NothingForced()
+    {
+        var c = new ReasoningConstraint(End, [Newline, End], budget: 16, answer: null);
+        c.Accept(1);
+        c.Accept(End);
+        Assert.IsTrue(c.IsComplete);
+        Assert.AreEqual(0, Forced(c).Length);
+    }
+
+    [TestMethod]
+    public void Answer_ConstraintSeesOnlyTheAnswersTokens()
+    {
+        var answer = new TokenTrieConstraint([[7, 8]]);
+        var c = new ReasoningConstraint(End, [Newline, End], budget: 1, answer);
+        Assert.IsFalse(c.FillNextTokenBitmask(new uint[4]), "reasoning is free");
+        c.Accept(1);
+        c.Accept(Newline);
+        c.Accept(End);
+
+        CollectionAssert.AreEqual(new[] { 7, 8 }, Forced(c), "the answer's forced opening follows the reasoning");
+        Assert.IsFalse(c.IsComplete);
+        c.Accept(7);
+        c.Accept(8);
+        Assert.IsTrue(c.IsComplete);
+    }
+
+    [TestMethod]
+    public void Rollback_AcrossTheEndOfTheReasoning_RestoresEveryState()
+    {
+        var answer = new TokenTrieConstraint([[7, 8]]);
+        var c = new ReasoningConstraint(End, [Newline, End], budget: 2, answer);
+        foreach (int t in new[] { 1, 2, Newline, End, 7 }) c.Accept(t);
+
+        c.Rollback(3);                                       // 7, End, Newline
+        CollectionAssert.AreEqual(new[] { Newline, End }, Forced(c));
+        Assert.AreEqual(2, c.ReasoningTokens);
+        c.Rollback(1);                                       // 2
+        Assert.AreEqual(0, Forced(c).Length, "under budget again");
+        Assert.AreEqual(1, c.ReasoningTokens);
+        foreach (int t in new[] { 3, Newline, End }) c.Accept(t);
+        CollectionAssert.AreEqual(new[] { 7, 8 }, Forced(c), "the answer constraint was rolled back to its start");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => c.Rollback(100));
+    }
+
+    [TestMethod]
+    public void Accept_AnotherTokenWhereTheClosingIsForced_Throws()
+    {
+        var c = new ReasoningConstraint(End, [Newline, End], budget: 0, answer: null);
+        Assert.ThrowsExactly<InvalidOperationException>(() => c.Accept(5));
+    }
+}
