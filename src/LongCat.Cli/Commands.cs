@@ -12,7 +12,7 @@ internal static partial class Commands
 {
     private static readonly string[] SamplingOptions =
         ["temperature", "top-k", "top-p", "min-p", "repetition-penalty", "presence-penalty", "frequency-penalty", "seed", "max-tokens", "stop", "stop-id",
-         "draft-tokens", "draft-vocab", "json-schema", "regex", "choice", "enable-thinking", "thinking-budget"];
+         "draft-tokens", "draft-vocab", "json-schema", "regex", "choice", "enable-thinking", "thinking-budget", "heavy"];
 
     /// <summary>--model, else the bundled demo model found from the working directory or the tool's folder upwards.</summary>
     private static string ModelDir(CliArgs a)
@@ -44,6 +44,7 @@ internal static partial class Commands
         Constraint = Constraint(a),
         EnableThinking = Bool(a, "enable-thinking"),
         ThinkingBudget = a.Int("thinking-budget"),
+        HeavyThinking = a.Int("heavy") is int paths ? new HeavyThinkingOptions(paths) : null,
     };
 
     private static bool? Bool(CliArgs a, string name) => a.Get(name) switch
@@ -151,6 +152,12 @@ internal static partial class Commands
         bool dim = !Console.IsOutputRedirected, inReasoning = false;
         await foreach (var u in stream)
         {
+            if (u.Path is { } path)
+            {
+                if (path.Usage is { } pathUsage)
+                    Console.Error.WriteLine($"[heavy thinking: path {path.Index + 1} {path.FinishReason}, {pathUsage.CompletionTokens} tokens ({pathUsage.ReasoningTokens} reasoning)]");
+                continue;
+            }
             if (idsOnly) foreach (var id in u.TokenIds) Console.Write($"{id} ");
             else
             {

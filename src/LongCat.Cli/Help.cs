@@ -26,6 +26,8 @@ internal static class Help
                                enable_thinking; default: the template's)
       --thinking-budget N      at most N tokens of reasoning, then </longcat_think> is forced and the answer follows
       --show-thinking          print a thinking model's reasoning before its answer (dimmed on a terminal)
+      --heavy N                Heavy Thinking (chat): N reasoning paths in parallel from one prefill, then a summary
+                               over their answers, which is the answer printed
     """;
 
     private const string Model = """

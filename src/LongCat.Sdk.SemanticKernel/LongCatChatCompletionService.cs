@@ -80,10 +80,38 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
     {
         var answer = await _inner.GetChatMessageContentsAsync(chatHistory, LongCatPromptExecutionSettings.FromExecutionSettings(executionSettings, _logger), kernel,
             cancellationToken).ConfigureAwait(false);
-        if (kernel is not null)
-            foreach (var message in answer) QualifyFunctionCalls(message, kernel);
+        foreach (var message in answer)
+        {
+            if (kernel is not null) QualifyFunctionCalls(message, kernel);
+            AddReasoning(message);
+        }
         return answer;
     }
+
+    // The bridge drops Microsoft.Extensions.AI's TextReasoningContent; Semantic Kernel's connectors put reasoning in the message's
+    // items as ReasoningContent (StreamingReasoningContent in a stream), before the text.
+#pragma warning disable SKEXP0110 // Semantic Kernel's reasoning contents are marked experimental
+    private static void AddReasoning(ChatMessageContent message)
+    {
+        var contents = message.InnerContent switch
+        {
+            IEnumerable<AIContent> c => c,
+            ChatMessage m => m.Contents,
+            ChatResponse r => r.Messages.SelectMany(m => m.Contents),
+            _ => [],
+        };
+        string reasoning = string.Concat(contents.OfType<TextReasoningContent>().Select(r => r.Text));
+        if (reasoning.Length > 0 && !message.Items.OfType<ReasoningContent>().Any())
+            message.Items.Insert(0, new ReasoningContent(reasoning) { ModelId = message.ModelId });
+    }
+
+    private static void AddReasoning(StreamingChatMessageContent chunk)
+    {
+        if (chunk.InnerContent is not ChatResponseUpdate update || chunk.Items.OfType<StreamingReasoningContent>().Any()) return;
+        string reasoning = string.Concat(update.Contents.OfType<TextReasoningContent>().Select(r => r.Text));
+        if (reasoning.Length > 0) chunk.Items.Insert(0, new StreamingReasoningContent(reasoning) { ModelId = chunk.ModelId });
+    }
+#pragma warning restore SKEXP0110
 
     // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function. A
     // malformed call carries its error as its raw representation (LongCatChatClient), which the bridge keeps as InnerContent.
@@ -121,6 +149,7 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
             // The bridge files the stream's UsageContent under "Usage"; the answer's usage is a UsageDetails: one type for both.
             if (chunk.Metadata is { } metadata && metadata.TryGetValue(LongCatChatClient.UsageKey, out var usage) && usage is UsageContent content)
                 chunk.Metadata = new Dictionary<string, object?>(metadata) { [LongCatChatClient.UsageKey] = content.Details };
+            AddReasoning(chunk);
             yield return chunk;
         }
     }

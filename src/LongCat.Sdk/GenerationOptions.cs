@@ -43,12 +43,17 @@ public sealed record GenerationOptions
     /// <summary>Whether a thinking model reasons before it answers: passed to the model's chat template as <c>enable_thinking</c>
     /// (null: not passed, the template's default). Models without a chat template ignore it.</summary>
     public bool? EnableThinking { get; init; }
-    /// <summary>The most tokens a thinking model may write inside its reasoning: then <c>&lt;/longcat_think&gt;</c> is forced and the
-    /// answer follows (they count toward <see cref="MaxTokens"/>). Null: no limit. Applies when the prompt opens a think block.</summary>
+    /// <summary>The most tokens a thinking model's reasoning may hold: at that length a line break and <c>&lt;/longcat_think&gt;</c>
+    /// are forced (the line break is the budget's last token; the forced tokens do not count toward <see cref="MaxTokens"/>) and
+    /// the answer follows. Null: no limit. Applies when the prompt opens a think block.</summary>
     public int? ThinkingBudget { get; init; }
     /// <summary>Further variables for the model's chat template (Hugging Face's <c>chat_template_kwargs</c>, e.g.
     /// <c>save_history_reasoning_content</c>): null, bool, string, numbers or <see cref="System.Text.Json.JsonElement"/>.</summary>
     public IReadOnlyDictionary<string, object?>? ChatTemplateArguments { get; init; }
+
+    /// <summary>Heavy Thinking for a chat request: several reasoning paths in parallel, then a summary over their answers that
+    /// streams as the response (the paths stream as <see cref="GenerationUpdate.Path"/> updates). Null: one path.</summary>
+    public HeavyThinkingOptions? HeavyThinking { get; init; }
 
     /// <summary>The sampler's settings.</summary>
     internal SamplingOptions ToSampling() => new()
@@ -76,6 +81,7 @@ public sealed record GenerationOptions
                 if (!names.Add(tool.Name)) throw new ArgumentException($"Tools[{i}]: a tool named '{tool.Name}' is already offered; names must be unique.", nameof(Tools));
             }
         }
+        HeavyThinking?.Validate();
         if (ThinkingBudget is < 0) throw new ArgumentOutOfRangeException(nameof(ThinkingBudget), ThinkingBudget, "ThinkingBudget must not be negative (null: no limit).");
         if (ChatTemplateArguments is not null)
             foreach (var (name, value) in ChatTemplateArguments)
@@ -140,6 +146,9 @@ public sealed record GenerationUpdate
     /// <c>&lt;/longcat_think&gt;</c>, without the tags and the line breaks around them); empty for other models and once the
     /// answer has begun.</summary>
     public string Reasoning { get; init; } = "";
+    /// <summary>For Heavy Thinking: what one of the parallel paths wrote in this step (<see cref="Text"/> and <see cref="Reasoning"/>
+    /// are then empty: they carry the summary, which is the response). Null otherwise.</summary>
+    public PathUpdate? Path { get; init; }
     /// <summary>Token ids generated in this step.</summary>
     public IReadOnlyList<int> TokenIds { get; init; } = [];
     /// <summary>Set on the last update.</summary>

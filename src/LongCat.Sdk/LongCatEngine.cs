@@ -291,6 +291,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(messages);
         options ??= new GenerationOptions();
         options.Validate();
+        if (options.HeavyThinking is { } heavy) return HeavyThinking(messages, options, heavy, cancellationToken);
         var tokenizer = RequireTokenizer();
         var tools = options.Tools is { Count: > 0 } offered ? offered : null;
         if (tools is not null && options.ToolChoice.Mode == ToolChoiceMode.None)
@@ -311,11 +312,33 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                     : constraint);
         }
         if (reasoning)
-            constraint = new ReasoningConstraint(_thinkTags!.Value.Close, [.. tokenizer.Encode("\n", parseSpecialTokens: false), _thinkTags.Value.Close],
-                options.ThinkingBudget, constraint);
+            constraint = new ReasoningConstraint(_thinkTags!.Value.Close, tokenizer.Encode("\n", parseSpecialTokens: false), options.ThinkingBudget, constraint);
         var output = new OutputPipeline(Tokenizer, options.StopSequences, tools is null ? null : syntax.Reader(tools),
             _thinkTags is { } t ? (reasoning, t.Close) : null);
         return Generate(ids, options, output, constraint, cancellationToken);
+    }
+
+    // The paths (each validated and admitted now, so a bad request throws at the call), then the summary over their answers.
+    private HeavyThinkingRun HeavyThinking(IReadOnlyList<LongCatMessage> messages, GenerationOptions options, HeavyThinkingOptions heavy,
+        CancellationToken cancellationToken)
+    {
+        if (options.Tools is { Count: > 0 })
+            throw new ArgumentException("HeavyThinking with Tools is not supported: the paths would each call tools; run the tool loop without it.", nameof(options));
+        var (questionIndex, question) = HeavyThinkingRun.LastUserTurn(messages);
+        int seed = options.Seed ?? Random.Shared.Next();
+        var paths = new IAsyncEnumerable<GenerationUpdate>[heavy.Paths];
+        for (int i = 0; i < paths.Length; i++)
+        {
+            var path = options with
+            {
+                HeavyThinking = null, Constraint = null, Temperature = heavy.Temperature, TopP = heavy.TopP,
+                Seed = unchecked(seed + i), MaxTokens = heavy.PathMaxTokens ?? options.MaxTokens,
+            };
+            paths[i] = ChatAsync(messages, path, cancellationToken);
+        }
+        var summaryOptions = options with { HeavyThinking = null };
+        return new HeavyThinkingRun(paths, answers =>
+            ChatAsync([.. messages.Take(questionIndex), LongCatMessage.User(heavy.SummaryPrompt(question, answers))], summaryOptions, cancellationToken));
     }
 
     /// <summary>Whether the prompt's last think-block tag opens one (its generation prompt starts the reasoning). Decided on token

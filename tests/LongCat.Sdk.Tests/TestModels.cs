@@ -27,6 +27,23 @@ internal static class TestModels
         return File.Exists(Path.Combine(dir, "config.json")) && File.Exists(Path.Combine(dir, "tokenizer.json")) ? dir : null;
     }
 
+    /// <summary>The bundled thinking demo model's folder (models/longcat-thinking-demo, or LONGCAT_THINKING_MODEL's), or null when
+    /// this checkout has none.</summary>
+    public static string? ThinkingDemoModel()
+    {
+        string? dir = Environment.GetEnvironmentVariable("LONGCAT_THINKING_MODEL");
+        if (string.IsNullOrEmpty(dir))
+        {
+            if (Fixtures.RepoRoot() is not { } root) return null;
+            dir = Path.Combine(root, "models", "longcat-thinking-demo");
+        }
+        return File.Exists(Path.Combine(dir, "config.json")) && File.Exists(Path.Combine(dir, "tokenizer.json")) ? dir : null;
+    }
+
+    /// <summary>The thinking demo model's folder, or an inconclusive result naming the missing model.</summary>
+    public static string RequireThinkingDemo() =>
+        ThinkingDemoModel() ?? throw new AssertInconclusiveException("models/longcat-thinking-demo is not in this checkout.");
+
     /// <summary>The demo model loaded (for a class's ClassInitialize), or null when this checkout has none.</summary>
     public static async Task<LongCatEngine?> LoadDemoAsync(LongCatOptions? options = null) =>
         DemoModel() is { } dir ? await LongCatEngine.LoadAsync(dir, options) : null;

@@ -108,10 +108,16 @@ public sealed class LongCatChatClient : IChatClient
         CancellationToken cancellationToken = default)
     {
         var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
-        if (response.Messages.LastOrDefault() is { } answer && response.AdditionalProperties is { } properties)
+        if (response.Messages.LastOrDefault() is { } answer)
         {
-            answer.AdditionalProperties ??= [];
-            foreach (var (key, value) in properties) answer.AdditionalProperties[key] = value;
+            if (response.AdditionalProperties is { } properties)
+            {
+                answer.AdditionalProperties ??= [];
+                foreach (var (key, value) in properties) answer.AdditionalProperties[key] = value;
+            }
+            // Semantic Kernel's bridge drops TextReasoningContent but keeps the raw representation as InnerContent: the
+            // message's contents, from which LongCatChatCompletionService restores the reasoning.
+            if (answer.RawRepresentation is null && answer.Contents.OfType<TextReasoningContent>().Any()) answer.RawRepresentation = answer.Contents.ToList();
         }
         return response;
     }

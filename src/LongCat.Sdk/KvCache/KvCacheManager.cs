@@ -74,6 +74,13 @@ internal sealed class KvCacheManager
     /// <summary>Forgets positions from <paramref name="tokens"/> on and releases the blocks past them (speculative rollback).</summary>
     public void Truncate(BlockTable table, int tokens) => table.Truncate(_pool, tokens);
 
+    /// <summary>Offers the full blocks of <paramref name="tokens"/> (a running sequence's prefix, already computed) to the prefix
+    /// cache, which takes its own reference on each; the table keeps its blocks.</summary>
+    public void Share(BlockTable table, ReadOnlySpan<int> tokens)
+    {
+        if (_prefix is not null) _prefix.Register(tokens, table.Blocks, Math.Min(table.TokenCount, tokens.Length));
+    }
+
     /// <summary>
     /// Releases every block of <paramref name="table"/>; with <paramref name="tokens"/>, the full blocks of its first
     /// <paramref name="cachedTokens"/> positions are offered to the prefix cache first (they are keyed by those tokens).

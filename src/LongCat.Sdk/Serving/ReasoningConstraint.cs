@@ -2,16 +2,19 @@ namespace LongCat.Sdk.Serving;
 
 /// <summary>
 /// A thinking model's output: reasoning, <c>&lt;/longcat_think&gt;</c>, then the answer. The reasoning is free, up to a budget
-/// of tokens: once the model has written that many, the closing (a line break and <c>&lt;/longcat_think&gt;</c>) is forced and
-/// the answer follows. The answer is held to <paramref name="answer"/> (a tool call's grammar, an output schema), which sees
-/// only the answer's tokens.
+/// of tokens: when the model has written all but the closing's share of it, the closing (a line break and
+/// <c>&lt;/longcat_think&gt;</c>) is forced, so exactly <paramref name="budget"/> tokens precede the end tag, and the answer
+/// follows. The answer is held to <paramref name="answer"/> (a tool call's grammar, an output schema), which sees only the
+/// answer's tokens.
 /// </summary>
 /// <param name="endToken">The id of <c>&lt;/longcat_think&gt;</c>.</param>
-/// <param name="closing">The tokens forced when the budget runs out, ending with <paramref name="endToken"/>.</param>
-/// <param name="budget">The most tokens the model may write inside its reasoning; null: no limit.</param>
+/// <param name="lineBreak">The tokens of the line break the format puts before the end tag (forced with it when the budget allows).</param>
+/// <param name="budget">The most tokens the reasoning may hold before the end tag; null: no limit.</param>
 /// <param name="answer">The constraint of the answer; null: free.</param>
-internal sealed class ReasoningConstraint(int endToken, int[] closing, int? budget, TokenConstraint? answer) : TokenConstraint
+internal sealed class ReasoningConstraint(int endToken, int[] lineBreak, int? budget, TokenConstraint? answer) : TokenConstraint
 {
+    private readonly int[] _closing = budget is int b && b >= lineBreak.Length ? [.. lineBreak, endToken] : [endToken];
+
     private enum Kind : byte { Reasoning, Closing, End, Answer }
 
     private readonly List<Kind> _history = [];
@@ -19,24 +22,24 @@ internal sealed class ReasoningConstraint(int endToken, int[] closing, int? budg
     private int _closingAt;             // forced closing tokens accepted so far
     private bool _inAnswer;
 
-    /// <summary>Tokens the model wrote inside its reasoning so far.</summary>
-    public int ReasoningTokens => _reasoningTokens;
+    /// <summary>Tokens of the reasoning so far (the model's and a forced line break), the end tag excluded.</summary>
+    public int ReasoningTokens => _reasoningTokens + Math.Min(_closingAt, _closing.Length - 1);
 
     public override bool IsComplete => _inAnswer && (answer is null || answer.IsComplete);
 
-    private bool Closing => !_inAnswer && budget is int b && _reasoningTokens >= b;
+    private bool Closing => !_inAnswer && budget is int b && _reasoningTokens + _closing.Length - 1 >= b;
 
     public override IReadOnlyList<int> ForcedTokens()
     {
         if (_inAnswer) return answer?.ForcedTokens() ?? [];
-        return Closing ? closing[_closingAt..] : [];
+        return Closing ? _closing[_closingAt..] : [];
     }
 
     public override bool FillNextTokenBitmask(Span<uint> bitmask)
     {
         if (_inAnswer) return answer?.FillNextTokenBitmask(bitmask) ?? false;
         if (!Closing) return false;
-        int token = closing[_closingAt];
+        int token = _closing[_closingAt];
         bitmask.Clear();
         bitmask[token / 32] |= 1u << (token % 32);
         return true;
@@ -57,8 +60,8 @@ internal sealed class ReasoningConstraint(int endToken, int[] closing, int? budg
         }
         if (Closing)
         {
-            if (token != closing[_closingAt])
-                throw new InvalidOperationException($"Token {token} is not the forced closing of the reasoning (expected {closing[_closingAt]}).");
+            if (token != _closing[_closingAt])
+                throw new InvalidOperationException($"Token {token} is not the forced closing of the reasoning (expected {_closing[_closingAt]}).");
             _closingAt++;
             _history.Add(Kind.Closing);
             if (token == endToken) _inAnswer = true;
@@ -90,7 +93,7 @@ internal sealed class ReasoningConstraint(int endToken, int[] closing, int? budg
                 case Kind.End: _inAnswer = false; break;
                 case Kind.Closing:
                     _closingAt--;
-                    if (_inAnswer) _inAnswer = false;        // the end token was the last of the closing
+                    _inAnswer = false;                       // the end token is the closing's last
                     break;
             }
         }

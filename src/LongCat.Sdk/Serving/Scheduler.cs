@@ -86,9 +86,17 @@ internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSe
     }
 
     /// <summary>The forward wrote every row of the plan: each entry's positions are now in the cache.</summary>
+    /// <remarks>A prompt whose prefill this step completes offers its full blocks to the prefix cache at once, not only when it
+    /// ends: requests that share it and arrive while it runs (the paths of Heavy Thinking, one system prompt across many
+    /// chats) reuse its blocks instead of computing them again.</remarks>
     public void Commit(StepPlan plan)
     {
-        foreach (var e in plan.Entries) kv.Commit(e.Sequence.Blocks, e.Start + e.Rows);
+        foreach (var e in plan.Entries)
+        {
+            var s = e.Sequence;
+            kv.Commit(s.Blocks, e.Start + e.Rows);
+            if (e.Start < s.PromptLength && e.Start + e.Rows >= s.PromptLength) kv.Share(s.Blocks, s.Prompt);
+        }
     }
 
     /// <summary>Grows a running sequence's blocks to hold <paramref name="tokens"/> positions without preempting anyone

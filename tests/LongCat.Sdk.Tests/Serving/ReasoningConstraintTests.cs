@@ -13,10 +13,8 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Budget_AfterThatManyTokens_TheClosingIsForced()
     {
-        var c = new ReasoningConstraint(End, [Newline, End], budget: 3, answer: null);
-        foreach (int t in new[] { 1, 2 }) { Assert.AreEqual(0, Forced(c).Length); c.Accept(t); }
-        Assert.AreEqual(0, Forced(c).Length, "the third token is still the model's");
-        c.Accept(3);
+        var c = new ReasoningConstraint(End, [Newline], budget: 3, answer: null);
+        foreach (int t in new[] { 1, 2 }) { Assert.AreEqual(0, Forced(c).Length, "the model's tokens"); c.Accept(t); }
 
         CollectionAssert.AreEqual(new[] { Newline, End }, Forced(c));
         var mask = new uint[4];
@@ -26,13 +24,23 @@ public sealed class ReasoningConstraintTests
         CollectionAssert.AreEqual(new[] { End }, Forced(c));
         c.Accept(End);
         Assert.IsTrue(c.IsComplete);
-        Assert.AreEqual(3, c.ReasoningTokens);
+        Assert.AreEqual(3, c.ReasoningTokens, "the model's two and the forced line break");
+    }
+
+    [TestMethod]
+    public void Budget_TooSmallForTheLineBreak_OnlyTheEndTagIsForced()
+    {
+        var c = new ReasoningConstraint(End, [Newline], budget: 0, answer: null);
+        CollectionAssert.AreEqual(new[] { End }, Forced(c));
+        c.Accept(End);
+        Assert.AreEqual(0, c.ReasoningTokens);
+        Assert.IsTrue(c.IsComplete);
     }
 
     [TestMethod]
     public void NoBudget_TheModelClosesWhenItWants()
     {
-        var c = new ReasoningConstraint(End, [Newline, End], budget: null, answer: null);
+        var c = new ReasoningConstraint(End, [Newline], budget: null, answer: null);
         for (int i = 0; i < 1000; i++) c.Accept(5);
         Assert.AreEqual(0, Forced(c).Length);
         c.Accept(End);
@@ -42,7 +50,7 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Budget_ModelClosesEarly_NothingForced()
     {
-        var c = new ReasoningConstraint(End, [Newline, End], budget: 16, answer: null);
+        var c = new ReasoningConstraint(End, [Newline], budget: 16, answer: null);
         c.Accept(1);
         c.Accept(End);
         Assert.IsTrue(c.IsComplete);
@@ -53,7 +61,7 @@ public sealed class ReasoningConstraintTests
     public void Answer_ConstraintSeesOnlyTheAnswersTokens()
     {
         var answer = new TokenTrieConstraint([[7, 8]]);
-        var c = new ReasoningConstraint(End, [Newline, End], budget: 1, answer);
+        var c = new ReasoningConstraint(End, [Newline], budget: 2, answer);
         Assert.IsFalse(c.FillNextTokenBitmask(new uint[4]), "reasoning is free");
         c.Accept(1);
         c.Accept(Newline);
@@ -70,7 +78,7 @@ public sealed class ReasoningConstraintTests
     public void Rollback_AcrossTheEndOfTheReasoning_RestoresEveryState()
     {
         var answer = new TokenTrieConstraint([[7, 8]]);
-        var c = new ReasoningConstraint(End, [Newline, End], budget: 2, answer);
+        var c = new ReasoningConstraint(End, [Newline], budget: 3, answer);
         foreach (int t in new[] { 1, 2, Newline, End, 7 }) c.Accept(t);
 
         c.Rollback(3);                                       // 7, End, Newline
@@ -87,7 +95,7 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Accept_AnotherTokenWhereTheClosingIsForced_Throws()
     {
-        var c = new ReasoningConstraint(End, [Newline, End], budget: 0, answer: null);
+        var c = new ReasoningConstraint(End, [Newline], budget: 1, answer: null);
         Assert.ThrowsExactly<InvalidOperationException>(() => c.Accept(5));
     }
 }

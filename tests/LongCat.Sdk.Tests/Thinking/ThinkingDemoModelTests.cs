@@ -1,0 +1,279 @@
+using System.Text;
+using System.Text.Json;
+using LongCat.Sdk.AI;
+using LongCat.Sdk.SemanticKernel;
+using LongCat.Sdk.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.SemanticKernel;
+using DescriptionAttribute = System.ComponentModel.DescriptionAttribute;
+using FunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
+using TextContent = Microsoft.Extensions.AI.TextContent;
+
+#pragma warning disable SKEXP0110 // Semantic Kernel's reasoning contents are marked experimental
+
+namespace LongCat.Sdk.Tests.Thinking;
+
+/// <summary>
+/// The 2601 format end to end on the thinking demo model (a real checkpoint trained to reason in <c>&lt;longcat_think&gt;</c> and
+/// call tools in XML): reasoning and answer arrive apart through the engine, IChatClient and Semantic Kernel; a thinking budget
+/// ends the reasoning at its length; an XML call's int, string and object arguments arrive typed and are invoked; Heavy Thinking
+/// shares its prompt's KV blocks across paths and summarizes. What the model wrote goes to the test output.
+/// </summary>
+[TestClass]
+public sealed class ThinkingDemoModelTests
+{
+    private static LongCatEngine? _engine;
+    private static readonly GenerationOptions Greedy = new() { Temperature = 0, MaxTokens = 160 };
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [ClassInitialize]
+    public static async Task Load(TestContext _)
+    {
+        // Blocks of 16 tokens: the Heavy Thinking test's prompt fills whole blocks the paths can share.
+        if (TestModels.ThinkingDemoModel() is { } dir) _engine = await LongCatEngine.LoadAsync(dir, new LongCatOptions { KvBlockSize = 16 });
+    }
+
+    [ClassCleanup]
+    public static async Task Unload()
+    {
+        if (_engine is not null) await _engine.DisposeAsync();
+    }
+
+    private static LongCatEngine Engine => _engine ?? throw new AssertInconclusiveException("models/longcat-thinking-demo is not in this checkout.");
+
+    private static async Task<(string Reasoning, string Text, List<int> Ids, List<GenerationUpdate> Updates)> Chat(string question, GenerationOptions options)
+    {
+        var updates = new List<GenerationUpdate>();
+        await foreach (var u in Engine.ChatAsync([LongCatMessage.User(question)], options)) updates.Add(u);
+        return (string.Concat(updates.Select(u => u.Reasoning)), string.Concat(updates.Select(u => u.Text)), [.. updates.SelectMany(u => u.TokenIds)], updates);
+    }
+
+    [TestMethod]
+    public async Task ChatAsync_ReasoningThenAnswer_ArriveApart()
+    {
+        var (reasoning, text, _, updates) = await Chat("Who are you?", Greedy);
+        TestContext.WriteLine($"reasoning: '{reasoning}'\nanswer: '{text}'");
+
+        Assert.AreEqual(FinishReason.Stop, updates[^1].FinishReason, text);
+        Assert.IsGreaterThan(0, reasoning.Length);
+        Assert.IsGreaterThan(0, text.Length);
+        Assert.IsFalse(reasoning.Contains("longcat_", StringComparison.Ordinal) || text.Contains("longcat_", StringComparison.Ordinal), "no tag reaches either stream");
+        int firstReasoning = updates.FindIndex(u => u.Reasoning.Length > 0), firstText = updates.FindIndex(u => u.Text.Length > 0);
+        Assert.IsLessThan(firstText, firstReasoning, "the reasoning streams first");
+        Assert.IsTrue(updates.Skip(firstText + 1).All(u => u.Reasoning.Length == 0), "no reasoning after the answer began");
+        var usage = updates[^1].Usage!;
+        Assert.IsTrue(usage.ReasoningTokens > 0 && usage.ReasoningTokens < usage.CompletionTokens, $"{usage.ReasoningTokens} of {usage.CompletionTokens}");
+    }
+
+    [TestMethod]
+    public async Task ThinkingBudget16_TheReasoningEndsAt16TokensAndTheAnswerFollows()
+    {
+        var tokenizer = Engine.Tokenizer!;
+        var (reasoning, text, ids, updates) = await Chat("Continue: In the beginning God", Greedy with { ThinkingBudget = 16 });
+        TestContext.WriteLine($"reasoning: '{reasoning}'\nanswer: '{text}'");
+
+        Assert.AreEqual(16, updates[^1].Usage!.ReasoningTokens);
+        Assert.AreEqual(tokenizer.TokenToId("</longcat_think>"), ids[16], "the end tag follows the 16 reasoning tokens");
+        CollectionAssert.AreEqual(tokenizer.Encode("\n", parseSpecialTokens: false), ids.GetRange(15, 1), "the budget's last token is the forced line break");
+        Assert.IsGreaterThan(0, reasoning.Length);
+        Assert.IsGreaterThan(0, text.Trim().Length, "an answer follows the forced end of the reasoning");
+        var (unbounded, _, _, _) = await Chat("Continue: In the beginning God", Greedy);
+        Assert.IsGreaterThan(reasoning.Length, unbounded.Length, "without the budget the model reasons longer");
+    }
+
+    [TestMethod]
+    public async Task EnableThinkingFalse_AnAnswerWithoutReasoning()
+    {
+        var (reasoning, text, _, updates) = await Chat("Who are you?", Greedy with { EnableThinking = false });
+        TestContext.WriteLine($"answer: '{text}'");
+
+        Assert.AreEqual("", reasoning);
+        Assert.AreEqual(0, updates[^1].Usage!.ReasoningTokens);
+        Assert.IsGreaterThan(0, text.Length);
+        Assert.IsFalse(text.Contains("longcat_", StringComparison.Ordinal), text);
+    }
+
+    [TestMethod]
+    public async Task ChatClient_ReasoningIsTextReasoningContent()
+    {
+        var client = Engine.AsIChatClient(Greedy);
+
+        var response = await client.GetResponseAsync("Who are you?");
+        var hidden = await client.GetResponseAsync("Who are you?", new ChatOptions { Reasoning = new ReasoningOptions { Output = ReasoningOutput.None } });
+        var off = await client.GetResponseAsync("Who are you?", new ChatOptions { Reasoning = new ReasoningOptions { Effort = ReasoningEffort.None } });
+
+        var contents = response.Messages.Single().Contents;
+        Assert.IsGreaterThan(0, contents.OfType<TextReasoningContent>().Sum(r => r.Text.Length));
+        Assert.AreEqual(response.Text, string.Concat(contents.OfType<TextContent>().Select(t => t.Text)));
+        Assert.IsFalse(response.Text.Contains("longcat_", StringComparison.Ordinal), response.Text);
+        Assert.IsGreaterThan(0, response.Usage!.ReasoningTokenCount ?? 0);
+        Assert.AreEqual(response.Text, hidden.Text, "hiding the reasoning does not change the answer");
+        Assert.IsEmpty(hidden.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>());
+        Assert.IsEmpty(off.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>());
+    }
+
+    [TestMethod]
+    public async Task SemanticKernel_ReasoningIsKeptApartFromTheAnswer()
+    {
+        var service = new LongCatChatCompletionService(Engine, Greedy);
+        var history = new Microsoft.SemanticKernel.ChatCompletion.ChatHistory();
+        history.AddUserMessage("Who are you?");
+
+        var answer = (await service.GetChatMessageContentsAsync(history)).Single();
+        var streamed = new List<StreamingChatMessageContent>();
+        await foreach (var chunk in service.GetStreamingChatMessageContentsAsync(history)) streamed.Add(chunk);
+        TestContext.WriteLine($"items: {string.Join(", ", answer.Items.Select(i => i.GetType().Name))}; content '{answer.Content}'");
+
+        Assert.IsGreaterThan(0, answer.Items.OfType<ReasoningContent>().Sum(r => r.Text?.Length ?? 0), "reasoning as ReasoningContent");
+        Assert.IsFalse(string.IsNullOrEmpty(answer.Content), "an answer");
+        Assert.IsFalse(answer.Content.Contains("longcat_", StringComparison.Ordinal), answer.Content);
+        Assert.IsGreaterThan(0, streamed.SelectMany(c => c.Items).OfType<StreamingReasoningContent>().Sum(r => r.Text?.Length ?? 0));
+        Assert.AreEqual(answer.Content, string.Concat(streamed.Select(c => c.Content)), "the streamed text is the answer alone");
+    }
+
+    // The model's trained tool set, as the tool declaration shows it.
+    private const string ReminderSchema = """
+        {"type": "object", "properties": {"minutes": {"type": "integer", "description": "Minutes from now."}, "message": {"type": "string", "description": "What to remind."},
+         "options": {"type": "object", "description": "Reminder options.", "properties": {"repeat": {"type": "boolean"}, "sound": {"type": "string"}}}},
+         "required": ["minutes", "message", "options"]}
+        """;
+
+    private sealed class SchemaFunction(string name, string description, string schema, Func<AIFunctionArguments, object?> body) : AIFunction
+    {
+        public override string Name => name;
+        public override string Description => description;
+        public override JsonElement JsonSchema { get; } = JsonDocument.Parse(schema).RootElement.Clone();
+        protected override ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken) => ValueTask.FromResult(body(arguments));
+    }
+
+    private static AIFunction[] ToolSet(List<AIFunctionArguments> reminders) =>
+    [
+        new SchemaFunction("Clock-GetCurrentTime", "Get the current time in a city.",
+            """{"type": "object", "required": ["city"], "properties": {"city": {"type": "string", "description": "The city, e.g. Paris"}}}""", _ => "14:30"),
+        new SchemaFunction("Calculator-Add", "Add two numbers.",
+            """{"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}""", _ => 42),
+        new SchemaFunction("Reminder-Create", "Create a reminder.", ReminderSchema, a => { reminders.Add(a); return "Reminder set."; }),
+    ];
+
+    [TestMethod]
+    public async Task XmlToolCall_IntStringAndObject_ParsedTypedAndInvokedByFunctionInvocation()
+    {
+        var reminders = new List<AIFunctionArguments>();
+        var raw = await Engine.AsIChatClient(Greedy).GetResponseAsync("Remind me to pray in 15 minutes.", new ChatOptions { Tools = ToolSet([]) });
+        var call = raw.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
+        TestContext.WriteLine($"call: {call.Name}({JsonSerializer.Serialize(call.Arguments)}); reasoning: '{string.Concat(raw.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text))}'");
+
+        Assert.AreEqual(ChatFinishReason.ToolCalls, raw.FinishReason);
+        Assert.IsNull(call.Exception);
+        Assert.AreEqual("Reminder-Create", call.Name);
+        Assert.AreEqual(JsonValueKind.Number, ((JsonElement)call.Arguments!["minutes"]!).ValueKind);
+        Assert.AreEqual(JsonValueKind.String, ((JsonElement)call.Arguments!["message"]!).ValueKind);
+        Assert.AreEqual(JsonValueKind.Object, ((JsonElement)call.Arguments!["options"]!).ValueKind);
+
+        var client = Engine.AsIChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
+        var response = await client.GetResponseAsync("Remind me to pray in 15 minutes.", new ChatOptions { Tools = ToolSet(reminders) });
+        TestContext.WriteLine($"answer after the call: '{response.Text}'");
+
+        var arguments = reminders.Single();
+        Assert.IsTrue(((JsonElement)arguments["minutes"]!).TryGetInt32(out _), "minutes is an integer");
+        Assert.AreEqual(JsonValueKind.Object, ((JsonElement)arguments["options"]!).ValueKind);
+        Assert.AreEqual(ChatFinishReason.Stop, response.FinishReason);
+        Assert.IsFalse(response.Text.Contains("longcat_", StringComparison.Ordinal), response.Text);
+    }
+
+    public sealed class ReminderOptions
+    {
+        [System.Text.Json.Serialization.JsonPropertyName("repeat")] public bool Repeat { get; set; }
+        [System.Text.Json.Serialization.JsonPropertyName("sound")] public string? Sound { get; set; }
+    }
+
+    public sealed class Reminder
+    {
+        public List<(int Minutes, string Message, ReminderOptions Options)> Calls { get; } = [];
+
+        [KernelFunction, Description("Create a reminder.")]
+        public string Create([Description("Minutes from now.")] int minutes, [Description("What to remind.")] string message,
+            [Description("Reminder options.")] ReminderOptions options)
+        {
+            Calls.Add((minutes, message, options));
+            return "Reminder set.";
+        }
+    }
+
+    [TestMethod]
+    public async Task XmlToolCall_SemanticKernelAutoFunctionCalling_BindsTheTypedArguments()
+    {
+        var reminder = new Reminder();
+        var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, Greedy);
+        builder.Plugins.AddFromObject(reminder, "Reminder");
+        var kernel = builder.Build();
+
+        var answer = await kernel.InvokePromptAsync("Remind me to pray in 15 minutes.",
+            new KernelArguments(new LongCatPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }));
+        TestContext.WriteLine($"calls: {string.Join(", ", reminder.Calls.Select(c => $"({c.Minutes}, {c.Message}, repeat {c.Options.Repeat}, sound {c.Options.Sound})"))} -> '{answer}'");
+
+        Assert.IsNotEmpty(reminder.Calls, answer.ToString());
+        Assert.IsNotNull(reminder.Calls[0].Options, "the object argument bound to its class");
+    }
+
+    [TestMethod]
+    public async Task HeavyThinking_FourPaths_ShareThePromptsBlocksAndSummarize()
+    {
+        var before = Engine.Statistics;
+        LongCatMessage[] conversation =
+        [
+            LongCatMessage.System("You are LongCat thinking demo. Think before you answer, then answer in one sentence."),
+            LongCatMessage.User("What is 12 plus 30?"),
+        ];
+        int promptTokens = Engine.TokenizeChat(conversation).Count;
+        var updates = new List<GenerationUpdate>();
+        await foreach (var u in Engine.ChatAsync(conversation, Greedy with { Seed = 7, HeavyThinking = new HeavyThinkingOptions(4) { PathMaxTokens = 120 } }))
+            updates.Add(u);
+
+        var paths = updates.Where(u => u.Path is not null).GroupBy(u => u.Path!.Index).ToDictionary(g => g.Key, g => g.ToList());
+        foreach (var (index, p) in paths)
+            TestContext.WriteLine($"path {index}: '{string.Concat(p.Select(u => u.Path!.Text))}' ({p[^1].Path!.Usage?.CompletionTokens} tokens)");
+        string summary = string.Concat(updates.Select(u => u.Text));
+        TestContext.WriteLine($"summary reasoning: '{string.Concat(updates.Select(u => u.Reasoning))}'\nsummary: '{summary}'");
+
+        CollectionAssert.AreEquivalent(new[] { 0, 1, 2, 3 }, paths.Keys.ToArray());
+        Assert.IsTrue(paths.Values.All(p => p[^1].Path!.FinishReason is FinishReason.Stop or FinishReason.Length), "every path finished");
+        int shared = promptTokens / Engine.Options.KvBlockSize * Engine.Options.KvBlockSize;
+        Assert.IsGreaterThan(0, shared, "the prompt fills at least one block");
+        Assert.IsGreaterThanOrEqualTo(3L * shared, Engine.Statistics.PrefixCacheHitTokens - before.PrefixCacheHitTokens,
+            "paths 2-4 start from path 1's prompt blocks");
+        Assert.IsNotNull(updates[^1].FinishReason);
+        Assert.AreNotEqual(FinishReason.Cancelled, updates[^1].FinishReason);
+        Assert.IsGreaterThan(0, summary.Length, "the summary is the answer");
+        Assert.IsTrue(updates.TakeWhile(u => u.Path is not null).Count() >= paths.Values.Sum(p => p.Count), "the summary streams after the paths");
+    }
+
+    [TestMethod]
+    public async Task HeavyThinking_Cancelled_EndsEveryPath()
+    {
+        using var cts = new CancellationTokenSource();
+        var updates = new List<GenerationUpdate>();
+        int free = Engine.FreeKvBlocks;
+        await foreach (var u in Engine.ChatAsync([LongCatMessage.User("Who are you?")],
+                           Greedy with { MaxTokens = 400, HeavyThinking = new HeavyThinkingOptions(4) }, cts.Token))
+        {
+            updates.Add(u);
+            if (updates.Count(x => x.Path is not null) == 12) cts.Cancel();
+        }
+
+        Assert.AreEqual(FinishReason.Cancelled, updates[^1].FinishReason);
+        Assert.IsFalse(updates.Any(u => u.Text.Length > 0), "no summary after a cancel");
+        for (int i = 0; i < 100 && Engine.FreeKvBlocks < free; i++) await Task.Delay(10);
+        Assert.AreEqual(free, Engine.FreeKvBlocks, "every path gave its blocks back");
+    }
+
+    [TestMethod]
+    public void HeavyThinking_BadOptions_ThrowAtTheCall()
+    {
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Engine.ChatAsync([LongCatMessage.User("q")], Greedy with { HeavyThinking = new HeavyThinkingOptions(1) }));
+        Assert.ThrowsExactly<ArgumentException>(() => Engine.ChatAsync([LongCatMessage.System("s")], Greedy with { HeavyThinking = new HeavyThinkingOptions(2) }));
+        Assert.ThrowsExactly<ArgumentException>(() => Engine.ChatAsync([LongCatMessage.User("q")],
+            Greedy with { HeavyThinking = new HeavyThinkingOptions(2), Tools = [ToolDefinition.Create("f", "d", "{}")] }));
+    }
+}
