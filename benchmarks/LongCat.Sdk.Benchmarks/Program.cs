@@ -26,6 +26,13 @@ if (args.Length > 0 && args[0] == "lite-width")
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);
     return;
 }
+if (args.Length > 0 && args[0] == "heavy-thinking")
+{
+    // heavy-thinking [paths [tokens [rounds [model]]]]
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    LongCat.Sdk.Benchmarks.HeavyThinkingBench.Run(args.Length > 4 ? args[4] : null, Arg(1, 4), Arg(2, 128), Arg(3, 5));
+    return;
+}
 if (args.Length > 0 && args[0] == "quick-constraint")
 {
     LongCat.Sdk.Benchmarks.QuickConstraint.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 256);

@@ -58,8 +58,9 @@ internal sealed class AddedTokenMatcher
     /// <param name="text">The text.</param>
     /// <param name="parseSpecialTokens">Whether special tokens are recognised at all.</param>
     /// <param name="output">Receives the segments.</param>
-    /// <param name="plainText">Sorted, non-overlapping [start, end) ranges of <paramref name="text"/> where no special token may
-    /// match: a special token whose text overlaps one stays plain text (untrusted content inside a trusted template).</param>
+    /// <param name="plainText">Sorted, non-overlapping [start, end) ranges of <paramref name="text"/> where no added token may
+    /// match: an added token, special or not, whose text overlaps one stays plain text (untrusted content inside a trusted
+    /// template: a message that types <c>&lt;longcat_tool_response&gt;</c> gets the characters, not the tag).</param>
     public void Split(ReadOnlyMemory<char> text, bool parseSpecialTokens, List<TextSegment> output, ReadOnlySpan<(int Start, int End)> plainText = default)
     {
         var span = text.Span;
@@ -74,7 +75,7 @@ internal sealed class AddedTokenMatcher
             pos = at + length;                              // the automaton resumes after the match, used or not
             var token = _tokens[index];
             int start = at, stop = at + length;
-            if (token.Special && (!parseSpecialTokens || Overlaps(plainText, at, at + length))) continue;
+            if ((token.Special && !parseSpecialTokens) || Overlaps(plainText, at, at + length)) continue;
             if (token.SingleWord && (EndsWithWordChar(span[..start]) || StartsWithWordChar(span[stop..]))) continue;
             if (token.LeftStrip)
             {

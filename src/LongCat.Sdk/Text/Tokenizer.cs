@@ -153,9 +153,9 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
     }
 
     /// <summary>
-    /// Token ids of a prompt that mixes trusted markup with untrusted content: special tokens are recognised everywhere except
-    /// where their text overlaps one of <paramref name="plainTextRanges"/>, which is encoded as plain text. So a user who types
-    /// <c>&lt;/longcat_s&gt;</c> gets the characters, not the end-of-turn token. Everywhere else the ids equal
+    /// Token ids of a prompt that mixes trusted markup with untrusted content: added tokens (special or not) are recognised
+    /// everywhere except where their text overlaps one of <paramref name="plainTextRanges"/>, which is encoded as plain text. So
+    /// a user who types <c>&lt;/longcat_s&gt;</c> or <c>&lt;longcat_tool_response&gt;</c> gets the characters, not the token. Everywhere else the ids equal
     /// <see cref="Encode(string, bool)"/>'s (the ranges change only which special tokens are matched, not where pieces split).
     /// </summary>
     /// <param name="text">The whole prompt.</param>
@@ -193,9 +193,11 @@ public sealed partial class Tokenizer : Microsoft.ML.Tokenizers.Tokenizer
             if (segment.Text.IsEmpty) continue;
             var normalized = _normalizer is null ? segment.Text : _normalizer.Normalize(segment.Text);
             inner.Clear();
-            // Normalization moves offsets, so a segment touching untrusted content matches no normalized special token at all.
-            bool parseInner = parseSpecialTokens && (plainText.IsEmpty || !AddedTokenMatcher.Overlaps(plainText, Offset(segment.Text), Offset(segment.Text) + segment.Text.Length));
-            _normalizedAdded.Split(normalized, parseInner, inner);
+            // Normalization moves offsets, so a segment touching untrusted content matches no normalized added token at all.
+            if (plainText.IsEmpty || !AddedTokenMatcher.Overlaps(plainText, Offset(segment.Text), Offset(segment.Text) + segment.Text.Length))
+                _normalizedAdded.Split(normalized, parseSpecialTokens, inner);
+            else
+                inner.Add(new TextSegment(normalized, -1));
             foreach (var piece in inner)
                 if (piece.IsToken) ids.Add(piece.TokenId);
                 else if (!piece.Text.IsEmpty) PreTokenizeAndEncode(piece.Text, scratch, ids);
