@@ -154,16 +154,7 @@ internal static class OpenAIChatJson
         }
     }
 
-    private static string Kind(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    private static string Kind(JsonElement e) => TokenizerJson.Describe(e.ValueKind);
 
     private static ArgumentException Error(string path, string problem) => new($"{path}: {problem}.");
 }
