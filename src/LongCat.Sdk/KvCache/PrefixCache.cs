@@ -1,8 +1,9 @@
 namespace LongCat.Sdk.KvCache;
 
 /// <summary>
-/// Full KV blocks of finished sequences, keyed by the exact token prefix they hold, so that a later prompt sharing that prefix
-/// (a system prompt, the earlier turns of a chat) skips recomputing it. The cache holds one reference on each block it keeps;
+/// Full KV blocks of prompts (offered when their prefill completes) and of finished sequences, keyed by the exact token prefix
+/// they hold, so that a later prompt sharing that prefix (a system prompt, the earlier turns of a chat, the other paths of
+/// Heavy Thinking) skips recomputing it. The cache holds one reference on each block it keeps;
 /// blocks no sequence uses are evicted least-recently-used first when the pool runs short.
 /// </summary>
 /// <remarks>
