@@ -83,6 +83,15 @@ public sealed class ThinkingDemoModelTests
     }
 
     [TestMethod]
+    public async Task ThinkingBudget_SpeculativeAndPlainGreedy_TheSameTokens()
+    {
+        var (_, _, speculative, _) = await Chat("Continue: In the beginning God", Greedy with { ThinkingBudget = 16, DraftTokens = 1 });
+        var (_, _, plain, _) = await Chat("Continue: In the beginning God", Greedy with { ThinkingBudget = 16, DraftTokens = 0 });
+
+        CollectionAssert.AreEqual(plain, speculative);
+    }
+
+    [TestMethod]
     public async Task EnableThinkingFalse_AnAnswerWithoutReasoning()
     {
         var (reasoning, text, _, updates) = await Chat("Who are you?", Greedy with { EnableThinking = false });
@@ -247,6 +256,22 @@ public sealed class ThinkingDemoModelTests
         Assert.AreNotEqual(FinishReason.Cancelled, updates[^1].FinishReason);
         Assert.IsGreaterThan(0, summary.Length, "the summary is the answer");
         Assert.IsTrue(updates.TakeWhile(u => u.Path is not null).Count() >= paths.Values.Sum(p => p.Count), "the summary streams after the paths");
+    }
+
+    [TestMethod]
+    public async Task HeavyThinking_APathsTokens_AreThoseOfTheSameRequestAlone()
+    {
+        // Batch invariance: path 2, decoded beside three others, writes what its options write alone (seed + 2).
+        var heavy = new HeavyThinkingOptions(3) { PathMaxTokens = 48 };
+        var options = Greedy with { Seed = 11, MaxTokens = 8, HeavyThinking = heavy };
+        var paths = new List<int>();
+        await foreach (var u in Engine.ChatAsync([LongCatMessage.User("Who are you?")], options))
+            if (u.Path?.Index == 2) paths.AddRange(u.TokenIds);
+
+        var alone = Greedy with { Seed = 13, Temperature = heavy.Temperature, TopP = heavy.TopP, MaxTokens = 48 };
+        var (_, _, ids, _) = await Chat("Who are you?", alone);
+
+        CollectionAssert.AreEqual(ids, paths);
     }
 
     [TestMethod]
