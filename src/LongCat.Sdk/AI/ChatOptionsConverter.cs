@@ -14,7 +14,8 @@ namespace LongCat.Sdk.AI;
 /// <item><term>Temperature, TopP, TopK, MaxOutputTokens, PresencePenalty, FrequencyPenalty, StopSequences</term><description>the same-named options.</description></item>
 /// <item><term>Seed</term><description>the seed; a value outside the <see cref="int"/> range is folded into it (the same seed still gives the same output).</description></item>
 /// <item><term>AdditionalProperties</term><description><c>min_p</c>, <c>repetition_penalty</c> (numbers, or strings holding numbers);
-/// <c>enable_thinking</c> (bool), <c>thinking_budget</c> (int), <c>chat_template_kwargs</c> (a dictionary or JSON object); other keys are ignored.</description></item>
+/// <c>enable_thinking</c> (bool), <c>thinking_budget</c> (int), <c>chat_template_kwargs</c> (a dictionary or JSON object),
+/// <c>heavy_thinking</c> (int: Heavy Thinking with that many paths); other keys are ignored.</description></item>
 /// <item><term>Reasoning</term><description>an effort of None turns a thinking model's thinking off, any other effort on
 /// (<see cref="GenerationOptions.EnableThinking"/>; <c>enable_thinking</c> wins when both are given).</description></item>
 /// <item><term>Tools</term><description>every <see cref="AIFunctionDeclaration"/> becomes a <see cref="ToolDefinition"/> with its JSON schema; other tool kinds are not supported.</description></item>
@@ -32,6 +33,7 @@ internal static class ChatOptionsConverter
     public const string EnableThinkingKey = LongCatChatClient.EnableThinkingKey;
     public const string ThinkingBudgetKey = LongCatChatClient.ThinkingBudgetKey;
     public const string ChatTemplateArgumentsKey = LongCatChatClient.ChatTemplateArgumentsKey;
+    public const string HeavyThinkingKey = LongCatChatClient.HeavyThinkingKey;
 
     /// <summary>Thinking on for any effort but <see cref="ReasoningEffort.None"/>, off for it; null when no effort is set.</summary>
     public static bool? ThinkingOf(ReasoningOptions? reasoning) => reasoning?.Effort switch
@@ -102,6 +104,7 @@ internal static class ChatOptionsConverter
             EnableThinking = Flag(options.AdditionalProperties, EnableThinkingKey) ?? ThinkingOf(options.Reasoning) ?? g.EnableThinking,
             ThinkingBudget = Count(options.AdditionalProperties, ThinkingBudgetKey) ?? g.ThinkingBudget,
             ChatTemplateArguments = TemplateArguments(options.AdditionalProperties) ?? g.ChatTemplateArguments,
+            HeavyThinking = Count(options.AdditionalProperties, HeavyThinkingKey) is int paths ? new HeavyThinkingOptions(paths) : g.HeavyThinking,
         };
         if (options.Tools is not { Count: > 0 } tools) return g;
         return g with { Tools = [.. g.Tools ?? [], .. tools.Select(ToToolDefinition)], ToolChoice = ToToolChoice(options.ToolMode) };

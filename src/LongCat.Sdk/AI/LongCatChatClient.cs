@@ -49,6 +49,10 @@ public sealed class LongCatChatClient : IChatClient
     /// (a dictionary or a JSON object).</summary>
     public const string ChatTemplateArgumentsKey = "chat_template_kwargs";
 
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key for <see cref="GenerationOptions.HeavyThinking"/> (an int: the
+    /// number of paths). The response streams the summary; the paths are not surfaced here.</summary>
+    public const string HeavyThinkingKey = "heavy_thinking";
+
     /// <summary>The additional-properties key of the engine's <see cref="FinishReason"/>, as its name.</summary>
     public const string FinishReasonKey = "FinishReason";
 

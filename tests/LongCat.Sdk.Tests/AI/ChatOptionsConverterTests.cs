@@ -115,4 +115,47 @@ public sealed class ChatOptionsConverterTests
         Assert.AreEqual(OutputConstraintKind.JsonSchema, c.Kind);
         StringAssert.Contains(c.Text, "\"required\":[\"n\"]");
     }
+
+    [TestMethod]
+    public void ToGenerationOptions_ThinkingSettings()
+    {
+        var g = ChatOptionsConverter.ToGenerationOptions(new ChatOptions
+        {
+            AdditionalProperties = new()
+            {
+                ["enable_thinking"] = JsonDocument.Parse("false").RootElement, ["thinking_budget"] = "16", ["heavy_thinking"] = 4L,
+                ["chat_template_kwargs"] = JsonDocument.Parse("{\"save_history_reasoning_content\": true}").RootElement,
+            },
+        });
+
+        Assert.IsFalse(g.EnableThinking);
+        Assert.AreEqual(16, g.ThinkingBudget);
+        Assert.AreEqual(4, g.HeavyThinking!.Paths);
+        Assert.IsTrue(((JsonElement)g.ChatTemplateArguments!["save_history_reasoning_content"]!).GetBoolean());
+    }
+
+    [TestMethod]
+    [DataRow(ReasoningEffort.None, false)]
+    [DataRow(ReasoningEffort.Low, true)]
+    [DataRow(ReasoningEffort.High, true)]
+    public void ToGenerationOptions_ReasoningEffort_TurnsThinkingOnOrOff(ReasoningEffort effort, bool thinking)
+    {
+        Assert.AreEqual(thinking, ChatOptionsConverter.ToGenerationOptions(new ChatOptions { Reasoning = new ReasoningOptions { Effort = effort } }).EnableThinking);
+        Assert.IsNull(ChatOptionsConverter.ToGenerationOptions(new ChatOptions()).EnableThinking, "unset: the template's default");
+        Assert.IsTrue(ChatOptionsConverter.ToGenerationOptions(new ChatOptions
+        {
+            Reasoning = new ReasoningOptions { Effort = ReasoningEffort.None }, AdditionalProperties = new() { ["enable_thinking"] = true },
+        }).EnableThinking, "enable_thinking wins");
+    }
+
+    [TestMethod]
+    [DataRow("enable_thinking", "maybe")]
+    [DataRow("thinking_budget", "many")]
+    [DataRow("heavy_thinking", 2.5)]
+    [DataRow("chat_template_kwargs", "x=1")]
+    public void ToGenerationOptions_BadThinkingSetting_NamesTheKey(string key, object value)
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => ChatOptionsConverter.ToGenerationOptions(new ChatOptions { AdditionalProperties = new() { [key] = value } }));
+        StringAssert.Contains(e.Message, key);
+    }
 }
