@@ -255,12 +255,14 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     /// the tokenizer has no single tokens for the call's tags (the names are then constrained only when a call is required).
     /// </summary>
     /// <exception cref="JsonSchemaException">A tool's parameter schema is invalid or unsupported.</exception>
-    private ToolCallConstraint? ToolCallConstraintFor(Tokenizer tokenizer, IReadOnlyList<ToolDefinition> tools, bool required, TokenConstraint? free)
+    private ToolCallConstraint? ToolCallConstraintFor(Tokenizer tokenizer, IReadOnlyList<ToolDefinition> tools, ToolCallSyntax syntax, bool required,
+        TokenConstraint? free)
     {
         if (tokenizer.TokenToId(ToolCallParser.OpenTag) is not int open || tokenizer.TokenToId(ToolCallParser.CloseTag) is not int close) return null;
         var cache = StructuredOutput;
-        string key = "tools:" + string.Join("\u0000", tools.Select(t => t.Name + "\u0001" + (t.Parameters.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : t.Parameters.GetRawText())));
-        var masks = cache.Masks(key, () => JsonSchemaCompiler.ToolCalls(tools));
+        string key = (syntax == ToolCallSyntax.Json ? "tools:" : "xmltools:")
+            + string.Join("\u0000", tools.Select(t => t.Name + "\u0001" + (t.Parameters.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : t.Parameters.GetRawText())));
+        var masks = cache.Masks(key, () => syntax == ToolCallSyntax.Json ? JsonSchemaCompiler.ToolCalls(tools) : JsonSchemaCompiler.XmlToolCalls(tools));
         return new ToolCallConstraint(open, () => new JsonSchemaConstraint(masks, [close]), required, free);
     }
 
@@ -306,7 +308,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         {
             var callable = options.ToolChoice.FunctionName is { } name ? tools.Where(t => t.Name == name).ToArray() : tools;
             bool required = options.ToolChoice.Mode == ToolChoiceMode.Required;
-            constraint = (syntax == ToolCallSyntax.Json ? ToolCallConstraintFor(tokenizer, callable, required, constraint) : null)
+            constraint = ToolCallConstraintFor(tokenizer, callable, syntax, required, constraint)
                 ?? (required
                     ? new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable, syntax, afterReasoning: reasoning))
                     : constraint);

@@ -13,7 +13,45 @@ internal sealed partial class JsonSchemaCompiler
     /// local <c>$ref</c>s rewritten to point there), as the branches of an <c>anyOf</c> of call objects.
     /// </summary>
     /// <exception cref="JsonSchemaException">A tool's parameter schema is invalid or unsupported (the message names the tool).</exception>
-    public static CompiledGrammar ToolCalls(IReadOnlyList<ToolDefinition> tools)
+    public static CompiledGrammar ToolCalls(IReadOnlyList<ToolDefinition> tools) => CompileToolCalls(tools, ToolCallSyntax.Json);
+
+    /// <summary>
+    /// The body of one tool call in the 2601 family's XML (<see cref="XmlToolCallReader"/>): <c>NAME\n</c>, then for each property
+    /// of that tool's schema, in the schema's order (required ones always, the others optionally),
+    /// <c>&lt;longcat_arg_key&gt;KEY&lt;/longcat_arg_key&gt;\n&lt;longcat_arg_value&gt;VALUE&lt;/longcat_arg_value&gt;\n</c>. A
+    /// parameter the reader keeps as text (<c>"type": "string"</c>) is raw text without <c>&lt;</c>; any other is a JSON value of
+    /// its schema, as the reader parses it.
+    /// </summary>
+    /// <exception cref="JsonSchemaException">A tool's parameter schema is invalid or unsupported (the message names the tool).</exception>
+    public static CompiledGrammar XmlToolCalls(IReadOnlyList<ToolDefinition> tools) => CompileToolCalls(tools, ToolCallSyntax.Xml);
+
+    // Raw text of a string value: any character but '<' (which would start the closing tag).
+    private static readonly GrammarExpr RawText = GrammarExpr.Star(CodePointSet.FromRanges([(0, '<' - 1), ('<' + 1, 0xD7FF), (0xE000, 0x10FFFF)]).ToUtf8());
+
+    private GrammarExpr XmlArguments(JsonElement schema, string path)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties) || properties.ValueKind != JsonValueKind.Object)
+            return GrammarExpr.Empty;
+        var required = new HashSet<string>(StringComparer.Ordinal);
+        if (schema.TryGetProperty("required", out var r) && r.ValueKind == JsonValueKind.Array)
+            foreach (var name in r.EnumerateArray())
+                if (name.ValueKind == JsonValueKind.String) required.Add(name.GetString()!);
+        var items = new List<GrammarExpr>();
+        foreach (var p in properties.EnumerateObject())
+        {
+            if (p.Name.Contains('<') || p.Name.Trim().Length != p.Name.Length || p.Name.Length == 0)
+                throw new JsonSchemaException(path + "/properties", "properties", $"the parameter name '{p.Name}' cannot be written in the XML format.");
+            var value = XmlToolCallReader.IsStringParameter(properties, p.Name) ? RawText : Value(p.Value, path + "/properties/" + p.Name);
+            var pair = GrammarExpr.Sequence(
+                GrammarExpr.Literal(XmlToolCallReader.KeyOpen + p.Name + XmlToolCallReader.KeyClose + "\n" + XmlToolCallReader.ValueOpen),
+                value,
+                GrammarExpr.Literal(XmlToolCallReader.ValueClose + "\n"));
+            items.Add(required.Contains(p.Name) ? pair : GrammarExpr.Optional(pair));
+        }
+        return GrammarExpr.Sequence(items);
+    }
+
+    private static CompiledGrammar CompileToolCalls(IReadOnlyList<ToolDefinition> tools, ToolCallSyntax syntax)
     {
         ArgumentNullException.ThrowIfNull(tools);
         if (tools.Count == 0) throw new ArgumentException("No tools to call.", nameof(tools));
@@ -43,7 +81,10 @@ internal sealed partial class JsonSchemaCompiler
         try
         {
             var compiler = new JsonSchemaCompiler(root, []);
-            var grammar = compiler.Build(_ => GrammarExpr.Sequence(GrammarExpr.Literal("\n"), compiler.Value(root, "#"), GrammarExpr.Literal("\n")));
+            var grammar = syntax == ToolCallSyntax.Json
+                ? compiler.Build(_ => GrammarExpr.Sequence(GrammarExpr.Literal("\n"), compiler.Value(root, "#"), GrammarExpr.Literal("\n")))
+                : compiler.Build(_ => GrammarExpr.Choice(tools.Select((t, i) => GrammarExpr.Sequence(
+                    GrammarExpr.Literal(t.Name + "\n"), compiler.XmlArguments(root.GetProperty("$defs").GetProperty($"tool{i}"), $"#/$defs/tool{i}")))));
             if (grammar.MatchesNothing) throw new JsonSchemaException("#", "schema", "no tool's parameters can be written.");
             return grammar;
         }

@@ -133,7 +133,7 @@ internal static class XmlToolCallReader
     }
 
     // Exactly "type": "string" keeps the raw text (FLM's rule); a type list that allows only strings and null does too.
-    private static bool IsStringParameter(JsonElement? properties, string key)
+    internal static bool IsStringParameter(JsonElement? properties, string key)
     {
         if (properties is not { } p || !p.TryGetProperty(key, out var schema) || schema.ValueKind != JsonValueKind.Object
             || !schema.TryGetProperty("type", out var type))
