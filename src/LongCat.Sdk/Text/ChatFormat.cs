@@ -11,8 +11,8 @@ namespace LongCat.Sdk.Text;
 /// <c>&lt;longcat_arg_key&gt;</c>); and whether it thinks (<c>&lt;longcat_think&gt;</c> and <c>&lt;/longcat_think&gt;</c> are tokens).
 /// </summary>
 /// <remarks>
-/// Template sources, as transformers reads them: <c>chat_template.jinja</c> in the model folder, else tokenizer_config.json's
-/// <c>chat_template</c>: a string, or a list of <c>{"name", "template"}</c> from which <c>default</c> is used (<c>tool_use</c>
+/// Template sources, as transformers reads them: <c>chat_template.jinja</c> in the model folder, else <c>chat_template.json</c>'s
+/// <c>chat_template</c> (what processors save), else tokenizer_config.json's <c>chat_template</c>: a string, or a list of <c>{"name", "template"}</c> from which <c>default</c> is used (<c>tool_use</c>
 /// when tools are offered and it exists). The template is parsed at load: an unsupported construct fails the load.
 /// </remarks>
 internal sealed class ChatFormat
@@ -70,6 +70,15 @@ internal sealed class ChatFormat
                 origin = "tokenizer_config.json chat_template";
                 (source, toolSource) = ReadTemplateField(configPath, template);
             }
+        }
+        string jsonPath = Path.Combine(modelDirectory, "chat_template.json");
+        if (RegularFile.Exists(jsonPath))
+        {
+            using var doc = JsonFile.Read(jsonPath, MaxTemplateFileBytes);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("chat_template", out var template))
+                throw new InvalidCheckpointException(jsonPath, "must be an object with a \"chat_template\"");
+            (source, toolSource) = ReadTemplateField(jsonPath, template);
+            origin = "chat_template.json";
         }
         if (RegularFile.Exists(jinjaPath))
         {

@@ -63,6 +63,18 @@ public sealed class ChatFormatTests
     }
 
     [TestMethod]
+    public void Load_ChatTemplateJson_WinsOverTokenizerConfigButNotOverJinja()
+    {
+        string dir = Folder(Config("from config"));
+        File.WriteAllText(Path.Combine(dir, "chat_template.json"), "{\"chat_template\": \"from json\"}");
+        Assert.AreEqual("from json", ChatFormat.Load(dir).Render(Hello).Text);
+        File.WriteAllText(Path.Combine(dir, "chat_template.jinja"), "from jinja");
+        Assert.AreEqual("from jinja", ChatFormat.Load(dir).Render(Hello).Text);
+        File.WriteAllText(Path.Combine(dir, "chat_template.json"), "[1]");
+        Assert.ThrowsExactly<InvalidCheckpointException>(() => ChatFormat.Load(dir));
+    }
+
+    [TestMethod]
     public void Load_XmlToolCallTemplate_SelectsTheXmlSyntax()
     {
         Assert.AreEqual(ToolCallSyntax.Xml, ChatFormat.Load(Folder(Config("<longcat_arg_key>{{ 1 }}"))).ToolSyntax);
