@@ -313,10 +313,13 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                     ? new TokenTrieConstraint(ToolCallOpenings.Tokenize(tokenizer, prompt, ids, callable, syntax, afterReasoning: reasoning))
                     : constraint);
         }
-        if (reasoning)
-            constraint = new ReasoningConstraint(_thinkTags!.Value.Close, tokenizer.Encode("\n", parseSpecialTokens: false), options.ThinkingBudget, constraint);
+        // A thinking model: its reasoning is free (up to the budget) and the answer's constraint applies after it, whether the
+        // prompt opened the think block or the model opens it itself.
+        if (_thinkTags is { } think && (reasoning || options.ThinkingBudget is not null || constraint is not null))
+            constraint = new ReasoningConstraint(think.Open, think.Close, tokenizer.Encode("\n", parseSpecialTokens: false), options.ThinkingBudget, constraint,
+                startsInReasoning: reasoning);
         var output = new OutputPipeline(Tokenizer, options.StopSequences, tools is null ? null : syntax.Reader(tools),
-            _thinkTags is { } t ? (reasoning, t.Close) : null);
+            _thinkTags is { } t ? (reasoning, t.Open, t.Close) : null);
         return Generate(ids, options, output, constraint, cancellationToken);
     }
 

@@ -18,17 +18,19 @@ internal sealed class OutputPipeline
     private readonly StopSequenceMatcher? _stops;
     private readonly ReasoningSplitter? _reasoning;
     private readonly ToolCallStreamFilter? _tools;
-    private readonly int _reasoningEndToken;
+    private readonly int _reasoningOpenToken, _reasoningEndToken;
     private readonly StringBuilder _raw = new();
     private bool _reasoningByToken;
+    private bool _anyToken;
 
     /// <param name="tokenizer">Detokenizes the tokens; null streams no text (token-id requests).</param>
     /// <param name="stopSequences">Strings that end the output.</param>
     /// <param name="toolCalls">Reads the body of <c>&lt;longcat_tool_call&gt;</c> blocks, which are then captured instead of shown; null: no tools.</param>
     /// <param name="reasoning">The thinking format's tags: null when the model has none; else whether the prompt left a think block
-    /// open and the id of <c>&lt;/longcat_think&gt;</c> (reasoning tokens are counted until it).</param>
+    /// open, and the ids of <c>&lt;longcat_think&gt;</c> (a first token that opens the reasoning) and <c>&lt;/longcat_think&gt;</c>
+    /// (reasoning tokens are counted until it).</param>
     public OutputPipeline(Tokenizer? tokenizer, IReadOnlyList<string> stopSequences, ToolCallBodyReader? toolCalls = null,
-        (bool StartInReasoning, int EndToken)? reasoning = null)
+        (bool StartInReasoning, int OpenToken, int EndToken)? reasoning = null)
     {
         if (tokenizer is not null) _detokenizer = new StreamingDetokenizer(tokenizer.TokenBytes);
         if (stopSequences.Count > 0) _stops = new StopSequenceMatcher(stopSequences);
@@ -37,6 +39,7 @@ internal sealed class OutputPipeline
         {
             _reasoning = new ReasoningSplitter(r.StartInReasoning);
             _reasoningByToken = r.StartInReasoning;
+            _reasoningOpenToken = r.OpenToken;
             _reasoningEndToken = r.EndToken;
         }
     }
@@ -61,6 +64,8 @@ internal sealed class OutputPipeline
             if (token == _reasoningEndToken) _reasoningByToken = false;
             else ReasoningTokens++;
         }
+        else if (!_anyToken && _reasoning is not null && token == _reasoningOpenToken) _reasoningByToken = true;   // the model opened it
+        _anyToken = true;
         return _detokenizer is null ? default : Filter(_detokenizer.Push(token), final: false);
     }
 

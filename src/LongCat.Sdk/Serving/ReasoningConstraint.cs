@@ -3,58 +3,102 @@ namespace LongCat.Sdk.Serving;
 /// <summary>
 /// A thinking model's output: reasoning, <c>&lt;/longcat_think&gt;</c>, then the answer. The reasoning is free, up to a budget
 /// of tokens: when the model has written all but the closing's share of it, the closing (a line break and
-/// <c>&lt;/longcat_think&gt;</c>) is forced, so exactly <paramref name="budget"/> tokens precede the end tag, and the answer
-/// follows. The answer is held to <paramref name="answer"/> (a tool call's grammar, an output schema), which sees only the
-/// answer's tokens.
+/// <c>&lt;/longcat_think&gt;</c>) is forced, so exactly <c>budget</c> tokens precede the end tag, and the answer follows. The
+/// answer is held to its own constraint (a tool call's grammar, an output schema), which sees only the answer's tokens.
 /// </summary>
-/// <param name="endToken">The id of <c>&lt;/longcat_think&gt;</c>.</param>
-/// <param name="lineBreak">The tokens of the line break the format puts before the end tag (forced with it when the budget allows).</param>
-/// <param name="budget">The most tokens the reasoning may hold before the end tag; null: no limit.</param>
-/// <param name="answer">The constraint of the answer; null: free.</param>
-internal sealed class ReasoningConstraint(int endToken, int[] lineBreak, int? budget, TokenConstraint? answer) : TokenConstraint
+/// <remarks>
+/// A prompt that opened the think block starts the output in the reasoning. Otherwise the output is undecided until its first
+/// token: <c>&lt;longcat_think&gt;</c> (which the model may write itself, as LongCat-Flash-Thinking does after <c> ASSISTANT:</c>)
+/// enters the reasoning; any other token starts the answer. While undecided, the answer's constraint masks the first token
+/// (with the open tag allowed too) but forces nothing, so the model may still think first.
+/// </remarks>
+internal sealed class ReasoningConstraint : TokenConstraint
 {
-    private readonly int[] _closing = budget is int b && b >= lineBreak.Length ? [.. lineBreak, endToken] : [endToken];
+    private enum Kind : byte { Open, Reasoning, Closing, End, Answer }
 
-    private enum Kind : byte { Reasoning, Closing, End, Answer }
-
+    private readonly int _openToken, _endToken;
+    private readonly int[] _closing;
+    private readonly int? _budget;
+    private readonly TokenConstraint? _answer;
+    private readonly bool _startsInReasoning;
     private readonly List<Kind> _history = [];
+    private bool _inReasoning;
+    private bool _inAnswer;
     private int _reasoningTokens;       // written by the model inside the reasoning
     private int _closingAt;             // forced closing tokens accepted so far
-    private bool _inAnswer;
+
+    /// <param name="openToken">The id of <c>&lt;longcat_think&gt;</c>.</param>
+    /// <param name="endToken">The id of <c>&lt;/longcat_think&gt;</c>.</param>
+    /// <param name="lineBreak">The tokens of the line break the format puts before the end tag (forced with it when the budget allows).</param>
+    /// <param name="budget">The most tokens the reasoning may hold before the end tag; null: no limit.</param>
+    /// <param name="answer">The constraint of the answer; null: free.</param>
+    /// <param name="startsInReasoning">The prompt opened the think block.</param>
+    public ReasoningConstraint(int openToken, int endToken, int[] lineBreak, int? budget, TokenConstraint? answer, bool startsInReasoning = true)
+    {
+        _openToken = openToken;
+        _endToken = endToken;
+        _closing = budget is int b && b >= lineBreak.Length ? [.. lineBreak, endToken] : [endToken];
+        _budget = budget;
+        _answer = answer;
+        _startsInReasoning = _inReasoning = startsInReasoning;
+    }
 
     /// <summary>Tokens of the reasoning so far (the model's and a forced line break), the end tag excluded.</summary>
     public int ReasoningTokens => _reasoningTokens + Math.Min(_closingAt, _closing.Length - 1);
 
-    public override bool IsComplete => _inAnswer && (answer is null || answer.IsComplete);
+    private bool Undecided => !_inReasoning && !_inAnswer;
 
-    private bool Closing => !_inAnswer && budget is int b && _reasoningTokens + _closing.Length - 1 >= b;
+    public override bool IsComplete => _inAnswer && (_answer is null || _answer.IsComplete);
+
+    private bool Closing => _inReasoning && _budget is int b && _reasoningTokens + _closing.Length - 1 >= b;
 
     public override IReadOnlyList<int> ForcedTokens()
     {
-        if (_inAnswer) return answer?.ForcedTokens() ?? [];
+        if (_inAnswer) return _answer?.ForcedTokens() ?? [];
         return Closing ? _closing[_closingAt..] : [];
     }
 
     public override bool FillNextTokenBitmask(Span<uint> bitmask)
     {
-        if (_inAnswer) return answer?.FillNextTokenBitmask(bitmask) ?? false;
+        if (_inAnswer) return _answer?.FillNextTokenBitmask(bitmask) ?? false;
+        if (Undecided)
+        {
+            if (_answer is null || !_answer.FillNextTokenBitmask(bitmask)) return false;
+            Allow(bitmask, _openToken);
+            return true;
+        }
         if (!Closing) return false;
-        int token = _closing[_closingAt];
         bitmask.Clear();
-        bitmask[token / 32] |= 1u << (token % 32);
+        Allow(bitmask, _closing[_closingAt]);
         return true;
+    }
+
+    private static void Allow(Span<uint> bitmask, int token)
+    {
+        if ((uint)(token / 32) >= (uint)bitmask.Length) throw new InvalidOperationException($"Token {token} lies outside a bitmask of {bitmask.Length * 32} tokens.");
+        bitmask[token / 32] |= 1u << (token % 32);
     }
 
     public override void SetBudget(int remainingTokens)
     {
-        if (_inAnswer) answer?.SetBudget(remainingTokens);
+        if (!_inReasoning) _answer?.SetBudget(remainingTokens);
     }
 
     public override void Accept(int token)
     {
+        if (Undecided)
+        {
+            if (token == _openToken)
+            {
+                _inReasoning = true;
+                _history.Add(Kind.Open);
+                return;
+            }
+            _inAnswer = true;                                   // no reasoning: this token is the answer's first
+        }
         if (_inAnswer)
         {
-            answer?.Accept(token);
+            _answer?.Accept(token);
             _history.Add(Kind.Answer);
             return;
         }
@@ -64,12 +108,12 @@ internal sealed class ReasoningConstraint(int endToken, int[] lineBreak, int? bu
                 throw new InvalidOperationException($"Token {token} is not the forced closing of the reasoning (expected {_closing[_closingAt]}).");
             _closingAt++;
             _history.Add(Kind.Closing);
-            if (token == endToken) _inAnswer = true;
+            if (token == _endToken) (_inReasoning, _inAnswer) = (false, true);
             return;
         }
-        if (token == endToken)
+        if (token == _endToken)
         {
-            _inAnswer = true;
+            (_inReasoning, _inAnswer) = (false, true);
             _history.Add(Kind.End);
             return;
         }
@@ -88,15 +132,19 @@ internal sealed class ReasoningConstraint(int endToken, int[] lineBreak, int? bu
             _history.RemoveAt(_history.Count - 1);
             switch (kind)
             {
-                case Kind.Answer: answerTokens++; break;
+                case Kind.Answer:
+                    answerTokens++;
+                    if (_history.Count == 0 && !_startsInReasoning) _inAnswer = false;     // back to undecided
+                    break;
                 case Kind.Reasoning: _reasoningTokens--; break;
-                case Kind.End: _inAnswer = false; break;
+                case Kind.Open: _inReasoning = false; break;
+                case Kind.End: (_inReasoning, _inAnswer) = (true, false); break;
                 case Kind.Closing:
                     _closingAt--;
-                    _inAnswer = false;                       // the end token is the closing's last
+                    (_inReasoning, _inAnswer) = (true, false);                                // the end token is the closing's last
                     break;
             }
         }
-        if (answerTokens > 0) answer?.Rollback(answerTokens);
+        if (answerTokens > 0) _answer?.Rollback(answerTokens);
     }
 }

@@ -6,14 +6,14 @@ namespace LongCat.Sdk.Tests.Serving;
 [TestClass]
 public sealed class ReasoningConstraintTests
 {
-    private const int End = 90, Newline = 10;
+    private const int Open = 89, End = 90, Newline = 10;
 
     private static int[] Forced(TokenConstraint c) => [.. c.ForcedTokens()];
 
     [TestMethod]
     public void Budget_AfterThatManyTokens_TheClosingIsForced()
     {
-        var c = new ReasoningConstraint(End, [Newline], budget: 3, answer: null);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 3, answer: null);
         foreach (int t in new[] { 1, 2 }) { Assert.AreEqual(0, Forced(c).Length, "the model's tokens"); c.Accept(t); }
 
         CollectionAssert.AreEqual(new[] { Newline, End }, Forced(c));
@@ -30,7 +30,7 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Budget_TooSmallForTheLineBreak_OnlyTheEndTagIsForced()
     {
-        var c = new ReasoningConstraint(End, [Newline], budget: 0, answer: null);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 0, answer: null);
         CollectionAssert.AreEqual(new[] { End }, Forced(c));
         c.Accept(End);
         Assert.AreEqual(0, c.ReasoningTokens);
@@ -40,7 +40,7 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void NoBudget_TheModelClosesWhenItWants()
     {
-        var c = new ReasoningConstraint(End, [Newline], budget: null, answer: null);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: null, answer: null);
         for (int i = 0; i < 1000; i++) c.Accept(5);
         Assert.AreEqual(0, Forced(c).Length);
         c.Accept(End);
@@ -50,7 +50,7 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Budget_ModelClosesEarly_NothingForced()
     {
-        var c = new ReasoningConstraint(End, [Newline], budget: 16, answer: null);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 16, answer: null);
         c.Accept(1);
         c.Accept(End);
         Assert.IsTrue(c.IsComplete);
@@ -61,7 +61,7 @@ public sealed class ReasoningConstraintTests
     public void Answer_ConstraintSeesOnlyTheAnswersTokens()
     {
         var answer = new TokenTrieConstraint([[7, 8]]);
-        var c = new ReasoningConstraint(End, [Newline], budget: 2, answer);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 2, answer);
         Assert.IsFalse(c.FillNextTokenBitmask(new uint[4]), "reasoning is free");
         c.Accept(1);
         c.Accept(Newline);
@@ -78,7 +78,7 @@ public sealed class ReasoningConstraintTests
     public void Rollback_AcrossTheEndOfTheReasoning_RestoresEveryState()
     {
         var answer = new TokenTrieConstraint([[7, 8]]);
-        var c = new ReasoningConstraint(End, [Newline], budget: 3, answer);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 3, answer);
         foreach (int t in new[] { 1, 2, Newline, End, 7 }) c.Accept(t);
 
         c.Rollback(3);                                       // 7, End, Newline
@@ -95,7 +95,40 @@ public sealed class ReasoningConstraintTests
     [TestMethod]
     public void Accept_AnotherTokenWhereTheClosingIsForced_Throws()
     {
-        var c = new ReasoningConstraint(End, [Newline], budget: 1, answer: null);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 1, answer: null);
         Assert.ThrowsExactly<InvalidOperationException>(() => c.Accept(5));
+    }
+
+    [TestMethod]
+    public void Undecided_TheModelOpensTheBlock_TheBudgetCountsFromThere()
+    {
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: 2, answer: null, startsInReasoning: false);
+        Assert.AreEqual(0, Forced(c).Length);
+        c.Accept(Open);
+        c.Accept(5);
+        CollectionAssert.AreEqual(new[] { Newline, End }, Forced(c));
+        c.Rollback(2);
+        Assert.AreEqual(0, Forced(c).Length, "undecided again");
+        c.Accept(6);                                             // no open tag: the answer
+        Assert.IsTrue(c.IsComplete);
+    }
+
+    [TestMethod]
+    public void Undecided_AnswerConstraintMasksTheFirstTokenWithTheOpenTagAllowed()
+    {
+        var answer = new TokenTrieConstraint([[7, 8]]);
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: null, answer, startsInReasoning: false);
+        var mask = new uint[4];
+
+        Assert.AreEqual(0, Forced(c).Length, "the model may think first");
+        Assert.IsTrue(c.FillNextTokenBitmask(mask));
+        Assert.AreEqual(1u << 7, mask[0], "the answer's first token");
+        Assert.AreEqual(1u << (Open % 32), mask[Open / 32], "and the open tag");
+        c.Accept(7);
+        CollectionAssert.AreEqual(new[] { 8 }, Forced(c), "the answer's constraint took the first token");
+        c.Rollback(1);
+        c.Accept(Open);
+        c.Accept(End);
+        CollectionAssert.AreEqual(new[] { 7, 8 }, Forced(c), "after the reasoning the answer's constraint starts afresh");
     }
 }
