@@ -296,9 +296,10 @@ public sealed class ThinkingDemoModelTests
     [TestMethod]
     public void HeavyThinking_BadOptions_ThrowAtTheCall()
     {
-        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Engine.ChatAsync([LongCatMessage.User("q")], Greedy with { HeavyThinking = new HeavyThinkingOptions(1) }));
-        Assert.ThrowsExactly<ArgumentException>(() => Engine.ChatAsync([LongCatMessage.System("s")], Greedy with { HeavyThinking = new HeavyThinkingOptions(2) }));
-        Assert.ThrowsExactly<ArgumentException>(() => Engine.ChatAsync([LongCatMessage.User("q")],
+        var engine = Engine;
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => engine.ChatAsync([LongCatMessage.User("q")], Greedy with { HeavyThinking = new HeavyThinkingOptions(1) }));
+        Assert.ThrowsExactly<ArgumentException>(() => engine.ChatAsync([LongCatMessage.System("s")], Greedy with { HeavyThinking = new HeavyThinkingOptions(2) }));
+        Assert.ThrowsExactly<ArgumentException>(() => engine.ChatAsync([LongCatMessage.User("q")],
             Greedy with { HeavyThinking = new HeavyThinkingOptions(2), Tools = [ToolDefinition.Create("f", "d", "{}")] }));
     }
 }
