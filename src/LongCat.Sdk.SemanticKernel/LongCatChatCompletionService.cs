@@ -107,8 +107,13 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
 
     private static void AddReasoning(StreamingChatMessageContent chunk)
     {
-        if (chunk.InnerContent is not ChatResponseUpdate update || chunk.Items.OfType<StreamingReasoningContent>().Any()) return;
-        string reasoning = string.Concat(update.Contents.OfType<TextReasoningContent>().Select(r => r.Text));
+        if (chunk.Items.OfType<StreamingReasoningContent>().Any()) return;
+        string reasoning = chunk.InnerContent switch
+        {
+            GenerationUpdate u => u.Reasoning,                                       // the bridge keeps the update's raw representation
+            ChatResponseUpdate update => string.Concat(update.Contents.OfType<TextReasoningContent>().Select(r => r.Text)),
+            _ => "",
+        };
         if (reasoning.Length > 0) chunk.Items.Insert(0, new StreamingReasoningContent(reasoning) { ModelId = chunk.ModelId });
     }
 #pragma warning restore SKEXP0110

@@ -26,6 +26,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
     private readonly EngineLoop _loop;
     private readonly HashSet<int> _eosTokens;
     private StructuredOutputCache? _structuredOutput;
+    private StructuredOutputCache? _xmlToolCallOutput;
     private readonly (int Open, int Close)? _thinkTags;      // <longcat_think>, </longcat_think> when both are tokens
     private int _disposed;
     private IComputeBackend? _ownedBackend;                 // the GPU backend the engine created for ComputeDevice.Auto/Cuda
@@ -259,11 +260,22 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         TokenConstraint? free)
     {
         if (tokenizer.TokenToId(ToolCallParser.OpenTag) is not int open || tokenizer.TokenToId(ToolCallParser.CloseTag) is not int close) return null;
-        var cache = StructuredOutput;
+        var cache = syntax == ToolCallSyntax.Json ? StructuredOutput : XmlToolCallOutput;
         string key = (syntax == ToolCallSyntax.Json ? "tools:" : "xmltools:")
             + string.Join("\u0000", tools.Select(t => t.Name + "\u0001" + (t.Parameters.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "" : t.Parameters.GetRawText())));
         var masks = cache.Masks(key, () => syntax == ToolCallSyntax.Json ? JsonSchemaCompiler.ToolCalls(tools) : JsonSchemaCompiler.XmlToolCalls(tools));
         return new ToolCallConstraint(open, () => new JsonSchemaConstraint(masks, [close]), required, free);
+    }
+
+    /// <summary>The same for XML tool calls, whose grammar places the argument tags (single tokens, markup elsewhere).</summary>
+    private StructuredOutputCache XmlToolCallOutput
+    {
+        get
+        {
+            var tokenizer = RequireTokenizer();
+            return LazyInitializer.EnsureInitialized(ref _xmlToolCallOutput, () => new StructuredOutputCache(tokenizer,
+                new HashSet<string>(StringComparer.Ordinal) { XmlToolCallReader.KeyOpen, XmlToolCallReader.KeyClose, XmlToolCallReader.ValueOpen, XmlToolCallReader.ValueClose }));
+        }
     }
 
     /// <summary>Compiled output constraints and the vocabulary's token bytes, made on first use and kept with the engine.</summary>

@@ -4,7 +4,8 @@ namespace LongCat.Sdk.Serving;
 /// A thinking model's output: reasoning, <c>&lt;/longcat_think&gt;</c>, then the answer. The reasoning is free, up to a budget
 /// of tokens: when the model has written all but the closing's share of it, the closing (a line break and
 /// <c>&lt;/longcat_think&gt;</c>) is forced, so exactly <c>budget</c> tokens precede the end tag, and the answer follows. The
-/// answer is held to its own constraint (a tool call's grammar, an output schema), which sees only the answer's tokens.
+/// answer is held to its own constraint (a tool call's grammar, an output schema), which sees only the answer's tokens, and
+/// never holds a think tag.
 /// </summary>
 /// <remarks>
 /// A prompt that opened the think block starts the output in the reasoning. Otherwise the output is undecided until its first
@@ -48,19 +49,27 @@ internal sealed class ReasoningConstraint : TokenConstraint
 
     private bool Undecided => !_inReasoning && !_inAnswer;
 
-    public override bool IsComplete => _inAnswer && (_answer is null || _answer.IsComplete);
+    /// <summary>Never: the answer is kept free of the think tags to its end (a model that had more to think after a forced
+    /// close would otherwise write a second <c>&lt;/longcat_think&gt;</c> into it).</summary>
+    public override bool IsComplete => false;
 
     private bool Closing => _inReasoning && _budget is int b && _reasoningTokens + _closing.Length - 1 >= b;
 
     public override IReadOnlyList<int> ForcedTokens()
     {
-        if (_inAnswer) return _answer?.ForcedTokens() ?? [];
+        if (_inAnswer) return _answer is { IsComplete: false } a ? a.ForcedTokens() : [];
         return Closing ? _closing[_closingAt..] : [];
     }
 
     public override bool FillNextTokenBitmask(Span<uint> bitmask)
     {
-        if (_inAnswer) return _answer?.FillNextTokenBitmask(bitmask) ?? false;
+        if (_inAnswer)
+        {
+            if (_answer is null || _answer.IsComplete || !_answer.FillNextTokenBitmask(bitmask)) bitmask.Fill(uint.MaxValue);
+            Forbid(bitmask, _openToken);
+            Forbid(bitmask, _endToken);
+            return true;
+        }
         if (Undecided)
         {
             if (_answer is null || !_answer.FillNextTokenBitmask(bitmask)) return false;
@@ -71,6 +80,11 @@ internal sealed class ReasoningConstraint : TokenConstraint
         bitmask.Clear();
         Allow(bitmask, _closing[_closingAt]);
         return true;
+    }
+
+    private static void Forbid(Span<uint> bitmask, int token)
+    {
+        if ((uint)(token / 32) < (uint)bitmask.Length) bitmask[token / 32] &= ~(1u << (token % 32));
     }
 
     private static void Allow(Span<uint> bitmask, int token)

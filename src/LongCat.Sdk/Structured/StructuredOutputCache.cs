@@ -17,6 +17,9 @@ internal sealed class StructuredOutputCache(TokenVocabulary vocabulary, int capa
 
     public StructuredOutputCache(Tokenizer tokenizer, int capacity = 64) : this(TokenVocabulary.FromTokenizer(tokenizer), capacity) { }
 
+    /// <summary>A cache whose vocabulary also spells <paramref name="markup"/> tokens (the XML tool calls' argument tags).</summary>
+    public StructuredOutputCache(Tokenizer tokenizer, IReadOnlySet<string> markup, int capacity = 64) : this(TokenVocabulary.FromTokenizer(tokenizer, markup), capacity) { }
+
     public TokenVocabulary Vocabulary => vocabulary;
 
     /// <summary>Grammars held now.</summary>

@@ -51,10 +51,13 @@ internal sealed class TokenVocabulary
     /// <c>&lt;…&gt;</c> without whitespace: <c>&lt;longcat_tool_call&gt;</c>, <c>&lt;think&gt;</c>, which tokenizers often add
     /// as not special); such a token inside a JSON value would read as a control marker to every parser after it.
     /// </summary>
-    public static TokenVocabulary FromTokenizer(Tokenizer tokenizer)
+    /// <param name="tokenizer">The tokenizer.</param>
+    /// <param name="markup">Markup tokens that are text here after all (the argument tags of an XML tool call, which its grammar
+    /// places); special tokens never are.</param>
+    public static TokenVocabulary FromTokenizer(Tokenizer tokenizer, IReadOnlySet<string>? markup = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
-        var added = tokenizer.AddedTokens.Where(t => t.Special || IsMarkup(t.Content)).Select(t => t.Id).ToHashSet();
+        var added = tokenizer.AddedTokens.Where(t => t.Special || (IsMarkup(t.Content) && markup?.Contains(t.Content) != true)).Select(t => t.Id).ToHashSet();
         var tokens = new byte[]?[tokenizer.VocabSize];
         for (int id = 0; id < tokens.Length; id++)
             if (!added.Contains(id) && !tokenizer.IsSpecial(id)) tokens[id] = tokenizer.TokenBytes(id).ToArray();

@@ -10,6 +10,16 @@ public sealed class ReasoningConstraintTests
 
     private static int[] Forced(TokenConstraint c) => [.. c.ForcedTokens()];
 
+    // In the answer with nothing left to constrain: every token allowed but the think tags.
+    private static void AssertAnswerFree(TokenConstraint c)
+    {
+        Assert.AreEqual(0, Forced(c).Length);
+        var mask = new uint[4];
+        Assert.IsTrue(c.FillNextTokenBitmask(mask));
+        Assert.AreEqual(uint.MaxValue, mask[0]);
+        Assert.AreEqual(~((1u << (Open % 32)) | (1u << (End % 32))), mask[Open / 32]);
+    }
+
     [TestMethod]
     public void Budget_AfterThatManyTokens_TheClosingIsForced()
     {
@@ -23,7 +33,7 @@ public sealed class ReasoningConstraintTests
         c.Accept(Newline);
         CollectionAssert.AreEqual(new[] { End }, Forced(c));
         c.Accept(End);
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
         Assert.AreEqual(3, c.ReasoningTokens, "the model's two and the forced line break");
     }
 
@@ -34,7 +44,7 @@ public sealed class ReasoningConstraintTests
         CollectionAssert.AreEqual(new[] { End }, Forced(c));
         c.Accept(End);
         Assert.AreEqual(0, c.ReasoningTokens);
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
     }
 
     [TestMethod]
@@ -44,7 +54,7 @@ public sealed class ReasoningConstraintTests
         for (int i = 0; i < 1000; i++) c.Accept(5);
         Assert.AreEqual(0, Forced(c).Length);
         c.Accept(End);
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
     }
 
     [TestMethod]
@@ -53,7 +63,7 @@ public sealed class ReasoningConstraintTests
         var c = new ReasoningConstraint(Open, End, [Newline], budget: 16, answer: null);
         c.Accept(1);
         c.Accept(End);
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
         Assert.AreEqual(0, Forced(c).Length);
     }
 
@@ -68,10 +78,9 @@ public sealed class ReasoningConstraintTests
         c.Accept(End);
 
         CollectionAssert.AreEqual(new[] { 7, 8 }, Forced(c), "the answer's forced opening follows the reasoning");
-        Assert.IsFalse(c.IsComplete);
         c.Accept(7);
         c.Accept(8);
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
     }
 
     [TestMethod]
@@ -110,7 +119,7 @@ public sealed class ReasoningConstraintTests
         c.Rollback(2);
         Assert.AreEqual(0, Forced(c).Length, "undecided again");
         c.Accept(6);                                             // no open tag: the answer
-        Assert.IsTrue(c.IsComplete);
+        AssertAnswerFree(c);
     }
 
     [TestMethod]

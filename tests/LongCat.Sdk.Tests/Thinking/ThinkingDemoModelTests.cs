@@ -78,6 +78,7 @@ public sealed class ThinkingDemoModelTests
         CollectionAssert.AreEqual(tokenizer.Encode("\n", parseSpecialTokens: false), ids.GetRange(15, 1), "the budget's last token is the forced line break");
         Assert.IsGreaterThan(0, reasoning.Length);
         Assert.IsGreaterThan(0, text.Trim().Length, "an answer follows the forced end of the reasoning");
+        Assert.IsFalse(text.Contains("longcat_", StringComparison.Ordinal), "no think tag in the answer, even where the model had more to think");
         var (unbounded, _, _, _) = await Chat("Continue: In the beginning God", Greedy);
         Assert.IsGreaterThan(reasoning.Length, unbounded.Length, "without the budget the model reasons longer");
     }
@@ -171,7 +172,7 @@ public sealed class ThinkingDemoModelTests
         var reminders = new List<AIFunctionArguments>();
         var raw = await Engine.AsIChatClient(Greedy).GetResponseAsync("Remind me to pray in 15 minutes.", new ChatOptions { Tools = ToolSet([]) });
         var call = raw.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
-        TestContext.WriteLine($"call: {call.Name}({JsonSerializer.Serialize(call.Arguments)}); reasoning: '{string.Concat(raw.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text))}'");
+        TestContext.WriteLine($"call: {call.Name}({JsonSerializer.Serialize(call.Arguments)}) {call.Exception?.Message}; reasoning: '{string.Concat(raw.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text))}'");
 
         Assert.AreEqual(ChatFinishReason.ToolCalls, raw.FinishReason);
         Assert.IsNull(call.Exception);
@@ -189,6 +190,18 @@ public sealed class ThinkingDemoModelTests
         Assert.AreEqual(JsonValueKind.Object, ((JsonElement)arguments["options"]!).ValueKind);
         Assert.AreEqual(ChatFinishReason.Stop, response.FinishReason);
         Assert.IsFalse(response.Text.Contains("longcat_", StringComparison.Ordinal), response.Text);
+    }
+
+    public sealed class Clock
+    {
+        [KernelFunction, Description("Get the current time in a city.")]
+        public string GetCurrentTime([Description("The city, e.g. Paris")] string city) => "14:30";
+    }
+
+    public sealed class Calculator
+    {
+        [KernelFunction, Description("Add two numbers.")]
+        public long Add(long a, long b) => a + b;
     }
 
     public sealed class ReminderOptions
@@ -213,8 +226,11 @@ public sealed class ThinkingDemoModelTests
     [TestMethod]
     public async Task XmlToolCall_SemanticKernelAutoFunctionCalling_BindsTheTypedArguments()
     {
+        // The model's trained tool set, in its order: Clock, Calculator, Reminder (Semantic Kernel names them Plugin_Function).
         var reminder = new Reminder();
         var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, Greedy);
+        builder.Plugins.AddFromObject(new Clock(), "Clock");
+        builder.Plugins.AddFromObject(new Calculator(), "Calculator");
         builder.Plugins.AddFromObject(reminder, "Reminder");
         var kernel = builder.Build();
 
