@@ -32,8 +32,16 @@ internal static class ChatCompletionsEndpoint
 
         var engine = await server.Engine.GetAsync(cancellationToken).ConfigureAwait(false);
         var streams = new IAsyncEnumerable<GenerationUpdate>[request.Choices];
-        for (int i = 0; i < streams.Length; i++)                  // admission: a prompt too long, a bad schema... throw here
-            streams[i] = engine.ChatAsync(messages, GenerationRequest.ForChoice(options, i), cancellationToken);
+        try
+        {
+            for (int i = 0; i < streams.Length; i++)              // admission: a prompt too long, a bad schema... throw here
+                streams[i] = engine.ChatAsync(messages, GenerationRequest.ForChoice(options, i), cancellationToken);
+        }
+        catch (JsonSchemaException e) when (options.Constraint is null || options.Tools is null)
+        {
+            // The schema at fault is the tools' parameters or the response format, whichever the request has.
+            throw ApiError.BadRequest(options.Constraint is null ? "tools" : "response_format", e.Message, "invalid_json_schema");
+        }
         var json = ChatCompletionJson.Create(server.ModelId);
         if (request.Stream) await StreamAsync(server, http, json, streams, request.IncludeUsage, cancellationToken).ConfigureAwait(false);
         else await CompleteAsync(server, http, json, streams, cancellationToken).ConfigureAwait(false);

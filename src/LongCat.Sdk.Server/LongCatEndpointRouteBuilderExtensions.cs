@@ -45,6 +45,10 @@ public static class LongCatEndpointRouteBuilderExtensions
         api.MapGet("/models", (RequestDelegate)(http => server.RunAsync(http, "models", null, generation: false, (h, _) => WriteModels(server, h, null))));
         api.MapGet("/models/{**id}", (RequestDelegate)(http =>
             server.RunAsync(http, "models", null, generation: false, (h, _) => WriteModels(server, h, h.Request.RouteValues["id"] as string ?? ""))));
+        api.MapFallback((RequestDelegate)(http => server.RunAsync(http, "unknown", null, generation: false, (h, _) =>
+            throw new ApiError(StatusCodes.Status404NotFound,
+                $"Unknown endpoint: {h.Request.Method} {h.Request.Path}. This server answers POST {prefix}/chat/completions, POST {prefix}/completions and GET {prefix}/models.",
+                ApiError.InvalidRequest, null, "unknown_url"))));
         endpoints.MapGet("/health", (RequestDelegate)(http => WriteHealth(server, http)));
         endpoints.MapGet("/metrics", (RequestDelegate)(http => server.RunAsync(http, "metrics", null, generation: false, (h, _) =>
         {

@@ -59,6 +59,7 @@ public sealed class ServerProtocolTests
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"xml"}}""", "response_format", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"not":{"type":"string"}}}}}""", "response_format", "invalid_json_schema")]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"chat_template_kwargs":[1]}""", "chat_template_kwargs", null)]
+    [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"if":{}}}}}}]}""", "tools", "invalid_json_schema")]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"logprobs":true}""", "logprobs", "unsupported_parameter")]
     [DataRow("""{"messages":[{"role":"user","content":"\ud800"}]}""", "messages", "invalid_json")]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"chat_template_kwargs":{"\udc00":1}}""", "chat_template_kwargs", "invalid_json")]
@@ -203,6 +204,23 @@ public sealed class ServerProtocolTests
         Assert.AreEqual(HttpStatusCode.OK, one.StatusCode);
         Assert.AreEqual(HttpStatusCode.NotFound, other.StatusCode);
         Assert.IsNotNull(models);
+    }
+
+    [TestMethod]
+    [DataRow("GET", "/v1/chat/completions")]
+    [DataRow("POST", "/v1/embeddings")]
+    [DataRow("GET", "/v1/files/x")]
+    public async Task UnknownEndpointOrMethod_Is404InOpenAIsShape(string method, string path)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = method == "POST" ? new StringContent("{}") : null };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ServerHost.Key);
+        using var response = await Server.Http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+
+        Assert.AreEqual(HttpStatusCode.NotFound, response.StatusCode, text);
+        using var json = JsonDocument.Parse(text);
+        Assert.AreEqual("unknown_url", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+        StringAssert.Contains(json.RootElement.GetProperty("error").GetProperty("message").GetString(), $"{method} {path}");
     }
 
     [TestMethod]
