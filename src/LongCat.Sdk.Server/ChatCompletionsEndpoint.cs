@@ -51,10 +51,8 @@ internal static class ChatCompletionsEndpoint
         IAsyncEnumerable<GenerationUpdate>[] streams, CancellationToken cancellationToken)
     {
         var choices = streams.Select(_ => new ChoiceResult()).ToArray();
-        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
-        var usage = new UsageTotals();
-        foreach (var choice in choices)
-            if (choice.Usage is { } used) usage.Add(used, server.Metrics);
+        var usage = new UsageTotals(server.Metrics);
+        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
         if (choices.Any(c => c.FinishReason == FinishReason.Cancelled)) throw OpenAIServer.ShuttingDown;   // (or the client left)
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(ResponseJson.Write(w => json.WriteCompletion(w, choices, usage)), CancellationToken.None).ConfigureAwait(false);
@@ -63,16 +61,15 @@ internal static class ChatCompletionsEndpoint
     private static async Task StreamAsync(OpenAIServer server, HttpContext http, ChatCompletionJson json,
         IAsyncEnumerable<GenerationUpdate>[] streams, bool includeUsage, CancellationToken cancellationToken)
     {
-        var sse = new SseWriter(http.Response);
+        var sse = new SseWriter(http.Response, cancellationToken);
         await sse.StartAsync().ConfigureAwait(false);
-        var usage = new UsageTotals();
+        var usage = new UsageTotals(server.Metrics);
         var begun = new bool[streams.Length];
         bool cancelled = false;
         try
         {
-            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, cancellationToken).ConfigureAwait(false))
+            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false))
             {
-                if (u.Usage is { } used) usage.Add(used, server.Metrics);
                 if (u.FinishReason == FinishReason.Cancelled)
                 {
                     cancelled = true;
@@ -90,16 +87,16 @@ internal static class ChatCompletionsEndpoint
                     await sse.WriteAsync(w => json.WriteChunk(w, i, false, null, null, null, finish, includeUsage)).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)   // (the host's stop: server_shutting_down)
         {
             // The headers are sent: the error goes in the stream, as vLLM sends it, and no [DONE] follows.
-            await sse.WriteAsync(server.Failure(e, "messages").Write).ConfigureAwait(false);
+            await sse.WriteLastAsync(server.Failure(e, "messages").Write).ConfigureAwait(false);
             return;
         }
         if (http.RequestAborted.IsCancellationRequested) return;
         if (cancelled)
         {
-            await sse.WriteAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
+            await sse.WriteLastAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
             return;
         }
         if (includeUsage) await sse.WriteAsync(w => json.WriteUsageChunk(w, usage)).ConfigureAwait(false);

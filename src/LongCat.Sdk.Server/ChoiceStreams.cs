@@ -8,18 +8,15 @@ namespace LongCat.Sdk.Server;
 internal static class ChoiceStreams
 {
     /// <summary>
-    /// Every update of every stream, until all have ended. A stream that fails ends the merge with its exception; whatever ends
-    /// the merge early (that, the consumer leaving, <paramref name="cancellationToken"/>) cancels the other choices, and the merge
-    /// returns only once each has ended, so their KV blocks are back in the pool when it does.
+    /// Every update of every stream, until all have ended. Each choice is read to its end by a task of its own, which adds its
+    /// usage to <paramref name="usage"/> even when nobody reads its updates any more (a cancelled choice's tokens are counted).
+    /// A stream that fails ends the merge with its exception; whatever ends the merge early (that, the consumer leaving,
+    /// <paramref name="cancellationToken"/>) cancels the other choices, and the merge returns only once each has ended, so their
+    /// KV blocks are back in the pool and their usage counted when it does.
     /// </summary>
     public static async IAsyncEnumerable<(int Index, GenerationUpdate Update)> MergeAsync(IReadOnlyList<IAsyncEnumerable<GenerationUpdate>> streams,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        UsageTotals usage, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (streams.Count == 1)
-        {
-            await foreach (var update in streams[0].WithCancellation(cancellationToken).ConfigureAwait(false)) yield return (0, update);
-            yield break;
-        }
         var channel = Channel.CreateUnbounded<(int, GenerationUpdate)>(new UnboundedChannelOptions { SingleReader = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         int running = streams.Count;
@@ -39,7 +36,11 @@ internal static class ChoiceStreams
         {
             try
             {
-                await foreach (var update in streams[index].WithCancellation(stop.Token).ConfigureAwait(false)) channel.Writer.TryWrite((index, update));
+                await foreach (var update in streams[index].WithCancellation(stop.Token).ConfigureAwait(false))
+                {
+                    if (update.Usage is { } used) usage.Add(used);
+                    channel.Writer.TryWrite((index, update));
+                }
                 if (Interlocked.Decrement(ref running) == 0) channel.Writer.TryComplete();
             }
             catch (Exception e)

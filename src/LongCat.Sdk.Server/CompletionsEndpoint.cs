@@ -54,10 +54,8 @@ internal static class CompletionsEndpoint
         CancellationToken cancellationToken)
     {
         var choices = streams.Select(_ => new ChoiceResult()).ToArray();
-        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
-        var usage = new UsageTotals();
-        foreach (var choice in choices)
-            if (choice.Usage is { } used) usage.Add(used, server.Metrics);
+        var usage = new UsageTotals(server.Metrics);
+        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
         if (choices.Any(c => c.FinishReason == FinishReason.Cancelled)) throw OpenAIServer.ShuttingDown;
         http.Response.ContentType = "application/json";
         await http.Response.Body.WriteAsync(ResponseJson.Write(w =>
@@ -75,15 +73,14 @@ internal static class CompletionsEndpoint
     private static async Task StreamAsync(OpenAIServer server, HttpContext http, Header h, IAsyncEnumerable<GenerationUpdate>[] streams,
         bool includeUsage, CancellationToken cancellationToken)
     {
-        var sse = new SseWriter(http.Response);
+        var sse = new SseWriter(http.Response, cancellationToken);
         await sse.StartAsync().ConfigureAwait(false);
-        var usage = new UsageTotals();
+        var usage = new UsageTotals(server.Metrics);
         bool cancelled = false;
         try
         {
-            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, cancellationToken).ConfigureAwait(false))
+            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false))
             {
-                if (u.Usage is { } used) usage.Add(used, server.Metrics);
                 if (u.FinishReason == FinishReason.Cancelled)
                 {
                     cancelled = true;
@@ -102,15 +99,15 @@ internal static class CompletionsEndpoint
                 }).ConfigureAwait(false);
             }
         }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)   // (the host's stop: server_shutting_down)
         {
-            await sse.WriteAsync(server.Failure(e, "prompt").Write).ConfigureAwait(false);
+            await sse.WriteLastAsync(server.Failure(e, "prompt").Write).ConfigureAwait(false);
             return;
         }
         if (http.RequestAborted.IsCancellationRequested) return;
         if (cancelled)
         {
-            await sse.WriteAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
+            await sse.WriteLastAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
             return;
         }
         if (includeUsage)

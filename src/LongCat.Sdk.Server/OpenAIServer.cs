@@ -70,10 +70,6 @@ internal sealed class OpenAIServer
         {
             // The client has gone: nobody reads an answer.
         }
-        catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
-        {
-            await ShuttingDown.WriteAsync(http).ConfigureAwait(false);
-        }
         catch (Exception e)
         {
             await Failure(e, promptParam ?? "messages").WriteAsync(http).ConfigureAwait(false);
@@ -89,9 +85,11 @@ internal sealed class OpenAIServer
         }
     }
 
-    /// <summary>The error answering <paramref name="e"/> (<see cref="ApiError.From"/>); the server's own failures are logged.</summary>
+    /// <summary>The error answering <paramref name="e"/> (<see cref="ApiError.From"/>; a cancellation by the host's stop is
+    /// <see cref="ShuttingDown"/>); the server's own failures are logged.</summary>
     public ApiError Failure(Exception e, string promptParam)
     {
+        if (e is OperationCanceledException && Stopping.IsCancellationRequested) return ShuttingDown;
         var error = ApiError.From(e, promptParam, Options.MaxPromptTokens);
         if (error.Status >= 500) _logger.LogError(e, "A request failed: {Message}", e.Message);
         return error;

@@ -10,11 +10,15 @@ namespace LongCat.Sdk.Server;
 internal sealed class SseWriter
 {
     private readonly HttpResponse _response;
+    private readonly CancellationToken _cancellationToken;
     private readonly Utf8JsonWriter _json;
 
-    public SseWriter(HttpResponse response)
+    /// <param name="response">The response to stream.</param>
+    /// <param name="cancellationToken">The request's token: it ends a flush that waits on a client that stopped reading.</param>
+    public SseWriter(HttpResponse response, CancellationToken cancellationToken)
     {
         _response = response;
+        _cancellationToken = cancellationToken;
         _json = new Utf8JsonWriter(response.BodyWriter, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
@@ -29,8 +33,13 @@ internal sealed class SseWriter
         return _response.StartAsync();
     }
 
-    /// <summary>One event holding what <paramref name="write"/> writes.</summary>
-    public async Task WriteAsync(Action<Utf8JsonWriter> write)
+    /// <summary>One event holding what <paramref name="write"/> writes (a stalled client holds it back: backpressure).</summary>
+    public Task WriteAsync(Action<Utf8JsonWriter> write) => WriteAsync(write, _cancellationToken);
+
+    /// <summary>The stream's last event (an error), written even once the request's token has ended (the host is stopping).</summary>
+    public Task WriteLastAsync(Action<Utf8JsonWriter> write) => WriteAsync(write, CancellationToken.None);
+
+    private async Task WriteAsync(Action<Utf8JsonWriter> write, CancellationToken cancellationToken)
     {
         var pipe = _response.BodyWriter;
         pipe.Write("data: "u8);
@@ -38,7 +47,8 @@ internal sealed class SseWriter
         write(_json);
         _json.Flush();
         pipe.Write("\n\n"u8);
-        await pipe.FlushAsync().ConfigureAwait(false);   // a gone client completes the flush; the request's token stops the loop
+        var flushed = await pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (flushed.IsCanceled) throw new OperationCanceledException(cancellationToken);
     }
 
     /// <summary>The stream's end: <c>data: [DONE]</c>.</summary>

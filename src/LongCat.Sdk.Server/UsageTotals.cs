@@ -2,20 +2,27 @@ using System.Text.Json;
 
 namespace LongCat.Sdk.Server;
 
-/// <summary>A request's usage over its choices: the prompt once (every choice reads the same one), the completions summed.</summary>
-internal sealed class UsageTotals
+/// <summary>A request's usage over its choices: the prompt once (every choice reads the same one), the completions summed;
+/// each choice's added (from its own task) as it ends, and recorded in the server's metrics.</summary>
+internal sealed class UsageTotals(ServerMetrics metrics)
 {
+    private readonly Lock _gate = new();
+
     public int PromptTokens { get; private set; }
     public int CompletionTokens { get; private set; }
     public int ReasoningTokens { get; private set; }
 
-    /// <summary>Adds a choice's usage and records it in <paramref name="metrics"/>.</summary>
-    public void Add(GenerationUsage usage, ServerMetrics metrics)
+    /// <summary>Adds a choice's usage (any thread).</summary>
+    public void Add(GenerationUsage usage)
     {
-        int prompt = PromptTokens == 0 ? usage.PromptTokens : 0;
-        PromptTokens += prompt;
-        CompletionTokens += usage.CompletionTokens;
-        ReasoningTokens += usage.ReasoningTokens;
+        int prompt;
+        lock (_gate)
+        {
+            prompt = PromptTokens == 0 ? usage.PromptTokens : 0;
+            PromptTokens += prompt;
+            CompletionTokens += usage.CompletionTokens;
+            ReasoningTokens += usage.ReasoningTokens;
+        }
         metrics.Tokens(prompt, usage.CompletionTokens);
         if (usage.CompletionTokens > 0) metrics.FirstToken(usage.TimeToFirstToken);
     }

@@ -24,8 +24,8 @@ public sealed class ChatCompletionJsonTests
             ToolCalls = [new ToolCall("clock", """{"city":"Paris"}"""), new ToolCall("clock", """{"city":"Rome"}""")],
             Usage = new GenerationUsage(10, 7, TimeSpan.FromMilliseconds(5), 100) { ReasoningTokens = 4 },
         });
-        var usage = new UsageTotals();
-        usage.Add(choice.Usage!, new ServerMetrics());
+        var usage = new UsageTotals(new ServerMetrics());
+        usage.Add(choice.Usage!);
 
         var root = Write(w => Json.WriteCompletion(w, [choice], usage));
 
