@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-for project in src/LongCat.Sdk src/LongCat.Sdk.SemanticKernel; do
+for project in src/LongCat.Sdk src/LongCat.Sdk.SemanticKernel src/LongCat.Sdk.Server; do
   dotnet build "$project" -c Release --no-incremental -p:TreatWarningsAsErrors=false 2>&1 > "$log" || true
   for dir in $project; do
     unshipped="$dir/PublicAPI.Unshipped.txt"

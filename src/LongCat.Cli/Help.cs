@@ -50,6 +50,7 @@ internal static class Help
 
       chat        interactive chat, streaming, with tokens/s
       generate    continue one prompt (text or token ids)
+      serve       the OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health, /metrics)
       template    print the exact prompt a conversation renders to (the model's chat template)
       tokenize    text to token ids (or back with --decode)
       inspect     config, tensors with dtypes and bytes, memory estimate
@@ -79,6 +80,25 @@ internal static class Help
             {Quantize}
             {Sampling}
               --chat                   wrap the prompt as one user turn of the chat template
+            """,
+        "serve" => $"""
+            usage: longcat serve [--model DIR] [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--quantize Q] [options]
+            Loads the model and serves OpenAI's API over HTTP until Ctrl+C: POST /v1/chat/completions (streaming, tools,
+            response_format, n), POST /v1/completions, GET /v1/models, GET /health, GET /metrics (Prometheus). Prints
+            `listening on http://HOST:PORT` once it accepts requests. docs/SERVING.md has the endpoints and limits.
+              --host ADDRESS           the address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface,
+                                       which needs an API key)
+              --port N                 default 8080; 0: any free port (the printed address has it)
+              --api-key KEY            the key clients send as `Authorization: Bearer KEY` (repeatable; also read from
+                                       LONGCAT_API_KEY, which keeps it off the command line). Without one, loopback only
+              --model-name NAME        the name in /v1/models and requests' "model" (default: the model folder's name)
+              --max-concurrent N       requests served at once; more get 429 (default 64)
+              --max-tokens-limit N     the largest max_tokens; a request without one may generate this many (default 4096)
+              --max-prompt-tokens N    the longest prompt in tokens (default: the model's context window)
+              --max-body-bytes SIZE    the largest request body, e.g. 4MB (default 4 MiB)
+            {Model}
+            {Device}
+            {Quantize}
             """,
         "template" => $"""
             usage: longcat template [--model DIR | --template FILE] --messages FILE [--tools FILE] [--no-generation-prompt] [--enable-thinking true|false] [--kwargs FILE]

@@ -1,4 +1,4 @@
-// The `longcat` command: chat, generate, template, tokenize, inspect, draft-vocab, bench, perplexity, quantize, plan. `longcat COMMAND --help` describes each.
+// The `longcat` command: chat, generate, serve, template, tokenize, inspect, draft-vocab, bench, perplexity, quantize, plan. `longcat COMMAND --help` describes each.
 using LongCat.Cli;
 using LongCat.Sdk;
 
@@ -15,6 +15,7 @@ try
     {
         "chat" => await Commands.ChatAsync(new CliArgs(rest, Help.Switches)),
         "generate" => await Commands.GenerateAsync(new CliArgs(rest, Help.Switches)),
+        "serve" => await Commands.ServeAsync(new CliArgs(rest, Help.Switches), Console.Out, CancellationToken.None),
         "tokenize" => Commands.Tokenize(new CliArgs(rest, Help.Switches)),
         "template" => Commands.Template(new CliArgs(rest, Help.Switches)),
         "inspect" => Commands.Inspect(new CliArgs(rest, Help.Switches)),

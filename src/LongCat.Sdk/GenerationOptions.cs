@@ -55,6 +55,11 @@ public sealed record GenerationOptions
     /// streams as the response (the paths stream as <see cref="GenerationUpdate.Path"/> updates). Null: one path.</summary>
     public HeavyThinkingOptions? HeavyThinking { get; init; }
 
+    /// <summary>The most tokens the prompt may have (null: the context window decides); a longer prompt throws
+    /// <see cref="ContextOverflowException"/> at the call, with this as its <see cref="ContextOverflowException.Limit"/>. The
+    /// HTTP server's <c>MaxPromptTokens</c>.</summary>
+    internal int? MaxPromptTokens { get; init; }
+
     /// <summary>The sampler's settings.</summary>
     internal SamplingOptions ToSampling() => new()
     {
@@ -82,6 +87,7 @@ public sealed record GenerationOptions
             }
         }
         HeavyThinking?.Validate();
+        if (MaxPromptTokens is <= 0) throw new ArgumentOutOfRangeException(nameof(MaxPromptTokens), MaxPromptTokens, "MaxPromptTokens must be positive (null: the context window).");
         if (ThinkingBudget is < 0) throw new ArgumentOutOfRangeException(nameof(ThinkingBudget), ThinkingBudget, "ThinkingBudget must not be negative (null: no limit).");
         if (ChatTemplateArguments is not null)
             foreach (var (name, value) in ChatTemplateArguments)

@@ -396,6 +396,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
             if ((uint)id >= (uint)Config.VocabSize)
                 throw new ArgumentOutOfRangeException(nameof(GenerationOptions.StopTokenIds), id, $"StopTokenIds: token id {id} is outside the vocabulary [0, {Config.VocabSize}).");
         if (prompt.Length >= Config.MaxPositionEmbeddings) throw new ContextOverflowException(prompt.Length + 1, Config.MaxPositionEmbeddings);
+        if (options.MaxPromptTokens is int maxPrompt && prompt.Length > maxPrompt) throw new ContextOverflowException(prompt.Length, maxPrompt);
         int blocksNeeded = (prompt.Length + 1 + Options.KvBlockSize - 1) / Options.KvBlockSize;
         if (blocksNeeded > TotalKvBlocks) throw new KvCacheExhaustedException(blocksNeeded, FreeKvBlocks, TotalKvBlocks);
 

@@ -85,6 +85,10 @@ public sealed record EngineStatistics(long Steps, long DraftedTokens, long Accep
     /// <summary>Times a running request gave up its KV blocks for others and waited to be recomputed (a sign of a KV cache too
     /// small for the load).</summary>
     public long Preemptions { get; init; }
+    /// <summary>Requests decoding or prefilling (at most <see cref="LongCatOptions.MaxSequences"/>).</summary>
+    public int RunningRequests { get; init; }
+    /// <summary>Requests waiting for a slot or for KV blocks: the engine's queue (preempted ones included).</summary>
+    public int WaitingRequests { get; init; }
     /// <summary>AcceptedDraftTokens / DraftedTokens.</summary>
     public double AcceptanceRate => DraftedTokens == 0 ? 0 : (double)AcceptedDraftTokens / DraftedTokens;
     /// <summary>Sequence steps that verified drafts (a batched step counts once per sequence in it).</summary>

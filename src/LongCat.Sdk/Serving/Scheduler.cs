@@ -14,6 +14,9 @@ internal sealed class Scheduler(KvCacheManager kv, int maxBatchTokens, int maxSe
     private readonly LinkedList<Sequence> _waiting = new();
 
     public bool Idle => _running.Count == 0 && _waiting.Count == 0;
+    public int RunningCount => _running.Count;
+    /// <summary>Sequences admitted but not yet running (new ones, and preempted ones waiting to be recomputed).</summary>
+    public int WaitingCount => _waiting.Count;
     public IEnumerable<Sequence> All => _running.Concat(_waiting);
 
     /// <summary>Free KV blocks (those only the prefix cache holds count as free).</summary>

@@ -43,6 +43,8 @@ internal sealed class StatisticsCollector
             PrefixCacheHitTokens = scheduler.PrefixHitTokens,
             FreeKvBlocks = scheduler.FreeBlocks,
             Preemptions = scheduler.Preemptions,
+            RunningRequests = scheduler.RunningCount,
+            WaitingRequests = scheduler.WaitingCount,
             VerifySteps = _verifySteps,
             DecodeForwards = _decodeForwards,
             DecodeForwardTime = Stopwatch.GetElapsedTime(0, _decodeForwardTicks),

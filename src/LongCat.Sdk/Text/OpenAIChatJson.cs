@@ -77,6 +77,62 @@ internal static class OpenAIChatJson
         return list;
     }
 
+    /// <summary>OpenAI's <c>tool_choice</c>: <c>"auto"</c>, <c>"none"</c>, <c>"required"</c>, or
+    /// <c>{"type": "function", "function": {"name": ...}}</c> (that function is required); null: auto.</summary>
+    /// <exception cref="ArgumentException">Another value; the message names the path.</exception>
+    public static ToolChoice ParseToolChoice(JsonElement choice, string path = "tool_choice")
+    {
+        switch (choice.ValueKind)
+        {
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                return ToolChoice.Auto;
+            case JsonValueKind.String:
+                return choice.GetString() switch
+                {
+                    "auto" => ToolChoice.Auto,
+                    "none" => ToolChoice.None,
+                    "required" => ToolChoice.Required(),
+                    var other => throw Error(path, $"'{other}' is not a tool choice (auto, none, required or {{\"type\": \"function\", \"function\": {{\"name\": ...}}}})"),
+                };
+            case JsonValueKind.Object:
+                if (String(choice, "type", path) is { } type && type != "function") throw Error(path + ".type", $"must be \"function\", not '{type}'");
+                if (!choice.TryGetProperty("function", out var f) || f.ValueKind != JsonValueKind.Object) throw Error(path + ".function", "must be an object naming the function");
+                string name = String(f, "name", path + ".function") ?? throw Error(path + ".function.name", "is required");
+                return ToolChoice.Required(name);
+            default:
+                throw Error(path, $"must be a string or an object, not {Kind(choice)}");
+        }
+    }
+
+    /// <summary>OpenAI's <c>response_format</c> as the engine's constraint: <c>{"type": "text"}</c> (or null): none;
+    /// <c>{"type": "json_object"}</c>: one JSON value; <c>{"type": "json_schema", "json_schema": {"name", "schema"}}</c>: a value
+    /// of the schema (any JSON value when it gives no schema).</summary>
+    /// <exception cref="ArgumentException">Another shape; the message names the path. The schema's keywords are checked when a
+    /// request uses it (<see cref="JsonSchemaException"/>).</exception>
+    public static OutputConstraint? ParseResponseFormat(JsonElement format, string path = "response_format")
+    {
+        if (format.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return null;
+        if (format.ValueKind != JsonValueKind.Object) throw Error(path, $"must be an object, not {Kind(format)}");
+        switch (String(format, "type", path))
+        {
+            case null:
+                throw Error(path + ".type", "is required (text, json_object or json_schema)");
+            case "text":
+                return null;
+            case "json_object":
+                return OutputConstraint.Json;
+            case "json_schema":
+                if (!format.TryGetProperty("json_schema", out var js) || js.ValueKind != JsonValueKind.Object)
+                    throw Error(path + ".json_schema", "must be an object: {\"name\": ..., \"schema\": {...}}");
+                if (!js.TryGetProperty("schema", out var schema) || schema.ValueKind == JsonValueKind.Null) return OutputConstraint.Json;
+                if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
+                    throw Error(path + ".json_schema.schema", $"must be a JSON schema (an object), not {Kind(schema)}");
+                return OutputConstraint.JsonSchema(schema);
+            case var other:
+                throw Error(path + ".type", $"'{other}' is not a response format (text, json_object or json_schema)");
+        }
+    }
+
     private static List<ToolCall> ToolCalls(JsonElement calls, string path)
     {
         if (calls.ValueKind != JsonValueKind.Array) throw Error(path, $"must be an array, not {Kind(calls)}");

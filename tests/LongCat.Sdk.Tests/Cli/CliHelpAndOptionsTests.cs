@@ -9,6 +9,7 @@ public sealed class CliHelpAndOptionsTests
     [TestMethod]
     [DataRow("chat")]
     [DataRow("generate")]
+    [DataRow("serve")]
     [DataRow("tokenize")]
     [DataRow("inspect")]
     [DataRow("bench")]

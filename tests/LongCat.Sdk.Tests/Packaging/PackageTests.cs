@@ -40,6 +40,7 @@ public sealed class PackageTests
     [TestMethod]
     [DataRow("LongCat.Sdk")]
     [DataRow("LongCat.Sdk.SemanticKernel")]
+    [DataRow("LongCat.Sdk.Server")]
     public void Nupkg_HasCompleteMetadataAndItsReadme(string id)
     {
         using var zip = ZipFile.OpenRead(Package(id, "nupkg"));
@@ -61,6 +62,7 @@ public sealed class PackageTests
     [TestMethod]
     [DataRow("LongCat.Sdk")]
     [DataRow("LongCat.Sdk.SemanticKernel")]
+    [DataRow("LongCat.Sdk.Server")]
     public void Nupkg_HoldsNoNativeAssets(string id)
     {
         using var zip = ZipFile.OpenRead(Package(id, "nupkg"));
@@ -77,6 +79,7 @@ public sealed class PackageTests
     [TestMethod]
     [DataRow("LongCat.Sdk")]
     [DataRow("LongCat.Sdk.SemanticKernel")]
+    [DataRow("LongCat.Sdk.Server")]
     public void Snupkg_HoldsThePortablePdb(string id)
     {
         using var zip = ZipFile.OpenRead(Package(id, "snupkg"));
@@ -94,5 +97,21 @@ public sealed class PackageTests
         var dependency = Metadata(sk, "LongCat.Sdk.SemanticKernel").Descendants().Single(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "LongCat.Sdk");
 
         Assert.AreEqual(version, dependency.Attribute("version")?.Value);
+    }
+
+    /// <summary>The server package brings ASP.NET Core as a framework reference (nothing to download) and the SDK of its version;
+    /// the SDK package itself does not reference ASP.NET Core.</summary>
+    [TestMethod]
+    public void ServerPackage_DependsOnTheSameSdkVersion_AndReferencesAspNetCore()
+    {
+        using var sdk = ZipFile.OpenRead(Package("LongCat.Sdk", "nupkg"));
+        using var server = ZipFile.OpenRead(Package("LongCat.Sdk.Server", "nupkg"));
+        var sdkMetadata = Metadata(sdk, "LongCat.Sdk");
+        var metadata = Metadata(server, "LongCat.Sdk.Server");
+
+        var dependency = metadata.Descendants().Single(e => e.Name.LocalName == "dependency" && e.Attribute("id")?.Value == "LongCat.Sdk");
+        Assert.AreEqual(Field(sdkMetadata, "version"), dependency.Attribute("version")?.Value);
+        Assert.IsTrue(metadata.Descendants().Any(e => e.Name.LocalName == "frameworkReference" && e.Attribute("name")?.Value == "Microsoft.AspNetCore.App"));
+        Assert.IsFalse(sdkMetadata.Descendants().Any(e => e.Name.LocalName == "frameworkReference" && e.Attribute("name")?.Value == "Microsoft.AspNetCore.App"));
     }
 }

@@ -77,4 +77,62 @@ public sealed class OpenAIChatJsonTests
         var e = Assert.ThrowsExactly<ArgumentException>(() => OpenAIChatJson.ParseTools(doc.RootElement));
         StringAssert.StartsWith(e.Message, message);
     }
+    [TestMethod]
+    [DataRow("\"auto\"", ToolChoiceMode.Auto, null)]
+    [DataRow("null", ToolChoiceMode.Auto, null)]
+    [DataRow("\"none\"", ToolChoiceMode.None, null)]
+    [DataRow("\"required\"", ToolChoiceMode.Required, null)]
+    [DataRow("{\"type\": \"function\", \"function\": {\"name\": \"clock\"}}", ToolChoiceMode.Required, "clock")]
+    public void ParseToolChoice_OpenAIsShapes(string json, ToolChoiceMode mode, string? name)
+    {
+        using var doc = JsonDocument.Parse(json);
+
+        Assert.AreEqual(new ToolChoice(mode, name), OpenAIChatJson.ParseToolChoice(doc.RootElement));
+    }
+
+    [TestMethod]
+    [DataRow("\"sometimes\"", "tool_choice: 'sometimes' is not a tool choice")]
+    [DataRow("3", "tool_choice: must be a string or an object")]
+    [DataRow("{\"type\": \"function\"}", "tool_choice.function: must be an object")]
+    [DataRow("{\"type\": \"function\", \"function\": {}}", "tool_choice.function.name: is required")]
+    public void ParseToolChoice_OtherValues_NameThePath(string json, string expected)
+    {
+        using var doc = JsonDocument.Parse(json);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => OpenAIChatJson.ParseToolChoice(doc.RootElement));
+
+        StringAssert.StartsWith(e.Message, expected);
+    }
+
+    [TestMethod]
+    public void ParseResponseFormat_TextJsonObjectAndJsonSchema()
+    {
+        static OutputConstraint? Read(string json)
+        {
+            using var doc = JsonDocument.Parse(json);
+            return OpenAIChatJson.ParseResponseFormat(doc.RootElement);
+        }
+
+        Assert.IsNull(Read("""{"type": "text"}"""));
+        Assert.AreSame(OutputConstraint.Json, Read("""{"type": "json_object"}"""));
+        Assert.AreSame(OutputConstraint.Json, Read("""{"type": "json_schema", "json_schema": {"name": "any"}}"""));
+        var schema = Read("""{"type": "json_schema", "json_schema": {"name": "p", "strict": true, "schema": {"type": "integer"}}}""")!;
+        Assert.AreEqual(OutputConstraintKind.JsonSchema, schema.Kind);
+        Assert.AreEqual("""{"type": "integer"}""", schema.Text);
+    }
+
+    [TestMethod]
+    [DataRow("\"json\"", "response_format: must be an object")]
+    [DataRow("{}", "response_format.type: is required")]
+    [DataRow("{\"type\": \"yaml\"}", "response_format.type: 'yaml' is not a response format")]
+    [DataRow("{\"type\": \"json_schema\"}", "response_format.json_schema: must be an object")]
+    [DataRow("{\"type\": \"json_schema\", \"json_schema\": {\"schema\": 3}}", "response_format.json_schema.schema: must be a JSON schema")]
+    public void ParseResponseFormat_OtherShapes_NameThePath(string json, string expected)
+    {
+        using var doc = JsonDocument.Parse(json);
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => OpenAIChatJson.ParseResponseFormat(doc.RootElement));
+
+        StringAssert.StartsWith(e.Message, expected);
+    }
 }
