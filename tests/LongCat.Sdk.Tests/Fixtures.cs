@@ -44,6 +44,10 @@ internal static class Fixtures
 
     public static IEnumerable<object[]> Dirs() => GoldenDirs().Select(d => new object[] { d });
 
+    /// <summary>(fixture dir, prompt index) of each golden file's last prompt (the fixtures' goldens hold three, a bundled model's may
+    /// hold one).</summary>
+    public static IEnumerable<object[]> LastPrompts() => Prompts().GroupBy(row => (string)row[0]).Select(g => g.Last());
+
     /// <summary>(fixture dir, prompt index) for every prompt whose golden file holds <c>{tensor}_pN</c>: rows that have something
     /// to check (an MTP golden only where the fixture has an MTP head, N-gram hashes only for Flash-Lite).</summary>
     public static IEnumerable<object[]> PromptsWith(string tensor) => Prompts().Where(row =>
