@@ -19,6 +19,10 @@ internal abstract class DeviceTensor : IDisposable
         long n = 1;
         foreach (var d in shape) n *= d;
         ElementCount = n;
+        Rows = shape.Length <= 1 ? 1 : shape[0];
+        long columns = 1;
+        for (int i = 1; i < shape.Length; i++) columns *= shape[i];
+        Columns = shape.Length == 0 ? 1 : shape.Length == 1 ? shape[0] : (int)columns;     // fields: read per row in the kernels' loops
     }
 
     /// <summary>Element type.</summary>
@@ -34,10 +38,10 @@ internal abstract class DeviceTensor : IDisposable
     public long ElementCount { get; }
 
     /// <summary>First dimension (1 for a vector).</summary>
-    public int Rows => Shape.Length <= 1 ? 1 : Shape[0];
+    public int Rows { get; }
 
     /// <summary>Product of all but the first dimension (the length, for a vector).</summary>
-    public int Columns => Shape.Length == 0 ? 1 : Shape.Length == 1 ? Shape[0] : (int)(ElementCount / Shape[0]);
+    public int Columns { get; }
 
     /// <summary>
     /// For FP8 weights: the F32 <c>weight_scale_inv</c> tensor, one value per 128×128 block. For <see cref="DType.Q8"/> and

@@ -293,6 +293,39 @@ internal sealed unsafe class CpuKernelTests
     }
 
     [TestMethod]
+    public void DotBf16Rows16_EachRow_MatchesReferenceAndIsBitIdenticalToTheOneRowKernel()
+    {
+        // Decode's rows up to 4096 wide go sixteen at a time with one transposed reduction; any count up to 16 (a range's last tile).
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) Assert.Inconclusive("DotBf16Rows16 needs AVX-512F.");
+        var random = new Random(4301);
+        foreach (int n in new[] { 32, 64, 96, 128, 256, 544, 1024 })
+            foreach (int count in new[] { 1, 3, 15, 16 })
+            {
+                // Arrange
+                using var w = TestWeight.Create(DType.BF16, count, n, random);
+                var (xs, permuted) = PermutedVectors(1, n, random);
+                var result = new float[count];
+                var vectors = new float[16 * 16];
+                ushort* w0 = (ushort*)w.Tensor.Data;
+                fixed (float* p = permuted, pr = result, v = vectors)
+                {
+                    // Act
+                    SimdKernels.DotBf16Rows16(w0, n, p, count, v, pr);
+
+                    // Assert
+                    for (int row = 0; row < count; row++)
+                    {
+                        double expected = Reference(w.Row(row), xs[0], out double magnitude);
+                        AssertDotClose(expected, magnitude, result[row], n, $"n={n} count={count} row={row}");
+                        float alone = SimdKernels.DotBf16Row(w0 + (long)row * n, p, n);
+                        Assert.AreEqual(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(result[row]),
+                            $"n={n} count={count} row {row}: {alone:R} alone, {result[row]:R} sixteen at a time");
+                    }
+                }
+            }
+    }
+
+    [TestMethod]
     [DataRow((byte)0x00, 0f)]
     [DataRow((byte)0x38, 1f)]
     [DataRow((byte)0xB8, -1f)]

@@ -150,16 +150,18 @@ internal sealed unsafe partial class CpuBackend
             for (int b = 0; b <= need; b++)
                 Require((uint)(tables.I32[(long)seq * maxBlocks + b] * bs) < (uint)kv.Rows, op, $"block id {tables.I32[(long)seq * maxBlocks + b]} outside the cache");
         }
+        // Tiles are sized by the step's queries, not each sequence's: a batched decode step's sequences keep the threads busy, so
+        // each sequence's token takes its heads in whole groups of four (one read of the rows for four heads).
         var tiles = new List<(int Token0, int Q0, int Q1)>();
+        int size = Math.Clamp((tokens * nH + Threads - 1) / Threads, 1, MaxQueriesPerTile);
+        // Whole groups of four heads of one token, unless that would leave threads idle (a lone decode token's 4 heads on 2
+        // threads: two tiles of two heads beat one tile of four, measured with benchmarks attn-micro).
+        if (nH % 4 == 0 && tokens * nH >= 4 * Threads) size = (size + 3) / 4 * 4;
         for (int t = 0; t < tokens;)
         {
             int t1 = t + 1;
             while (t1 < tokens && seqOf.I32[t1] == seqOf.I32[t]) t1++;
             int queries = (t1 - t) * nH;
-            int size = Math.Clamp((queries + Threads - 1) / Threads, 1, MaxQueriesPerTile);
-            // Whole groups of four heads of one token, unless that would leave threads idle (a lone decode token's 4 heads on 2
-            // threads: two tiles of two heads beat one tile of four, measured with benchmarks attn-micro).
-            if (nH % 4 == 0 && queries >= 4 * Threads) size = (size + 3) / 4 * 4;
             for (int q = 0; q < queries; q += size) tiles.Add((t, q, Math.Min(queries, q + size)));
             t = t1;
         }

@@ -368,26 +368,7 @@ internal static unsafe class SimdKernels
         float sum = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var mask = Vector512.Create(0xFFFF0000u);
-            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
-            for (; i <= n - 64; i += 64)
-            {
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
-                var r0 = Vector512.Load((uint*)(w + i));
-                var r1 = Vector512.Load((uint*)(w + i + 32));
-                e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
-                o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
-                e1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), Vector512.Load(xp + i + 32), e1);
-                o1 = Vector512.FusedMultiplyAdd((r1 & mask).AsSingle(), Vector512.Load(xp + i + 48), o1);
-            }
-            for (; i <= n - 32; i += 32)
-            {
-                var r0 = Vector512.Load((uint*)(w + i));
-                e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
-                o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
-            }
-            sum = HorizontalSum((e0 + o0) + (e1 + o1));
+            sum = HorizontalSum(Bf16RowAccumulator(w, xp, n, ref i));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
@@ -413,6 +394,60 @@ internal static unsafe class SimdKernels
         }
         for (; i < n; i++) sum += WeightFormats.Bf16ToFloat(w[i]) * xp[i];
         return sum;
+    }
+
+    /// <summary>
+    /// <see cref="DotBf16Row"/>'s Vector512 loop over the first n - n mod 32 values (<paramref name="i"/> ends where the scalar
+    /// tail starts): its accumulators combined as (e0 + o0) + (e1 + o1), whose <see cref="HorizontalSum"/> is that kernel's sum.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Bf16RowAccumulator(ushort* w, float* xp, int n, ref int i)
+    {
+        var mask = Vector512.Create(0xFFFF0000u);
+        Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
+        for (; i <= n - 64; i += 64)
+        {
+            Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
+            Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
+            var r0 = Vector512.Load((uint*)(w + i));
+            var r1 = Vector512.Load((uint*)(w + i + 32));
+            e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
+            o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
+            e1 = Vector512.FusedMultiplyAdd((r1 << 16).AsSingle(), Vector512.Load(xp + i + 32), e1);
+            o1 = Vector512.FusedMultiplyAdd((r1 & mask).AsSingle(), Vector512.Load(xp + i + 48), o1);
+        }
+        for (; i <= n - 32; i += 32)
+        {
+            var r0 = Vector512.Load((uint*)(w + i));
+            e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
+            o0 = Vector512.FusedMultiplyAdd((r0 & mask).AsSingle(), Vector512.Load(xp + i + 16), o0);
+        }
+        return (e0 + o0) + (e1 + o1);
+    }
+
+    /// <summary>
+    /// result[k] = <see cref="DotBf16Row"/>(w + k·n, xp, n) for k &lt; <paramref name="count"/> ≤ 16 consecutive rows, bit for bit,
+    /// with the sixteen reductions done as one <see cref="Sum16"/> instead of a <see cref="HorizontalSum"/> per row: for rows of a
+    /// few hundred values (an expert's down projection, a small model's products) the reductions cost more than the row's FMAs.
+    /// Requires Vector512 and n a multiple of 32 (no scalar tail); <paramref name="vectors"/> holds 16·16 floats (vectors past
+    /// <paramref name="count"/> are reduced as they are and not read).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void DotBf16Rows16(ushort* w, int n, float* xp, int count, float* vectors, float* result)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            int i = 0;
+            Bf16RowAccumulator(w + (long)k * n, xp, n, ref i).Store(vectors + 16 * k);
+        }
+        if (count == 16)
+        {
+            Sum16(vectors, result);
+            return;
+        }
+        float* all = stackalloc float[16];
+        Sum16(vectors, all);
+        for (int k = 0; k < count; k++) result[k] = all[k];
     }
 
     /// <summary>result[0..2) = w·x_j for 2 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -187,6 +188,12 @@ internal sealed partial class IlgpuBackend : IComputeBackend
     internal static void Require(bool condition, string op, string what)
     {
         if (!condition) throw new ArgumentException($"{op}: {what}.");
+    }
+
+    /// <summary>As <see cref="Require(bool, string, string)"/>, with the message formatted only when the check fails.</summary>
+    internal static void Require(bool condition, string op, [InterpolatedStringHandlerArgument(nameof(condition))] ref CheckMessage what)
+    {
+        if (!condition) throw new ArgumentException($"{op}: {what.ToStringAndClear()}.");
     }
 
     /// <summary>Launches a kernel (compiled on first use) on the stream and counts it; an empty grid launches nothing.</summary>
