@@ -70,4 +70,39 @@ internal static class AttnMicro
             Console.WriteLine($"   without W_UV: {sw.Elapsed.TotalMilliseconds * 1000 / n:F2} us/call");
         }
     }
+
+    /// <summary>The op for a batched decode step: S sequences of one token each at context ctx, 2 threads, BF16 W_UV (demo shape).</summary>
+    public static void Batch(int sequences, int ctx)
+    {
+        using var b = new CpuBackend(WeightResidency.Copied, 2);
+        var shape = new MlaShape(4, 32, 32, 32, 64);
+        int bs = 64, perSeq = (ctx + bs - 1) / bs;
+        var rnd = new Random(1);
+        float[] R(int n) => Enumerable.Range(0, n).Select(_ => (float)(rnd.NextDouble() - 0.5)).ToArray();
+        DeviceTensor F(float[] v, params int[] s) { var t = b.Allocate(DType.F32, s); b.Upload<float>(t, v); return t; }
+        DeviceTensor I(int[] v, params int[] s) { var t = b.Allocate(DType.I32, s); b.Upload<int>(t, v); return t; }
+        var cache = F(R(sequences * perSeq * bs * 96), sequences * perSeq * bs, 96);
+        var kvbF = R(4 * 64 * 64);
+        var kvb = b.Allocate(DType.BF16, 4 * 64, 64);
+        b.Upload<ushort>(kvb, kvbF.Select(LongCat.Sdk.Checkpoints.WeightFormats.FloatToBf16).ToArray());
+        var ql = F(R(sequences * 4 * 64), sequences, 256); var qr = F(R(sequences * 4 * 32), sequences, 128);
+        var pos = I(Enumerable.Repeat(ctx - 1, sequences).ToArray(), sequences);
+        var slots = I(new int[sequences], sequences); var seq = I(Enumerable.Range(0, sequences).ToArray(), sequences);
+        var tables = I(Enumerable.Range(0, sequences * perSeq).ToArray(), sequences, perSeq);
+        var oLat = b.Allocate(DType.F32, sequences, 256); var o = b.Allocate(DType.F32, sequences, 128);
+        var meta = new AttentionMetadata(pos, slots, seq, tables, bs);
+        for (int rep = 0; rep < 3; rep++)
+        {
+            int n = 20000;
+            var sw = Stopwatch.StartNew();
+            for (int i = 0; i < n; i++) b.MlaAttentionValue(ql, qr, cache, kvb, shape, 0.1f, meta, oLat, o);
+            double full = sw.Elapsed.TotalMilliseconds * 1000 / n;
+            sw.Restart();
+            for (int i = 0; i < n; i++) b.MlaAttention(ql, qr, cache, shape, 0.1f, meta, oLat);
+            double attn = sw.Elapsed.TotalMilliseconds * 1000 / n;
+            sw.Restart();
+            for (int i = 0; i < n; i++) b.For(8, _ => { });
+            Console.WriteLine($"{sequences} sequences at {ctx}: {full:F2} us/call, without W_UV {attn:F2} us; an empty For(8) {sw.Elapsed.TotalMilliseconds * 1000 / n:F2} us");
+        }
+    }
 }

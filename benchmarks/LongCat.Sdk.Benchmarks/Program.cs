@@ -26,6 +26,23 @@ if (args.Length > 0 && args[0] == "lite-width")
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);
     return;
 }
+// rows-sweep [rows cols [runs]]: the BF16 product T × W, W streamed from memory, T = 1..16.
+if (args.Length > 0 && args[0] == "rows-sweep")
+{
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    LongCat.Sdk.Benchmarks.RowsSweep.Run(Arg(1, 2048), Arg(2, 1024), Arg(3, 5));
+    return;
+}
+// moe-sweep [runs] [--tiny]: the routed experts of a decode step, 1..16 tokens, weights streamed (lite-mini or the demo shape).
+if (args.Length > 0 && args[0] == "moe-sweep") { LongCat.Sdk.Benchmarks.MoeSweep.Run(args.Length > 1 && args[1] != "--tiny" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Contains("--tiny")); return; }
+// batch-decode [streams [steps [rounds [model]]]] [--profile]: N sequences' decode steps straight through the model against one's.
+if (args.Length > 0 && args[0] == "batch-decode")
+{
+    var rest = args.Skip(1).Where(a => a != "--profile").ToArray();
+    int Arg(int i, int fallback) => rest.Length > i ? int.Parse(rest[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    LongCat.Sdk.Benchmarks.BatchDecode.Run(Arg(0, 16), Arg(1, 32), Arg(2, 5), args.Contains("--profile"), rest.Length > 3 ? rest[3] : null);
+    return;
+}
 if (args.Length > 0 && args[0] == "heavy-thinking")
 {
     // heavy-thinking [paths [tokens [rounds [model]]]]
@@ -71,6 +88,12 @@ if (args.Length > 0 && args[0] == "spin-pool")
     return;
 }
 if (args.Length > 0 && args[0] == "attn-micro") { LongCat.Sdk.Benchmarks.AttnMicro.Run(); return; }
+// attn-batch S CTX: the attention op of a batched decode step at the demo shape, S sequences at context CTX.
+if (args.Length > 2 && args[0] == "attn-batch")
+{
+    LongCat.Sdk.Benchmarks.AttnMicro.Batch(int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture));
+    return;
+}
 if (args.Length > 0 && args[0] == "quick-quant")
 {
     int Arg(int i, int fallback) => args.Length > i && args[i] != "--profile" ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
