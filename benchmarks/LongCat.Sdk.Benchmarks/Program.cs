@@ -14,6 +14,13 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- load-memory PRESET [--mapped]    (resident memory after loading lite-mini with a preset)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-constraint [steps]   (a JSON-schema constraint's cost per step on a 131,072-token vocabulary against a lite-mini decode step; compile times)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4-experts|q4]]  (a fresh process: load, then the first tokens one by one against the read)
+// serve-load [clients [requests [max_tokens [rounds]]]]: streaming clients on the OpenAI endpoint over loopback against the same requests in-process (issue 21).
+if (args.Length > 0 && args[0] == "serve-load")
+{
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    Environment.ExitCode = LongCat.Sdk.Benchmarks.ServeLoad.Run(Arg(1, 64), Arg(2, 500), Arg(3, 64), Arg(4, 1));
+    return;
+}
 if (args.Length > 0 && args[0] == "fresh-decode")
 {
     LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("fresh-decode"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
@@ -64,7 +63,8 @@ public sealed partial class PublicApiTests
                 Path.Combine(root, "src", "LongCat.Sdk", "LongCat.Sdk.csproj"), StringComparison.Ordinal));
             File.WriteAllText(Path.Combine(project, "Probe.cs"), "namespace LongCat.Sdk.SemanticKernel;\npublic static class UndeclaredProbe { public static int Answer() => 42; }\n");
 
-            var (exit, output) = Run("dotnet", $"build \"{csproj}\" -c Release -p:BuildProjectReferences=false -p:IsPackable=false", work);
+            var (exit, output) = ChildProcess.Run("dotnet", ["build", csproj, "-c", "Release", "-p:BuildProjectReferences=false", "-p:IsPackable=false"], work,
+                new Dictionary<string, string> { ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1", ["DOTNET_NOLOGO"] = "1" });
 
             Assert.AreNotEqual(0, exit, output);
             StringAssert.Contains(output, "RS0016");
@@ -122,16 +122,4 @@ public sealed partial class PublicApiTests
 
     [GeneratedRegex("```csharp\\n(.*?)```", RegexOptions.Singleline)]
     private static partial Regex CSharpBlock();
-
-    private static (int Exit, string Output) Run(string file, string arguments, string directory)
-    {
-        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(8))) process.Kill(entireProcessTree: true);
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
 }

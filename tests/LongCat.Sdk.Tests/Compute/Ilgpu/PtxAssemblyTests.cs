@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -19,8 +18,7 @@ public sealed partial class PtxAssemblyTests
     {
         var env = Environment.GetEnvironmentVariable("LONGCAT_PTXAS");
         if (!string.IsNullOrWhiteSpace(env)) return File.Exists(env) ? env : null;
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            if (File.Exists(Path.Combine(dir, "ptxas"))) return Path.Combine(dir, "ptxas");
+        if (ChildProcess.FindOnPath("ptxas") is { } onPath) return onPath;
         string cache = Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
             "longcat", "ptxas", "ptxas");
         return File.Exists(cache) ? cache : null;
@@ -58,7 +56,7 @@ public sealed partial class PtxAssemblyTests
             var report = new StringBuilder($"| kernel | {arch} registers | spill stores (B) | spill loads (B) | shared (B) |\n|---|---|---|---|---|\n");
             foreach (var (kernel, path) in files)
             {
-                var (code, output) = Run(ptxas, $"-v -arch={arch} \"{path}\" -o /dev/null");
+                var (code, output) = ChildProcess.Run(ptxas, ["-v", $"-arch={arch}", path, "-o", "/dev/null"]);
                 if (code != 0)
                 {
                     failures.Add($"{kernel.Name}: ptxas exit {code}: {output.Trim()}");
@@ -85,15 +83,6 @@ public sealed partial class PtxAssemblyTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static (int Code, string Output) Run(string exe, string arguments)
-    {
-        using var p = Process.Start(new ProcessStartInfo(exe, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result + stderr);
     }
 }
 
