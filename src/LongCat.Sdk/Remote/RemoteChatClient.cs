@@ -79,7 +79,8 @@ internal sealed class RemoteChatClient : DelegatingChatClient
         ArgumentNullException.ThrowIfNull(messages);
         var wire = RemoteRequest.Create(options, Defaults, _modelId, out var settings);
         bool showReasoning = options?.Reasoning?.Output != ReasoningOutput.None;
-        var markup = new MarkupSplitter(new ReasoningSplitter(startInReasoning: false), ToolCallSyntax.Xml.Reader(settings.Tools));   // XML reads JSON bodies too
+        // As in-process: tool-call blocks are read only when tools are offered (the XML reader reads JSON bodies too).
+        var markup = new MarkupSplitter(new ReasoningSplitter(startInReasoning: false), settings.Tools is { Count: > 0 } ? ToolCallSyntax.Xml.Reader(settings.Tools) : null);
         var serverCalls = new List<FunctionCallContent>();
         UsageDetails? usage = null;
         AIFinishReason? finish = null;
