@@ -74,8 +74,8 @@ internal static class Help
               --system TEXT            system prompt
               --endpoint URL           a remote engine instead of a local model: an OpenAI-compatible LongCat server
                                        (SGLang, vLLM, longcat serve), e.g. http://127.0.0.1:8080/v1; the sampling and thinking
-                                       options are sent with each request (--model, --device, --quantize, --draft-tokens,
-                                       --draft-vocab and --heavy are for a local model)
+                                       options are sent with each request (the model, device, quantize, draft and heavy
+                                       options are for a local model)
               --api-key KEY            the server's key (sent as `Authorization: Bearer KEY`; also read from LONGCAT_API_KEY,
                                        which keeps it off the command line)
               --model-name NAME        the name the server serves the model under (default: none sent; the server's model)

@@ -52,7 +52,7 @@ internal sealed record GenerationRequest(GenerationOptions Options, int Choices,
             IgnoreEos = f.Bool("ignore_eos") ?? false,
             Constraint = f.Get("response_format") is { } format ? Parse(() => OpenAIChatJson.ParseResponseFormat(format), "response_format") : null,
             MaxPromptTokens = limits.MaxPromptTokens,
-            // SGLang's name, and vLLM's (what LongCat.Sdk's remote client sends both of).
+            // LongCat's name (GenerationOptions, the IChatClient key), and vLLM's: LongCat.Sdk's remote client sends both.
             ThinkingBudget = f.Int("thinking_budget", 0, int.MaxValue) ?? f.Int("thinking_token_budget", 0, int.MaxValue),
         };
         Validate(options);

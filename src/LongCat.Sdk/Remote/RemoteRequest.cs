@@ -19,7 +19,7 @@ namespace LongCat.Sdk.Remote;
 /// (<c>temperature</c>, <c>top_p</c>, <c>max_completion_tokens</c>, <c>seed</c>, penalties, <c>stop</c>, <c>tools</c>,
 /// <c>tool_choice</c>, <c>response_format</c>) and as vLLM's and SGLang's extensions where it has none (<c>top_k</c>,
 /// <c>min_p</c>, <c>repetition_penalty</c>, <c>ignore_eos</c>, <c>stop_token_ids</c>, <c>chat_template_kwargs</c> with
-/// <c>enable_thinking</c>, <c>thinking_budget</c> and vLLM's <c>thinking_token_budget</c>). A sampling knob at its "off" value
+/// <c>enable_thinking</c>, <c>thinking_budget</c> as <c>longcat serve</c> reads it and vLLM's <c>thinking_token_budget</c>). A sampling knob at its "off" value
 /// (top_k 0, min_p 0, penalties 0 or 1) is left out, which every server reads as off.
 /// </summary>
 /// <remarks>Not forwarded: <see cref="GenerationOptions.DraftTokens"/> (the server's engine decides). Refused with

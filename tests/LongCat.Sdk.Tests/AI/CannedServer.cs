@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text.Json;
+using LongCat.Sdk.Tests.Server;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace LongCat.Sdk.Tests.AI;
 
@@ -17,9 +12,7 @@ namespace LongCat.Sdk.Tests.AI;
 /// </summary>
 internal sealed class CannedServer : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-
-    private CannedServer(WebApplication app) => _app = app;
+    private WebApplication _app = null!;
 
     /// <summary>The base address, <c>http://127.0.0.1:PORT/v1</c>.</summary>
     public Uri Endpoint { get; private set; } = null!;
@@ -35,15 +28,11 @@ internal sealed class CannedServer : IAsyncDisposable
 
     public static async Task<CannedServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        var server = new CannedServer(app);
-        app.MapPost("/v1/chat/completions", (RequestDelegate)server.AnswerAsync);
-        await app.StartAsync();
-        server.Endpoint = new Uri(new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()), "/v1");
-        return server;
+        var requests = new CannedServer();
+        var (app, url) = await ServerHost.StartLoopbackAsync(_ => { }, app => app.MapPost("/v1/chat/completions", (RequestDelegate)requests.AnswerAsync));
+        requests._app = app;
+        requests.Endpoint = new Uri(url, "/v1");
+        return requests;
     }
 
     private async Task AnswerAsync(HttpContext http)
