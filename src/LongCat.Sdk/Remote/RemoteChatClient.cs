@@ -86,7 +86,7 @@ internal sealed class RemoteChatClient : DelegatingChatClient
         AIFinishReason? finish = null;
         ChatResponseUpdate? last = null;
 
-        await foreach (var u in base.GetStreamingResponseAsync(RemoteRequest.Messages(messages), wire, cancellationToken).ConfigureAwait(false))
+        await foreach (var u in base.GetStreamingResponseAsync(RemoteRequest.Messages(messages, options?.Instructions), wire, cancellationToken).ConfigureAwait(false))
         {
             last = u;
             finish ??= u.FinishReason;

@@ -27,7 +27,7 @@ namespace LongCat.Sdk.Remote;
 internal static class RemoteRequest
 {
     /// <summary>The options to hand Microsoft.Extensions.AI's OpenAI client: every field is in the raw representation it builds
-    /// on (its own mapping only fills what that leaves unset), and the instructions.</summary>
+    /// on (its own mapping only fills what that leaves unset). The instructions go in the system message (<see cref="Messages"/>).</summary>
     /// <param name="options">The caller's options.</param>
     /// <param name="defaults">The client's defaults.</param>
     /// <param name="modelId">The client's model id (null: none sent, the server answers with the model it serves).</param>
@@ -40,7 +40,7 @@ internal static class RemoteRequest
             throw new NotSupportedException("Heavy Thinking runs on an in-process engine only; a remote engine's API has no request for it.");
         var body = Body(g, options?.ResponseFormat as ChatResponseFormatJson, options?.AllowMultipleToolCalls, options?.ModelId ?? modelId);
         settings = g;
-        return new AIChatOptions { Instructions = options?.Instructions, RawRepresentationFactory = _ => body };
+        return new AIChatOptions { RawRepresentationFactory = _ => body };
     }
 
     private static ChatCompletionOptions Body(GenerationOptions g, ChatResponseFormatJson? format, bool? parallelCalls, string? modelId)
@@ -126,13 +126,19 @@ internal static class RemoteRequest
     }
 
     /// <summary>
-    /// The conversation as sent: an assistant turn with reasoning goes with its <c>reasoning_content</c> (LongCat's templates
-    /// render it in a tool loop; Microsoft.Extensions.AI would drop it), and a call this SDK read keeps the name the model wrote
-    /// (Semantic Kernel's history drops a plugin prefix); every other message is sent as Microsoft.Extensions.AI sends it.
+    /// The conversation as sent: the instructions and the leading system messages as one system message (joined by a line break,
+    /// as in-process: LongCat's format has one system prompt); an assistant turn with reasoning with its <c>reasoning_content</c>
+    /// (LongCat's templates render it in a tool loop; Microsoft.Extensions.AI would drop it); a call this SDK read with the name
+    /// the model wrote (Semantic Kernel's history drops a plugin prefix). Every other message goes as Microsoft.Extensions.AI sends it.
     /// </summary>
-    public static IEnumerable<AIChatMessage> Messages(IEnumerable<AIChatMessage> messages)
+    public static IEnumerable<AIChatMessage> Messages(IEnumerable<AIChatMessage> messages, string? instructions)
     {
-        foreach (var m in messages)
+        var list = messages.ToList();
+        int leading = list.TakeWhile(m => m?.Role == ChatRole.System).Count();
+        string[] system = [.. string.IsNullOrEmpty(instructions) ? [] : new[] { instructions }, .. list.Take(leading).Select(m => m.Text)];
+        if (!string.IsNullOrEmpty(instructions) || leading > 1) yield return new AIChatMessage(ChatRole.System, string.Join("\n", system));
+        else leading = 0;                                     // one system message or none: as it is
+        foreach (var m in list.Skip(leading))
         {
             string reasoning = m.Role == ChatRole.Assistant ? string.Concat(m.Contents.OfType<TextReasoningContent>().Select(r => r.Text)) : "";
             var calls = m.Contents.OfType<FunctionCallContent>().ToList();

@@ -210,6 +210,22 @@ public sealed class RemoteChatClientTests
     }
 
     [TestMethod]
+    public async Task Instructions_AndTheLeadingSystemMessages_AreOneSystemMessage_AsInProcess()
+    {
+        using var client = new RemoteChatClient(_server.Endpoint);
+
+        await client.GetResponseAsync([new(ChatRole.System, "Be brief."), new(ChatRole.System, "Answer in English."), new(ChatRole.User, "Hi")],
+            new ChatOptions { Instructions = "You are LongCat." });
+        await client.GetResponseAsync([new(ChatRole.System, "Be brief."), new(ChatRole.User, "Hi")]);
+
+        var merged = _server.Requests[0].GetProperty("messages");
+        Assert.AreEqual(2, merged.GetArrayLength());
+        Assert.AreEqual("system", merged[0].GetProperty("role").GetString());
+        Assert.AreEqual("You are LongCat.\nBe brief.\nAnswer in English.", merged[0].GetProperty("content").GetString());
+        Assert.AreEqual(2, _server.Requests[1].GetProperty("messages").GetArrayLength(), "one system message goes as it is");
+    }
+
+    [TestMethod]
     public async Task WhatNoRequestCarries_HeavyThinkingAndRegexConstraints_AreRefusedBeforeSending()
     {
         using var heavy = new RemoteChatClient(_server.Endpoint);
