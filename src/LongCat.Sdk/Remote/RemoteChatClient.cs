@@ -26,7 +26,8 @@ namespace LongCat.Sdk.Remote;
 /// <remarks>
 /// A raw stream whose reasoning the prompt opened (no <c>&lt;longcat_think&gt;</c> in the output, only the close tag) cannot be
 /// told from an answer while it streams: serve such a model with the server's reasoning parser. Server errors surface as
-/// <see cref="ClientResultException"/> with the status and the server's message. Thread-safe.
+/// <see cref="ClientResultException"/> with the status and the server's message, as do an error event in the stream and a
+/// stream cut before its finish reason. Thread-safe.
 /// </remarks>
 internal sealed class RemoteChatClient : DelegatingChatClient
 {
@@ -88,6 +89,8 @@ internal sealed class RemoteChatClient : DelegatingChatClient
 
         await foreach (var u in base.GetStreamingResponseAsync(RemoteRequest.Messages(messages, options?.Instructions), wire, cancellationToken).ConfigureAwait(false))
         {
+            if (u.RawRepresentation is StreamingChatCompletionUpdate raw && ErrorOf(raw) is { } error)
+                throw new ClientResultException($"The server ended the stream with an error: {error}");
             last = u;
             finish ??= u.FinishReason;
             var contents = new List<AIContent>();
@@ -115,19 +118,27 @@ internal sealed class RemoteChatClient : DelegatingChatClient
             if (contents.Count > 0) yield return Update(last, contents);
         }
 
+        if (finish is null)
+            throw new ClientResultException("The server's stream ended without a finish reason: the answer is incomplete (the connection was cut or the server stopped).");
         var tail = new List<AIContent>();
         AddText(tail, markup.Push("", end: true), showReasoning);
         var calls = serverCalls.Select(c => Offered(c, settings.Tools))
             .Concat(ChatMessageConverter.ToFunctionCalls(markup.ToolCalls, markup.MalformedToolCalls, settings.Tools)).ToList();
         tail.AddRange(options?.AllowMultipleToolCalls == false ? calls.Take(1) : calls);
         if (usage is not null) tail.Add(new UsageContent(usage));
-        var reason = calls.Count > 0 && (finish is null || finish == AIFinishReason.Stop) ? AIFinishReason.ToolCalls : finish ?? AIFinishReason.Stop;
+        var reason = calls.Count > 0 && finish == AIFinishReason.Stop ? AIFinishReason.ToolCalls : finish.Value;
         var end = Update(last, tail);
         end.RawRepresentation = null;
         end.FinishReason = reason;
         end.AdditionalProperties = new() { [LongCatChatClient.FinishReasonKey] = NameOf(reason), [LongCatChatClient.UsageKey] = usage };
         yield return end;
     }
+
+    // An error event in the stream (vLLM and longcat serve send {"error": {...}} once the status line is out): its message.
+#pragma warning disable SCME0001 // JsonPatch (experimental) holds the fields OpenAI's types lack, as reasoning_content
+    private static string? ErrorOf(StreamingChatCompletionUpdate update) =>
+        update.Patch.TryGetValue("$.error.message"u8, out string? message) ? message ?? "(no message)" : null;
+#pragma warning restore SCME0001
 
     /// <inheritdoc/>
     public override object? GetService(Type serviceType, object? serviceKey = null) =>

@@ -240,6 +240,21 @@ public sealed class RemoteChatClientTests
     }
 
     [TestMethod]
+    public async Task AnErrorEventInTheStream_OrAStreamWithoutAnEnd_FailsTheCall()
+    {
+        using var client = new RemoteChatClient(_server.Endpoint);
+        _server.Chunks.Clear();
+        _server.Chunks.AddRange([CannedServer.Content("In the"), """{"error":{"message":"The server is shutting down.","type":"server_error","code":"server_shutting_down"}}"""]);
+
+        var error = await Assert.ThrowsExactlyAsync<System.ClientModel.ClientResultException>(() => client.GetResponseAsync("Continue"));
+        _server.Chunks.RemoveAt(1);
+        var cut = await Assert.ThrowsExactlyAsync<System.ClientModel.ClientResultException>(() => client.GetResponseAsync("Continue"));
+
+        StringAssert.Contains(error.Message, "The server is shutting down.");
+        StringAssert.Contains(cut.Message, "without a finish reason");
+    }
+
+    [TestMethod]
     public void Metadata_NamesTheProviderEndpointAndModel()
     {
         using var client = new RemoteChatClient(_server.Endpoint, modelId: "demo");
