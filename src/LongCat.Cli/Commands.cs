@@ -116,73 +116,92 @@ internal static partial class Commands
         else if (a.Get("prompt") is { } prompt)
             stream = a.Has("chat") ? engine.ChatAsync([LongCatMessage.User(prompt)], options) : engine.GenerateAsync(prompt, options);
         else throw new UsageException("give --prompt TEXT or --prompt-ids 1,2,3");
-        await Print(stream, idsOnly: engine.Tokenizer is null, showThinking: a.Has("show-thinking"));
+        await Print(stream, idsOnly: engine.Tokenizer is null, a.Has("show-thinking"), Console.Out, Console.Error);
         return 0;
     }
 
-    public static async Task<int> ChatAsync(CliArgs a)
+    public static Task<int> ChatAsync(CliArgs a) => ChatAsync(a, Console.In, Console.Out, Console.Error);
+
+    /// <summary><c>longcat chat</c>: turns from <paramref name="stdin"/> (an empty line or its end stops), answers streamed to
+    /// <paramref name="stdout"/>, usage lines to <paramref name="stderr"/>; over a local model, or with <c>--endpoint</c> a
+    /// remote engine.</summary>
+    public static async Task<int> ChatAsync(CliArgs a, TextReader stdin, TextWriter stdout, TextWriter stderr)
     {
-        if (a.Has("help")) { Console.WriteLine(Help.For("chat")); return 0; }
-        a.RejectUnknown([.. SamplingOptions, "model", "device", "quantize", "system"]);
+        if (a.Has("help")) { stdout.WriteLine(Help.For("chat")); return 0; }
+        a.RejectUnknown([.. SamplingOptions, "model", "device", "quantize", "system", .. RemoteOptions]);
         var options = Generation(a);
         options.Validate();
+        if (a.Get("endpoint") is { } endpoint)
+        {
+            await RemoteChatAsync(a, endpoint, options, stdin, stdout, stderr);
+            return 0;
+        }
         await using var engine = await LoadAsync(a);
         var history = new List<LongCatMessage>();
         if (a.Get("system") is { } system) history.Add(LongCatMessage.System(system));
-        bool interactive = !Console.IsInputRedirected;
-        while (true)
+        await ChatLoopAsync(stdin, stdout, async line =>
         {
-            if (interactive) Console.Write("> ");
-            string? line = Console.ReadLine();
-            if (string.IsNullOrWhiteSpace(line)) break;
-            if (!interactive) Console.WriteLine($"> {line}");
             history.Add(LongCatMessage.User(line));
-            string answer = await Print(engine.ChatAsync(history, options), idsOnly: false, showThinking: a.Has("show-thinking"));
+            string answer = await Print(engine.ChatAsync(history, options), idsOnly: false, a.Has("show-thinking"), stdout, stderr);
             history.Add(LongCatMessage.Assistant(answer));
-        }
+        });
         return 0;
     }
 
-    /// <summary>Streams the answer to stdout (with <paramref name="showThinking"/>, a thinking model's reasoning before it,
-    /// dimmed on a terminal) and a usage line to stderr; returns the answer's text.</summary>
-    private static async Task<string> Print(IAsyncEnumerable<GenerationUpdate> stream, bool idsOnly, bool showThinking = false)
+    /// <summary>Reads turns until an empty line or the end of <paramref name="stdin"/>; a turn read from a pipe is echoed.</summary>
+    private static async Task ChatLoopAsync(TextReader stdin, TextWriter stdout, Func<string, Task> answer)
+    {
+        bool interactive = stdin == Console.In && !Console.IsInputRedirected;
+        while (true)
+        {
+            if (interactive) stdout.Write("> ");
+            string? line = await stdin.ReadLineAsync();
+            if (string.IsNullOrWhiteSpace(line)) break;
+            if (!interactive) stdout.WriteLine($"> {line}");
+            await answer(line);
+        }
+    }
+
+    /// <summary>Streams the answer to <paramref name="stdout"/> (with <paramref name="showThinking"/>, a thinking model's reasoning before it,
+    /// dimmed on a terminal) and a usage line to <paramref name="stderr"/>; returns the answer's text.</summary>
+    private static async Task<string> Print(IAsyncEnumerable<GenerationUpdate> stream, bool idsOnly, bool showThinking, TextWriter stdout, TextWriter stderr)
     {
         var text = new System.Text.StringBuilder();
         GenerationUpdate? last = null;
-        bool dim = !Console.IsOutputRedirected, inReasoning = false;
+        bool dim = stdout == Console.Out && !Console.IsOutputRedirected, inReasoning = false;
         await foreach (var u in stream)
         {
             if (u.Path is { } path)
             {
                 if (path.Usage is { } pathUsage)
-                    Console.Error.WriteLine($"[heavy thinking: path {path.Index + 1} {path.FinishReason}, {pathUsage.CompletionTokens} tokens ({pathUsage.ReasoningTokens} reasoning)]");
+                    stderr.WriteLine($"[heavy thinking: path {path.Index + 1} {path.FinishReason}, {pathUsage.CompletionTokens} tokens ({pathUsage.ReasoningTokens} reasoning)]");
                 continue;
             }
-            if (idsOnly) foreach (var id in u.TokenIds) Console.Write($"{id} ");
+            if (idsOnly) foreach (var id in u.TokenIds) stdout.Write($"{id} ");
             else
             {
                 if (showThinking && u.Reasoning.Length > 0)
                 {
-                    if (!inReasoning) Console.Write(dim ? "\u001b[2m" : "<think>\n");
+                    if (!inReasoning) stdout.Write(dim ? "\u001b[2m" : "<think>\n");
                     inReasoning = true;
-                    Console.Write(u.Reasoning);
+                    stdout.Write(u.Reasoning);
                 }
                 if (inReasoning && (u.Text.Length > 0 || u.FinishReason is not null))
                 {
-                    Console.Write(dim ? "\u001b[0m\n" : "\n</think>\n");
+                    stdout.Write(dim ? "\u001b[0m\n" : "\n</think>\n");
                     inReasoning = false;
                 }
-                Console.Write(u.Text);
+                stdout.Write(u.Text);
             }
             text.Append(u.Text);
             last = u;
         }
-        Console.WriteLine();
+        stdout.WriteLine();
         if (last?.Usage is { } usage)
-            Console.Error.WriteLine($"[{last.FinishReason}: {usage.PromptTokens} prompt + {usage.CompletionTokens} generated tokens" +
+            stderr.WriteLine($"[{last.FinishReason}: {usage.PromptTokens} prompt + {usage.CompletionTokens} generated tokens" +
                                     (usage.ReasoningTokens > 0 ? $" ({usage.ReasoningTokens} reasoning)" : "") +
                                     $", first token {usage.TimeToFirstToken.TotalMilliseconds:F0} ms, {usage.TokensPerSecond:F1} tokens/s]");
-        foreach (var call in last?.ToolCalls ?? []) Console.Error.WriteLine($"[tool call: {call.Name}({call.ArgumentsJson})]");
+        foreach (var call in last?.ToolCalls ?? []) stderr.WriteLine($"[tool call: {call.Name}({call.ArgumentsJson})]");
         return text.ToString();
     }
 

@@ -65,12 +65,20 @@ internal static class Help
     {
         "chat" => $"""
             usage: longcat chat [options]
+                   longcat chat --endpoint URL [--api-key KEY] [--model-name NAME] [options]
             Reads your turns from standard input (an empty line or EOF ends), streams the answers.
             {Model}
             {Device}
             {Quantize}
             {Sampling}
               --system TEXT            system prompt
+              --endpoint URL           a remote engine instead of a local model: an OpenAI-compatible LongCat server
+                                       (SGLang, vLLM, longcat serve), e.g. http://127.0.0.1:8080/v1; the sampling and thinking
+                                       options are sent with each request (the model, device, quantize, draft and heavy
+                                       options are for a local model)
+              --api-key KEY            the server's key (sent as `Authorization: Bearer KEY`; also read from LONGCAT_API_KEY,
+                                       which keeps it off the command line)
+              --model-name NAME        the name the server serves the model under (default: none sent; the server's model)
             """,
         "generate" => $"""
             usage: longcat generate (--prompt TEXT | --prompt-ids 1,2,3) [options]

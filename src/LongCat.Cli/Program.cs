@@ -33,7 +33,8 @@ catch (UsageException e)
     Console.Error.WriteLine(Help.For(command) ?? Help.Main);
     return 2;
 }
-catch (Exception e) when (e is LongCatException or ArgumentException or InvalidOperationException or IOException or NotSupportedException)
+catch (Exception e) when (e is LongCatException or ArgumentException or InvalidOperationException or IOException or NotSupportedException
+                           or System.ClientModel.ClientResultException)   // a remote engine's refusal or an unreachable server (chat --endpoint)
 {
     Console.Error.WriteLine($"longcat {command}: {e.Message}");
     return 1;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using LongCat.Sdk.AI;
+using LongCat.Sdk.Remote;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
@@ -27,7 +28,8 @@ namespace LongCat.Sdk.SemanticKernel;
 /// results go back through the chat template and the loop continues until the model answers in text (at most 128 rounds,
 /// Semantic Kernel's usual limit). With <c>autoInvoke: false</c> the answer holds the <see cref="Microsoft.SemanticKernel.FunctionCallContent"/>s.</item>
 /// </list>
-/// Thread-safe; the engine is not owned.
+/// Thread-safe; the engine is not owned. Over a remote engine (<c>AddLongCatChatCompletion(endpoint)</c>, or <c>AddLongCat</c> with
+/// an endpoint) the service behaves the same, answered by the server.
 /// </remarks>
 public sealed class LongCatChatCompletionService : IChatCompletionService
 {
@@ -57,17 +59,30 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
     {
     }
 
-    private LongCatChatCompletionService(LongCatChatClient client, string modelId, ILoggerFactory? loggerFactory, IServiceProvider? serviceProvider)
+    /// <summary>Creates the service over a remote engine's chat client (<c>AddLongCatChatCompletion(endpoint)</c>, or
+    /// <c>AddLongCat</c> with an endpoint).</summary>
+    internal LongCatChatCompletionService(RemoteChatClient client, ILoggerFactory? loggerFactory, IServiceProvider? serviceProvider)
+        : this((IChatClient)client, client.GetService<ChatClientMetadata>()?.DefaultModelId, loggerFactory, serviceProvider)
     {
-        ChatClient = client;
+    }
+
+    private LongCatChatCompletionService(IChatClient client, string? modelId, ILoggerFactory? loggerFactory, IServiceProvider? serviceProvider)
+    {
+        _client = client;
         _logger = loggerFactory?.CreateLogger<LongCatChatCompletionService>();
-        var pipeline = ChatClient.AsBuilder().UseKernelFunctionInvocation(loggerFactory).Build(serviceProvider);
+        var pipeline = client.AsBuilder().Use((m, o, inner, ct) => inner.GetResponseAsync(m, o, ct), ReasoningAsInnerContent)
+            .UseKernelFunctionInvocation(loggerFactory).Build(serviceProvider);
         _inner = pipeline.AsChatCompletionService(serviceProvider);
         Attributes = new Dictionary<string, object?> { [AIServiceExtensions.ModelIdKey] = modelId };
     }
 
+    private readonly IChatClient _client;
+
     /// <summary>The chat client underneath (no function invocation of its own); <c>ChatClient.GetEngineAsync()</c> gives the engine.</summary>
-    public LongCatChatClient ChatClient { get; }
+    /// <exception cref="InvalidOperationException">The service answers from a remote engine (an endpoint), which has no
+    /// <see cref="LongCatChatClient"/>.</exception>
+    public LongCatChatClient ChatClient => _client as LongCatChatClient ?? throw new InvalidOperationException(
+        $"This chat completion service answers from the server at '{((RemoteChatClient)_client).Endpoint}': it has no LongCatChatClient (an in-process engine's client).");
 
     /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?> Attributes { get; }
@@ -112,11 +127,25 @@ public sealed class LongCatChatCompletionService : IChatCompletionService
         {
             GenerationUpdate u => u.Reasoning,                                       // the bridge keeps the update's raw representation
             ChatResponseUpdate update => string.Concat(update.Contents.OfType<TextReasoningContent>().Select(r => r.Text)),
+            IEnumerable<AIContent> contents => string.Concat(contents.OfType<TextReasoningContent>().Select(r => r.Text)),
             _ => "",
         };
         if (reasoning.Length > 0) chunk.Items.Insert(0, new StreamingReasoningContent(reasoning) { ModelId = chunk.ModelId });
     }
 #pragma warning restore SKEXP0110
+
+    // A remote engine's update carries the server's raw chunk, which has no reasoning once the SDK split it from raw text: an
+    // update with reasoning gets its contents as raw representation instead, which the bridge keeps as InnerContent (AddReasoning).
+    private static async IAsyncEnumerable<ChatResponseUpdate> ReasoningAsInnerContent(IEnumerable<ChatMessage> messages, ChatOptions? options,
+        IChatClient inner, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var update in inner.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+        {
+            if (update.RawRepresentation is not GenerationUpdate && update.Contents.OfType<TextReasoningContent>().Any())
+                update.RawRepresentation = update.Contents.ToList();
+            yield return update;
+        }
+    }
 
     // The model calls "plugin_function" (Semantic Kernel's tool name); split it where the kernel has that plugin and function. A
     // malformed call carries its error as its raw representation (LongCatChatClient), which the bridge keeps as InnerContent.

@@ -1,8 +1,11 @@
 using LongCat.Sdk;
+using LongCat.Sdk.Hosting;
+using LongCat.Sdk.Remote;
 using LongCat.Sdk.SemanticKernel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.TextGeneration;
 
@@ -50,8 +53,34 @@ public static class LongCatKernelBuilderExtensions
     }
 
     /// <summary>
+    /// Adds a <see cref="LongCatChatCompletionService"/> answered by a remote engine: an OpenAI-compatible LongCat server (SGLang,
+    /// vLLM, <c>longcat serve</c>) at <paramref name="endpoint"/>, with the same settings, function calling and contents as a
+    /// local model's (docs/SERVING.md, "Remote engines").
+    /// </summary>
+    /// <param name="builder">The kernel builder.</param>
+    /// <param name="endpoint">The server's base address, e.g. <c>http://cluster:30000/v1</c>.</param>
+    /// <param name="apiKey">The server's key, sent as <c>Authorization: Bearer</c> (null: none).</param>
+    /// <param name="modelId">The name the server serves the model under (null: none is sent; the server answers with its model).</param>
+    /// <param name="defaults">Generation settings where a request leaves them unset.</param>
+    /// <param name="serviceId">The service's key in the kernel (null: the default service).</param>
+    /// <exception cref="ArgumentException">The endpoint is not an absolute http or https address (or holds credentials, a query or
+    /// a fragment), the key or model id is empty, or a default is out of range; the parameter is named.</exception>
+    public static IKernelBuilder AddLongCatChatCompletion(this IKernelBuilder builder, Uri endpoint, string? apiKey = null, string? modelId = null,
+        GenerationOptions? defaults = null, string? serviceId = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        RemoteEndpoint.Validate(endpoint, apiKey, modelId, (nameof(endpoint), nameof(apiKey), nameof(modelId)));
+        defaults?.Validate();
+        builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
+            new LongCatChatCompletionService(new RemoteChatClient(endpoint, apiKey, modelId, defaults), sp.GetService<ILoggerFactory>(), sp));
+        return builder;
+    }
+
+    /// <summary>
     /// Adds a <see cref="LongCatChatCompletionService"/> over the engine registered with <c>services.AddLongCat(...)</c>
-    /// (or <c>AddKeyedLongCat(engineKey, ...)</c>), so the kernel and the rest of the application share one loaded model.
+    /// (or <c>AddKeyedLongCat(engineKey, ...)</c>), so the kernel and the rest of the application share one loaded model; a
+    /// registration with an endpoint gives a service answered by that server.
     /// </summary>
     /// <param name="builder">The kernel builder.</param>
     /// <param name="defaults">Generation settings where a request leaves them unset.</param>
@@ -62,7 +91,9 @@ public static class LongCatKernelBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) =>
-            new LongCatChatCompletionService(RegisteredProvider(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
+            sp.GetService<IOptionsMonitor<LongCatServiceOptions>>() is { } monitor && monitor.Get(LongCatServiceNames.For(engineKey)) is { Endpoint: { } endpoint } o
+                ? new LongCatChatCompletionService(new RemoteChatClient(endpoint, o.ApiKey, o.ModelId, defaults), sp.GetService<ILoggerFactory>(), sp)
+                : new LongCatChatCompletionService(RegisteredProvider(sp, engineKey), defaults, sp.GetService<ILoggerFactory>(), sp));
         return builder;
     }
 

@@ -8,7 +8,8 @@ namespace LongCat.Sdk.Server;
 /// <summary>
 /// The fields chat and text completions share: the model, sampling (OpenAI's <c>temperature</c>, <c>top_p</c>, penalties,
 /// <c>seed</c>; vLLM's <c>top_k</c>, <c>min_p</c>, <c>repetition_penalty</c>, <c>ignore_eos</c>), length (<c>max_tokens</c> /
-/// <c>max_completion_tokens</c>), <c>stop</c>, <c>n</c>, <c>response_format</c> and streaming. Defaults are OpenAI's
+/// <c>max_completion_tokens</c>), <c>stop</c>, vLLM's <c>stop_token_ids</c>, <c>n</c>, <c>response_format</c>, a thinking model's
+/// <c>thinking_budget</c> (vLLM: <c>thinking_token_budget</c>) and streaming. Defaults are OpenAI's
 /// (temperature 1, top_p 1); an absent <c>max_tokens</c> is the server's <see cref="LongCatServerOptions.MaxTokensLimit"/>.
 /// </summary>
 /// <param name="Options">The generation options of choice 0.</param>
@@ -47,9 +48,12 @@ internal sealed record GenerationRequest(GenerationOptions Options, int Choices,
             Seed = f.Long("seed") is long seed ? ChatOptionsConverter.FoldSeed(seed) : null,
             MaxTokens = maxTokens,
             StopSequences = Stops(f),
+            StopTokenIds = StopTokenIds(f),
             IgnoreEos = f.Bool("ignore_eos") ?? false,
             Constraint = f.Get("response_format") is { } format ? Parse(() => OpenAIChatJson.ParseResponseFormat(format), "response_format") : null,
             MaxPromptTokens = limits.MaxPromptTokens,
+            // LongCat's name (GenerationOptions, the IChatClient key), and vLLM's: LongCat.Sdk's remote client sends both.
+            ThinkingBudget = f.Int("thinking_budget", 0, int.MaxValue) ?? f.Int("thinking_token_budget", 0, int.MaxValue),
         };
         Validate(options);
         int n = f.Int("n", 1, limits.MaxChoices, " (this server's limit)") ?? 1;
@@ -87,6 +91,17 @@ internal sealed record GenerationRequest(GenerationOptions Options, int Choices,
         {
             throw ApiError.BadRequest(param, ApiError.WithoutParameter(e));
         }
+    }
+
+    // vLLM's stop_token_ids: a list of token ids; null or absent: none.
+    private static int[] StopTokenIds(RequestFields f)
+    {
+        if (f.Get("stop_token_ids") is not { } list) return [];
+        if (list.ValueKind != JsonValueKind.Array) throw RequestFields.Wrong("stop_token_ids", "a list of token ids", list);
+        var ids = new List<int>();
+        foreach (var item in list.EnumerateArray())
+            ids.Add(item.ValueKind == JsonValueKind.Number && item.TryGetInt32(out int id) && id >= 0 ? id : throw RequestFields.Wrong($"stop_token_ids[{ids.Count}]", "a token id", item));
+        return [.. ids];
     }
 
     // A string or a list of strings; null or absent: none.

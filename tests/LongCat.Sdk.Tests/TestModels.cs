@@ -57,10 +57,18 @@ internal static class TestModels
     /// </summary>
     public static Task<LongCatEngine?> SharedDemoAsync() => SharedDemo.Value;
 
-    /// <summary>Disposes the shared demo engine if it was loaded (the run's assembly cleanup).</summary>
+    private static readonly Lazy<Task<LongCatEngine?>> SharedThinkingDemo = new(async () =>
+        ThinkingDemoModel() is { } dir ? await LongCatEngine.LoadAsync(dir) : null);
+
+    /// <summary>The thinking demo model with default options, loaded once for the classes that need nothing else (shared as
+    /// <see cref="SharedDemoAsync"/>); null when this checkout has none.</summary>
+    public static Task<LongCatEngine?> SharedThinkingDemoAsync() => SharedThinkingDemo.Value;
+
+    /// <summary>Disposes the shared demo engines that were loaded (the run's assembly cleanup).</summary>
     public static async Task DisposeSharedDemoAsync()
     {
         if (SharedDemo.IsValueCreated && await SharedDemo.Value is { } engine) await engine.DisposeAsync();
+        if (SharedThinkingDemo.IsValueCreated && await SharedThinkingDemo.Value is { } thinking) await thinking.DisposeAsync();
     }
 
     /// <summary>The engine <see cref="LoadDemoAsync"/> gave, or an inconclusive result naming the missing model.</summary>

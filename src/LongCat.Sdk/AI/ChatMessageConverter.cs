@@ -212,10 +212,10 @@ internal static class ChatMessageConverter
 
     // The name the model wrote, when the call came from this SDK: Semantic Kernel's history keeps the call we returned as its raw
     // representation but drops a plugin prefix from the name ("calculator_evaluate" comes back as "evaluate").
-    private static string NameWritten(FunctionCallContent call) =>
+    internal static string NameWritten(FunctionCallContent call) =>
         call.RawRepresentation is ToolCall written && written.Name.EndsWith(call.Name, StringComparison.Ordinal) ? written.Name : call.Name;
 
-    private static string ArgumentsJson(FunctionCallContent call)
+    internal static string ArgumentsJson(FunctionCallContent call)
     {
         if (call.Arguments is null || call.Arguments.Count == 0) return "{}";
         var info = CompactJson.GetTypeInfo(typeof(IDictionary<string, object?>));

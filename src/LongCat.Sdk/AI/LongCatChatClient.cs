@@ -108,10 +108,15 @@ public sealed class LongCatChatClient : IChatClient
         _engine is not null ? ValueTask.FromResult(_engine) : _provider!.GetEngineAsync(cancellationToken);
 
     /// <inheritdoc/>
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
-        CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        AggregateAsync(GetStreamingResponseAsync(messages, options, cancellationToken), cancellationToken);
+
+    /// <summary>A stream of this client's updates (or the remote client's) as one response: the last update's finish reason and
+    /// usage are copied into the answer's <see cref="ChatMessage.AdditionalProperties"/>, where Semantic Kernel reads them.</summary>
+    internal static async Task<ChatResponse> AggregateAsync(IAsyncEnumerable<ChatResponseUpdate> updates, CancellationToken cancellationToken)
     {
-        var response = await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+        var response = await updates.ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
         if (response.Messages.LastOrDefault() is { } answer)
         {
             if (response.AdditionalProperties is { } properties)

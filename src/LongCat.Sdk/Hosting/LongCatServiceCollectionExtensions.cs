@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using LongCat.Sdk;
 using LongCat.Sdk.AI;
 using LongCat.Sdk.Hosting;
+using LongCat.Sdk.Remote;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,7 +32,12 @@ public static class LongCatServiceCollectionExtensions
     /// naming it. The engine logs through the container's <see cref="ILoggerFactory"/> unless its options name a logger.
     /// </summary>
     /// <remarks>To load the model at start-up, <c>await provider.GetRequiredService&lt;LongCatEngineProvider&gt;().GetEngineAsync()</c>.
-    /// <see cref="LongCatEngine"/> itself is registered too; resolving it waits for the load on the resolving thread.</remarks>
+    /// <see cref="LongCatEngine"/> itself is registered too; resolving it waits for the load on the resolving thread.
+    /// <para>With <see cref="LongCatServiceOptions.Endpoint"/> set instead of a model path, the <see cref="IChatClient"/> answers
+    /// from that OpenAI-compatible LongCat server (a remote engine: SGLang, vLLM, <c>longcat serve</c>), with the same settings
+    /// and contents; the engine, its provider and <see cref="LongCatChatClient"/> are then not available (resolving them throws
+    /// <see cref="InvalidOperationException"/>).</para></remarks>
+    /// <example><c>services.AddLongCat(o =&gt; o.Endpoint = new Uri("http://cluster:30000/v1")).UseFunctionInvocation();</c></example>
     public static ChatClientBuilder AddLongCat(this IServiceCollection services, Action<LongCatServiceOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -86,7 +92,8 @@ public static class LongCatServiceCollectionExtensions
         services.TryAddSingleton(sp => Provider(sp, null));
         services.TryAddSingleton(sp => Wait(sp.GetRequiredService<LongCatEngineProvider>()));
         services.TryAddSingleton(sp => new LongCatChatClient(sp.GetRequiredService<LongCatEngineProvider>(), Options(sp, null).Generation));
-        return services.AddChatClient(sp => sp.GetRequiredService<LongCatChatClient>());
+        services.TryAddSingleton(sp => Remote(sp, null));
+        return services.AddChatClient(sp => Options(sp, null).Endpoint is null ? sp.GetRequiredService<LongCatChatClient>() : sp.GetRequiredService<RemoteChatClient>());
     }
 
     private static ChatClientBuilder RegisterKeyed(IServiceCollection services, object serviceKey)
@@ -96,19 +103,38 @@ public static class LongCatServiceCollectionExtensions
         services.TryAddKeyedSingleton(serviceKey, (sp, key) => Wait(sp.GetRequiredKeyedService<LongCatEngineProvider>(key)));
         services.TryAddKeyedSingleton(serviceKey, (sp, key) =>
             new LongCatChatClient(sp.GetRequiredKeyedService<LongCatEngineProvider>(key), Options(sp, serviceKey).Generation));
-        return services.AddKeyedChatClient(serviceKey, sp => sp.GetRequiredKeyedService<LongCatChatClient>(serviceKey));
+        services.TryAddKeyedSingleton(serviceKey, (sp, _) => Remote(sp, serviceKey));
+        return services.AddKeyedChatClient(serviceKey, sp => Options(sp, serviceKey).Endpoint is null
+            ? sp.GetRequiredKeyedService<LongCatChatClient>(serviceKey)
+            : sp.GetRequiredKeyedService<RemoteChatClient>(serviceKey));
     }
 
     private static void AddValidator(IServiceCollection services) =>
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LongCatServiceOptions>, LongCatServiceOptionsValidator>());
 
-    private static LongCatServiceOptions Options(IServiceProvider sp, object? serviceKey) =>
+    internal static LongCatServiceOptions Options(IServiceProvider sp, object? serviceKey) =>
         sp.GetRequiredService<IOptionsMonitor<LongCatServiceOptions>>().Get(LongCatServiceNames.For(serviceKey));
+
+    // The chat client of a registration with an Endpoint: the server's, with the registration's defaults.
+    private static RemoteChatClient Remote(IServiceProvider sp, object? serviceKey)
+    {
+        var o = Options(sp, serviceKey);
+        return new RemoteChatClient(o.Endpoint ?? throw NoRemote(serviceKey), o.ApiKey, o.ModelId, o.Generation);
+    }
+
+    private static InvalidOperationException NoRemote(object? serviceKey) =>
+        new($"{Who(serviceKey)} has no Endpoint: its chat client runs the local model (resolve IChatClient or LongCatChatClient).");
+
+    private static InvalidOperationException NoEngine(object? serviceKey, Uri endpoint) =>
+        new($"{Who(serviceKey)} answers from the server at '{endpoint}': there is no local LongCatEngine; resolve IChatClient.");
+
+    private static string Who(object? serviceKey) => serviceKey is null ? "AddLongCat" : $"AddKeyedLongCat(\"{serviceKey}\")";
 
     // The container creates this once per registration and disposes it (and so the engine) with itself.
     private static LongCatEngineProvider Provider(IServiceProvider sp, object? serviceKey)
     {
         var o = Options(sp, serviceKey);
+        if (o.Endpoint is { } endpoint) throw NoEngine(serviceKey, endpoint);
         var engine = o.Engine.Logger is null && sp.GetService<ILoggerFactory>() is { } factory
             ? o.Engine with { Logger = factory.CreateLogger(typeof(LongCatEngine).FullName!) }
             : o.Engine;

@@ -16,9 +16,9 @@ internal sealed class OutputPipeline
 {
     private readonly StreamingDetokenizer? _detokenizer;
     private readonly StopSequenceMatcher? _stops;
-    private readonly ReasoningSplitter? _reasoning;
-    private readonly ToolCallStreamFilter? _tools;
+    private readonly MarkupSplitter _markup;
     private readonly int _reasoningOpenToken, _reasoningEndToken;
+    private readonly bool _hasReasoning;
     private readonly StringBuilder _raw = new();
     private bool _reasoningByToken;
     private bool _anyToken;
@@ -34,10 +34,10 @@ internal sealed class OutputPipeline
     {
         if (tokenizer is not null) _detokenizer = new StreamingDetokenizer(tokenizer.TokenBytes);
         if (stopSequences.Count > 0) _stops = new StopSequenceMatcher(stopSequences);
-        if (toolCalls is not null) _tools = new ToolCallStreamFilter(holdMalformed: true, toolCalls);
+        _markup = new MarkupSplitter(reasoning is { } thinking ? new ReasoningSplitter(thinking.StartInReasoning) : null, toolCalls);
         if (reasoning is { } r)
         {
-            _reasoning = new ReasoningSplitter(r.StartInReasoning);
+            _hasReasoning = true;
             _reasoningByToken = r.StartInReasoning;
             _reasoningOpenToken = r.OpenToken;
             _reasoningEndToken = r.EndToken;
@@ -48,10 +48,10 @@ internal sealed class OutputPipeline
     public string RawText => _raw.ToString();
 
     /// <summary>Tool calls completed so far.</summary>
-    public IReadOnlyList<ToolCall> ToolCalls => _tools?.ToolCalls ?? [];
+    public IReadOnlyList<ToolCall> ToolCalls => _markup.ToolCalls;
 
     /// <summary>Tool-call blocks that could not be parsed (their markup is not in the text).</summary>
-    public IReadOnlyList<string> MalformedToolCalls => _tools?.Malformed ?? [];
+    public IReadOnlyList<string> MalformedToolCalls => _markup.MalformedToolCalls;
 
     /// <summary>Tokens generated inside the reasoning (before the token that closes it).</summary>
     public int ReasoningTokens { get; private set; }
@@ -64,7 +64,7 @@ internal sealed class OutputPipeline
             if (token == _reasoningEndToken) _reasoningByToken = false;
             else ReasoningTokens++;
         }
-        else if (!_anyToken && _reasoning is not null && token == _reasoningOpenToken) _reasoningByToken = true;   // the model opened it
+        else if (!_anyToken && _hasReasoning && token == _reasoningOpenToken) _reasoningByToken = true;   // the model opened it
         _anyToken = true;
         return _detokenizer is null ? default : Filter(_detokenizer.Push(token), final: false);
     }
@@ -86,22 +86,7 @@ internal sealed class OutputPipeline
             if (final && !stopped) text += _stops.Flush();
         }
         _raw.Append(text);
-        string reasoning = "";
-        if (_reasoning is not null)
-        {
-            (reasoning, text) = _reasoning.Push(text);
-            if (final || stopped)
-            {
-                var (r, a) = _reasoning.Flush();
-                reasoning += r;
-                text += a;
-            }
-        }
-        if (_tools is not null)
-        {
-            text = _tools.Push(text);
-            if (final || stopped) text += _tools.Flush();
-        }
-        return new OutputPiece(text, reasoning ?? "", stopped);
+        var (reasoning, answer) = _markup.Push(text, end: final || stopped);
+        return new OutputPiece(answer, reasoning, stopped);
     }
 }

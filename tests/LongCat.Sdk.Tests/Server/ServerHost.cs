@@ -38,13 +38,25 @@ internal sealed class ServerHost : IAsyncDisposable
     /// <summary>Starts the endpoint over <paramref name="engine"/>; <paramref name="configure"/> sets its options (default: no key).</summary>
     public static async Task<ServerHost> StartAsync(LongCatEngine engine, Action<LongCatServerOptions>? configure = null, string address = "127.0.0.1")
     {
+        var (app, url) = await StartLoopbackAsync(services =>
+        {
+            services.AddSingleton(engine);
+            services.AddLongCatServer(configure);
+        }, app => app.MapLongCatOpenAI(), address);
+        return new ServerHost(app, url);
+    }
+
+    /// <summary>A Kestrel application on <paramref name="address"/> and a free port, its services and endpoints as given, started;
+    /// returns it with its bound address.</summary>
+    public static async Task<(WebApplication App, Uri Address)> StartLoopbackAsync(Action<IServiceCollection> services, Action<WebApplication> map,
+        string address = "127.0.0.1")
+    {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Parse(address), 0));
-        builder.Services.AddSingleton(engine);
-        builder.Services.AddLongCatServer(configure);
+        services(builder.Services);
         var app = builder.Build();
-        app.MapLongCatOpenAI();
+        map(app);
         try
         {
             await app.StartAsync();
@@ -54,8 +66,7 @@ internal sealed class ServerHost : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        return new ServerHost(app, new Uri(url));
+        return (app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single()));
     }
 
     /// <summary>The official OpenAI client for chat, pointed at this server's /v1, retries off (a 429 or 5xx shows at once).</summary>

@@ -36,6 +36,24 @@ public sealed class ServerProtocolTests
 
 
     [TestMethod]
+    public async Task StopTokenIds_EndTheAnswerAtThatToken()
+    {
+        const string body = """{"messages":[{"role":"user","content":"Who are you?"}],"temperature":0,"max_tokens":48%STOP%}""";
+        int comma = Engine.Tokenizer!.TokenToId(",") ?? throw new AssertInconclusiveException("the demo tokenizer has no ',' token");
+
+        using var whole = await Server.PostAsync("/v1/chat/completions", body.Replace("%STOP%", ""));
+        using var cut = await Server.PostAsync("/v1/chat/completions", body.Replace("%STOP%", $",\"stop_token_ids\":[{comma}]"));
+
+        string text = Message(await whole.Content.ReadAsStringAsync());
+        Assert.AreEqual(HttpStatusCode.OK, cut.StatusCode);
+        Assert.IsTrue(text.Contains(',', StringComparison.Ordinal), $"the greedy answer has a comma: '{text}'");
+        Assert.AreEqual(text[..text.IndexOf(',', StringComparison.Ordinal)], Message(await cut.Content.ReadAsStringAsync()));
+
+        static string Message(string json) =>
+            JsonDocument.Parse(json).RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+    }
+
+    [TestMethod]
     [DataRow("{not json", null, "invalid_json")]
     [DataRow("[1, 2]", null, "invalid_json")]
     [DataRow("{}", "messages", null)]
@@ -52,6 +70,8 @@ public sealed class ServerProtocolTests
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"n":99}""", "n", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"stop":[1]}""", "stop[0]", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"stream":"yes"}""", "stream", null)]
+    [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"stop_token_ids":[-1]}""", "stop_token_ids[0]", null)]
+    [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"thinking_budget":-1}""", "thinking_budget", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"tools":[{"type":"retrieval"}]}""", "tools", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"tool_choice":"required"}""", "tools", null)]
     [DataRow("""{"messages":[{"role":"user","content":"Hi"}],"tool_choice":"sometimes"}""", "tool_choice", null)]

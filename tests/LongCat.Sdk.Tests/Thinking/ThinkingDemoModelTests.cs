@@ -1,23 +1,12 @@
-using System.Text;
-using System.Text.Json;
-using LongCat.Sdk.AI;
-using LongCat.Sdk.SemanticKernel;
 using LongCat.Sdk.Text;
-using Microsoft.Extensions.AI;
-using Microsoft.SemanticKernel;
-using DescriptionAttribute = System.ComponentModel.DescriptionAttribute;
-using FunctionCallContent = Microsoft.Extensions.AI.FunctionCallContent;
-using TextContent = Microsoft.Extensions.AI.TextContent;
-
-#pragma warning disable SKEXP0110 // Semantic Kernel's reasoning contents are marked experimental
 
 namespace LongCat.Sdk.Tests.Thinking;
 
 /// <summary>
 /// The 2601 format end to end on the thinking demo model (a real checkpoint trained to reason in <c>&lt;longcat_think&gt;</c> and
-/// call tools in XML): reasoning and answer arrive apart through the engine, IChatClient and Semantic Kernel; a thinking budget
-/// ends the reasoning at its length; an XML call's int, string and object arguments arrive typed and are invoked; Heavy Thinking
-/// shares its prompt's KV blocks across paths and summarizes. What the model wrote goes to the test output.
+/// call tools in XML), on the engine: reasoning and answer arrive apart; a thinking budget ends the reasoning at its length; Heavy
+/// Thinking shares its prompt's KV blocks across paths and summarizes. Through IChatClient and Semantic Kernel (reasoning, XML
+/// calls typed and invoked), in-process and remote, it is ChatClientContractTests'. What the model wrote goes to the test output.
 /// </summary>
 [TestClass]
 public sealed class ThinkingDemoModelTests
@@ -102,144 +91,6 @@ public sealed class ThinkingDemoModelTests
         Assert.AreEqual(0, updates[^1].Usage!.ReasoningTokens);
         Assert.IsGreaterThan(0, text.Length);
         Assert.IsFalse(text.Contains("longcat_", StringComparison.Ordinal), text);
-    }
-
-    [TestMethod]
-    public async Task ChatClient_ReasoningIsTextReasoningContent()
-    {
-        var client = Engine.AsIChatClient(Greedy);
-
-        var response = await client.GetResponseAsync("Who are you?");
-        var hidden = await client.GetResponseAsync("Who are you?", new ChatOptions { Reasoning = new ReasoningOptions { Output = ReasoningOutput.None } });
-        var off = await client.GetResponseAsync("Who are you?", new ChatOptions { Reasoning = new ReasoningOptions { Effort = ReasoningEffort.None } });
-
-        var contents = response.Messages.Single().Contents;
-        Assert.IsGreaterThan(0, contents.OfType<TextReasoningContent>().Sum(r => r.Text.Length));
-        Assert.AreEqual(response.Text, string.Concat(contents.OfType<TextContent>().Select(t => t.Text)));
-        Assert.IsFalse(response.Text.Contains("longcat_", StringComparison.Ordinal), response.Text);
-        Assert.IsGreaterThan(0, response.Usage!.ReasoningTokenCount ?? 0);
-        Assert.AreEqual(response.Text, hidden.Text, "hiding the reasoning does not change the answer");
-        Assert.IsEmpty(hidden.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>());
-        Assert.IsEmpty(off.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>());
-    }
-
-    [TestMethod]
-    public async Task SemanticKernel_ReasoningIsKeptApartFromTheAnswer()
-    {
-        var service = new LongCatChatCompletionService(Engine, Greedy);
-        var history = new Microsoft.SemanticKernel.ChatCompletion.ChatHistory();
-        history.AddUserMessage("Who are you?");
-
-        var answer = (await service.GetChatMessageContentsAsync(history)).Single();
-        var streamed = new List<StreamingChatMessageContent>();
-        await foreach (var chunk in service.GetStreamingChatMessageContentsAsync(history)) streamed.Add(chunk);
-        TestContext.WriteLine($"items: {string.Join(", ", answer.Items.Select(i => i.GetType().Name))}; content '{answer.Content}'");
-
-        Assert.IsGreaterThan(0, answer.Items.OfType<ReasoningContent>().Sum(r => r.Text?.Length ?? 0), "reasoning as ReasoningContent");
-        Assert.IsFalse(string.IsNullOrEmpty(answer.Content), "an answer");
-        Assert.IsFalse(answer.Content.Contains("longcat_", StringComparison.Ordinal), answer.Content);
-        Assert.IsGreaterThan(0, streamed.SelectMany(c => c.Items).OfType<StreamingReasoningContent>().Sum(r => r.Text?.Length ?? 0));
-        Assert.AreEqual(answer.Content, string.Concat(streamed.Select(c => c.Content)), "the streamed text is the answer alone");
-    }
-
-    // The model's trained tool set, as the tool declaration shows it.
-    private const string ReminderSchema = """
-        {"type": "object", "properties": {"minutes": {"type": "integer", "description": "Minutes from now."}, "message": {"type": "string", "description": "What to remind."},
-         "options": {"type": "object", "description": "Reminder options.", "properties": {"repeat": {"type": "boolean"}, "sound": {"type": "string"}}}},
-         "required": ["minutes", "message", "options"]}
-        """;
-
-    private sealed class SchemaFunction(string name, string description, string schema, Func<AIFunctionArguments, object?> body) : AIFunction
-    {
-        public override string Name => name;
-        public override string Description => description;
-        public override JsonElement JsonSchema { get; } = JsonDocument.Parse(schema).RootElement.Clone();
-        protected override ValueTask<object?> InvokeCoreAsync(AIFunctionArguments arguments, CancellationToken cancellationToken) => ValueTask.FromResult(body(arguments));
-    }
-
-    private static AIFunction[] ToolSet(List<AIFunctionArguments> reminders) =>
-    [
-        new SchemaFunction("Clock-GetCurrentTime", "Get the current time in a city.",
-            """{"type": "object", "required": ["city"], "properties": {"city": {"type": "string", "description": "The city, e.g. Paris"}}}""", _ => "14:30"),
-        new SchemaFunction("Calculator-Add", "Add two numbers.",
-            """{"type": "object", "required": ["a", "b"], "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}""", _ => 42),
-        new SchemaFunction("Reminder-Create", "Create a reminder.", ReminderSchema, a => { reminders.Add(a); return "Reminder set."; }),
-    ];
-
-    [TestMethod]
-    public async Task XmlToolCall_IntStringAndObject_ParsedTypedAndInvokedByFunctionInvocation()
-    {
-        var reminders = new List<AIFunctionArguments>();
-        var raw = await Engine.AsIChatClient(Greedy).GetResponseAsync("Remind me to pray in 15 minutes.", new ChatOptions { Tools = ToolSet([]) });
-        var call = raw.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().Single();
-        TestContext.WriteLine($"call: {call.Name}({JsonSerializer.Serialize(call.Arguments)}) {call.Exception?.Message}; reasoning: '{string.Concat(raw.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>().Select(r => r.Text))}'");
-
-        Assert.AreEqual(ChatFinishReason.ToolCalls, raw.FinishReason);
-        Assert.IsNull(call.Exception);
-        Assert.AreEqual("Reminder-Create", call.Name);
-        Assert.AreEqual(JsonValueKind.Number, ((JsonElement)call.Arguments!["minutes"]!).ValueKind);
-        Assert.AreEqual(JsonValueKind.String, ((JsonElement)call.Arguments!["message"]!).ValueKind);
-        Assert.AreEqual(JsonValueKind.Object, ((JsonElement)call.Arguments!["options"]!).ValueKind);
-
-        var client = Engine.AsIChatClient(Greedy).AsBuilder().UseFunctionInvocation().Build();
-        var response = await client.GetResponseAsync("Remind me to pray in 15 minutes.", new ChatOptions { Tools = ToolSet(reminders) });
-        TestContext.WriteLine($"answer after the call: '{response.Text}'");
-
-        var arguments = reminders.Single();
-        Assert.IsTrue(((JsonElement)arguments["minutes"]!).TryGetInt32(out _), "minutes is an integer");
-        Assert.AreEqual(JsonValueKind.Object, ((JsonElement)arguments["options"]!).ValueKind);
-        Assert.AreEqual(ChatFinishReason.Stop, response.FinishReason);
-        Assert.IsFalse(response.Text.Contains("longcat_", StringComparison.Ordinal), response.Text);
-    }
-
-    public sealed class Clock
-    {
-        [KernelFunction, Description("Get the current time in a city.")]
-        public string GetCurrentTime([Description("The city, e.g. Paris")] string city) => "14:30";
-    }
-
-    public sealed class Calculator
-    {
-        [KernelFunction, Description("Add two numbers.")]
-        public long Add(long a, long b) => a + b;
-    }
-
-    public sealed class ReminderOptions
-    {
-        [System.Text.Json.Serialization.JsonPropertyName("repeat")] public bool Repeat { get; set; }
-        [System.Text.Json.Serialization.JsonPropertyName("sound")] public string? Sound { get; set; }
-    }
-
-    public sealed class Reminder
-    {
-        public List<(int Minutes, string Message, ReminderOptions Options)> Calls { get; } = [];
-
-        [KernelFunction, Description("Create a reminder.")]
-        public string Create([Description("Minutes from now.")] int minutes, [Description("What to remind.")] string message,
-            [Description("Reminder options.")] ReminderOptions options)
-        {
-            Calls.Add((minutes, message, options));
-            return "Reminder set.";
-        }
-    }
-
-    [TestMethod]
-    public async Task XmlToolCall_SemanticKernelAutoFunctionCalling_BindsTheTypedArguments()
-    {
-        // The model's trained tool set, in its order: Clock, Calculator, Reminder (Semantic Kernel names them Plugin_Function).
-        var reminder = new Reminder();
-        var builder = Kernel.CreateBuilder().AddLongCatChatCompletion(Engine, Greedy);
-        builder.Plugins.AddFromObject(new Clock(), "Clock");
-        builder.Plugins.AddFromObject(new Calculator(), "Calculator");
-        builder.Plugins.AddFromObject(reminder, "Reminder");
-        var kernel = builder.Build();
-
-        var answer = await kernel.InvokePromptAsync("Remind me to pray in 15 minutes.",
-            new KernelArguments(new LongCatPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }));
-        TestContext.WriteLine($"calls: {string.Join(", ", reminder.Calls.Select(c => $"({c.Minutes}, {c.Message}, repeat {c.Options.Repeat}, sound {c.Options.Sound})"))} -> '{answer}'");
-
-        Assert.IsNotEmpty(reminder.Calls, answer.ToString());
-        Assert.IsNotNull(reminder.Calls[0].Options, "the object argument bound to its class");
     }
 
     [TestMethod]
