@@ -29,8 +29,10 @@ internal sealed record ChatCompletionJson(string Id, long Created, string Model)
             w.WriteNumber("index", i);
             w.WriteStartObject("message");
             w.WriteString("role", "assistant");
-            if (c.Text.Length == 0 && c.ToolCalls.Count > 0) w.WriteNull("content");
-            else w.WriteString("content", c.Text.ToString());
+            string text = c.Text.ToString();
+            // Only tool calls: null, as OpenAI answers (the whitespace a model writes before its call block is not an answer).
+            if (c.ToolCalls.Count > 0 && string.IsNullOrWhiteSpace(text)) w.WriteNull("content");
+            else w.WriteString("content", text);
             if (c.Reasoning.Length > 0) w.WriteString("reasoning_content", c.Reasoning.ToString());
             if (c.ToolCalls.Count > 0) WriteToolCalls(w, c.ToolCalls, streaming: false);
             w.WriteEndObject();

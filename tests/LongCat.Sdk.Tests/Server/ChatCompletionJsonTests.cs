@@ -42,6 +42,30 @@ public sealed class ChatCompletionJsonTests
     }
 
     [TestMethod]
+    [DataRow("\n", true)]
+    [DataRow(" \n ", true)]
+    [DataRow("Checking. ", false)]
+    public void Completion_WithToolCalls_HasNullContentUnlessItHoldsAnAnswer(string text, bool isNull)
+    {
+        // The thinking model writes "\n" between its reasoning and its call block: that is not an answer.
+        var choice = new ChoiceResult();
+        choice.Add(new GenerationUpdate { Text = text });
+        choice.Add(new GenerationUpdate
+        {
+            FinishReason = FinishReason.ToolCalls,
+            ToolCalls = [new ToolCall("clock", "{}")],
+            Usage = new GenerationUsage(3, 2, TimeSpan.FromMilliseconds(1), 100),
+        });
+        var usage = new UsageTotals(new ServerMetrics());
+        usage.Add(choice.Usage!);
+
+        var content = Write(w => Json.WriteCompletion(w, [choice], usage)).GetProperty("choices")[0].GetProperty("message").GetProperty("content");
+
+        if (isNull) Assert.AreEqual(JsonValueKind.Null, content.ValueKind);
+        else Assert.AreEqual(text, content.GetString());
+    }
+
+    [TestMethod]
     public void Chunk_CarriesAReasoningDelta_AndUsageNullWhenAsked()
     {
         var root = Write(w => Json.WriteChunk(w, 1, role: false, content: null, reasoning: "think", toolCalls: null, finish: null, usageNull: true));
