@@ -15,6 +15,35 @@ public sealed class CpuAttentionTests
     private const int BlockSize = 4, MaxBlocks = 16;
 
     /// <summary>A cache of random rows and two sequences whose blocks are scattered through it.</summary>
+    [TestMethod]
+    [DataRow(7)]
+    [DataRow(40)]
+    [DataRow(301)]
+    public void SoftMax_HasNoSubnormalProbability_AndOtherwiseTheBitsOfTensorPrimitives(int length)
+    {
+        // Arrange: a peaked row as trained attention makes it, scores 0 to 120 below the maximum (their exponentials run from
+        // normal through subnormal to zero).
+        var random = new Random(length);
+        var scores = Enumerable.Range(0, length).Select(i => 30f - 120f * i / (length - 1) + (i == 0 ? 0f : (float)random.NextDouble() * 0.5f))
+            .OrderBy(_ => random.Next()).ToArray();
+        var reference = scores.Select(v => v - scores.Max()).ToArray();
+        System.Numerics.Tensors.TensorPrimitives.SoftMax(reference, reference);
+        Assert.IsTrue(reference.Any(float.IsSubnormal), "the row should make subnormal probabilities without the flush");
+
+        // Act
+        var probabilities = (float[])scores.Clone();
+        LatentAttentionKernels.SoftMax(probabilities);
+
+        // Assert
+        for (int i = 0; i < length; i++)
+        {
+            Assert.IsFalse(float.IsSubnormal(probabilities[i]), $"[{i}] = {probabilities[i]:R} is subnormal");
+            float expected = reference[i] < 1.17549435e-38f ? 0f : reference[i];
+            Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(probabilities[i]),
+                $"[{i}]: {probabilities[i]:R}, TensorPrimitives {reference[i]:R}");
+        }
+    }
+
     private sealed class Setup : IDisposable
     {
         public readonly CpuBackend B;

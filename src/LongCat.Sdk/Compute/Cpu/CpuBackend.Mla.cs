@@ -191,9 +191,7 @@ internal sealed unsafe partial class CpuBackend
                         }
                         for (int g = 0; g < group; g++)
                         {
-                            var s = new Span<float>(scores + g * maxCtx, ctx);
-                            TensorPrimitives.Subtract(s, TensorPrimitives.Max(s), s);   // SoftMax alone overflows above ~88
-                            TensorPrimitives.SoftMax(s, s);
+                            LatentAttentionKernels.SoftMax(new Span<float>(scores + g * maxCtx, ctx));
                         }
                         float* ol = o.RowF32(t) + h * L;
                         if (group == 4) LatentAttentionKernels.Values4(scores, maxCtx, ctx, kv.F32, stride, table, bs, L, ol, L);
