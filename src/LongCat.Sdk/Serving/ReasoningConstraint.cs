@@ -53,7 +53,11 @@ internal sealed class ReasoningConstraint : TokenConstraint
     /// close would otherwise write a second <c>&lt;/longcat_think&gt;</c> into it).</summary>
     public override bool IsComplete => false;
 
-    private bool Closing => _inReasoning && _budget is int b && _reasoningTokens + _closing.Length - 1 >= b;
+    // The closing is forced when the reasoning budget is spent, or when the tokens left are just enough for the rest of the
+    // closing and the shortest answer its constraint allows (a required tool call, a schema): the answer then still completes
+    // within max_tokens. An answer that asks for nothing leaves the reasoning free to the end.
+    private bool Closing => _inReasoning && (_budget is int b && _reasoningTokens + _closing.Length - 1 >= b
+        || _remaining is int r && _answer is { MinTokensToComplete: > 0 and var need } && r <= _closing.Length - _closingAt + need);
 
     public override IReadOnlyList<int> ForcedTokens()
     {
@@ -95,10 +99,19 @@ internal sealed class ReasoningConstraint : TokenConstraint
 
     public override void SetBudget(int remainingTokens)
     {
+        _remaining = remainingTokens;
         if (!_inReasoning) _answer?.SetBudget(remainingTokens);
     }
 
+    private int? _remaining;            // tokens the sequence may still generate, this one included (SetBudget, then one fewer per Accept)
+
     public override void Accept(int token)
+    {
+        AcceptToken(token);
+        if (_remaining is int r) _remaining = r - 1;
+    }
+
+    private void AcceptToken(int token)
     {
         if (Undecided)
         {
@@ -139,6 +152,7 @@ internal sealed class ReasoningConstraint : TokenConstraint
     {
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
         if (tokens > _history.Count) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "More tokens rolled back than accepted.");
+        if (_remaining is int r) _remaining = r + tokens;
         int answerTokens = 0;
         for (int i = 0; i < tokens; i++)
         {

@@ -29,6 +29,12 @@ internal abstract class TokenConstraint
     /// </summary>
     public virtual void SetBudget(int remainingTokens) { }
 
+    /// <summary>
+    /// The most tokens the constraint may still need to be complete by the shortest way (0: it may end now, or it asks for
+    /// nothing): a constraint before it in the output (a thinking model's reasoning) ends in time to leave them.
+    /// </summary>
+    public virtual int MinTokensToComplete => 0;
+
     /// <summary>Advances past <paramref name="token"/>.</summary>
     /// <exception cref="InvalidOperationException">The token is not allowed here.</exception>
     public abstract void Accept(int token);

@@ -32,6 +32,9 @@ internal sealed partial class JsonSchemaConstraint
         }
     }
 
+    /// <summary>The fewest bytes that complete the value, one token each at worst (the tight regime spells them a byte a token).</summary>
+    public override int MinTokensToComplete => Math.Min(MinBytesToEnd, GrammarDistances.Unreachable);
+
     /// <summary>Restricts the next masks to tokens after which the value can still end within <paramref name="remainingTokens"/>.</summary>
     public override void SetBudget(int remainingTokens) => _budget = remainingTokens;
 

@@ -48,6 +48,23 @@ internal sealed class ToolCallConstraint(int openToken, Func<JsonSchemaConstrain
         return true;
     }
 
+    /// <summary>
+    /// A required call not yet opened: its opening token, the shortest body and the stop token after it; inside a call: the rest
+    /// of its body and the stop token; between calls: the free text's constraint's.
+    /// </summary>
+    public override int MinTokensToComplete
+    {
+        get
+        {
+            var s = _segments[^1];
+            if (s.Body is not null) return s.Body.MinTokensToComplete + 1;
+            if (s.MustOpen && s.Tokens.Count == 0) return _shortestCall ??= 1 + body().MinTokensToComplete + 1;
+            return s.Free?.MinTokensToComplete ?? 0;
+        }
+    }
+
+    private int? _shortestCall;
+
     /// <summary>Passes the budget to the segment's constraint: a call's body keeps one token back for the stop token after it.</summary>
     public override void SetBudget(int remainingTokens)
     {

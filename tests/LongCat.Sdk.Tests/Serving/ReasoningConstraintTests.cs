@@ -37,6 +37,51 @@ public sealed class ReasoningConstraintTests
         Assert.AreEqual(3, c.ReasoningTokens, "the model's two and the forced line break");
     }
 
+    /// <summary>An answer constraint that allows anything and needs <paramref name="need"/> more tokens to be complete.</summary>
+    private sealed class NeedsTokens(int need) : TokenConstraint
+    {
+        public override bool IsComplete => false;
+        public override IReadOnlyList<int> ForcedTokens() => [];
+        public override bool FillNextTokenBitmask(Span<uint> bitmask) => false;
+        public override int MinTokensToComplete => need;
+        public override void Accept(int token) { }
+        public override void Rollback(int tokens) { }
+    }
+
+    [TestMethod]
+    public void MaxTokens_LeavesTheShortestAnswerRoom_TheClosingIsForcedInTime()
+    {
+        // An answer that needs 5 tokens (a required tool call) after the end tag: with 10 tokens left the model may reason
+        // until 6 are left (the end tag and the 5), then the end tag is forced.
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: null, answer: new NeedsTokens(5));
+        c.SetBudget(10);
+        for (int left = 10; left > 6; left--)
+        {
+            Assert.AreEqual(0, Forced(c).Length, $"{left} tokens left: the model's token");
+            c.Accept(1);
+        }
+        CollectionAssert.AreEqual(new[] { End }, Forced(c), "6 left: the end tag now, or the answer would not fit");
+
+        // Rolled back (a rejected draft), the room is back and the model reasons again.
+        c.Accept(End);
+        c.Rollback(2);
+        Assert.AreEqual(0, Forced(c).Length, "7 left after the rollback");
+        c.Accept(1);
+        CollectionAssert.AreEqual(new[] { End }, Forced(c));
+    }
+
+    [TestMethod]
+    public void MaxTokens_WithAnAnswerThatNeedsNothing_LeavesTheReasoningFree()
+    {
+        var c = new ReasoningConstraint(Open, End, [Newline], budget: null, answer: new NeedsTokens(0));
+        for (int left = 5; left > 0; left--)
+        {
+            c.SetBudget(left);
+            Assert.AreEqual(0, Forced(c).Length, $"{left} tokens left");
+            c.Accept(1);
+        }
+    }
+
     [TestMethod]
     public void Budget_TooSmallForTheLineBreak_OnlyTheEndTagIsForced()
     {

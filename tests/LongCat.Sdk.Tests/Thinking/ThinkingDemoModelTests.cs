@@ -82,6 +82,29 @@ public sealed class ThinkingDemoModelTests
     }
 
     [TestMethod]
+    [DataRow(40)]
+    [DataRow(64)]
+    public async Task RequiredToolCall_WithFewMaxTokens_TheReasoningEndsInTimeForACompleteCall(int maxTokens)
+    {
+        // The reasoning is free, but must leave the required call's shortest form its tokens: without that the model reasoned
+        // into the call's share and the call was cut at max_tokens (finish Length, a truncated body).
+        var reminder = ToolDefinition.Create("Reminder-Create", "Create a reminder.",
+            """{"type": "object", "properties": {"minutes": {"type": "integer"}, "message": {"type": "string"}}, "required": ["minutes", "message"]}""");
+        var (reasoning, text, ids, updates) = await Chat("Remind me to pray in 15 minutes.",
+            Greedy with { MaxTokens = maxTokens, Tools = [reminder], ToolChoice = ToolChoice.Required("Reminder-Create") });
+        var last = updates[^1];
+        TestContext.WriteLine($"{ids.Count} tokens, reasoning '{reasoning}', text '{text}', finish {last.FinishReason}");
+
+        Assert.AreEqual(FinishReason.ToolCalls, last.FinishReason, "the call completed before max_tokens");
+        var calls = updates.SelectMany(u => u.ToolCalls ?? []).ToList();
+        Assert.AreEqual(1, calls.Count, $"finish {last.FinishReason}, malformed: {string.Join(" | ", updates.SelectMany(u => u.MalformedToolCalls ?? []))}");
+        Assert.AreEqual("Reminder-Create", calls[0].Name);
+        using var arguments = System.Text.Json.JsonDocument.Parse(calls[0].ArgumentsJson);
+        Assert.AreEqual(System.Text.Json.JsonValueKind.Number, arguments.RootElement.GetProperty("minutes").ValueKind);
+        Assert.AreEqual(System.Text.Json.JsonValueKind.String, arguments.RootElement.GetProperty("message").ValueKind);
+    }
+
+    [TestMethod]
     public async Task EnableThinkingFalse_AnAnswerWithoutReasoning()
     {
         var (reasoning, text, _, updates) = await Chat("Who are you?", Greedy with { EnableThinking = false });
