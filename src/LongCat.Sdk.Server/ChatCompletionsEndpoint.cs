@@ -47,60 +47,27 @@ internal static class ChatCompletionsEndpoint
         else await CompleteAsync(server, http, json, streams, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task CompleteAsync(OpenAIServer server, HttpContext http, ChatCompletionJson json,
-        IAsyncEnumerable<GenerationUpdate>[] streams, CancellationToken cancellationToken)
-    {
-        var choices = streams.Select(_ => new ChoiceResult()).ToArray();
-        var usage = new UsageTotals(server.Metrics);
-        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
-        if (choices.Any(c => c.FinishReason == FinishReason.Cancelled)) throw OpenAIServer.ShuttingDown;   // (or the client left)
-        http.Response.ContentType = "application/json";
-        await http.Response.Body.WriteAsync(ResponseJson.Write(w => json.WriteCompletion(w, choices, usage)), CancellationToken.None).ConfigureAwait(false);
-    }
+    private static Task CompleteAsync(OpenAIServer server, HttpContext http, ChatCompletionJson json,
+        IAsyncEnumerable<GenerationUpdate>[] streams, CancellationToken cancellationToken) =>
+        ChoiceStreams.CompleteAsync(server, http, streams, json.WriteCompletion, cancellationToken);
 
-    private static async Task StreamAsync(OpenAIServer server, HttpContext http, ChatCompletionJson json,
+    private static Task StreamAsync(OpenAIServer server, HttpContext http, ChatCompletionJson json,
         IAsyncEnumerable<GenerationUpdate>[] streams, bool includeUsage, CancellationToken cancellationToken)
     {
-        var sse = new SseWriter(http.Response, cancellationToken);
-        await sse.StartAsync().ConfigureAwait(false);
-        var usage = new UsageTotals(server.Metrics);
         var begun = new bool[streams.Length];
-        bool cancelled = false;
-        try
+        return ChoiceStreams.StreamAsync(server, http, streams, "messages", async (sse, i, u) =>
         {
-            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false))
-            {
-                if (u.FinishReason == FinishReason.Cancelled)
-                {
-                    cancelled = true;
-                    continue;
-                }
-                string text = u.Text + string.Concat(u.MalformedToolCalls ?? []);   // unreadable tool calls go back as text
-                bool first = !begun[i];
-                begun[i] = true;
-                if (first || text.Length > 0 || u.Reasoning.Length > 0)
-                    await sse.WriteAsync(w => json.WriteChunk(w, i, role: first, first || text.Length > 0 ? text : null,
-                        u.Reasoning.Length > 0 ? u.Reasoning : null, null, null, includeUsage)).ConfigureAwait(false);
-                if (u.ToolCalls is { Count: > 0 } calls)
-                    await sse.WriteAsync(w => json.WriteChunk(w, i, false, null, null, calls, null, includeUsage)).ConfigureAwait(false);
-                if (u.FinishReason is { } finish)
-                    await sse.WriteAsync(w => json.WriteChunk(w, i, false, null, null, null, finish, includeUsage)).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)   // (the host's stop: server_shutting_down)
-        {
-            // The headers are sent: the error goes in the stream, as vLLM sends it, and no [DONE] follows.
-            await sse.WriteLastAsync(server.Failure(e, "messages").Write).ConfigureAwait(false);
-            return;
-        }
-        if (http.RequestAborted.IsCancellationRequested) return;
-        if (cancelled)
-        {
-            await sse.WriteLastAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
-            return;
-        }
-        if (includeUsage) await sse.WriteAsync(w => json.WriteUsageChunk(w, usage)).ConfigureAwait(false);
-        await sse.DoneAsync().ConfigureAwait(false);
+            string text = u.Text + string.Concat(u.MalformedToolCalls ?? []);   // unreadable tool calls go back as text
+            bool first = !begun[i];
+            begun[i] = true;
+            if (first || text.Length > 0 || u.Reasoning.Length > 0)
+                await sse.WriteAsync(w => json.WriteChunk(w, i, role: first, first || text.Length > 0 ? text : null,
+                    u.Reasoning.Length > 0 ? u.Reasoning : null, null, null, includeUsage)).ConfigureAwait(false);
+            if (u.ToolCalls is { Count: > 0 } calls)
+                await sse.WriteAsync(w => json.WriteChunk(w, i, false, null, null, calls, null, includeUsage)).ConfigureAwait(false);
+            if (u.FinishReason is { } finish)
+                await sse.WriteAsync(w => json.WriteChunk(w, i, false, null, null, null, finish, includeUsage)).ConfigureAwait(false);
+        }, includeUsage ? json.WriteUsageChunk : null, cancellationToken);
     }
 
     // chat_template_kwargs: an object whose values go to the template as they are (JSON values).

@@ -50,15 +50,9 @@ internal static class CompletionsEndpoint
         return (null, ids);
     }
 
-    private static async Task CompleteAsync(OpenAIServer server, HttpContext http, Header h, IAsyncEnumerable<GenerationUpdate>[] streams,
-        CancellationToken cancellationToken)
-    {
-        var choices = streams.Select(_ => new ChoiceResult()).ToArray();
-        var usage = new UsageTotals(server.Metrics);
-        await foreach (var (i, update) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false)) choices[i].Add(update);
-        if (choices.Any(c => c.FinishReason == FinishReason.Cancelled)) throw OpenAIServer.ShuttingDown;
-        http.Response.ContentType = "application/json";
-        await http.Response.Body.WriteAsync(ResponseJson.Write(w =>
+    private static Task CompleteAsync(OpenAIServer server, HttpContext http, Header h, IAsyncEnumerable<GenerationUpdate>[] streams,
+        CancellationToken cancellationToken) =>
+        ChoiceStreams.CompleteAsync(server, http, streams, (w, choices, usage) =>
         {
             w.WriteStartObject();
             WriteHeader(w, h);
@@ -67,51 +61,22 @@ internal static class CompletionsEndpoint
             w.WriteEndArray();
             usage.Write(w);
             w.WriteEndObject();
-        }), CancellationToken.None).ConfigureAwait(false);
-    }
+        }, cancellationToken);
 
-    private static async Task StreamAsync(OpenAIServer server, HttpContext http, Header h, IAsyncEnumerable<GenerationUpdate>[] streams,
-        bool includeUsage, CancellationToken cancellationToken)
-    {
-        var sse = new SseWriter(http.Response, cancellationToken);
-        await sse.StartAsync().ConfigureAwait(false);
-        var usage = new UsageTotals(server.Metrics);
-        bool cancelled = false;
-        try
-        {
-            await foreach (var (i, u) in ChoiceStreams.MergeAsync(streams, usage, cancellationToken).ConfigureAwait(false))
+    private static Task StreamAsync(OpenAIServer server, HttpContext http, Header h, IAsyncEnumerable<GenerationUpdate>[] streams,
+        bool includeUsage, CancellationToken cancellationToken) =>
+        ChoiceStreams.StreamAsync(server, http, streams, "prompt", (sse, i, u) =>
+            u.Text.Length == 0 && u.FinishReason is null ? Task.CompletedTask : sse.WriteAsync(w =>
             {
-                if (u.FinishReason == FinishReason.Cancelled)
-                {
-                    cancelled = true;
-                    continue;
-                }
-                if (u.Text.Length == 0 && u.FinishReason is null) continue;
-                await sse.WriteAsync(w =>
-                {
-                    w.WriteStartObject();
-                    WriteHeader(w, h);
-                    w.WriteStartArray("choices");
-                    WriteChoice(w, i, u.Text, u.FinishReason);
-                    w.WriteEndArray();
-                    if (includeUsage) w.WriteNull("usage");
-                    w.WriteEndObject();
-                }).ConfigureAwait(false);
-            }
-        }
-        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)   // (the host's stop: server_shutting_down)
-        {
-            await sse.WriteLastAsync(server.Failure(e, "prompt").Write).ConfigureAwait(false);
-            return;
-        }
-        if (http.RequestAborted.IsCancellationRequested) return;
-        if (cancelled)
-        {
-            await sse.WriteLastAsync(OpenAIServer.ShuttingDown.Write).ConfigureAwait(false);
-            return;
-        }
-        if (includeUsage)
-            await sse.WriteAsync(w =>
+                w.WriteStartObject();
+                WriteHeader(w, h);
+                w.WriteStartArray("choices");
+                WriteChoice(w, i, u.Text, u.FinishReason);
+                w.WriteEndArray();
+                if (includeUsage) w.WriteNull("usage");
+                w.WriteEndObject();
+            }),
+            includeUsage ? (w, usage) =>
             {
                 w.WriteStartObject();
                 WriteHeader(w, h);
@@ -119,9 +84,7 @@ internal static class CompletionsEndpoint
                 w.WriteEndArray();
                 usage.Write(w);
                 w.WriteEndObject();
-            }).ConfigureAwait(false);
-        await sse.DoneAsync().ConfigureAwait(false);
-    }
+            } : null, cancellationToken);
 
     private static void WriteHeader(Utf8JsonWriter w, Header h)
     {
