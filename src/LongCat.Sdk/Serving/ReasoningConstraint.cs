@@ -57,7 +57,12 @@ internal sealed class ReasoningConstraint : TokenConstraint
     // closing and the shortest answer its constraint allows (a required tool call, a schema): the answer then still completes
     // within max_tokens. An answer that asks for nothing leaves the reasoning free to the end.
     private bool Closing => _inReasoning && (_budget is int b && _reasoningTokens + _closing.Length - 1 >= b
-        || _remaining is int r && _answer is { MinTokensToComplete: > 0 and var need } && r <= _closing.Length - _closingAt + need);
+        || _remaining is int r && AnswerNeed > 0 && r <= _closing.Length - _closingAt + AnswerNeed);
+
+    // The answer's constraint has accepted nothing while the output is in the reasoning (a rollback into the reasoning rolls it
+    // back too), so its shortest completion is asked once, not at every mask, forced-token query and accept.
+    private int AnswerNeed => _answerNeed ??= _answer?.MinTokensToComplete ?? 0;
+    private int? _answerNeed;
 
     public override IReadOnlyList<int> ForcedTokens()
     {
