@@ -159,33 +159,7 @@ def train(model, tok, train_v, held_v, args, st):
         for g in opt.param_groups:
             g["lr"] = base.lr_at(step, args)
         ids, mask = mix.batch(B, T_, mix_p)
-        h = model(ids[:, :T_], logits=False)
-        loss_main = base.masked_ce(model.lm_head, h, ids[:, 1:T_ + 1], mask[:, 1:T_ + 1])
-        hd = model.mtp_forward(ids[:, 1:T_ + 1], h, logits=False)
-        loss_mtp = base.masked_ce(model.lm_head, hd, ids[:, 2:T_ + 2], mask[:, 2:T_ + 2])
-        loss = loss_main + args.mtp_weight * loss_mtp
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        with torch.no_grad():
-            base.update_expert_bias(model, args.real_target)
-            idf = sum(float(m.last_counts[cfg.n_routed_experts:].sum() / m.last_counts.sum()) for m in model.moe_layers()) / cfg.num_layers
-        acc["loss"] += loss_main.item()
-        acc["mtp"] += loss_mtp.item()
-        acc["id"] += idf
-        acc["n"] += 1
-        if (step + 1) % 10 == 0 or step + 1 == args.steps:
-            n = acc["n"]
-            hist["step"].append(step + 1)
-            hist["loss"].append(acc["loss"] / n)
-            hist["mtp_loss"].append(acc["mtp"] / n)
-            hist["identity_fraction"].append(acc["id"] / n)
-            el = time.time() - t0
-            log(f"step {step + 1}/{args.steps} loss {acc['loss'] / n:.3f} mtp {acc['mtp'] / n:.3f} identity {acc['id'] / n:.3f} "
-                f"lr {base.lr_at(step, args):.2e} {el / (step + 1):.2f} s/step (cpu {(time.process_time() - c0) / (step + 1):.2f} s) "
-                f"eta {el / (step + 1) * (args.steps - step - 1) / 60:.1f} min")
-            acc = {"loss": 0.0, "mtp": 0.0, "id": 0.0, "n": 0}
+        acc = base.record_step(acc, hist, step, args, t0, c0, *base.train_step(model, opt, cfg, ids, mask, T_, args))
         if (step + 1) % 100 == 0 or step + 1 == args.steps:
             model.eval()
             m = base.evaluate.heldout_metrics(model, heldout)
