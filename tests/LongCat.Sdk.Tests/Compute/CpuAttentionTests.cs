@@ -144,6 +144,89 @@ public sealed class CpuAttentionTests
             }
     }
 
+    /// <summary>
+    /// The score kernels' one order, written out lane by lane: the Vector256 loops' two 8-lane accumulators (a over lanes 0-7 of
+    /// each 16 values of each part and the 8-value remainder, b over lanes 8-15), Vector256.Sum(a + b), then the scalar tail. The
+    /// Vector512 loops (parts of whole 16-lane vectors on AVX-512) must give these bits, as the Vector256 loops do elsewhere.
+    /// </summary>
+    private static float ScoreInVector256Order(float[] q, float[] k, float[] row, int L, int R, float scale)
+    {
+        var a = new float[8]; var b = new float[8];
+        void Part(float[] query, int offset, int width, out int end)
+        {
+            int i = 0;
+            for (; i + 16 <= width; i += 16)
+                for (int l = 0; l < 8; l++)
+                {
+                    a[l] = MathF.FusedMultiplyAdd(query[i + l], row[offset + i + l], a[l]);
+                    b[l] = MathF.FusedMultiplyAdd(query[i + 8 + l], row[offset + i + 8 + l], b[l]);
+                }
+            for (; i + 8 <= width; i += 8)
+                for (int l = 0; l < 8; l++) a[l] = MathF.FusedMultiplyAdd(query[i + l], row[offset + i + l], a[l]);
+            end = i;
+        }
+        Part(q, 0, L, out int iEnd);
+        Part(k, L, R, out int kEnd);
+        var sum = new float[8];
+        for (int l = 0; l < 8; l++) sum[l] = a[l] + b[l];
+        float tail = 0;
+        for (int i = iEnd; i < L; i++) tail = MathF.FusedMultiplyAdd(q[i], row[i], tail);
+        for (int j = kEnd; j < R; j++) tail = MathF.FusedMultiplyAdd(k[j], row[L + j], tail);
+        return scale * (System.Runtime.Intrinsics.Vector256.Sum(System.Runtime.Intrinsics.Vector256.Create(sum)) + tail);
+    }
+
+    [TestMethod]
+    [DataRow(64, 32)]
+    [DataRow(512, 64)]
+    [DataRow(48, 16)]
+    [DataRow(24, 8)]
+    [DataRow(20, 6)]
+    public unsafe void ScoreAndValueKernels_EveryWidth_HaveTheBitsOfTheOneLaneByLaneOrder(int L, int R)
+    {
+        // Arrange: nine rows (four-row groups and a remainder), four query heads, values of very different sizes.
+        const int Rows = 9, Heads = 4, Stride = 700;
+        const float Scale = 0.37f;
+        var random = new Random(L * 31 + R);
+        float[] Values(int n) => Enumerable.Range(0, n).Select(i => (float)(random.NextDouble() * 2 - 1) * (i % 5 == 0 ? 40f : 1f)).ToArray();
+        var cache = Values(Rows * Stride);
+        var qLat = Values(Heads * L); var qRot = Values(Heads * R);
+        var p = Values(Heads * Rows);
+        var one = new float[Rows]; var four = new float[Heads * Rows];
+        var value = new float[L]; var values4 = new float[Heads * L];
+        int[] table = [0, 1, 2];                                           // blocks of four rows, in order
+
+        // Act
+        fixed (float* c = cache, ql = qLat, qr = qRot, o = one, f = four, pp = p, v = value, v4 = values4)
+        fixed (int* t = table)
+        {
+            LatentAttentionKernels.Scores(ql, qr, c, Stride, Rows, L, R, Scale, o);
+            LatentAttentionKernels.Scores4(ql, qr, L, R, c, Stride, Rows, L, R, Scale, f, Rows);
+            LatentAttentionKernels.Values(pp, Rows, c, Stride, t, 4, L, v);
+            LatentAttentionKernels.Values4(pp, Rows, Rows, c, Stride, t, 4, L, v4, L);
+        }
+
+        // Assert
+        for (int j = 0; j < Rows; j++)
+        {
+            var row = cache.AsSpan(j * Stride, L + R).ToArray();
+            float alone = ScoreInVector256Order(qLat, qRot, row, L, R, Scale);
+            Assert.AreEqual(BitConverter.SingleToInt32Bits(alone), BitConverter.SingleToInt32Bits(one[j]), $"Scores, row {j}: {alone:R} expected, {one[j]:R}");
+            for (int h = 0; h < Heads; h++)
+            {
+                float expected = ScoreInVector256Order(qLat[(h * L)..((h + 1) * L)], qRot[(h * R)..((h + 1) * R)], row, L, R, Scale);
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(four[h * Rows + j]), $"Scores4, head {h}, row {j}");
+            }
+        }
+        for (int h = 0; h < Heads; h++)
+            for (int l = 0; l < L; l++)
+            {
+                float expected = 0;
+                for (int j = 0; j < Rows; j++) expected = MathF.FusedMultiplyAdd(cache[j * Stride + l], p[h * Rows + j], expected);
+                Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(values4[h * L + l]), $"Values4, head {h}, lane {l}");
+                if (h == 0) Assert.AreEqual(BitConverter.SingleToInt32Bits(expected), BitConverter.SingleToInt32Bits(value[l]), $"Values, lane {l}");
+            }
+    }
+
     [TestMethod]
     [DataRow(64, 32)]
     [DataRow(20, 6)]

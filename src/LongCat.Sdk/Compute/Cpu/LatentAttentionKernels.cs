@@ -19,7 +19,36 @@ internal static unsafe class LatentAttentionKernels
     public static void Scores(float* qLat, float* qRot, float* rows, long stride, int count, int L, int R, float scale, float* scores)
     {
         int j = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Wide(L, R))
+        {
+            // The Vector256 loop's two accumulators per row (a: lanes 0-7 of each 16, b: lanes 8-15) as the halves of one.
+            for (; j + 4 <= count; j += 4)
+            {
+                float* r0 = rows + j * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (int i = 0; i < L; i += 16)
+                {
+                    var q = Vector512.Load(qLat + i);
+                    c0 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r0 + i), c0);
+                    c1 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r1 + i), c1);
+                    c2 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r2 + i), c2);
+                    c3 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r3 + i), c3);
+                }
+                for (int k = 0; k < R; k += 16)
+                {
+                    var q = Vector512.Load(qRot + k);
+                    c0 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r0 + L + k), c0);
+                    c1 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r1 + L + k), c1);
+                    c2 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r2 + L + k), c2);
+                    c3 = Vector512.FusedMultiplyAdd(q, Vector512.Load(r3 + L + k), c3);
+                }
+                scores[j] = scale * (Halves(c0) + Tail(qLat, qRot, r0, L, R, L, R));
+                scores[j + 1] = scale * (Halves(c1) + Tail(qLat, qRot, r1, L, R, L, R));
+                scores[j + 2] = scale * (Halves(c2) + Tail(qLat, qRot, r2, L, R, L, R));
+                scores[j + 3] = scale * (Halves(c3) + Tail(qLat, qRot, r3, L, R, L, R));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             // Two accumulators per row (alternate 8-lane chunks of each part): eight short chains in flight, not four long ones.
             for (; j + 4 <= count; j += 4)
@@ -84,7 +113,14 @@ internal static unsafe class LatentAttentionKernels
     {
         int i = 0, k = 0;
         float vectorPart = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (Wide(L, R))
+        {
+            Vector512<float> c = default;
+            for (; i < L; i += 16) c = Vector512.FusedMultiplyAdd(Vector512.Load(qLat + i), Vector512.Load(row + i), c);
+            for (; k < R; k += 16) c = Vector512.FusedMultiplyAdd(Vector512.Load(qRot + k), Vector512.Load(row + L + k), c);
+            vectorPart = Halves(c);
+        }
+        else if (Vector256.IsHardwareAccelerated)
         {
             Vector256<float> a = default, b = default;
             for (; i + 16 <= L; i += 16)
@@ -119,6 +155,36 @@ internal static unsafe class LatentAttentionKernels
         }
         float* q0 = qLat, q1 = q0 + latStride, q2 = q1 + latStride, q3 = q2 + latStride;
         float* k0 = qRot, k1 = k0 + rotStride, k2 = k1 + rotStride, k3 = k2 + rotStride;
+        if (Wide(L, R))
+        {
+            for (int j = 0; j < count; j++)
+            {
+                float* row = rows + j * stride;
+                Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+                for (int i = 0; i < L; i += 16)
+                {
+                    var r = Vector512.Load(row + i);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Load(q0 + i), r, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(q1 + i), r, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(q2 + i), r, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(q3 + i), r, c3);
+                }
+                float* rr = row + L;
+                for (int k = 0; k < R; k += 16)
+                {
+                    var r = Vector512.Load(rr + k);
+                    c0 = Vector512.FusedMultiplyAdd(Vector512.Load(k0 + k), r, c0);
+                    c1 = Vector512.FusedMultiplyAdd(Vector512.Load(k1 + k), r, c1);
+                    c2 = Vector512.FusedMultiplyAdd(Vector512.Load(k2 + k), r, c2);
+                    c3 = Vector512.FusedMultiplyAdd(Vector512.Load(k3 + k), r, c3);
+                }
+                scores[j] = scale * (Halves(c0) + Tail(q0, k0, row, L, R, L, R));
+                scores[scoreStride + j] = scale * (Halves(c1) + Tail(q1, k1, row, L, R, L, R));
+                scores[2 * scoreStride + j] = scale * (Halves(c2) + Tail(q2, k2, row, L, R, L, R));
+                scores[3 * scoreStride + j] = scale * (Halves(c3) + Tail(q3, k3, row, L, R, L, R));
+            }
+            return;
+        }
         for (int j = 0; j < count; j++)
         {
             float* row = rows + j * stride;
@@ -186,6 +252,27 @@ internal static unsafe class LatentAttentionKernels
         if (Vector256.IsHardwareAccelerated)
         {
             float* p0 = p, p1 = p0 + pStride, p2 = p1 + pStride, p3 = p2 + pStride;
+            if (Vector512.IsHardwareAccelerated)
+                for (; l + 16 <= L; l += 16)
+                {
+                    // Lane by lane the same FMAs as below: the width only decides how many lanes one instruction carries.
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                    for (int j0 = 0; j0 < count; j0 += blockSize)
+                    {
+                        float* row = cache + (long)table[j0 / blockSize] * blockSize * stride + l;
+                        int n = Math.Min(blockSize, count - j0);
+                        for (int j = j0; j < j0 + n; j++, row += stride)
+                        {
+                            var r = Vector512.Load(row);
+                            a0 = Vector512.FusedMultiplyAdd(r, Vector512.Create(p0[j]), a0);
+                            a1 = Vector512.FusedMultiplyAdd(r, Vector512.Create(p1[j]), a1);
+                            a2 = Vector512.FusedMultiplyAdd(r, Vector512.Create(p2[j]), a2);
+                            a3 = Vector512.FusedMultiplyAdd(r, Vector512.Create(p3[j]), a3);
+                        }
+                    }
+                    a0.Store(output + l); a1.Store(output + outputStride + l);
+                    a2.Store(output + 2 * outputStride + l); a3.Store(output + 3 * outputStride + l);
+                }
             for (; l + 16 <= L; l += 16)
             {
                 Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
@@ -217,6 +304,17 @@ internal static unsafe class LatentAttentionKernels
     }
 
     /// <summary>The lanes past the last whole vector of each part, in order.</summary>
+    /// <summary>
+    /// Whether the scores take the Vector512 loops: both parts whole 16-lane vectors. One 16-lane accumulator holds exactly the
+    /// Vector256 loops' pair (a: lanes 0-7 of each 16 values, b: lanes 8-15), so every score keeps its bits (the 8-lane
+    /// remainder loops, which feed a alone, are the Vector256 path's).
+    /// </summary>
+    private static bool Wide(int L, int R) => Vector512.IsHardwareAccelerated && L % 16 == 0 && R % 16 == 0;
+
+    /// <summary>Vector256.Sum(a + b) of the Vector256 loops, from their pair held as one vector's halves.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Halves(Vector512<float> c) => Vector256.Sum(c.GetLower() + c.GetUpper());
+
     private static float Tail(float* qLat, float* qRot, float* row, int i, int k, int L, int R)
     {
         float s = 0;
@@ -240,6 +338,25 @@ internal static unsafe class LatentAttentionKernels
         int l = l0;
         if (Vector256.IsHardwareAccelerated)
         {
+            if (Vector512.IsHardwareAccelerated)
+                for (; l + 64 <= L; l += 64)
+                {
+                    Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;   // lane by lane the loop below's FMAs
+                    for (int j0 = 0; j0 < count; j0 += blockSize)
+                    {
+                        float* row = cache + (long)table[j0 / blockSize] * blockSize * stride + l;
+                        int n = Math.Min(blockSize, count - j0);
+                        for (int j = 0; j < n; j++, row += stride)
+                        {
+                            var w = Vector512.Create(p[j0 + j]);
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.Load(row), w, a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 16), w, a1);
+                            a2 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 32), w, a2);
+                            a3 = Vector512.FusedMultiplyAdd(Vector512.Load(row + 48), w, a3);
+                        }
+                    }
+                    a0.Store(output + l); a1.Store(output + l + 16); a2.Store(output + l + 32); a3.Store(output + l + 48);
+                }
             for (; l + 64 <= L; l += 64)
             {
                 Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
