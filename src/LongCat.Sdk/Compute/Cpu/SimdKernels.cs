@@ -576,7 +576,7 @@ internal static unsafe class SimdKernels
     /// scalar tail starts. Leaving the reduction to the caller lets sixteen rows share one transposed reduction
     /// (<see cref="Sum16"/>) instead of each paying ~25 shuffles and adds. Requires Vector512.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     public static int DotBf16Row4Vectors(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride)
     {
         int i = 0;
