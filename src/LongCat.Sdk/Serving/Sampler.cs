@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 
 namespace LongCat.Sdk.Serving;
@@ -161,20 +162,21 @@ internal sealed class Sampler
         Grow(ref _ids, vocab);
 
         int n;
+        bool identity = false;      // _ids[0..n) not written yet: the candidates are the whole vocabulary in order
         if (Options.TopK > 0 && Options.TopK < vocab)
         {
             n = Options.TopK;
             TopKSelector.Select(logits, _ids.AsSpan(0, n), _weights.AsSpan(0, n));
             Array.Sort(_ids, _weights, 0, n);
+            TensorPrimitives.Subtract(_weights.AsSpan(0, n), max, _weights.AsSpan(0, n));
         }
         else
         {
             n = vocab;
-            logits.CopyTo(_weights);
-            for (int i = 0; i < vocab; i++) _ids[i] = i;
+            identity = true;
+            TensorPrimitives.Subtract(logits, max, _weights.AsSpan(0, n));           // no copy of the logits first
         }
         var w = _weights.AsSpan(0, n);
-        TensorPrimitives.Subtract(w, max, w);
         TensorPrimitives.Multiply(w, invT, w);
         TensorPrimitives.Exp(w, w); // the most likely token has weight exp(0) = 1
         double z = SumChunks(n);    // softmax denominator over the top-k survivors: top-p is relative to it
@@ -185,11 +187,42 @@ internal sealed class Sampler
         // always stays. pmax is measured, not assumed to be exp(0) = 1, in case a vectorised exp rounds it.
         float threshold = Options.MinP > 0f ? Options.MinP * TensorPrimitives.Max(w) : 0f;
         if (Options.TopP < 1f) threshold = Math.Max(threshold, (float)(0.5 * (1 - Options.TopP) * z / n));
-        if (threshold > 0f) n = Compact(n, threshold);
+        if (threshold > 0f) n = identity ? CompactVocabulary(n, threshold) : Compact(n, threshold);
+        else if (identity)
+            for (int i = 0; i < n; i++) _ids[i] = i;
         if (Options.TopP < 1f) n = (_nucleus ??= new NucleusFilter()).Apply(_ids, _weights, n, Options.TopP * z);
 
         total = n == unfiltered ? z : SumChunks(n);
         return n;
+    }
+
+    // Compact over the whole vocabulary in id order (ids not yet written): a sampling step keeps a few tokens of tens of
+    // thousands, so whole vectors below the threshold are skipped and only the rest go through Compact's test, in order.
+    private int CompactVocabulary(int n, float threshold)
+    {
+        int kept = 0, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var t = Vector256.Create(threshold);
+            ref float w0 = ref _weights[0];
+            for (; i + 8 <= n; i += 8)
+            {
+                if (Vector256.LessThanAll(Vector256.LoadUnsafe(ref w0, (nuint)i), t)) continue;
+                for (int j = i; j < i + 8; j++) kept = Keep(j, j, kept, threshold);
+            }
+        }
+        for (; i < n; i++) kept = Keep(i, i, kept, threshold);
+        return kept;
+    }
+
+    // Compact's test for candidate i (id: its token): kept unless its weight is below the threshold.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private int Keep(int i, int id, int kept, float threshold)
+    {
+        if (_weights[i] < threshold) return kept;
+        _ids[kept] = id;
+        _weights[kept] = _weights[i];
+        return kept + 1;
     }
 
     private int Compact(int n, float threshold)
