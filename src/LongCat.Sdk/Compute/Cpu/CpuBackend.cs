@@ -278,6 +278,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// load of a long prompt came from L2 and the BF16 kernel ran at a fifth of the FMA peak.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]    // scratch is cleared once below; a, b and spread are written before they are read
     private static void ProductRows(MatMulInput x, CpuTensor w, CpuTensor? up, CpuTensor y, int r0, int r1, bool accumulate)
     {
         int tokens = x.Rows, outDim = w.Rows, block = Math.Max(TileRows, RowBlock(w) / (up is null ? 1 : 2) / TileRows * TileRows);
@@ -397,6 +398,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
 
     /// <summary>Decode's BF16 matrix-vector product, x in even/odd order: sixteen weight rows per pass (<see cref="RowsDotBf16"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]    // vectors is cleared once below; res is written before it is read
     private static void MatVecBf16(float* xp, CpuTensor w, CpuTensor y, int r0, int r1, bool accumulate)
     {
         float* res = stackalloc float[16];
@@ -454,6 +456,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
 
     /// <summary>h[t, r] = silu(G[r]·x[t]) · (U[r]·x[t]) for r in [r0, r1): both dots batch invariant, as in <see cref="MatMulRows"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]    // vectors is cleared once below; gs and us are written before they are read
     private static void SwiGluRows(MatMulInput x, CpuTensor g, CpuTensor u, CpuTensor h, int r0, int r1)
     {
         if (x.Rows == 1 && g.DType == DType.BF16 && u.DType == DType.BF16)
