@@ -319,7 +319,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     {
         if (TiledBf16(x, w))
         {
-            Bf16Tile(w, r, rows, x, t, sums, scratch);
+            Bf16Tile(w, r, rows, x, t, n, sums, scratch);
             return;
         }
         if (w.DType.IsBlockQuantized() && !x.Quantized(w.DType).IsEmpty)
@@ -339,11 +339,13 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     }
 
     /// <summary>
-    /// Whether a many-row BF16 product takes the tiled path (<see cref="Bf16Tile"/>): four or more token rows, rows a multiple of
-    /// 32 wide (no scalar tail) and AVX-512. Fewer rows (a verify step) keep <see cref="RowDots"/>, which has the same bits.
+    /// Whether a many-row BF16 product takes the tiled path (<see cref="Bf16Tile"/>): two or more token rows, rows a multiple of
+    /// 32 wide (no scalar tail) and AVX-512. Otherwise <see cref="RowDots"/>, which has the same bits but reduces each row's sums
+    /// one by one (on an expert's 256-wide down projection more instructions than its FMAs: experts that two or three tokens
+    /// chose are most of a batched decode step's experts).
     /// </summary>
     private static bool TiledBf16(MatMulInput x, CpuTensor w) =>
-        w.DType == DType.BF16 && x.Rows >= 4 && x.Permuted != null && w.Columns % 32 == 0 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
+        w.DType == DType.BF16 && x.Rows >= 2 && x.Permuted != null && w.Columns % 32 == 0 && Avx512F.IsSupported && Vector512.IsHardwareAccelerated;
 
     /// <summary>
     /// Weight rows per tile (<see cref="ProductTile"/>): one transposed reduction (<see cref="SimdKernels.Sum16"/>) per token row
@@ -352,20 +354,30 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     private const int TileRows = 16;
 
     /// <summary>
-    /// sums[k·16 + i] = W[r + i]·x[t + k] for i &lt; <paramref name="rows"/> ≤ 16 and k &lt; 4, each bit-identical to
-    /// <see cref="SimdKernels.DotBf16Row"/> (the same accumulators, reduced in <see cref="SimdKernels.HorizontalSum"/>'s order by
-    /// <see cref="SimdKernels.Sum16"/>); token rows past the end repeat the last one (their sums are not read). vectors holds
+    /// sums[k·16 + i] = W[r + i]·x[t + k] for i &lt; <paramref name="rows"/> ≤ 16 and k &lt; <paramref name="n"/> ≤ 4, each
+    /// bit-identical to <see cref="SimdKernels.DotBf16Row"/> (the same accumulators, reduced in
+    /// <see cref="SimdKernels.HorizontalSum"/>'s order by <see cref="SimdKernels.Sum16"/>): a two-row tile for n ≤ 2, else a
+    /// four-row one whose token rows past the end repeat the last (their sums are not formed). vectors holds
     /// 4·16·16 floats; rows past <paramref name="rows"/> reduce whatever it holds and are not read either.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Bf16Tile(CpuTensor w, int r, int rows, MatMulInput x, int t, float* sums, float* vectors)
+    private static void Bf16Tile(CpuTensor w, int r, int rows, MatMulInput x, int t, int n, float* sums, float* vectors)
     {
         int inDim = w.Columns, last = x.Rows - 1;
-        float* x0 = x.PermutedRow(t), x1 = x.PermutedRow(Math.Min(t + 1, last)), x2 = x.PermutedRow(Math.Min(t + 2, last)), x3 = x.PermutedRow(Math.Min(t + 3, last));
+        float* x0 = x.PermutedRow(t), x1 = x.PermutedRow(Math.Min(t + 1, last));
         ushort* row = (ushort*)w.Data + (long)r * inDim;
+        if (n <= 2)
+        {
+            // Two token rows (an expert two tokens chose, the last pair of a batch): half the FMAs of the four-row tile.
+            for (int i = 0; i < rows; i++, row += inDim)
+                SimdKernels.DotBf16Row2Vectors(row, x0, x1, inDim, vectors + 16 * i, 16 * TileRows);
+            for (int k = 0; k < n; k++) SimdKernels.Sum16(vectors + k * 16 * TileRows, sums + k * TileRows);
+            return;
+        }
+        float* x2 = x.PermutedRow(Math.Min(t + 2, last)), x3 = x.PermutedRow(Math.Min(t + 3, last));
         for (int i = 0; i < rows; i++, row += inDim)
             SimdKernels.DotBf16Row4Vectors(row, x0, x1, x2, x3, inDim, vectors + 16 * i, 16 * TileRows);
-        for (int k = 0; k < 4; k++) SimdKernels.Sum16(vectors + k * 16 * TileRows, sums + k * TileRows);
+        for (int k = 0; k < n; k++) SimdKernels.Sum16(vectors + k * 16 * TileRows, sums + k * TileRows);
     }
 
     /// <summary>Weight bytes per cache block of a many-row product: well inside one core's L2 beside the token rows.</summary>

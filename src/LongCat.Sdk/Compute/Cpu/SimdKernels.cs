@@ -629,6 +629,48 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
+    /// <see cref="DotBf16Row4Vectors"/> for two vectors x_j (stored at vectors + j·<paramref name="vectorStride"/>): the many-row
+    /// products' tile for two token rows (an expert two tokens chose, a verify step of two rows), each sum's lanes as
+    /// <see cref="DotBf16Row"/> forms them. Requires Vector512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    public static int DotBf16Row2Vectors(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride)
+    {
+        int i = 0;
+        var mask = Vector512.Create(0xFFFF0000u);
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        for (; i <= n - 64; i += 64)
+        {
+            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
+            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+            var r0 = Vector512.Load((uint*)(w + i));
+            var r1 = Vector512.Load((uint*)(w + i + 32));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
+            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
+            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
+        }
+        for (; i <= n - 32; i += 32)
+        {
+            var r0 = Vector512.Load((uint*)(w + i));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+        }
+        ((e00 + o00) + (e01 + o01)).Store(vectors);
+        ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
+        return i;
+    }
+
+    /// <summary>
     /// The one order in which the Vector512 BF16 kernels reduce their sixteen lanes: adjacent lanes pairwise, then pairs of pairs,
     /// up to the two halves, ((v0 + v1) + (v2 + v3)) + ... (the tree .NET's Vector512.Sum uses today, written out so that
     /// <see cref="Sum16"/> can reproduce it for sixteen vectors at once whatever a later runtime does).
