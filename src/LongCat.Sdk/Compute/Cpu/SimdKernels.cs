@@ -353,8 +353,8 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Bytes ahead of the row position that <see cref="DotBf16Row"/> (and the 512-bit loop of <see cref="DotBf16Row2"/>, the
-    /// verify step's rows) prefetch, two lines per 128 bytes read. Measured on
+    /// Bytes ahead of the row position that <see cref="DotBf16Row"/> and the one-token rows of <see cref="DotBf16Rows16"/>
+    /// prefetch, two lines per 128 bytes read. Measured on
     /// lite-mini decode (benchmarks quick-quant, 2026-12-06): without it 0.62-0.66 of the read bandwidth, 4 KB 0.77-0.78,
     /// 8 KB 0.84, 16 KB 0.76 (docs/PERFORMANCE.md).
     /// </summary>
@@ -451,7 +451,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>result[0..2) = w·x_j for 2 vectors in <see cref="PermuteEvenOdd"/> order: <see cref="DotBf16Row"/> with the weight
-    /// row converted once for both (a verify step over 2 rows). Each vector's sum is formed exactly as <see cref="DotBf16Row"/>
+    /// row converted once for both (on the Vector512 path <see cref="DotBf16Row2Vectors"/>' sums). Each vector's sum is formed exactly as <see cref="DotBf16Row"/>
     /// forms it (same accumulators, same order), so a token verified beside a draft gets the bits it would get decoded alone; eight
     /// independent accumulator chains also keep this as short in latency as the one-vector kernel.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -461,36 +461,10 @@ internal static unsafe class SimdKernels
         float s0 = 0, s1 = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            var mask = Vector512.Create(0xFFFF0000u);
-            Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default, f0 = default, p0 = default, f1 = default, p1 = default;
-            for (; i <= n - 64; i += 64)
-            {
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
-                var r0 = Vector512.Load((uint*)(w + i));
-                var r1 = Vector512.Load((uint*)(w + i + 32));
-                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-                var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
-                e0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e0);
-                o0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o0);
-                e1 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e1);
-                o1 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o1);
-                f0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), f0);
-                p0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), p0);
-                f1 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), f1);
-                p1 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), p1);
-            }
-            for (; i <= n - 32; i += 32)
-            {
-                var r0 = Vector512.Load((uint*)(w + i));
-                var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-                e0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e0);
-                o0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o0);
-                f0 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), f0);
-                p0 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), p0);
-            }
-            s0 = HorizontalSum((e0 + o0) + (e1 + o1));
-            s1 = HorizontalSum((f0 + p0) + (f1 + p1));
+            float* v = stackalloc float[2 * 16];
+            i = DotBf16Row2Vectors(w, xp0, xp1, n, v, 16);
+            s0 = HorizontalSum(Vector512.Load(v));
+            s1 = HorizontalSum(Vector512.Load(v + 16));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
