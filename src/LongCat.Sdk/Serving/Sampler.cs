@@ -215,7 +215,7 @@ internal sealed class Sampler
         return kept;
     }
 
-    // Compact's test for candidate i (id: its token): kept unless its weight is below the threshold.
+    // Compact's test for candidate i (id: its token), moved to position kept unless its weight is below the threshold.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private int Keep(int i, int id, int kept, float threshold)
     {
@@ -225,16 +225,11 @@ internal sealed class Sampler
         return kept + 1;
     }
 
+    // Keeps the candidates whose weight is not below the threshold, in order.
     private int Compact(int n, float threshold)
     {
         int kept = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (_weights[i] < threshold) continue;
-            _ids[kept] = _ids[i];
-            _weights[kept] = _weights[i];
-            kept++;
-        }
+        for (int i = 0; i < n; i++) kept = Keep(i, _ids[i], kept, threshold);
         return kept;
     }
 
