@@ -356,9 +356,9 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>
     /// sums[k·16 + i] = W[r + i]·x[t + k] for i &lt; <paramref name="rows"/> ≤ 16 and k &lt; <paramref name="n"/> ≤ 4, each
     /// bit-identical to <see cref="SimdKernels.DotBf16Row"/> (the same accumulators, reduced in
-    /// <see cref="SimdKernels.HorizontalSum"/>'s order by <see cref="SimdKernels.Sum16"/>): a two-row tile for n ≤ 2, else a
-    /// four-row one whose token rows past the end repeat the last (their sums are not formed). vectors holds
-    /// 4·16·16 floats; rows past <paramref name="rows"/> reduce whatever it holds and are not read either.
+    /// <see cref="SimdKernels.HorizontalSum"/>'s order by <see cref="SimdKernels.Sum16"/>): decode's sixteen-row kernel for n = 1,
+    /// a two-row tile for n = 2, else a four-row one whose token rows past the end repeat the last (their sums are not formed).
+    /// vectors holds 4·16·16 floats; rows past <paramref name="rows"/> reduce whatever it holds and are not read either.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Bf16Tile(CpuTensor w, int r, int rows, MatMulInput x, int t, int n, float* sums, float* vectors)
@@ -366,7 +366,13 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         int inDim = w.Columns, last = x.Rows - 1;
         float* x0 = x.PermutedRow(t), x1 = x.PermutedRow(Math.Min(t + 1, last));
         ushort* row = (ushort*)w.Data + (long)r * inDim;
-        if (n <= 2)
+        if (n == 1)
+        {
+            // The last token row of a group of five, nine, ...: decode's sixteen-row kernel, no token row repeated.
+            SimdKernels.DotBf16Rows16(row, inDim, x0, rows, vectors, sums);
+            return;
+        }
+        if (n == 2)
         {
             // Two token rows (an expert two tokens chose, the last pair of a batch): half the FMAs of the four-row tile.
             for (int i = 0; i < rows; i++, row += inDim)
