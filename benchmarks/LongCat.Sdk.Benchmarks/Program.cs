@@ -33,11 +33,13 @@ if (args.Length > 0 && args[0] == "lite-width")
         args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 2);
     return;
 }
-// rows-sweep [rows cols [runs]]: the BF16 product T × W, W streamed from memory, T = 1..16.
+// rows-sweep [rows cols [runs [T,T,...]]] [--cached]: the BF16 product T × W, W streamed from memory (or one W, in cache), T = 1..16 or the list given.
 if (args.Length > 0 && args[0] == "rows-sweep")
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    LongCat.Sdk.Benchmarks.RowsSweep.Run(Arg(1, 2048), Arg(2, 1024), Arg(3, 5));
+    LongCat.Sdk.Benchmarks.RowsSweep.Run(Arg(1, 2048), Arg(2, 1024), Arg(3, 5),
+        args.Length > 4 ? args[4].Split(',').Select(s => int.Parse(s, System.Globalization.CultureInfo.InvariantCulture)).ToArray() : null,
+        cached: args.Contains("--cached"));
     return;
 }
 // moe-sweep [runs] [--tiny]: the routed experts of a decode step, 1..16 tokens, weights streamed (lite-mini or the demo shape).

@@ -11,15 +11,21 @@ namespace LongCat.Sdk.Benchmarks;
 /// </summary>
 internal static unsafe class RowsSweep
 {
-    public static void Run(int rows, int cols, int runs)
+    public static void Run(int rows, int cols, int runs, int[]? tokenCounts = null, bool cached = false)
     {
         using var backend = new CpuBackend();
         int count = (int)Math.Max(4, 512L * 1024 * 1024 / ((long)rows * cols * 2));
         var weights = new CpuTensor[count];
         var storage = new nint[count];
         var rng = new Random(1);
+        if (cached) Console.WriteLine($"one weight, in cache; the all-core FMA peak: {FmaPeak.Measure():F1} GFLOP/s");
         for (int m = 0; m < count; m++)
         {
+            if (cached && m > 0)
+            {
+                weights[m] = weights[0];
+                continue;
+            }
             var p = (ushort*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((long)rows * cols * 2), 4096);
             for (long i = 0; i < (long)rows * cols; i++) p[i] = WeightFormats.FloatToBf16((float)(rng.NextDouble() - 0.5));
             storage[m] = (nint)p;
@@ -27,7 +33,7 @@ internal static unsafe class RowsSweep
         }
         try
         {
-            foreach (int t in new[] { 1, 1, 2, 4, 8, 16, 1 })
+            foreach (int t in tokenCounts ?? [1, 1, 2, 4, 8, 16, 1])
             {
                 using var x = backend.Allocate(DType.F32, t, cols);
                 using var y = backend.Allocate(DType.F32, t, rows);
@@ -45,7 +51,7 @@ internal static unsafe class RowsSweep
         }
         finally
         {
-            foreach (var p in storage) System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)p);
+            foreach (var p in storage) if (p != 0) System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)p);
         }
     }
 }
