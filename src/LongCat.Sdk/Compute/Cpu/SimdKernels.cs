@@ -360,6 +360,39 @@ internal static unsafe class SimdKernels
     /// </summary>
     private const int Bf16PrefetchDistance = 8192;
 
+    /// <summary>
+    /// Whether the one-row BF16 kernels prefetch the weight stream in software (<see cref="Bf16PrefetchDistance"/>): on Intel
+    /// it lifted lite-mini decode from 0.62-0.66 to 0.84 of the read bandwidth; on AMD (2-core EPYC with AVX-512, 2026-12-07) a
+    /// lite-mini decode step took 1.01-1.45× as long with them, median 1.19×, in six alternating pairs of processes
+    /// (docs/PERFORMANCE.md): the hardware prefetchers follow the row stream better alone. Chosen once per process from the CPU's
+    /// vendor.
+    /// </summary>
+    internal static bool SoftwarePrefetch { get; } = !IsAmd();
+
+    /// <summary>Whether CPUID's vendor string is "AuthenticAMD".</summary>
+    private static bool IsAmd()
+    {
+        if (!X86Base.IsSupported) return false;
+        var (_, ebx, ecx, edx) = X86Base.CpuId(0, 0);
+        return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163;   // "Auth" "enti" "cAMD"
+    }
+
+    /// <summary>A compile-time choice for the kernels' loops (a generic argument, so each choice is its own compiled loop).</summary>
+    private interface IPrefetch
+    {
+        static abstract bool On { get; }
+    }
+
+    private struct WithPrefetch : IPrefetch
+    {
+        public static bool On => true;
+    }
+
+    private struct NoPrefetch : IPrefetch
+    {
+        public static bool On => false;
+    }
+
     /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16Row(ushort* w, float* xp, int n)
@@ -368,15 +401,16 @@ internal static unsafe class SimdKernels
         float sum = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            sum = HorizontalSum(Bf16RowAccumulator(w, xp, n, ref i));
+            sum = HorizontalSum(SoftwarePrefetch ? Bf16RowAccumulator<WithPrefetch>(w, xp, n, ref i) : Bf16RowAccumulator<NoPrefetch>(w, xp, n, ref i));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             var mask = Vector256.Create(0xFFFF0000u);
             Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default;
+            bool prefetch = SoftwarePrefetch;
             for (; i <= n - 32; i += 32)
             {
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
+                if (prefetch) Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
                 var r0 = Vector256.Load((uint*)(w + i));
                 var r1 = Vector256.Load((uint*)(w + i + 16));
                 e0 = Vector256.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector256.Load(xp + i), e0);
@@ -401,14 +435,17 @@ internal static unsafe class SimdKernels
     /// tail starts): its accumulators combined as (e0 + o0) + (e1 + o1), whose <see cref="HorizontalSum"/> is that kernel's sum.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Bf16RowAccumulator(ushort* w, float* xp, int n, ref int i)
+    private static Vector512<float> Bf16RowAccumulator<TPrefetch>(ushort* w, float* xp, int n, ref int i) where TPrefetch : struct, IPrefetch
     {
         var mask = Vector512.Create(0xFFFF0000u);
         Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
         for (; i <= n - 64; i += 64)
         {
-            Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
-            Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
+            if (TPrefetch.On)
+            {
+                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
+                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
+            }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
@@ -435,10 +472,12 @@ internal static unsafe class SimdKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Rows16(ushort* w, int n, float* xp, int count, float* vectors, float* result)
     {
+        bool prefetch = SoftwarePrefetch;
         for (int k = 0; k < count; k++)
         {
             int i = 0;
-            Bf16RowAccumulator(w + (long)k * n, xp, n, ref i).Store(vectors + 16 * k);
+            ushort* row = w + (long)k * n;
+            (prefetch ? Bf16RowAccumulator<WithPrefetch>(row, xp, n, ref i) : Bf16RowAccumulator<NoPrefetch>(row, xp, n, ref i)).Store(vectors + 16 * k);
         }
         if (count == 16)
         {
@@ -537,9 +576,10 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Bytes ahead that <see cref="DotBf16Row4Vectors"/> prefetches into L1: its weight rows follow one another in memory, so
-    /// this is the next row of a 1024-wide tile. Measured (quick-prefill, 2026-12-06): an expert's 16 × [256, 1024] product 96 →
-    /// 144-149 GFLOP/s; 1024 and 4096 bytes no better.
+    /// Bytes ahead that <see cref="DotBf16Row4Vectors"/> prefetches into L1 (where <see cref="SoftwarePrefetch"/>): its weight rows
+    /// follow one another in memory, so this is the next row of a 1024-wide tile. Measured (quick-prefill, 2026-12-06, Intel): an
+    /// expert's 16 × [256, 1024] product 96 → 144-149 GFLOP/s; 1024 and 4096 bytes no better. On AMD (2026-12-07) a four-sequence
+    /// decode step was faster without it in five of six alternating pairs.
     /// </summary>
     private const int TilePrefetchDistance = 2048;
 
@@ -551,7 +591,11 @@ internal static unsafe class SimdKernels
     /// (<see cref="Sum16"/>) instead of each paying ~25 shuffles and adds. Requires Vector512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    public static int DotBf16Row4Vectors(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride)
+    public static int DotBf16Row4Vectors(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) =>
+        SoftwarePrefetch ? DotBf16Row4Vectors<WithPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride) : DotBf16Row4Vectors<NoPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    private static int DotBf16Row4Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
     {
         int i = 0;
         var mask = Vector512.Create(0xFFFF0000u);
@@ -559,8 +603,11 @@ internal static unsafe class SimdKernels
         Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
         for (; i <= n - 64; i += 64)
         {
-            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
-            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+            if (TPrefetch.On)
+            {
+                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
+                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+            }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
@@ -608,15 +655,22 @@ internal static unsafe class SimdKernels
     /// <see cref="DotBf16Row"/> forms them. Requires Vector512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    public static int DotBf16Row2Vectors(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride)
+    public static int DotBf16Row2Vectors(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) =>
+        SoftwarePrefetch ? DotBf16Row2Vectors<WithPrefetch>(w, xp0, xp1, n, vectors, vectorStride) : DotBf16Row2Vectors<NoPrefetch>(w, xp0, xp1, n, vectors, vectorStride);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    private static int DotBf16Row2Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
     {
         int i = 0;
         var mask = Vector512.Create(0xFFFF0000u);
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
         for (; i <= n - 64; i += 64)
         {
-            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
-            Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+            if (TPrefetch.On)
+            {
+                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
+                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+            }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
