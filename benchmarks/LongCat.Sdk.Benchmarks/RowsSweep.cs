@@ -51,7 +51,7 @@ internal static unsafe class RowsSweep
         }
         finally
         {
-            foreach (var p in storage) if (p != 0) System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)p);
+            foreach (var p in storage) System.Runtime.InteropServices.NativeMemory.AlignedFree((void*)p);   // null (a cached sweep's copies) is a no-op
         }
     }
 }

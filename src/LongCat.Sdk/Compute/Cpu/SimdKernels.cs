@@ -393,7 +393,7 @@ internal static unsafe class SimdKernels
         public static bool On => false;
     }
 
-    /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead.</summary>
+    /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead where <see cref="SoftwarePrefetch"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16Row(ushort* w, float* xp, int n)
     {
