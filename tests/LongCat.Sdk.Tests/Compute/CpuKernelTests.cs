@@ -18,14 +18,14 @@ internal sealed unsafe class CpuKernelTests
     private static readonly int[] TestedRows = [0, 1, 127, 128, 129];
 
     [TestMethod]
-    public void SoftwarePrefetch_IsOffExactlyOnAmdProcessors()
+    public void PrefetchTarget_IsL2ExactlyOnAmdProcessors()
     {
         // The vendor from the kernel's own source of truth, /proc/cpuinfo, against the CPUID reading the kernels use.
         if (!File.Exists("/proc/cpuinfo")) Assert.Inconclusive("no /proc/cpuinfo to read the CPU vendor from");
         string? vendor = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("vendor_id", StringComparison.Ordinal))?.Split(':')[1].Trim();
         if (vendor is null) Assert.Inconclusive("/proc/cpuinfo names no vendor_id (not an x86 machine)");
 
-        Assert.AreEqual(vendor != "AuthenticAMD", SimdKernels.SoftwarePrefetch, $"vendor {vendor}");
+        Assert.AreEqual(vendor == "AuthenticAMD", SimdKernels.IsAmdProcessor, $"vendor {vendor}");
     }
 
     private static double Reference(ReadOnlySpan<float> w, ReadOnlySpan<float> x, out double magnitude)

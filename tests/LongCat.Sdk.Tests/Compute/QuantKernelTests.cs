@@ -15,7 +15,7 @@ namespace LongCat.Sdk.Tests.Compute;
 internal sealed unsafe class QuantKernelTests
 {
     /// <summary>Block counts 1, 3, 5, 7, 9, 13, 33: odd, below and across the 8-block chunk, not multiples of the 2- or 4-block steps.</summary>
-    private static readonly int[] Widths = [32, 96, 160, 224, 256, 288, 416, 768, 1056];   // 256, 768: whole chunks of 8 blocks (the four-token kernels)
+    private static readonly int[] Widths = [32, 96, 160, 224, 256, 288, 384, 416, 768, 1056];   // 256, 768: whole chunks of 8 blocks (the four-token kernels); 384: whole quads, not chunks (Q4 decode)
 
     public static IEnumerable<object[]> Paths => Enum.GetValues<QuantPath>().Where(p => p != QuantPath.Scalar).Select(p => new object[] { p });
 

@@ -125,6 +125,93 @@ internal static unsafe partial class QuantKernels
         }
     }
 
+    /// <summary>
+    /// Q8 rows × one token row on a 256-bit path (decode): four weight rows per pass over one flat loop of block pairs, the token
+    /// row's two blocks loaded once for the four rows and the eight accumulators in registers; the rows' scales d = weight ×
+    /// token scale formed before the loop for all their blocks (as <see cref="Q8Tokens4{TOps}"/> does for four token rows).
+    /// Same bits as <see cref="Q8Kernel256{TOps}"/>, whose decode loop forms the scales every eight blocks and reloaded its row
+    /// pointers from the stack every step. The prefetch goes to L1 on Intel, L2 on AMD (<see cref="SimdKernels.IsAmdProcessor"/>:
+    /// there 1.4-1.7× the decode tokens/s of a prefetch into L1; docs/PERFORMANCE.md).
+    /// </summary>
+    private struct Q8Rows4<TOps, TPrefetch> where TOps : struct, IQ8Ops where TPrefetch : struct, SimdKernels.IPrefetch
+    {
+        [SkipLocalsInit]
+        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
+        {
+            int four = rows.Count / 4 * 4;
+            if (four > 0)
+            {
+                float* d = stackalloc float[4 * nb];
+                Pass(rows, four, a, t0, nb, d, result);
+            }
+            if (four < rows.Count) Q8Kernel256<TOps>.Run<R1N1>(rows.Slice(four, rows.Count - four), a, t0, nb, result + four);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result)
+        {
+            sbyte* q = a.Values(t0);
+            int* o = a.Offsets(t0);
+            float* sa = a.Scales(t0);
+            float* d0 = d, d1 = d + nb, d2 = d + 2 * nb, d3 = d + 3 * nb;
+            int pairs = nb / 2 * 2;
+            for (int r = 0; r < count; r += 4, result += 4)
+            {
+                RowScales1(rows.RowScales(r), sa, nb, d0);
+                RowScales1(rows.RowScales(r + 1), sa, nb, d1);
+                RowScales1(rows.RowScales(r + 2), sa, nb, d2);
+                RowScales1(rows.RowScales(r + 3), sa, nb, d3);
+                sbyte* w0 = (sbyte*)rows.Row(r), w1 = (sbyte*)rows.Row(r + 1), w2 = (sbyte*)rows.Row(r + 2), w3 = (sbyte*)rows.Row(r + 3);
+                Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
+                sbyte* p = q;
+                int* f = o;
+                int b = 0;
+                for (; b < pairs; b += 2, w0 += 2 * Block, w1 += 2 * Block, w2 += 2 * Block, w3 += 2 * Block, p += 2 * Block, f += 16)
+                {
+                    TPrefetch.Line(w0 + PrefetchDistance);
+                    TPrefetch.Line(w1 + PrefetchDistance);
+                    TPrefetch.Line(w2 + PrefetchDistance);
+                    TPrefetch.Line(w3 + PrefetchDistance);
+                    e0 = Step(w0, p, f, d0 + b, e0);
+                    f0 = Step(w0 + Block, p + Block, f + 8, d0 + b + 1, f0);
+                    e1 = Step(w1, p, f, d1 + b, e1);
+                    f1 = Step(w1 + Block, p + Block, f + 8, d1 + b + 1, f1);
+                    e2 = Step(w2, p, f, d2 + b, e2);
+                    f2 = Step(w2 + Block, p + Block, f + 8, d2 + b + 1, f2);
+                    e3 = Step(w3, p, f, d3 + b, e3);
+                    f3 = Step(w3 + Block, p + Block, f + 8, d3 + b + 1, f3);
+                }
+                if (b < nb)
+                {
+                    // The last block of an odd count: an even block, so the even set.
+                    e0 = Step(w0, p, f, d0 + b, e0);
+                    e1 = Step(w1, p, f, d1 + b, e1);
+                    e2 = Step(w2, p, f, d2 + b, e2);
+                    e3 = Step(w3, p, f, d3 + b, e3);
+                }
+                Store<R4N1>(result, e0 + f0, e1 + f1, e2 + f2, e3 + f3);
+            }
+        }
+
+        /// <summary>One block of one weight row: acc = fma((float)lanes, d, acc), the token block's eight offsets at <paramref name="offsets"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Step(sbyte* w, sbyte* q, int* offsets, float* d, Vector256<float> acc)
+        {
+            var wv = Vector256.Load(w);
+            var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q, offsets);
+            return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Avx.BroadcastScalarToVector256(d), acc);
+        }
+    }
+
+    /// <summary>d[b] = the row's F16 scale of block b (as F32) × sa[b], the same F32 product as <see cref="ChunkScales"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowScales1(ushort* ws, float* sa, int nb, float* d)
+    {
+        int c = 0;
+        for (; c + 8 <= nb; c += 8) (HalfToSingle8(ws + c) * Vector256.Load(sa + c)).Store(d + c);
+        for (; c < nb; c++) d[c] = HalfToSingle(ws[c]) * sa[c];
+    }
+
     /// <summary>Largest block count whose scales the four-token kernels keep on the stack (32,768 values); wider rows take the
     /// general kernels.</summary>
     private const int FourTokenMaxBlocks = 1024;

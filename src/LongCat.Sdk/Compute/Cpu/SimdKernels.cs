@@ -361,13 +361,16 @@ internal static unsafe class SimdKernels
     private const int Bf16PrefetchDistance = 8192;
 
     /// <summary>
-    /// Whether the one-row BF16 kernels prefetch the weight stream in software (<see cref="Bf16PrefetchDistance"/>): on Intel
-    /// it lifted lite-mini decode from 0.62-0.66 to 0.84 of the read bandwidth; on AMD (2-core EPYC with AVX-512, 2026-12-07) a
-    /// lite-mini decode step took 1.01-1.45× as long with them, median 1.19×, in six alternating pairs of processes
-    /// (docs/PERFORMANCE.md): the hardware prefetchers follow the row stream better alone. Chosen once per process from the CPU's
-    /// vendor.
+    /// Whether this is an AMD processor (CPUID's vendor), which decides where the kernels' software prefetches go. The one-row
+    /// BF16 kernels prefetch <see cref="Bf16PrefetchDistance"/> ahead into L1 on Intel, which lifted lite-mini decode from
+    /// 0.62-0.66 to 0.84 of the read bandwidth; on AMD (2-core EPYC with AVX-512, 2026-12-07) the same prefetch into L1 made a
+    /// decode step 1.19× as long (median of six alternating pairs), none was better, and a prefetch into L2 (prefetcht1) better
+    /// still: 1.09-1.29× the tokens/s of none in three alternating pairs, and Q8/Q4 decode 1.4-1.7× with their decode kernels'
+    /// prefetch into L2 instead of L1 (docs/PERFORMANCE.md). The many-row tiles prefetch on Intel only (on AMD a four-sequence
+    /// step was no faster with it). Chosen once per process; each choice is its own compiled loop (a generic struct argument, not a
+    /// static read in the loop).
     /// </summary>
-    internal static bool SoftwarePrefetch { get; } = !IsAmd();
+    internal static bool IsAmdProcessor { get; } = IsAmd();
 
     /// <summary>Whether CPUID's vendor string is "AuthenticAMD".</summary>
     private static bool IsAmd()
@@ -377,23 +380,42 @@ internal static unsafe class SimdKernels
         return ebx == 0x68747541 && edx == 0x69746E65 && ecx == 0x444D4163;   // "Auth" "enti" "cAMD"
     }
 
-    /// <summary>A compile-time choice for the kernels' loops (a generic argument, so each choice is its own compiled loop).</summary>
-    private interface IPrefetch
+    /// <summary>A compile-time choice of the kernels' software prefetch (a generic argument, so each choice is its own compiled loop).</summary>
+    internal interface IPrefetch
     {
         static abstract bool On { get; }
+
+        /// <summary>Prefetches the line at <paramref name="p"/> where this choice puts it (nothing for <see cref="NoPrefetch"/>).</summary>
+        static abstract void Line(void* p);
     }
 
-    private struct WithPrefetch : IPrefetch
+    /// <summary>prefetcht0: into L1 (Intel).</summary>
+    internal struct IntoL1 : IPrefetch
     {
         public static bool On => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Line(void* p) => Sse.Prefetch0(p);
     }
 
-    private struct NoPrefetch : IPrefetch
+    /// <summary>prefetcht1: into L2 (AMD).</summary>
+    internal struct IntoL2 : IPrefetch
+    {
+        public static bool On => true;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Line(void* p) => Sse.Prefetch1(p);
+    }
+
+    internal struct NoPrefetch : IPrefetch
     {
         public static bool On => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Line(void* p) { }
     }
 
-    /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead where <see cref="SoftwarePrefetch"/>.</summary>
+    /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead (into L1, or L2 where <see cref="IsAmdProcessor"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float DotBf16Row(ushort* w, float* xp, int n)
     {
@@ -401,16 +423,17 @@ internal static unsafe class SimdKernels
         float sum = 0;
         if (Vector512.IsHardwareAccelerated)
         {
-            sum = HorizontalSum(SoftwarePrefetch ? Bf16RowAccumulator<WithPrefetch>(w, xp, n, ref i) : Bf16RowAccumulator<NoPrefetch>(w, xp, n, ref i));
+            sum = HorizontalSum(IsAmdProcessor ? Bf16RowAccumulator<IntoL2>(w, xp, n, ref i) : Bf16RowAccumulator<IntoL1>(w, xp, n, ref i));
         }
         else if (Vector256.IsHardwareAccelerated)
         {
             var mask = Vector256.Create(0xFFFF0000u);
             Vector256<float> e0 = default, o0 = default, e1 = default, o1 = default;
-            bool prefetch = SoftwarePrefetch;
+            bool intoL2 = IsAmdProcessor;
             for (; i <= n - 32; i += 32)
             {
-                if (prefetch) Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
+                if (intoL2) Sse.Prefetch1((byte*)(w + i) + Bf16PrefetchDistance);
+                else Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
                 var r0 = Vector256.Load((uint*)(w + i));
                 var r1 = Vector256.Load((uint*)(w + i + 16));
                 e0 = Vector256.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector256.Load(xp + i), e0);
@@ -443,8 +466,8 @@ internal static unsafe class SimdKernels
         {
             if (TPrefetch.On)
             {
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance);
-                Sse.Prefetch0((byte*)(w + i) + Bf16PrefetchDistance + 64);
+                TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance);
+                TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance + 64);
             }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
@@ -472,12 +495,12 @@ internal static unsafe class SimdKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void DotBf16Rows16(ushort* w, int n, float* xp, int count, float* vectors, float* result)
     {
-        bool prefetch = SoftwarePrefetch;
+        bool intoL2 = IsAmdProcessor;
         for (int k = 0; k < count; k++)
         {
             int i = 0;
             ushort* row = w + (long)k * n;
-            (prefetch ? Bf16RowAccumulator<WithPrefetch>(row, xp, n, ref i) : Bf16RowAccumulator<NoPrefetch>(row, xp, n, ref i)).Store(vectors + 16 * k);
+            (intoL2 ? Bf16RowAccumulator<IntoL2>(row, xp, n, ref i) : Bf16RowAccumulator<IntoL1>(row, xp, n, ref i)).Store(vectors + 16 * k);
         }
         if (count == 16)
         {
@@ -576,7 +599,7 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
-    /// Bytes ahead that <see cref="DotBf16Row4Vectors"/> prefetches into L1 (where <see cref="SoftwarePrefetch"/>): its weight rows
+    /// Bytes ahead that <see cref="DotBf16Row4Vectors"/> prefetches into L1 (where not <see cref="IsAmdProcessor"/>): its weight rows
     /// follow one another in memory, so this is the next row of a 1024-wide tile. Measured (quick-prefill, 2026-12-06, Intel): an
     /// expert's 16 × [256, 1024] product 96 → 144-149 GFLOP/s; 1024 and 4096 bytes no better. On AMD (2026-12-07) a four-sequence
     /// decode step was faster without it in five of six alternating pairs.
@@ -592,7 +615,7 @@ internal static unsafe class SimdKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     public static int DotBf16Row4Vectors(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) =>
-        SoftwarePrefetch ? DotBf16Row4Vectors<WithPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride) : DotBf16Row4Vectors<NoPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride);
+        IsAmdProcessor ? DotBf16Row4Vectors<NoPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride) : DotBf16Row4Vectors<IntoL1>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row4Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
@@ -605,8 +628,8 @@ internal static unsafe class SimdKernels
         {
             if (TPrefetch.On)
             {
-                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
-                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
+                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
             }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
@@ -656,7 +679,7 @@ internal static unsafe class SimdKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     public static int DotBf16Row2Vectors(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) =>
-        SoftwarePrefetch ? DotBf16Row2Vectors<WithPrefetch>(w, xp0, xp1, n, vectors, vectorStride) : DotBf16Row2Vectors<NoPrefetch>(w, xp0, xp1, n, vectors, vectorStride);
+        IsAmdProcessor ? DotBf16Row2Vectors<NoPrefetch>(w, xp0, xp1, n, vectors, vectorStride) : DotBf16Row2Vectors<IntoL1>(w, xp0, xp1, n, vectors, vectorStride);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row2Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
@@ -668,8 +691,8 @@ internal static unsafe class SimdKernels
         {
             if (TPrefetch.On)
             {
-                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance);
-                Sse.Prefetch0((byte*)(w + i) + TilePrefetchDistance + 64);
+                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
+                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
             }
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
