@@ -187,6 +187,9 @@ internal static unsafe partial class QuantKernels
         }
     }
 
+    /// <summary>True when <see cref="Q4Rows4{TPrefetch}"/> takes rows of <paramref name="nb"/> blocks: whole quads, no zero points.</summary>
+    private static bool Q4Rows4Handles(in QuantWeightRows rows, int nb) => rows.Zeros == null && nb % 4 == 0 && nb <= FourTokenMaxBlocks;
+
     /// <summary>
     /// Q4 rows × one token row with AVX-512BW (decode): four weight rows per pass, a quad per step, the token row's quad and
     /// offsets loaded once for the four rows; the rows' scales d = weight × token scale formed before the pass's loop for all its
@@ -196,25 +199,10 @@ internal static unsafe partial class QuantKernels
     /// (quant-peak, 2026-12-07); this one 1.13-1.42× as fast in L2. The prefetch goes to L1 on Intel, L2 on AMD
     /// (<see cref="SimdKernels.IsAmdProcessor"/>: there 1.4-1.7× the decode tokens/s of a prefetch into L1; docs/PERFORMANCE.md).
     /// </summary>
-    private struct Q4Rows4<TPrefetch> where TPrefetch : struct, SimdKernels.IPrefetch
+    private struct Q4Rows4<TPrefetch> : IFourRowPass where TPrefetch : struct, SimdKernels.IPrefetch
     {
-        /// <summary>True when this kernel takes rows of <paramref name="nb"/> blocks: whole quads, no zero points.</summary>
-        public static bool Handles(in QuantWeightRows rows, int nb) => rows.Zeros == null && nb % 4 == 0 && nb <= FourTokenMaxBlocks;
-
-        [SkipLocalsInit]
-        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
-        {
-            int four = rows.Count / 4 * 4;
-            if (four > 0)
-            {
-                float* d = stackalloc float[4 * nb];
-                Pass(rows, four, a, t0, nb, d, result);
-            }
-            if (four < rows.Count) Q4Avx512Kernel.Run<R1N1>(rows.Slice(four, rows.Count - four), a, t0, nb, result + four);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result)
+        public static void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result)
         {
             sbyte* q = a.Values(t0);
             int* o = a.Offsets(t0);

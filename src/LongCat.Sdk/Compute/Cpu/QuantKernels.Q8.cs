@@ -133,22 +133,10 @@ internal static unsafe partial class QuantKernels
     /// pointers from the stack every step. The prefetch goes to L1 on Intel, L2 on AMD (<see cref="SimdKernels.IsAmdProcessor"/>:
     /// there 1.4-1.7× the decode tokens/s of a prefetch into L1; docs/PERFORMANCE.md).
     /// </summary>
-    private struct Q8Rows4<TOps, TPrefetch> where TOps : struct, IQ8Ops where TPrefetch : struct, SimdKernels.IPrefetch
+    private struct Q8Rows4<TOps, TPrefetch> : IFourRowPass where TOps : struct, IQ8Ops where TPrefetch : struct, SimdKernels.IPrefetch
     {
-        [SkipLocalsInit]
-        public static void Run(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
-        {
-            int four = rows.Count / 4 * 4;
-            if (four > 0)
-            {
-                float* d = stackalloc float[4 * nb];
-                Pass(rows, four, a, t0, nb, d, result);
-            }
-            if (four < rows.Count) Q8Kernel256<TOps>.Run<R1N1>(rows.Slice(four, rows.Count - four), a, t0, nb, result + four);
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result)
+        public static void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result)
         {
             sbyte* q = a.Values(t0);
             int* o = a.Offsets(t0);
@@ -201,6 +189,29 @@ internal static unsafe partial class QuantKernels
             var lanes = TOps.Lanes(TOps.Prepare(wv), wv, q, offsets);
             return Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(lanes), Avx.BroadcastScalarToVector256(d), acc);
         }
+    }
+
+    /// <summary>A decode kernel's passes over four weight rows at a time for one token row, given a scale buffer d of 4·nb floats.</summary>
+    private interface IFourRowPass
+    {
+        static abstract void Pass(in QuantWeightRows rows, int count, in QuantizedRows a, int t0, int nb, float* d, float* result);
+    }
+
+    /// <summary>
+    /// Runs <typeparamref name="TPass"/> over the first rows.Count / 4 · 4 rows of <paramref name="rows"/> for token row t0
+    /// (nb ≤ <see cref="FourTokenMaxBlocks"/>), and <typeparamref name="TRest"/> over the last one to three.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void RunFourRows<TPass, TRest>(in QuantWeightRows rows, in QuantizedRows a, int t0, int nb, float* result)
+        where TPass : struct, IFourRowPass where TRest : struct, IRowKernel
+    {
+        int four = rows.Count / 4 * 4;
+        if (four > 0)
+        {
+            float* d = stackalloc float[4 * nb];
+            TPass.Pass(rows, four, a, t0, nb, d, result);
+        }
+        if (four < rows.Count) TRest.Run<R1N1>(rows.Slice(four, rows.Count - four), a, t0, nb, result + four);
     }
 
     /// <summary>d[b] = the row's F16 scale of block b (as F32) × sa[b], the same F32 product as <see cref="ChunkScales"/>.</summary>

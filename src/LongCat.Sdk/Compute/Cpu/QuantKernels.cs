@@ -323,8 +323,8 @@ internal static unsafe partial class QuantKernels
                 case QuantPath.AvxVnni: ForCount<Q8Kernel256<Q8Vnni>>(count, w, a, t0, nb, result); return;
                 case QuantPath.Avx2 when count == 4 && nb <= FourTokenMaxBlocks: RunFourTokens<Q8Tokens4<Q8Avx2>>(w, a, t0, nb, result); return;
                 case QuantPath.Avx2 when count == 1 && nb <= FourTokenMaxBlocks:
-                    if (SimdKernels.IsAmdProcessor) Q8Rows4<Q8Avx2, SimdKernels.IntoL2>.Run(w, a, t0, nb, result);
-                    else Q8Rows4<Q8Avx2, SimdKernels.IntoL1>.Run(w, a, t0, nb, result);
+                    if (SimdKernels.IsAmdProcessor) RunFourRows<Q8Rows4<Q8Avx2, SimdKernels.IntoL2>, Q8Kernel256<Q8Avx2>>(w, a, t0, nb, result);
+                    else RunFourRows<Q8Rows4<Q8Avx2, SimdKernels.IntoL1>, Q8Kernel256<Q8Avx2>>(w, a, t0, nb, result);
                     return;
                 case QuantPath.Avx2: ForCount<Q8Kernel256<Q8Avx2>>(count, w, a, t0, nb, result); return;
             }
@@ -332,9 +332,9 @@ internal static unsafe partial class QuantKernels
             switch (path)
             {
                 case QuantPath.Avx512 when count == 4 && Q4Tokens4.Handles(w, nb): RunFourTokens<Q4Tokens4>(w, a, t0, nb, result); return;
-                case QuantPath.Avx512 when count == 1 && Q4Rows4<SimdKernels.NoPrefetch>.Handles(w, nb):
-                    if (SimdKernels.IsAmdProcessor) Q4Rows4<SimdKernels.IntoL2>.Run(w, a, t0, nb, result);
-                    else Q4Rows4<SimdKernels.IntoL1>.Run(w, a, t0, nb, result);
+                case QuantPath.Avx512 when count == 1 && Q4Rows4Handles(w, nb):
+                    if (SimdKernels.IsAmdProcessor) RunFourRows<Q4Rows4<SimdKernels.IntoL2>, Q4Avx512Kernel>(w, a, t0, nb, result);
+                    else RunFourRows<Q4Rows4<SimdKernels.IntoL1>, Q4Avx512Kernel>(w, a, t0, nb, result);
                     return;
                 case QuantPath.Avx512: ForCount<Q4Avx512Kernel>(count, w, a, t0, nb, result); return;
                 case QuantPath.AvxVnni: ForCount<Q4Kernel256<Q4Vnni>>(count, w, a, t0, nb, result); return;
