@@ -212,10 +212,7 @@ internal static unsafe partial class QuantKernels
             var spread = Vector512.Create(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
             for (int r = 0; r < count; r += 4, result += 4)
             {
-                RowScales1(rows.RowScales(r), sa, nb, d0);
-                RowScales1(rows.RowScales(r + 1), sa, nb, d1);
-                RowScales1(rows.RowScales(r + 2), sa, nb, d2);
-                RowScales1(rows.RowScales(r + 3), sa, nb, d3);
+                FourRowScales(rows, r, sa, nb, d);
                 byte* w0 = rows.Row(r), w1 = rows.Row(r + 1), w2 = rows.Row(r + 2), w3 = rows.Row(r + 3);
                 Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
                 sbyte* p = q;

@@ -145,10 +145,7 @@ internal static unsafe partial class QuantKernels
             int pairs = nb / 2 * 2;
             for (int r = 0; r < count; r += 4, result += 4)
             {
-                RowScales1(rows.RowScales(r), sa, nb, d0);
-                RowScales1(rows.RowScales(r + 1), sa, nb, d1);
-                RowScales1(rows.RowScales(r + 2), sa, nb, d2);
-                RowScales1(rows.RowScales(r + 3), sa, nb, d3);
+                FourRowScales(rows, r, sa, nb, d);
                 sbyte* w0 = (sbyte*)rows.Row(r), w1 = (sbyte*)rows.Row(r + 1), w2 = (sbyte*)rows.Row(r + 2), w3 = (sbyte*)rows.Row(r + 3);
                 Vector256<float> e0 = default, f0 = default, e1 = default, f1 = default, e2 = default, f2 = default, e3 = default, f3 = default;
                 sbyte* p = q;
@@ -214,13 +211,20 @@ internal static unsafe partial class QuantKernels
         if (four < rows.Count) TRest.Run<R1N1>(rows.Slice(four, rows.Count - four), a, t0, nb, result + four);
     }
 
-    /// <summary>d[b] = the row's F16 scale of block b (as F32) × sa[b], the same F32 product as <see cref="ChunkScales"/>.</summary>
+    /// <summary>
+    /// d[k·nb + b] = weight row r + k's F16 scale of block b (as F32) × sa[b] for k &lt; 4, the same F32 products as
+    /// <see cref="ChunkScales"/>: a four-row decode pass's scales, formed before its loop.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowScales1(ushort* ws, float* sa, int nb, float* d)
+    private static void FourRowScales(in QuantWeightRows rows, int r, float* sa, int nb, float* d)
     {
-        int c = 0;
-        for (; c + 8 <= nb; c += 8) (HalfToSingle8(ws + c) * Vector256.Load(sa + c)).Store(d + c);
-        for (; c < nb; c++) d[c] = HalfToSingle(ws[c]) * sa[c];
+        for (int k = 0; k < 4; k++, d += nb)
+        {
+            ushort* ws = rows.RowScales(r + k);
+            int c = 0;
+            for (; c + 8 <= nb; c += 8) (HalfToSingle8(ws + c) * Vector256.Load(sa + c)).Store(d + c);
+            for (; c < nb; c++) d[c] = HalfToSingle(ws[c]) * sa[c];
+        }
     }
 
     /// <summary>Largest block count whose scales the four-token kernels keep on the stack (32,768 values); wider rows take the
