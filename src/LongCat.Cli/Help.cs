@@ -147,8 +147,8 @@ internal static class Help
             Measures prefill tokens/s (one forward over the prompt: TEXT continued as is, or as a chat turn with --chat, or N
             random tokens, default 128) and greedy decode tokens/s (default 256 tokens, past the end-of-sequence token if the
             output reaches one: the bench then warns) without and with MTP speculative decoding, in the same run: after
-            warm-up runs of each (until two plain runs agree within 5%, at most 5), N rounds (default 9) alternate the two and
-            each reports its median round; the speed-up is
+            warm-up runs of each (until two plain runs agree within 5%, at most 5), N rounds (default 21) run the two in turn (the order
+            swapped every other round) and each reports its median round; the speed-up is
             the median over rounds of MTP tokens/s over the plain tokens/s of the same round. A `step cost` line splits a step: the
             model's forward in plain and in verify steps, the MTP head and the rest (sampling, verification, streaming), in
             µs and in plain steps, and the speed-up they predict; the last line is `speedup: X.XX`. --draft-vocab N: as for generate. --temperature T (default 0, greedy):

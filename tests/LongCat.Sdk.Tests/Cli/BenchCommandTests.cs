@@ -6,11 +6,14 @@ namespace LongCat.Sdk.Tests.Cli;
 [TestClass]
 public sealed class BenchCommandTests
 {
-    private static async Task<string[]> BenchAsync(params string[] extra)
+    private static Task<string[]> BenchAsync(params string[] extra) => BenchAsync(1, extra);
+
+    private static async Task<string[]> BenchAsync(int rounds, params string[] extra)
     {
         string model = TestModels.DemoModel() ?? throw new AssertInconclusiveException("models/longcat-demo is not in this checkout.");
         var output = new StringWriter();
-        var args = new CliArgs(["--model", model, "--device", "cpu", "--tokens", "24", "--rounds", "1", "--draft-tokens", "1", .. extra], Help.Switches);
+        var args = new CliArgs(["--model", model, "--device", "cpu", "--tokens", "24", "--rounds", rounds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--draft-tokens", "1", .. extra], Help.Switches);
 
         Assert.AreEqual(0, await Commands.BenchAsync(args, output));
         return output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
@@ -52,6 +55,17 @@ public sealed class BenchCommandTests
         var accepted = System.Text.RegularExpressions.Regex.Match(string.Join('\n', lines), @"acceptance [\d.]+ % \((\d+)/(\d+)\)");
         Assert.IsTrue(accepted.Success && int.Parse(accepted.Groups[1].Value) > 0, string.Join('\n', lines));
         StringAssert.StartsWith(lines[^1], "speedup: ");
+    }
+
+    [TestMethod]
+    public async Task Bench_RoundsSwapTheOrderOfTheModes_EachRoundStillWritesTheSameTokensInBoth()
+    {
+        // Round 1 runs MTP before the plain run: its seed and the comparison must still pair the two halves of the same round.
+        var lines = await BenchAsync(3, "--prompt", "And God said, Let there be light", "--temperature", "0.7");
+
+        CollectionAssert.Contains(lines, "output: the same tokens with and without MTP in all 3 rounds", string.Join('\n', lines));
+        Assert.IsTrue(lines.Any(l => l.StartsWith("decode with MTP (1 draft token(s) per step): 24 tokens", StringComparison.Ordinal) && l.Contains("(median of 3)", StringComparison.Ordinal)),
+            string.Join('\n', lines));
     }
 
     [TestMethod]
