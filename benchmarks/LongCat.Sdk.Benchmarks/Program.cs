@@ -13,7 +13,7 @@ using BenchmarkDotNet.Running;
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- spin-pool [rounds [tokens]]     (the CPU worker pool's spin after a job; wake-ups per decoded token)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- load-memory PRESET [--mapped]    (resident memory after loading lite-mini with a preset)
 // dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- quick-constraint [steps]   (a JSON-schema constraint's cost per step on a 131,072-token vocabulary against a lite-mini decode step; compile times)
-// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4-experts|q4]]  (a fresh process: load, then the first tokens one by one against the read)
+// dotnet run -c Release --project benchmarks/LongCat.Sdk.Benchmarks -- fresh-decode [tokens [none|q8|q4-experts|q4 [model|engine|engine-warm]]]  (a fresh process: load, then the first tokens one by one against the read)
 // serve-load [clients [requests [max_tokens [rounds]]]]: streaming clients on the OpenAI endpoint over loopback against the same requests in-process (issue 21).
 if (args.Length > 0 && args[0] == "serve-load")
 {
@@ -23,7 +23,8 @@ if (args.Length > 0 && args[0] == "serve-load")
 }
 if (args.Length > 0 && args[0] == "fresh-decode")
 {
-    LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("fresh-decode"));
+    LongCat.Sdk.Benchmarks.FreshDecode.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 128, PresetArg("fresh-decode"),
+        args.Length > 3 ? args[3] : "model");
     return;
 }
 // lite-width [blocks [ngram-ratio]]: Flash-Lite's real widths, a few blocks, q4-experts: RSS against the memory plan (issue 18).

@@ -89,7 +89,8 @@ internal static partial class Commands
         var quantization = Quantization(a);
         string dir = ModelDir(a);
         var sw = Stopwatch.StartNew();
-        var options = new LongCatOptions { Device = device, Quantization = quantization };
+        // Warmed up: the first answer runs optimized code (issue 17: the first ~64 tokens of a cold process ran 0.5-0.7 as fast).
+        var options = new LongCatOptions { Device = device, Quantization = quantization, WarmUp = true };
         if (a.Int("draft-vocab") is { } draftVocab)
         {
             if (draftVocab < 0) throw new UsageException($"--draft-vocab must be 0 (the whole vocabulary) or a token count, not {draftVocab}");

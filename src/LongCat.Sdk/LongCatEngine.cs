@@ -127,6 +127,19 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                 var chatFormat = ChatFormat.Load(modelDirectory);
                 cancellationToken.ThrowIfCancellationRequested();
                 var engine = new LongCatEngine(modelDirectory, model, tokenizer, eos, chatFormat, options) { _ownedBackend = backend };
+                if (options.WarmUp)
+                {
+                    try
+                    {
+                        progress?.Report(new LoadProgress("warm-up", model.WeightBytes, model.WeightBytes));
+                        engine.WarmUp(cancellationToken);
+                    }
+                    catch
+                    {
+                        engine._loop.Dispose();               // the model and the backend are freed below
+                        throw;
+                    }
+                }
                 progress?.Report(new LoadProgress("ready", model.WeightBytes, model.WeightBytes));
                 return engine;
             }
@@ -137,6 +150,70 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                 throw;
             }
         }, cancellationToken);
+    }
+
+    /// <summary>Steps a warm-up runs at least: past the runtime's 30 calls before a method is promoted, twice (tiered PGO first
+    /// promotes to an instrumented tier, then to the optimized one).</summary>
+    private const int WarmUpMinSteps = 64;
+
+    /// <summary>
+    /// <see cref="LongCatOptions.WarmUp"/>: greedy requests of random tokens on a private <see cref="EngineLoop"/> (the engine's own
+    /// loop stays idle, its statistics and prefix cache untouched; the private loop's KV pages are the same memory, rewritten
+    /// by any later prefill before they are read), one step at a time until <see cref="WarmUpMinSteps"/> steps have run and
+    /// the runtime has compiled no method for 300 ms, or, where it never goes quiet (other code compiling in the process),
+    /// until 1 s plus twice the time of those first steps. The requests take the engine's default path (speculation as
+    /// configured, and every other request plain), each of 48 tokens after a prompt of 32 (fewer where the cache is smaller), so
+    /// prefill runs too.
+    /// </summary>
+    private void WarmUp(CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int drafts = _model.HasMtp ? Options.Speculative.DraftTokens : 0;
+        int capacity = Math.Min(Config.MaxPositionEmbeddings, TotalKvBlocks * Options.KvBlockSize) - 2 - drafts;
+        int promptLength = Math.Clamp(capacity / 4, 1, 32), perRequest = Math.Min(48, capacity - promptLength);
+        if (perRequest < 1)
+        {
+            Options.Logger?.LogInformation("Warm-up skipped: the KV cache holds too few tokens ({Tokens}) to decode in", TotalKvBlocks * Options.KvBlockSize);
+            return;
+        }
+        var loop = new EngineLoop(_model, Options.MaxBatchTokens, Options.MaxSequences, prefixCaching: false);
+        int steps = 0;
+        try
+        {
+            var rng = new Random(0x5EED);
+            long compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+            TimeSpan lastCompile = TimeSpan.Zero, limit = TimeSpan.MaxValue;
+            for (int request = 0; ; request++)
+            {
+                // With speculation on, every other request decodes plainly: a request may turn it off (DraftTokens = 0).
+                var options = new GenerationOptions { MaxTokens = perRequest, IgnoreEos = true, DraftTokens = drafts > 0 && request % 2 == 1 ? 0 : null };
+                int[] prompt = [.. Enumerable.Range(0, promptLength).Select(_ => rng.Next(Config.VocabSize))];
+                var stream = Generate(prompt, options, new OutputPipeline(null, options.StopSequences), null, cancellationToken, loop);
+                var updates = stream.GetAsyncEnumerator(cancellationToken);
+                try
+                {
+                    while (updates.MoveNextAsync().AsTask().GetAwaiter().GetResult())
+                    {
+                        if (updates.Current.FinishReason == FinishReason.Cancelled) cancellationToken.ThrowIfCancellationRequested();
+                        steps++;
+                        long now = System.Runtime.JitInfo.GetCompiledMethodCount();
+                        if (now != compiled) (compiled, lastCompile) = (now, clock.Elapsed);
+                        if (steps == WarmUpMinSteps) limit = TimeSpan.FromSeconds(1) + 2 * clock.Elapsed;
+                        if (steps >= WarmUpMinSteps && (clock.Elapsed - lastCompile >= TimeSpan.FromMilliseconds(300) || clock.Elapsed >= limit))
+                            return;
+                    }
+                }
+                finally
+                {
+                    updates.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                }
+            }
+        }
+        finally
+        {
+            loop.Dispose();
+            Options.Logger?.LogInformation("Warmed up in {Seconds:F2} s ({Steps} steps)", clock.Elapsed.TotalSeconds, steps);
+        }
     }
 
     private static ModelOptions ToModelOptions(LongCatOptions o) => new()
@@ -386,7 +463,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
 
     // Admission: everything that can be known before the first step is checked here, so the call throws, not the stream.
     private GenerationStream Generate(int[] prompt, GenerationOptions options, OutputPipeline output, TokenConstraint? constraint,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, EngineLoop? loop = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (prompt.Length == 0) throw new ArgumentException("The prompt has no tokens.", "promptTokens");
@@ -404,7 +481,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         stops.UnionWith(options.StopTokenIds);
         int drafts = _model.HasMtp ? options.DraftTokens ?? Options.Speculative.DraftTokens : 0;
         var sequence = new Sequence(prompt, options, output, stops, Config.MaxPositionEmbeddings, drafts, constraint);
-        return new GenerationStream(_loop, sequence, cancellationToken);
+        return new GenerationStream(loop ?? _loop, sequence, cancellationToken);
     }
 
     /// <inheritdoc/>

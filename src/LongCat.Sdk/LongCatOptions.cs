@@ -39,6 +39,16 @@ public sealed record LongCatOptions
     public ILogger? Logger { get; init; }
 
     /// <summary>
+    /// Before <see cref="LongCatEngine.LoadAsync"/> returns, decode random tokens on a private engine loop (its own KV pages, no
+    /// prefix caching, no statistics) until the runtime has compiled the decode path's code optimized, so that the first request
+    /// runs at full speed: without it, the first ~64 tokens of a fresh process run 0.5-0.7 as fast while tiered compilation
+    /// works beside the compute threads. Costs about 1-3 s of load on small models (at least 64 steps, ended once no method
+    /// has been compiled for 300 ms, or after 1 s plus twice the time of those 64 steps; see docs/PERFORMANCE.md). Default off:
+    /// a library's load does only what is asked; `longcat` turns it on.
+    /// </summary>
+    public bool WarmUp { get; init; }
+
+    /// <summary>
     /// Bytes the loaded model may take in this process on the CPU backend: resident weights (the tables read by rows stay
     /// mapped and do not count), the KV cache, activations and the runtime. A load whose plan exceeds it fails with
     /// <see cref="MemoryBudgetExceededException"/> before any weight is read. Null: no check.
