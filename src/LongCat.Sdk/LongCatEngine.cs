@@ -200,7 +200,10 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
                         if (now != compiled) (compiled, lastCompile) = (now, clock.Elapsed);
                         if (steps == WarmUpMinSteps) limit = TimeSpan.FromSeconds(1) + 2 * clock.Elapsed;
                         if (steps >= WarmUpMinSteps && (clock.Elapsed - lastCompile >= TimeSpan.FromMilliseconds(300) || clock.Elapsed >= limit))
+                        {
+                            Options.Logger?.LogInformation("Warmed up in {Seconds:F2} s ({Steps} steps)", clock.Elapsed.TotalSeconds, steps);
                             return;
+                        }
                     }
                 }
                 finally
@@ -211,8 +214,7 @@ public sealed class LongCatEngine : IAsyncDisposable, IDisposable
         }
         finally
         {
-            loop.Dispose();
-            Options.Logger?.LogInformation("Warmed up in {Seconds:F2} s ({Steps} steps)", clock.Elapsed.TotalSeconds, steps);
+            loop.Dispose();                                   // joins its thread: no forward of it overlaps the engine's
         }
     }
 

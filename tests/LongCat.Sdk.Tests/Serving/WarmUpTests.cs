@@ -53,8 +53,11 @@ public sealed class WarmUpTests
         using var cts = new CancellationTokenSource();
         var progress = new SynchronousProgress<LoadProgress>(p => { if (p.Stage == "warm-up") cts.Cancel(); });
 
+        var log = new ListLogger();
+
         await Assert.ThrowsAsync<OperationCanceledException>(() =>
-            LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), new LongCatOptions { WarmUp = true }, progress, cts.Token));
+            LongCatEngine.LoadAsync(Fixtures.Dir("tiny-a"), new LongCatOptions { WarmUp = true, Logger = log }, progress, cts.Token));
+        Assert.IsFalse(log.Messages.Any(m => m.StartsWith("Warmed up", StringComparison.Ordinal)), string.Join('\n', log.Messages));
     }
 
     [TestMethod]
