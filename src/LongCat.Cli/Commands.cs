@@ -89,7 +89,7 @@ internal static partial class Commands
         var quantization = Quantization(a);
         string dir = ModelDir(a);
         var sw = Stopwatch.StartNew();
-        // Warmed up: the first answer runs optimized code (issue 17: the first ~64 tokens of a cold process ran 0.5-0.7 as fast).
+        // Warmed up: the first answer runs optimized code (issue 17: the first ~64 tokens of a cold process ran at about half the speed).
         var options = new LongCatOptions { Device = device, Quantization = quantization, WarmUp = true };
         if (a.Int("draft-vocab") is { } draftVocab)
         {

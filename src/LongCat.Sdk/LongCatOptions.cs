@@ -41,10 +41,10 @@ public sealed record LongCatOptions
     /// <summary>
     /// Before <see cref="LongCatEngine.LoadAsync"/> returns, decode random tokens on a private engine loop (its own KV pages, no
     /// prefix caching, no statistics) until the runtime has compiled the decode path's code optimized, so that the first request
-    /// runs at full speed: without it, the first ~64 tokens of a fresh process run 0.5-0.7 as fast while tiered compilation
-    /// works beside the compute threads. Costs about 1-3 s of load on small models (at least 64 steps, ended once no method
-    /// has been compiled for 300 ms, or after 1 s plus twice the time of those 64 steps; see docs/PERFORMANCE.md). Default off:
-    /// a library's load does only what is asked; `longcat` turns it on.
+    /// runs at full speed: without it, the first ~64 tokens of a fresh process run at about half the speed of later ones while
+    /// tiered compilation works beside the compute threads. Costs 2.5-4.5 s of load on the 0.4 GB/token benchmark model on a
+    /// 2-core machine (at least 64 steps, ended once no method has been compiled for 300 ms, or after 1 s plus twice the time of
+    /// those 64 steps; see docs/PERFORMANCE.md). Default off: a library's load does only what is asked; `longcat` turns it on.
     /// </summary>
     public bool WarmUp { get; init; }
 

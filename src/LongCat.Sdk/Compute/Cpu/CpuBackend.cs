@@ -362,7 +362,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// a two-row tile for n = 2, else a four-row one whose token rows past the end repeat the last (their sums are not formed).
     /// With <paramref name="cached"/> (the weight rows are in L2: not the first group of token rows over them) the four-row tile
     /// takes pairs of weight rows (<see cref="SimdKernels.DotBf16Rows2x4Half"/>, the same bits): ten loads per sixteen FMAs
-    /// instead of eighteen, and 1.16× the prefill tokens/s on lite-mini (docs/PERFORMANCE.md). Not on the first group: its half
+    /// instead of eighteen, and 1.09-1.16× the prefill tokens/s on lite-mini (docs/PERFORMANCE.md). Not on the first group: its half
     /// passes read every other line of each row, which streamed from memory at up to half the speed.
     /// vectors holds 4·16·16 floats; rows past <paramref name="rows"/> reduce whatever it holds and are not read either.
     /// </summary>
