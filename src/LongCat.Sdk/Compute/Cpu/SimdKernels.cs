@@ -383,8 +383,6 @@ internal static unsafe class SimdKernels
     /// <summary>A compile-time choice of the kernels' software prefetch (a generic argument, so each choice is its own compiled loop).</summary>
     internal interface IPrefetch
     {
-        static abstract bool On { get; }
-
         /// <summary>Prefetches the line at <paramref name="p"/> where this choice puts it (nothing for <see cref="NoPrefetch"/>).</summary>
         static abstract void Line(void* p);
     }
@@ -392,8 +390,6 @@ internal static unsafe class SimdKernels
     /// <summary>prefetcht0: into L1 (Intel).</summary>
     internal struct IntoL1 : IPrefetch
     {
-        public static bool On => true;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Line(void* p) => Sse.Prefetch0(p);
     }
@@ -401,16 +397,12 @@ internal static unsafe class SimdKernels
     /// <summary>prefetcht1: into L2 (AMD).</summary>
     internal struct IntoL2 : IPrefetch
     {
-        public static bool On => true;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Line(void* p) => Sse.Prefetch1(p);
     }
 
     internal struct NoPrefetch : IPrefetch
     {
-        public static bool On => false;
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Line(void* p) { }
     }
@@ -464,11 +456,8 @@ internal static unsafe class SimdKernels
         Vector512<float> e0 = default, o0 = default, e1 = default, o1 = default;
         for (; i <= n - 64; i += 64)
         {
-            if (TPrefetch.On)
-            {
-                TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance);
-                TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance + 64);
-            }
+            TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance);
+            TPrefetch.Line((byte*)(w + i) + Bf16PrefetchDistance + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             e0 = Vector512.FusedMultiplyAdd((r0 << 16).AsSingle(), Vector512.Load(xp + i), e0);
@@ -626,11 +615,8 @@ internal static unsafe class SimdKernels
         Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
         for (; i <= n - 64; i += 64)
         {
-            if (TPrefetch.On)
-            {
-                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
-                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
-            }
+            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
+            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
@@ -759,11 +745,8 @@ internal static unsafe class SimdKernels
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
         for (; i <= n - 64; i += 64)
         {
-            if (TPrefetch.On)
-            {
-                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
-                TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
-            }
+            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
+            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
