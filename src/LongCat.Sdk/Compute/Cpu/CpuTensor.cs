@@ -38,13 +38,13 @@ internal sealed unsafe class CpuTensor : DeviceTensor
     private nuint _bytes;
     private string? _origin;
 
-    public static CpuTensor Allocate(DType dtype, int[] shape)
+    public static CpuTensor Allocate(DType dtype, int[] shape, bool clear = true)
     {
         long n = 1;
         foreach (var d in shape) n *= d;
         nuint bytes = (nuint)Math.Max(64, dtype.ByteCount(n));
         var p = (byte*)NativeMemory.AlignedAlloc(bytes + (Canary ? (nuint)Guard : 0), 64);
-        NativeMemory.Clear(p, bytes);
+        if (clear || Canary) NativeMemory.Clear(p, bytes);
         if (Canary) new Span<byte>(p + bytes, Guard).Fill(0xCD);
         return new CpuTensor(dtype, shape, p, owned: true) { _bytes = bytes, _origin = Canary ? Environment.StackTrace : null };
     }
