@@ -383,7 +383,7 @@ internal static unsafe class SimdKernels
     /// <summary>A compile-time choice of the kernels' software prefetch (a generic argument, so each choice is its own compiled loop).</summary>
     internal interface IPrefetch
     {
-        /// <summary>Prefetches the line at <paramref name="p"/> where this choice puts it (nothing for <see cref="NoPrefetch"/>).</summary>
+        /// <summary>Prefetches the line at <paramref name="p"/> where this choice puts it.</summary>
         static abstract void Line(void* p);
     }
 
@@ -399,12 +399,6 @@ internal static unsafe class SimdKernels
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static void Line(void* p) => Sse.Prefetch1(p);
-    }
-
-    internal struct NoPrefetch : IPrefetch
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void Line(void* p) { }
     }
 
     /// <summary>One BF16 row with x in <see cref="PermuteEvenOdd"/> order: a single sequential stream, 64 values per iteration, prefetched ahead (into L1, or L2 where <see cref="IsAmdProcessor"/>).</summary>
@@ -591,9 +585,25 @@ internal static unsafe class SimdKernels
     /// Bytes ahead that <see cref="DotBf16Row4Vectors"/> prefetches into L1 (where not <see cref="IsAmdProcessor"/>): its weight rows
     /// follow one another in memory, so this is the next row of a 1024-wide tile. Measured (quick-prefill, 2026-12-06, Intel): an
     /// expert's 16 × [256, 1024] product 96 → 144-149 GFLOP/s; 1024 and 4096 bytes no better. On AMD (2026-12-07) a four-sequence
-    /// decode step was faster without it in five of six alternating pairs.
+    /// decode step was faster without it in five of six alternating pairs; there the tiles prefetch into L2 instead
+    /// (<see cref="TileL2PrefetchDistance"/>).
     /// </summary>
     private const int TilePrefetchDistance = 2048;
+
+    /// <summary>
+    /// Bytes ahead that the two- and four-token tiles (<see cref="DotBf16Row2Vectors"/>, <see cref="DotBf16Row4Vectors"/>)
+    /// prefetch into L2 on AMD, where they read their weight rows from memory (batched decode, verify, a prefill block's first
+    /// token rows). Without it the hardware prefetcher alone left a four-token product of 16 MB at 16-22 GB/s against 29-31 for
+    /// one token. Measured on the Zen 4 guest (2026-12-07, alternating processes): rows-sweep 8192 × 1024, 4 tokens 1.37-1.84×
+    /// (4096 bytes), 8 tokens 1.27-1.45×; lite-mini batch-decode steps of 4 / 8 / 16 sequences 28.1 → 23.2, 45 → 37-39,
+    /// 69-70 → 57-59 ms (6,144 bytes; 4,096 and 8,192 within a few percent of it).
+    /// </summary>
+    private const int TileL2PrefetchDistance = 6144;
+
+    /// <summary>The tiles' prefetch distance for <typeparamref name="TPrefetch"/> (a constant once the JIT has specialized it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TileDistance<TPrefetch>() where TPrefetch : struct, IPrefetch =>
+        typeof(TPrefetch) == typeof(IntoL2) ? TileL2PrefetchDistance : TilePrefetchDistance;
 
     /// <summary>
     /// The Vector512 core of the many-row BF16 products: for four vectors x_j in <see cref="PermuteEvenOdd"/> order, stores at
@@ -604,7 +614,7 @@ internal static unsafe class SimdKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     public static int DotBf16Row4Vectors(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) =>
-        IsAmdProcessor ? DotBf16Row4Vectors<NoPrefetch>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride) : DotBf16Row4Vectors<IntoL1>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride);
+        IsAmdProcessor ? DotBf16Row4Vectors<IntoL2>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride) : DotBf16Row4Vectors<IntoL1>(w, xp0, xp1, xp2, xp3, n, vectors, vectorStride);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row4Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
@@ -615,8 +625,8 @@ internal static unsafe class SimdKernels
         Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
         for (; i <= n - 64; i += 64)
         {
-            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
-            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
+            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>());
+            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>() + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
@@ -735,7 +745,7 @@ internal static unsafe class SimdKernels
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     public static int DotBf16Row2Vectors(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) =>
-        IsAmdProcessor ? DotBf16Row2Vectors<NoPrefetch>(w, xp0, xp1, n, vectors, vectorStride) : DotBf16Row2Vectors<IntoL1>(w, xp0, xp1, n, vectors, vectorStride);
+        IsAmdProcessor ? DotBf16Row2Vectors<IntoL2>(w, xp0, xp1, n, vectors, vectorStride) : DotBf16Row2Vectors<IntoL1>(w, xp0, xp1, n, vectors, vectorStride);
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row2Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
@@ -745,8 +755,8 @@ internal static unsafe class SimdKernels
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
         for (; i <= n - 64; i += 64)
         {
-            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance);
-            TPrefetch.Line((byte*)(w + i) + TilePrefetchDistance + 64);
+            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>());
+            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>() + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
