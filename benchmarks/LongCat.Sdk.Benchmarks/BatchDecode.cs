@@ -14,11 +14,11 @@ namespace LongCat.Sdk.Benchmarks;
 /// </summary>
 internal static class BatchDecode
 {
-    public static void Run(int streams, int steps, int rounds, bool profile, string? modelDir)
+    public static void Run(int streams, int steps, int rounds, bool profile, string? modelDir, WeightQuantization quantization = WeightQuantization.None)
     {
         string dir = modelDir ?? BenchCheckpoint.EnsureLiteMini();
         ProfilingBackend? prof = profile ? new ProfilingBackend(new CpuBackend(WeightResidency.Copied)) : null;
-        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = prof, Residency = WeightResidency.Copied });
+        using var model = LongCatModel.Load(dir, new ModelOptions { Backend = prof, Residency = WeightResidency.Copied, Quantization = quantization });
         if (prof is not null)
         {
             // Per op: ms per step with one sequence and with N, summed over alternating rounds after warm-up rounds.

@@ -45,12 +45,15 @@ if (args.Length > 0 && args[0] == "rows-sweep")
 }
 // moe-sweep [runs] [--tiny]: the routed experts of a decode step, 1..16 tokens, weights streamed (lite-mini or the demo shape).
 if (args.Length > 0 && args[0] == "moe-sweep") { LongCat.Sdk.Benchmarks.MoeSweep.Run(args.Length > 1 && args[1] != "--tiny" ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5, args.Contains("--tiny")); return; }
-// batch-decode [streams [steps [rounds [model]]]] [--profile]: N sequences' decode steps straight through the model against one's.
+// batch-decode [streams [steps [rounds [model]]]] [--profile] [--preset none|q8|q4-experts|q4]: N sequences' decode steps straight
+// through the model against one's.
 if (args.Length > 0 && args[0] == "batch-decode")
 {
-    var rest = args.Skip(1).Where(a => a != "--profile").ToArray();
+    int preset = Array.IndexOf(args, "--preset");
+    var quantization = preset > 0 && preset + 1 < args.Length ? Preset(args[preset + 1], "batch-decode") : LongCat.Sdk.WeightQuantization.None;
+    var rest = args.Skip(1).Where((a, i) => a != "--profile" && a != "--preset" && i != preset).ToArray();
     int Arg(int i, int fallback) => rest.Length > i ? int.Parse(rest[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-    LongCat.Sdk.Benchmarks.BatchDecode.Run(Arg(0, 16), Arg(1, 32), Arg(2, 5), args.Contains("--profile"), rest.Length > 3 ? rest[3] : null);
+    LongCat.Sdk.Benchmarks.BatchDecode.Run(Arg(0, 16), Arg(1, 32), Arg(2, 5), args.Contains("--profile"), rest.Length > 3 ? rest[3] : null, quantization);
     return;
 }
 if (args.Length > 0 && args[0] == "heavy-thinking")
