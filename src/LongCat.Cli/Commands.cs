@@ -405,7 +405,8 @@ internal static partial class Commands
         // a row on the demo model; 256 tokens over 9 rounds after warm-ups until the JIT has settled stayed within a few percent
         // on the quiet Xeon but not on the noisy 2-core EPYC guest (0.84-1.10 over 13 runs), so 21 rounds, each pair's order
         // swapped every other round, against sampling error and order bias. That did not make the guest steady (0.76-1.04 over
-        // ten runs in a noisier hour): there the demo's speed-up itself moves with the machine's load.
+        // ten runs in a noisier hour): there the demo's speed-up itself moved with the machine's load, while MTP's two-row verify
+        // read its weights without a software prefetch; with one (2026-12-07) two groups of five runs gave 1.09-1.14 and 1.08-1.11.
         int promptTokens = a.Int("prompt-tokens") ?? 128, tokens = a.Int("tokens") ?? 256, rounds = a.Int("rounds") ?? 21, streams = a.Int("streams") ?? 1;
         if (promptTokens <= 0 || tokens <= 0 || rounds <= 0) throw new UsageException("--prompt-tokens, --tokens and --rounds must be positive");
         if (streams is <= 0 or > 256) throw new UsageException($"--streams must be 1 to 256, not {streams}");
