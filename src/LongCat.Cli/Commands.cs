@@ -483,18 +483,20 @@ internal static partial class Commands
                               "or fewer --tokens, measures real text)");
         report.WriteLine($"decode without MTP: {plain.CompletionTokens} tokens, {plain.TokensPerSecond:F2} tokens/s (median of {rounds})" +
                          (temperature > 0 ? $", sampled at temperature {temperature}" : ""));
-        double? aggregate = null;
+        double? aggregate = null, scaling = null;
         if (streams > 1)
         {
-            aggregate = await MeasureStreams(engine, streams, prompt.Length, options with { DraftTokens = 0 }, rounds);
-            report.WriteLine($"aggregate decode, {streams} concurrent requests: {aggregate:F2} tokens/s (median of {rounds}), " +
-                             $"{aggregate / plain.TokensPerSecond:F2}× one stream's");
+            double many, ratio;
+            (many, ratio) = await MeasureStreams(engine, streams, prompt.Length, options with { DraftTokens = 0 }, rounds);
+            report.WriteLine($"aggregate decode, {streams} concurrent requests: {many:F2} tokens/s (median of {rounds}), " +
+                             $"{ratio:F2}× one stream's (median over rounds of each round's pair)");
+            (aggregate, scaling) = (many, ratio);
         }
         if (!speculate)
         {
             report.WriteLine($"decode with MTP: not run ({engine.SpeculationFallbackReason ?? "--draft-tokens 0"})");
             report.WriteLine("speedup: 1.00");
-            if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, null, null, rounds, streams, aggregate));
+            if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, null, null, rounds, streams, aggregate, scaling));
             return 0;
         }
         var spec = Median(specRuns);
@@ -520,7 +522,7 @@ internal static partial class Commands
                          $"+ rest {specRest:F0} µs ({specRest / plainStep:F2}) = {specStep / plainStep:F2} plain steps for {spec.TokensPerStep:F2} tokens: " +
                          $"predicted speedup {spec.TokensPerStep * plainStep / specStep:F2}");
         report.WriteLine($"speedup: {ratios[ratios.Length / 2]:F2}");
-        if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, spec, ratios[ratios.Length / 2], rounds, streams, aggregate));
+        if (a.Has("json")) output.WriteLine(BenchJson(engine, prompt.Length, plain, spec, ratios[ratios.Length / 2], rounds, streams, aggregate, scaling));
         return 0;
     }
 
@@ -530,36 +532,51 @@ internal static partial class Commands
     /// <summary>
     /// Aggregate decode tokens/s of <paramref name="streams"/> requests started together (each its own random prompt of
     /// <paramref name="promptTokens"/> tokens, so no prefix is shared): the tokens generated after the last first token, over the
-    /// time from then to the last request's end; the median of one warm-up and <paramref name="rounds"/> timed rounds.
+    /// time from then to the last request's end; the median of <paramref name="rounds"/> timed rounds after one warm-up. Each round
+    /// also runs one request alone, measured the same way, and its ratio is the round's scaling: the machine's speed drifts by
+    /// tens of percent within minutes here, so a ratio of two figures taken minutes apart (the plain rounds', then these) moved
+    /// 2.15-2.64× at four streams between runs; the median of the pairs' ratios is the figure the issue's targets compare.
     /// </summary>
-    private static async Task<double> MeasureStreams(LongCatEngine engine, int streams, int promptTokens, GenerationOptions options, int rounds)
+    private static async Task<(double Aggregate, double Scaling)> MeasureStreams(LongCatEngine engine, int streams, int promptTokens,
+        GenerationOptions options, int rounds)
     {
         var rng = new Random(7);
-        var figures = new List<double>();
-        for (int r = -1; r < rounds; r++)
+        var aggregates = new List<double>();
+        var scalings = new List<double>();
+        async Task<double> Round(int count)
         {
-            var prompts = Enumerable.Range(0, streams).Select(_ => Enumerable.Range(0, promptTokens).Select(_ => rng.Next(4, engine.Config.VocabSize)).ToArray()).ToArray();
+            var prompts = Enumerable.Range(0, count).Select(_ => Enumerable.Range(0, promptTokens).Select(_ => rng.Next(4, engine.Config.VocabSize)).ToArray()).ToArray();
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var tokenTimes = new List<long>[streams];
+            var tokenTimes = new List<long>[count];
             async Task Run(int i)
             {
                 tokenTimes[i] = new List<long>(options.MaxTokens);
                 await foreach (var u in engine.GenerateAsync(prompts[i], options))
                     foreach (var _ in u.TokenIds) tokenTimes[i].Add(clock.ElapsedTicks);
             }
-            await Task.WhenAll(Enumerable.Range(0, streams).Select(i => Task.Run(() => Run(i))));
-            if (r < 0) continue;
+            await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(() => Run(i))));
             // Decode only: from the moment every request has its first token (all prefills done) to the end.
             long start = tokenTimes.Max(t => t[0]), end = tokenTimes.Max(t => t[^1]);
             long decoded = tokenTimes.Sum(t => t.Count(x => x > start));
-            figures.Add(decoded / ((end - start) / (double)System.Diagnostics.Stopwatch.Frequency));
+            return decoded / ((end - start) / (double)System.Diagnostics.Stopwatch.Frequency);
         }
-        return figures.Order().ElementAt(figures.Count / 2);
+        await Round(streams);
+        await Round(1);
+        for (int r = 0; r < rounds; r++)
+        {
+            // Odd rounds run the lone request first, so a steady drift favours neither side.
+            double one = r % 2 == 1 ? await Round(1) : 0;
+            double many = await Round(streams);
+            if (r % 2 == 0) one = await Round(1);
+            aggregates.Add(many);
+            scalings.Add(many / one);
+        }
+        return (aggregates.Order().ElementAt(aggregates.Count / 2), scalings.Order().ElementAt(scalings.Count / 2));
     }
 
     /// <summary>The bench's figures as one JSON object (MTP's null when it did not run).</summary>
     private static string BenchJson(LongCatEngine engine, int promptTokens, GenerationUsage plain, GenerationUsage? spec, double? speedup, int rounds,
-        int streams, double? aggregate)
+        int streams, double? aggregate, double? scaling)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
@@ -576,6 +593,7 @@ internal static partial class Commands
             json.WriteNumber("rounds", rounds);
             json.WriteNumber("streams", streams);
             Number(json, "aggregate_decode_tokens_per_s", aggregate ?? plain.TokensPerSecond);
+            Number(json, "aggregate_over_one_stream", scaling ?? 1);
             json.WriteString("backend", engine.BackendName);
             json.WriteString("quantization", QuantizeName(engine.Options.Quantization));
             json.WriteEndObject();

@@ -157,9 +157,10 @@ internal static class Help
             decode_tokens_per_s, mtp_decode_tokens_per_s and speedup (null when MTP is not run), acceptance_rate,
             weight_bytes_per_token (the weights one decoded token reads in their loaded format: dense weights, the top-k
             experts counted as real ones, lm_head), prompt_tokens, decode_tokens, rounds, streams,
-            aggregate_decode_tokens_per_s, backend, quantization. --streams N (default 1): also N concurrent requests (random
-            prompts of --prompt-tokens, no MTP), their aggregate decode tokens/s from the moment all have their first token,
-            median over the rounds.
+            aggregate_decode_tokens_per_s, aggregate_over_one_stream, backend, quantization. --streams N (default 1): also N
+            concurrent requests (random prompts of --prompt-tokens, no MTP), their aggregate decode tokens/s from the moment all
+            have their first token, median over the rounds; each round also runs one request alone, and the scaling printed
+            (`× one stream's`) is the median over rounds of the round's aggregate over its lone request's tokens/s.
             {Model}
             {Device}
             {Quantize}

@@ -107,8 +107,10 @@ public sealed class BenchCommandTests
         Assert.AreEqual(3, json.RootElement.GetProperty("streams").GetInt32());
         double aggregate = json.RootElement.GetProperty("aggregate_decode_tokens_per_s").GetDouble();
         Assert.IsTrue(aggregate > 0 && double.IsFinite(aggregate), output.ToString());
+        double scaling = json.RootElement.GetProperty("aggregate_over_one_stream").GetDouble();
+        Assert.IsTrue(scaling > 0 && double.IsFinite(scaling), output.ToString());
         var line = report.ToString().Split(Environment.NewLine).Single(l => l.StartsWith("aggregate decode, 3 concurrent requests: ", StringComparison.Ordinal));
-        StringAssert.Contains(line, "× one stream's");
+        StringAssert.Contains(line, $"{scaling:F2}× one stream's");
     }
 
     [TestMethod]
@@ -124,6 +126,7 @@ public sealed class BenchCommandTests
         using var json = System.Text.Json.JsonDocument.Parse(output.ToString());
         Assert.AreEqual(1, json.RootElement.GetProperty("streams").GetInt32());
         Assert.AreEqual(json.RootElement.GetProperty("decode_tokens_per_s").GetDouble(), json.RootElement.GetProperty("aggregate_decode_tokens_per_s").GetDouble());
+        Assert.AreEqual(1.0, json.RootElement.GetProperty("aggregate_over_one_stream").GetDouble());
     }
 
     [TestMethod]
