@@ -412,7 +412,9 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             return;
         }
         float* x2 = x.PermutedRow(Math.Min(t + 2, last)), x3 = x.PermutedRow(Math.Min(t + 3, last));
-        if (cached)
+        if (!cached && inDim > ChunkColumns)
+            Bf16TileByChunks(row, inDim, rows, x0, x1, x2, x3, vectors);
+        else if (cached)
         {
             // Pairs of weight rows, each half of the 64-value chunks for all pairs before the other half; an odd last row alone.
             int pairs = rows & ~1;
@@ -426,6 +428,34 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             for (int i = 0; i < rows; i++, row += inDim)
                 SimdKernels.DotBf16Row4Vectors(row, x0, x1, x2, x3, inDim, vectors + 16 * i, 16 * TileRows);
         for (int k = 0; k < n; k++) SimdKernels.Sum16(vectors + k * 16 * TileRows, sums + k * TileRows);
+    }
+
+    /// <summary>
+    /// Columns per chunk of <see cref="Bf16TileByChunks"/>: four token rows' chunk is 16 KB, half of L1 (measured against 512,
+    /// 768 and 1,536 on the Zen 4 guest, docs/PERFORMANCE.md).
+    /// </summary>
+    private const int ChunkColumns = 1024;
+
+    /// <summary>
+    /// <see cref="Bf16Tile"/>'s first group of four token rows over rows wider than <see cref="ChunkColumns"/>: chunk by chunk,
+    /// each chunk over all the tile's weight rows (<see cref="SimdKernels.DotBf16Row4Chunk"/>, the accumulators carried in a 16 KB
+    /// buffer), so the four token rows' chunk stays in L1 while the weight rows stream; row by row, each weight row met the whole
+    /// token rows (four × 2,048+ columns × 4 bytes: 32 KB and more, all of L1), and four-token products ran at a third of the
+    /// speed of 1,024-wide ones per FLOP. Same bits as row by row. Its own method: a second stackalloc in <see cref="Bf16Tile"/>
+    /// made the JIT's code for the other tiles six times slower.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining), SkipLocalsInit]
+    private static void Bf16TileByChunks(ushort* row, int inDim, int rows, float* x0, float* x1, float* x2, float* x3, float* vectors)
+    {
+        float* carry = stackalloc float[256 * TileRows];       // every float read is written first (the first chunk starts from zero)
+        for (int c0 = 0; c0 < inDim; c0 += ChunkColumns)
+        {
+            int c1 = Math.Min(inDim, c0 + ChunkColumns);
+            // Each row prefetches what it needs next: its next chunk, or after its last the next tile's row at the same place.
+            int ahead = c1 < inDim ? ChunkColumns * 2 : (TileRows * inDim - c0) * 2;
+            for (int i = 0; i < rows; i++)
+                SimdKernels.DotBf16Row4Chunk(row + (long)i * inDim, x0, x1, x2, x3, c0, c1, inDim, carry + 256 * i, vectors + 16 * i, 16 * TileRows, ahead);
+        }
     }
 
     /// <summary>Weight bytes per cache block of a many-row product: well inside one core's L2 beside the token rows.</summary>
