@@ -18,11 +18,12 @@ public sealed class CpuBatchInvarianceTests
 
     /// <summary>
     /// Widths around the kernels' steps (16, 32, 64 values) and around the decode path's 4096-column switch; 96, 256, 1024,
-    /// 1056, 2080 and 4160 (multiples of 32) take the tiled many-row path with four or more rows on AVX-512, the others the
-    /// row-by-row one. Past 1,024 columns a tile's first group of token rows goes chunk by chunk: 1056 ends in a chunk of only
-    /// the 32-value tail, 2080 in a chunk with a whole step and the tail, 4160 in one of a single step.
+    /// 1056, 2080, 4128 and 4160 (multiples of 32) take the tiled many-row path with two or more rows on AVX-512, the others the
+    /// row-by-row one. Past 1,024 columns a tile's first group of four token rows goes chunk by chunk (two token rows: past
+    /// 4,096, by 2,048): 1056 and 4128 end in a chunk of only the 32-value tail (4128 for two rows too), 2080 in a chunk with
+    /// whole steps and the tail, 4160 in one of a single step.
     /// </summary>
-    private static readonly int[] InDims = [1, 15, 33, 95, 96, 203, 256, 1000, 1024, 1056, 2080, 4097, 4160];
+    private static readonly int[] InDims = [1, 15, 33, 95, 96, 203, 256, 1000, 1024, 1056, 2080, 4097, 4128, 4160];
 
     public static IEnumerable<object[]> MatMulCases =>
         from tokens in new[] { 2, 3, 4, 5, 7, 8, 13, 64 }

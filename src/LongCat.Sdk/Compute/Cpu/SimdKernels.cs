@@ -751,6 +751,60 @@ internal static unsafe class SimdKernels
     }
 
     /// <summary>
+    /// <see cref="DotBf16Row2Vectors"/> over the values [<paramref name="c0"/>, <paramref name="c1"/>) of one weight row, its eight
+    /// accumulators carried between calls in <paramref name="acc"/> (128 floats), as <see cref="DotBf16Row4Chunk"/> does for four
+    /// token rows: the same bits as one call over the whole row. Requires Vector512.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    public static void DotBf16Row2Chunk(ushort* w, float* xp0, float* xp1, int c0, int c1, int n, float* acc, float* vectors, int vectorStride, int prefetch)
+    {
+        var mask = Vector512.Create(0xFFFF0000u);
+        Vector512<float> e00, o00, e01, o01, e10, o10, e11, o11;
+        if (c0 == 0)
+            e00 = o00 = e01 = o01 = e10 = o10 = e11 = o11 = Vector512<float>.Zero;
+        else
+        {
+            e00 = Vector512.Load(acc); o00 = Vector512.Load(acc + 16); e01 = Vector512.Load(acc + 32); o01 = Vector512.Load(acc + 48);
+            e10 = Vector512.Load(acc + 64); o10 = Vector512.Load(acc + 80); e11 = Vector512.Load(acc + 96); o11 = Vector512.Load(acc + 112);
+        }
+        int i = c0;
+        for (; i <= c1 - 64; i += 64)
+        {
+            Sse.Prefetch1((byte*)(w + i) + prefetch);
+            Sse.Prefetch1((byte*)(w + i) + prefetch + 64);
+            var r0 = Vector512.Load((uint*)(w + i));
+            var r1 = Vector512.Load((uint*)(w + i + 32));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
+            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
+            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
+        }
+        if (c1 < n)
+        {
+            e00.Store(acc); o00.Store(acc + 16); e01.Store(acc + 32); o01.Store(acc + 48);
+            e10.Store(acc + 64); o10.Store(acc + 80); e11.Store(acc + 96); o11.Store(acc + 112);
+            return;
+        }
+        if (i <= n - 32)
+        {
+            var r0 = Vector512.Load((uint*)(w + i));
+            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
+            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
+            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
+            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
+            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
+        }
+        ((e00 + o00) + (e01 + o01)).Store(vectors);
+        ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
+    }
+
+    /// <summary>
     /// <see cref="DotBf16Row4Vectors"/> for two weight rows at once (w and w + n), in two passes over halves of each 64-value
     /// chunk: <paramref name="half"/> 0 takes values [64c, 64c + 32) (and a last 32 when n mod 64 = 32), 1 takes [64c + 32, 64c + 64).
     /// Half 0 stores e0 + o0 and half 1 adds e1 + o1 to it, so after both passes each vector is ((e0 + o0) + (e1 + o1)), the
