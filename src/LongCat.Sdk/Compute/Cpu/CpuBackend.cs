@@ -407,7 +407,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         {
             // Two token rows (an expert two tokens chose, the last pair of a batch): half the FMAs of the four-row tile.
             if (inDim > 4 * ChunkColumns)
-                Bf16Tile2ByChunks(row, inDim, rows, x0, x1, vectors);
+                Bf16TileByChunks<SimdKernels.TwoTokenRows>(row, inDim, rows, x0, x1, x1, x1, vectors);
             else
                 for (int i = 0; i < rows; i++, row += inDim)
                     SimdKernels.DotBf16Row2Vectors(row, x0, x1, inDim, vectors + 16 * i, 16 * TileRows);
@@ -416,7 +416,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
         }
         float* x2 = x.PermutedRow(Math.Min(t + 2, last)), x3 = x.PermutedRow(Math.Min(t + 3, last));
         if (!cached && inDim > ChunkColumns)
-            Bf16TileByChunks(row, inDim, rows, x0, x1, x2, x3, vectors);
+            Bf16TileByChunks<SimdKernels.FourTokenRows>(row, inDim, rows, x0, x1, x2, x3, vectors);
         else if (cached)
         {
             // Pairs of weight rows, each half of the 64-value chunks for all pairs before the other half; an odd last row alone.
@@ -440,44 +440,29 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     private const int ChunkColumns = 1024;
 
     /// <summary>
-    /// <see cref="Bf16Tile"/>'s first group of four token rows over rows wider than <see cref="ChunkColumns"/>: chunk by chunk,
-    /// each chunk over all the tile's weight rows (<see cref="SimdKernels.DotBf16Row4Chunk"/>, the accumulators carried in a 16 KB
-    /// buffer), so the four token rows' chunk stays in L1 while the weight rows stream; row by row, each weight row met the whole
-    /// token rows (four × 2,048+ columns × 4 bytes: 32 KB and more, all of L1), and four-token products ran at a third of the
-    /// speed of 1,024-wide ones per FLOP. Same bits as row by row. Its own method: a second stackalloc in <see cref="Bf16Tile"/>
-    /// made the JIT's code for the other tiles six times slower.
+    /// <see cref="Bf16Tile"/>'s first group of four token rows over rows wider than <see cref="ChunkColumns"/>, and two token rows
+    /// over rows wider than 4,096 values (by chunks of 2,048): chunk by chunk, each chunk over all the tile's weight rows
+    /// (<see cref="SimdKernels.DotBf16RowChunk{TRows}"/>, the accumulators carried in a buffer of up to 16 KB), so the token rows'
+    /// chunk (16 KB) stays in L1 while the weight rows stream; row by row, each weight row met the whole token rows (four × 2,048+
+    /// columns × 4 bytes: 32 KB and more, all of L1), and four-token products ran at a third of the speed of 1,024-wide ones per
+    /// FLOP. Same bits as row by row. Two token rows at 3,072 columns (24 KB) were faster whole than in chunks (rows-sweep
+    /// [1024, 3072]: 197-203 against 248-256 µs), at 6,144 and 8,192 slower (316-344 → 225-256, 219-240 → 152-184 µs).
+    /// Its own method: a second stackalloc in <see cref="Bf16Tile"/> made the JIT's code for the other tiles six times slower.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining), SkipLocalsInit]
-    private static void Bf16TileByChunks(ushort* row, int inDim, int rows, float* x0, float* x1, float* x2, float* x3, float* vectors)
+    private static void Bf16TileByChunks<TRows>(ushort* row, int inDim, int rows, float* x0, float* x1, float* x2, float* x3, float* vectors)
+        where TRows : struct, SimdKernels.ITokenRows
     {
+        int chunk = TRows.Four ? ChunkColumns : 2 * ChunkColumns, stride = TRows.Four ? 256 : 128;
         float* carry = stackalloc float[256 * TileRows];       // every float read is written first (the first chunk starts from zero)
-        for (int c0 = 0; c0 < inDim; c0 += ChunkColumns)
-        {
-            int c1 = Math.Min(inDim, c0 + ChunkColumns);
-            // Each row prefetches what it needs next: its next chunk, or after its last the next tile's row at the same place.
-            int ahead = c1 < inDim ? ChunkColumns * 2 : (TileRows * inDim - c0) * 2;
-            for (int i = 0; i < rows; i++)
-                SimdKernels.DotBf16Row4Chunk(row + (long)i * inDim, x0, x1, x2, x3, c0, c1, inDim, carry + 256 * i, vectors + 16 * i, 16 * TileRows, ahead);
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Bf16TileByChunks"/> for two token rows (an expert two tokens chose, MTP's two-row verify) over rows wider than
-    /// 4,096 values, in chunks of 2,048 (two token rows' chunk: 16 KB). At 3,072 columns (two token rows: 24 KB) chunks were
-    /// slower than whole rows (rows-sweep [1024, 3072], 2 tokens: 197-203 against 248-256 µs); at 6,144 and 8,192 faster
-    /// (316-344 → 225-256 and 219-240 → 152-184 µs).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining), SkipLocalsInit]
-    private static void Bf16Tile2ByChunks(ushort* row, int inDim, int rows, float* x0, float* x1, float* vectors)
-    {
-        const int chunk = 2 * ChunkColumns;
-        float* carry = stackalloc float[128 * TileRows];       // every float read is written first (the first chunk starts from zero)
         for (int c0 = 0; c0 < inDim; c0 += chunk)
         {
             int c1 = Math.Min(inDim, c0 + chunk);
+            // Each row prefetches what it needs next: its next chunk, or after its last the next tile's row at the same place.
             int ahead = c1 < inDim ? chunk * 2 : (TileRows * inDim - c0) * 2;
             for (int i = 0; i < rows; i++)
-                SimdKernels.DotBf16Row2Chunk(row + (long)i * inDim, x0, x1, c0, c1, inDim, carry + 128 * i, vectors + 16 * i, 16 * TileRows, ahead);
+                SimdKernels.DotBf16RowChunk<TRows>(row + (long)i * inDim, x0, x1, x2, x3, c0, c1, inDim, carry + stride * i, vectors + 16 * i,
+                    16 * TileRows, ahead);
         }
     }
 

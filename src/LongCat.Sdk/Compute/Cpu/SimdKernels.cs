@@ -668,34 +668,49 @@ internal static unsafe class SimdKernels
         return i;
     }
 
+    /// <summary>Two or four token rows for <see cref="DotBf16RowChunk{TRows}"/> (a constant once the JIT has specialized it).</summary>
+    internal interface ITokenRows
+    {
+        static abstract bool Four { get; }
+    }
+
+    internal struct TwoTokenRows : ITokenRows
+    {
+        public static bool Four => false;
+    }
+
+    internal struct FourTokenRows : ITokenRows
+    {
+        public static bool Four => true;
+    }
+
     /// <summary>
-    /// <see cref="DotBf16Row4Vectors"/> over the values [<paramref name="c0"/>, <paramref name="c1"/>) of one weight row (c0 a
-    /// multiple of 64; c1 too unless it is n, a multiple of 32), its sixteen accumulators carried between calls in
-    /// <paramref name="acc"/> (256 floats): zero before the first chunk, loaded and stored back between chunks, and after the
-    /// last (c1 = n) combined as (e0 + o0) + (e1 + o1) into vectors + j·<paramref name="vectorStride"/>. Each accumulator sees
-    /// the same FMAs in the same order as in one call over the whole row, so the bits are <see cref="DotBf16Row4Vectors"/>'s.
-    /// The caller runs a chunk over many weight rows before the next chunk, so four token rows' chunk stays in L1 while the
-    /// weight rows stream (a whole token row of 2,048+ columns, four of them, does not fit). Each step prefetches into L2 what
-    /// the row will need next, <paramref name="prefetch"/> bytes ahead (its next chunk, a whole tile's work later: L2 on both
-    /// vendors). Requires Vector512.
+    /// <see cref="DotBf16Row4Vectors"/> (<see cref="DotBf16Row2Vectors"/> for <see cref="TwoTokenRows"/>: xp2, xp3 not read)
+    /// over the values [<paramref name="c0"/>, <paramref name="c1"/>) of one weight row (c0 a multiple of 64; c1 too unless it
+    /// is n, a multiple of 32), the accumulators carried between calls in <paramref name="acc"/> (64 floats per token row):
+    /// zero before the first chunk, loaded and stored back between chunks, and after the last (c1 = n) combined as
+    /// (e0 + o0) + (e1 + o1) into vectors + j·<paramref name="vectorStride"/>. Each accumulator sees the same FMAs in the same
+    /// order as in one call over the whole row, so the bits are the whole-row kernel's. The caller runs a chunk over many weight
+    /// rows before the next chunk, so the token rows' chunk stays in L1 while the weight rows stream (four whole token rows of
+    /// 2,048+ columns do not fit). Each step prefetches into L2 what the row will need next, <paramref name="prefetch"/> bytes
+    /// ahead (its next chunk, a whole tile's work later: L2 on both vendors). Requires Vector512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    public static void DotBf16Row4Chunk(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int c0, int c1, int n, float* acc,
-        float* vectors, int vectorStride, int prefetch)
+    public static void DotBf16RowChunk<TRows>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int c0, int c1, int n, float* acc,
+        float* vectors, int vectorStride, int prefetch) where TRows : struct, ITokenRows
     {
         var mask = Vector512.Create(0xFFFF0000u);
-        Vector512<float> e00, o00, e01, o01, e10, o10, e11, o11, e20, o20, e21, o21, e30, o30, e31, o31;
-        if (c0 == 0)
-        {
-            e00 = o00 = e01 = o01 = e10 = o10 = e11 = o11 = Vector512<float>.Zero;
-            e20 = o20 = e21 = o21 = e30 = o30 = e31 = o31 = Vector512<float>.Zero;
-        }
-        else
+        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
+        Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
+        if (c0 > 0)
         {
             e00 = Vector512.Load(acc); o00 = Vector512.Load(acc + 16); e01 = Vector512.Load(acc + 32); o01 = Vector512.Load(acc + 48);
             e10 = Vector512.Load(acc + 64); o10 = Vector512.Load(acc + 80); e11 = Vector512.Load(acc + 96); o11 = Vector512.Load(acc + 112);
-            e20 = Vector512.Load(acc + 128); o20 = Vector512.Load(acc + 144); e21 = Vector512.Load(acc + 160); o21 = Vector512.Load(acc + 176);
-            e30 = Vector512.Load(acc + 192); o30 = Vector512.Load(acc + 208); e31 = Vector512.Load(acc + 224); o31 = Vector512.Load(acc + 240);
+            if (TRows.Four)
+            {
+                e20 = Vector512.Load(acc + 128); o20 = Vector512.Load(acc + 144); e21 = Vector512.Load(acc + 160); o21 = Vector512.Load(acc + 176);
+                e30 = Vector512.Load(acc + 192); o30 = Vector512.Load(acc + 208); e31 = Vector512.Load(acc + 224); o31 = Vector512.Load(acc + 240);
+            }
         }
         int i = c0;
         for (; i <= c1 - 64; i += 64)
@@ -714,6 +729,7 @@ internal static unsafe class SimdKernels
             o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
             e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
             o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
+            if (!TRows.Four) continue;
             e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
             o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
             e21 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp2 + i + 32), e21);
@@ -727,6 +743,7 @@ internal static unsafe class SimdKernels
         {
             e00.Store(acc); o00.Store(acc + 16); e01.Store(acc + 32); o01.Store(acc + 48);
             e10.Store(acc + 64); o10.Store(acc + 80); e11.Store(acc + 96); o11.Store(acc + 112);
+            if (!TRows.Four) return;
             e20.Store(acc + 128); o20.Store(acc + 144); e21.Store(acc + 160); o21.Store(acc + 176);
             e30.Store(acc + 192); o30.Store(acc + 208); e31.Store(acc + 224); o31.Store(acc + 240);
             return;
@@ -739,69 +756,19 @@ internal static unsafe class SimdKernels
             o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
             e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
             o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-            e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
-            o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
-            e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
-            o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
+            if (TRows.Four)
+            {
+                e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
+                o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
+                e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
+                o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
+            }
         }
         ((e00 + o00) + (e01 + o01)).Store(vectors);
         ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
+        if (!TRows.Four) return;
         ((e20 + o20) + (e21 + o21)).Store(vectors + 2 * vectorStride);
         ((e30 + o30) + (e31 + o31)).Store(vectors + 3 * vectorStride);
-    }
-
-    /// <summary>
-    /// <see cref="DotBf16Row2Vectors"/> over the values [<paramref name="c0"/>, <paramref name="c1"/>) of one weight row, its eight
-    /// accumulators carried between calls in <paramref name="acc"/> (128 floats), as <see cref="DotBf16Row4Chunk"/> does for four
-    /// token rows: the same bits as one call over the whole row. Requires Vector512.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    public static void DotBf16Row2Chunk(ushort* w, float* xp0, float* xp1, int c0, int c1, int n, float* acc, float* vectors, int vectorStride, int prefetch)
-    {
-        var mask = Vector512.Create(0xFFFF0000u);
-        Vector512<float> e00, o00, e01, o01, e10, o10, e11, o11;
-        if (c0 == 0)
-            e00 = o00 = e01 = o01 = e10 = o10 = e11 = o11 = Vector512<float>.Zero;
-        else
-        {
-            e00 = Vector512.Load(acc); o00 = Vector512.Load(acc + 16); e01 = Vector512.Load(acc + 32); o01 = Vector512.Load(acc + 48);
-            e10 = Vector512.Load(acc + 64); o10 = Vector512.Load(acc + 80); e11 = Vector512.Load(acc + 96); o11 = Vector512.Load(acc + 112);
-        }
-        int i = c0;
-        for (; i <= c1 - 64; i += 64)
-        {
-            Sse.Prefetch1((byte*)(w + i) + prefetch);
-            Sse.Prefetch1((byte*)(w + i) + prefetch + 64);
-            var r0 = Vector512.Load((uint*)(w + i));
-            var r1 = Vector512.Load((uint*)(w + i + 32));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
-            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
-            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
-        }
-        if (c1 < n)
-        {
-            e00.Store(acc); o00.Store(acc + 16); e01.Store(acc + 32); o01.Store(acc + 48);
-            e10.Store(acc + 64); o10.Store(acc + 80); e11.Store(acc + 96); o11.Store(acc + 112);
-            return;
-        }
-        if (i <= n - 32)
-        {
-            var r0 = Vector512.Load((uint*)(w + i));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-        }
-        ((e00 + o00) + (e01 + o01)).Store(vectors);
-        ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
     }
 
     /// <summary>
