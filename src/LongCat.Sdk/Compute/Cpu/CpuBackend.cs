@@ -388,7 +388,9 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// With <paramref name="cached"/> (the weight rows are in L2: not the first group of token rows over them) the four-row tile
     /// takes pairs of weight rows (<see cref="SimdKernels.DotBf16Rows2x4Half"/>, the same bits): ten loads per sixteen FMAs
     /// instead of eighteen, and 1.09-1.16× the prefill tokens/s on lite-mini (docs/PERFORMANCE.md). Not on the first group: its half
-    /// passes read every other line of each row, which streamed from memory at up to half the speed.
+    /// passes read every other line of each row, which streamed from memory at up to half the speed. The first group over rows
+    /// wider than <see cref="ChunkColumns"/> (two token rows: wider than 4,096) goes by chunks of columns
+    /// (<see cref="Bf16TileByChunks{TRows}"/>, the same bits), so its token rows stay in L1.
     /// vectors holds 4·16·16 floats; rows past <paramref name="rows"/> reduce whatever it holds and are not read either.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
