@@ -444,7 +444,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
     /// <summary>
     /// <see cref="Bf16Tile"/>'s first group of four token rows over rows wider than <see cref="ChunkColumns"/>, and two token rows
     /// over rows wider than 4,096 values (by chunks of 2,048): chunk by chunk, each chunk over all the tile's weight rows
-    /// (<see cref="SimdKernels.DotBf16RowChunk{TRows}"/>, the accumulators carried in a buffer of up to 16 KB), so the token rows'
+    /// (<see cref="SimdKernels.DotBf16RowChunk{TRows, TPrefetch}"/>, the accumulators carried in a buffer of up to 16 KB), so the token rows'
     /// chunk (16 KB) stays in L1 while the weight rows stream; row by row, each weight row met the whole token rows (four × 2,048+
     /// columns × 4 bytes: 32 KB and more, all of L1), and four-token products ran at a third of the speed of 1,024-wide ones per
     /// FLOP. Same bits as row by row. Two token rows at 3,072 columns (24 KB) were faster whole than in chunks (rows-sweep
@@ -463,7 +463,7 @@ internal sealed unsafe partial class CpuBackend : IComputeBackend
             // Each row prefetches what it needs next: its next chunk, or after its last the next tile's row at the same place.
             int ahead = c1 < inDim ? chunk * 2 : (TileRows * inDim - c0) * 2;
             for (int i = 0; i < rows; i++)
-                SimdKernels.DotBf16RowChunk<TRows>(row + (long)i * inDim, x0, x1, x2, x3, c0, c1, inDim, carry + stride * i, vectors + 16 * i,
+                SimdKernels.DotBf16RowChunk<TRows, SimdKernels.IntoL2>(row + (long)i * inDim, x0, x1, x2, x3, c0, c1, inDim, carry + stride * i, vectors + 16 * i,
                     16 * TileRows, ahead);
         }
     }

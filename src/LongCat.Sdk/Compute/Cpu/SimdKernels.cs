@@ -619,56 +619,11 @@ internal static unsafe class SimdKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row4Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
     {
-        int i = 0;
-        var mask = Vector512.Create(0xFFFF0000u);
-        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
-        Vector512<float> e20 = default, o20 = default, e21 = default, o21 = default, e30 = default, o30 = default, e31 = default, o31 = default;
-        for (; i <= n - 64; i += 64)
-        {
-            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>());
-            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>() + 64);
-            var r0 = Vector512.Load((uint*)(w + i));
-            var r1 = Vector512.Load((uint*)(w + i + 32));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
-            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
-            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
-            e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
-            o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
-            e21 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp2 + i + 32), e21);
-            o21 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp2 + i + 48), o21);
-            e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
-            o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
-            e31 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp3 + i + 32), e31);
-            o31 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp3 + i + 48), o31);
-        }
-        for (; i <= n - 32; i += 32)
-        {
-            var r0 = Vector512.Load((uint*)(w + i));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-            e20 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp2 + i), e20);
-            o20 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp2 + i + 16), o20);
-            e30 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp3 + i), e30);
-            o30 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp3 + i + 16), o30);
-        }
-        ((e00 + o00) + (e01 + o01)).Store(vectors);
-        ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
-        ((e20 + o20) + (e21 + o21)).Store(vectors + 2 * vectorStride);
-        ((e30 + o30) + (e31 + o31)).Store(vectors + 3 * vectorStride);
-        return i;
+        DotBf16RowChunk<FourTokenRows, TPrefetch>(w, xp0, xp1, xp2, xp3, 0, n, n, null, vectors, vectorStride, TileDistance<TPrefetch>());
+        return n & ~31;
     }
 
-    /// <summary>Two or four token rows for <see cref="DotBf16RowChunk{TRows}"/> (a constant once the JIT has specialized it).</summary>
+    /// <summary>Two or four token rows for <see cref="DotBf16RowChunk{TRows, TPrefetch}"/> (a constant once the JIT has specialized it).</summary>
     internal interface ITokenRows
     {
         static abstract bool Four { get; }
@@ -692,12 +647,13 @@ internal static unsafe class SimdKernels
     /// (e0 + o0) + (e1 + o1) into vectors + j·<paramref name="vectorStride"/>. Each accumulator sees the same FMAs in the same
     /// order as in one call over the whole row, so the bits are the whole-row kernel's. The caller runs a chunk over many weight
     /// rows before the next chunk, so the token rows' chunk stays in L1 while the weight rows stream (four whole token rows of
-    /// 2,048+ columns do not fit). Each step prefetches into L2 what the row will need next, <paramref name="prefetch"/> bytes
-    /// ahead (its next chunk, a whole tile's work later: L2 on both vendors). Requires Vector512.
+    /// 2,048+ columns do not fit). Each step prefetches <paramref name="prefetch"/> bytes ahead with <typeparamref name="TPrefetch"/>
+    /// (the chunked tiles: into L2 what the row needs next, its next chunk a whole tile's work later). Over a whole row (c0 = 0,
+    /// c1 = n) it is <see cref="DotBf16Row4Vectors"/> and <see cref="DotBf16Row2Vectors"/> (acc not read). Requires Vector512.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    public static void DotBf16RowChunk<TRows>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int c0, int c1, int n, float* acc,
-        float* vectors, int vectorStride, int prefetch) where TRows : struct, ITokenRows
+    public static void DotBf16RowChunk<TRows, TPrefetch>(ushort* w, float* xp0, float* xp1, float* xp2, float* xp3, int c0, int c1, int n, float* acc,
+        float* vectors, int vectorStride, int prefetch) where TRows : struct, ITokenRows where TPrefetch : struct, IPrefetch
     {
         var mask = Vector512.Create(0xFFFF0000u);
         Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
@@ -715,8 +671,8 @@ internal static unsafe class SimdKernels
         int i = c0;
         for (; i <= c1 - 64; i += 64)
         {
-            Sse.Prefetch1((byte*)(w + i) + prefetch);
-            Sse.Prefetch1((byte*)(w + i) + prefetch + 64);
+            TPrefetch.Line((byte*)(w + i) + prefetch);
+            TPrefetch.Line((byte*)(w + i) + prefetch + 64);
             var r0 = Vector512.Load((uint*)(w + i));
             var r1 = Vector512.Load((uint*)(w + i + 32));
             var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
@@ -853,38 +809,8 @@ internal static unsafe class SimdKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private static int DotBf16Row2Vectors<TPrefetch>(ushort* w, float* xp0, float* xp1, int n, float* vectors, int vectorStride) where TPrefetch : struct, IPrefetch
     {
-        int i = 0;
-        var mask = Vector512.Create(0xFFFF0000u);
-        Vector512<float> e00 = default, o00 = default, e01 = default, o01 = default, e10 = default, o10 = default, e11 = default, o11 = default;
-        for (; i <= n - 64; i += 64)
-        {
-            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>());
-            TPrefetch.Line((byte*)(w + i) + TileDistance<TPrefetch>() + 64);
-            var r0 = Vector512.Load((uint*)(w + i));
-            var r1 = Vector512.Load((uint*)(w + i + 32));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            var ev1 = (r1 << 16).AsSingle(); var od1 = (r1 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e01 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp0 + i + 32), e01);
-            o01 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp0 + i + 48), o01);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-            e11 = Vector512.FusedMultiplyAdd(ev1, Vector512.Load(xp1 + i + 32), e11);
-            o11 = Vector512.FusedMultiplyAdd(od1, Vector512.Load(xp1 + i + 48), o11);
-        }
-        for (; i <= n - 32; i += 32)
-        {
-            var r0 = Vector512.Load((uint*)(w + i));
-            var ev0 = (r0 << 16).AsSingle(); var od0 = (r0 & mask).AsSingle();
-            e00 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp0 + i), e00);
-            o00 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp0 + i + 16), o00);
-            e10 = Vector512.FusedMultiplyAdd(ev0, Vector512.Load(xp1 + i), e10);
-            o10 = Vector512.FusedMultiplyAdd(od0, Vector512.Load(xp1 + i + 16), o10);
-        }
-        ((e00 + o00) + (e01 + o01)).Store(vectors);
-        ((e10 + o10) + (e11 + o11)).Store(vectors + vectorStride);
-        return i;
+        DotBf16RowChunk<TwoTokenRows, TPrefetch>(w, xp0, xp1, xp1, xp1, 0, n, n, null, vectors, vectorStride, TileDistance<TPrefetch>());
+        return n & ~31;
     }
 
     /// <summary>
