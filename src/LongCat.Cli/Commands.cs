@@ -486,11 +486,10 @@ internal static partial class Commands
         double? aggregate = null, scaling = null;
         if (streams > 1)
         {
-            double many, ratio;
-            (many, ratio) = await MeasureStreams(engine, streams, prompt.Length, options with { DraftTokens = 0 }, rounds);
+            var (many, ratio) = await MeasureStreams(engine, streams, prompt.Length, options with { DraftTokens = 0 }, rounds);
+            (aggregate, scaling) = (many, ratio);
             report.WriteLine($"aggregate decode, {streams} concurrent requests: {many:F2} tokens/s (median of {rounds}), " +
                              $"{ratio:F2}× one stream's (median over rounds of each round's pair)");
-            (aggregate, scaling) = (many, ratio);
         }
         if (!speculate)
         {
@@ -565,9 +564,9 @@ internal static partial class Commands
         for (int r = 0; r < rounds; r++)
         {
             // Odd rounds run the lone request first, so a steady drift favours neither side.
-            double one = r % 2 == 1 ? await Round(1) : 0;
-            double many = await Round(streams);
-            if (r % 2 == 0) one = await Round(1);
+            bool loneFirst = r % 2 == 1;
+            double one = loneFirst ? await Round(1) : 0, many = await Round(streams);
+            if (!loneFirst) one = await Round(1);
             aggregates.Add(many);
             scalings.Add(many / one);
         }
